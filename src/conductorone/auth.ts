@@ -1,0 +1,151 @@
+/**
+ * Token sources: where the ConductorOne bearer token comes from.
+ *
+ * Client credentials follow ConductorOne's SDKs (c1TokenSource): an OAuth2
+ * client-credentials request whose client authentication is a short-lived JWT
+ * signed with the Ed25519 key inside the client secret (RFC 7523
+ * private_key_jwt), so the secret itself never leaves the runner.
+ * https://github.com/conductorone/conductorone-sdk-go (pkg/uhttp token source)
+ */
+import { randomBytes } from 'node:crypto';
+import { SignJWT, importJWK } from 'jose';
+import { ActionError, InputError, TransportError } from '../errors.js';
+import type { Http } from '../http.js';
+import type { Ed25519PrivateJwk } from '../inputs.js';
+import { describeErrorResponse } from './errors.js';
+
+export interface TokenSource {
+  /** Says which identity authenticates, for messages; never secret. */
+  readonly description: string;
+  getToken(): Promise<string>;
+}
+
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The token endpoint of a tenant: `https://{host}/auth/v1/token`. */
+export function tokenUrl(serverUrl: URL): URL {
+  return new URL(`${serverUrl.href.replace(/\/$/, '')}/auth/v1/token`);
+}
+
+/**
+ * The client assertion: `iss` = `sub` = client ID, `aud` = the token host
+ * without port, valid from 2 minutes ago to 2 minutes ahead (the server refuses
+ * a lifetime over 5 minutes), with a random `nonce` header as the Go SDK sends.
+ */
+export async function createClientAssertion(
+  clientId: string,
+  key: SigningKey,
+  audience: string,
+  nowSeconds: number,
+): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', nonce: randomBytes(16).toString('hex') })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience([audience])
+    .setIssuedAt(nowSeconds)
+    .setNotBefore(nowSeconds - 120)
+    .setExpirationTime(nowSeconds + 120)
+    .sign(key);
+}
+
+export type SigningKey = Awaited<ReturnType<typeof importJWK>>;
+
+/** Loads the key before any request, so a damaged secret is an input error. */
+export async function importSigningKey(privateJwk: Ed25519PrivateJwk): Promise<SigningKey> {
+  try {
+    return await importJWK({ ...privateJwk }, 'EdDSA');
+  } catch {
+    throw new InputError('client-secret', 'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.');
+  }
+}
+
+export interface ClientCredentialsOptions {
+  clientId: string;
+  key: SigningKey;
+  serverUrl: URL;
+  http: Http;
+  /** core.setSecret: the access token is masked the moment it arrives. */
+  mask(value: string): void;
+  now?: () => number;
+}
+
+/** Client credentials with a signed assertion; the token is fetched once and reused. */
+export class ClientCredentialsTokenSource implements TokenSource {
+  readonly description: string;
+  private token: Promise<string> | undefined;
+
+  constructor(private readonly options: ClientCredentialsOptions) {
+    this.description = `client-id ${options.clientId}`;
+  }
+
+  getToken(): Promise<string> {
+    this.token ??= this.fetchToken();
+    return this.token;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { clientId, key, serverUrl, http, mask } = this.options;
+    const url = tokenUrl(serverUrl);
+    const now = Math.floor((this.options.now ?? Date.now)() / 1000);
+    const assertion = await createClientAssertion(clientId, key, url.hostname, now);
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion,
+    });
+    return requestToken(http, url, form, mask, {
+      refused: (detail) =>
+        `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`,
+    });
+  }
+}
+
+/**
+ * POSTs a form to the token endpoint and returns the masked access token.
+ * Retrying is safe here: a second token request only issues a second token.
+ */
+export async function requestToken(
+  http: Http,
+  url: URL,
+  form: URLSearchParams,
+  mask: (value: string) => void,
+  messages: { refused(detail: string): string },
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await http.send(
+      url.href,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+      },
+      { idempotent: true },
+    );
+  } catch (err) {
+    if (err instanceof TransportError) {
+      throw new ActionError(`Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+    }
+    throw err;
+  }
+  if (!response.ok) {
+    const detail = await describeErrorResponse(response);
+    if (response.status === 400 || response.status === 401 || response.status === 403) {
+      throw new ActionError(messages.refused(detail));
+    }
+    throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
+  }
+  let token: unknown;
+  try {
+    token = ((await response.json()) as { access_token?: unknown }).access_token;
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' || token === '') {
+    throw new ActionError(`ConductorOne token response from ${url.host} carried no access_token.`);
+  }
+  mask(token);
+  return token;
+}

@@ -1,0 +1,28 @@
+/**
+ * GitHub wants secret values encrypted with a libsodium sealed box against the
+ * target's public key, then standard (not URL-safe) base64.
+ * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
+ */
+import sodium from 'libsodium-wrappers';
+import { ActionError } from '../errors.js';
+
+/** GitHub stores at most 48 KB per secret. */
+const MAX_SECRET_BYTES = 48 * 1024;
+
+export async function sealSecret(value: string, publicKeyBase64: string): Promise<string> {
+  await sodium.ready;
+  if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+    throw new ActionError('The value to store is larger than the 48 KB GitHub allows for a secret.');
+  }
+  let key: Uint8Array;
+  try {
+    key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+  } catch {
+    key = new Uint8Array();
+  }
+  if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
+    throw new ActionError('GitHub returned a secrets public key that is not a 32-byte base64 key.');
+  }
+  const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
+  return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+}

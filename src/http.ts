@@ -1,0 +1,231 @@
+/**
+ * The one HTTP policy of the action: per-attempt timeouts, and bounded retries
+ * with jittered exponential backoff that honours `retry-after` and GitHub's
+ * `x-ratelimit-*` headers. Both the ConductorOne client and Octokit (through
+ * its `request.fetch` option) send every request through here, so retries,
+ * timeouts and proxy settings behave the same for both APIs.
+ *
+ * GitHub: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+ */
+import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
+import { TransportError } from './errors.js';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** First backoff step; doubles per attempt, with jitter. */
+  baseDelayMs: number;
+  /** Longest single wait accepted; a longer `retry-after` ends the retries. */
+  maxDelayMs: number;
+  /** Budget for all attempts and waits of one request. */
+  maxElapsedMs: number;
+  /** Time allowed for one attempt, headers and body. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  maxElapsedMs: 180_000,
+  timeoutMs: 30_000,
+};
+
+/** Injected so tests never sleep and can pin the jitter. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+export interface HttpOptions {
+  dispatcher?: Dispatcher;
+  policy?: Partial<RetryPolicy>;
+  clock?: Clock;
+  /** Receives one line per retry. Never given a request or response body. */
+  log?: (message: string) => void;
+}
+
+export interface SendOptions {
+  /**
+   * Whether sending the request twice is harmless. Requests that are not
+   * (RotateCredential) are retried only when the server cannot have acted on
+   * them: no connection was made, or it answered 429 or 503.
+   */
+  idempotent: boolean;
+}
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']);
+
+// Connection errors that prove the request never reached the server.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** GitHub's secondary rate limit without headers: wait at least a minute. */
+const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
+
+export type Verdict =
+  | { retry: false }
+  | { retry: true; reason: string; waitMs?: number };
+
+/**
+ * Decides whether a response is worth another attempt, and how long the
+ * server asked us to wait. `body` is only consulted for GitHub's secondary
+ * rate limit message on a bare 403; it is never logged.
+ */
+export function judgeResponse(
+  status: number,
+  headers: Headers,
+  idempotent: boolean,
+  nowMs: number,
+  body?: string,
+): Verdict {
+  const asked = requestedWaitMs(headers, nowMs);
+  if (status === 429) return { retry: true, reason: 'rate limited (429)', ...optional(asked) };
+  if (status === 403) {
+    if (asked !== undefined) return { retry: true, reason: 'rate limited (403)', waitMs: asked };
+    if (body && /secondary rate limit/i.test(body)) {
+      return { retry: true, reason: 'secondary rate limit (403)', waitMs: SECONDARY_RATE_LIMIT_WAIT_MS };
+    }
+    return { retry: false };
+  }
+  if (status === 503) return { retry: true, reason: 'unavailable (503)', ...optional(asked) };
+  if (idempotent && (status === 500 || status === 502 || status === 504)) {
+    return { retry: true, reason: `server error (${status})`, ...optional(asked) };
+  }
+  return { retry: false };
+}
+
+function optional(waitMs: number | undefined): { waitMs?: number } {
+  return waitMs === undefined ? {} : { waitMs };
+}
+
+/** `retry-after` (seconds or HTTP date), else `x-ratelimit-reset` when no requests remain. */
+export function requestedWaitMs(headers: Headers, nowMs: number): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter !== null && retryAfter.trim() !== '') {
+    const value = retryAfter.trim();
+    if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+    const date = Date.parse(value);
+    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+  }
+  if (headers.get('x-ratelimit-remaining') === '0') {
+    const reset = Number(headers.get('x-ratelimit-reset'));
+    if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs) + 1_000;
+  }
+  return undefined;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random. */
+export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export class Http {
+  readonly policy: RetryPolicy;
+  private readonly clock: Clock;
+  private readonly log: (message: string) => void;
+  private readonly dispatcher: Dispatcher | undefined;
+
+  constructor(options: HttpOptions = {}) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? (() => {});
+    this.dispatcher = options.dispatcher;
+  }
+
+  /** A fetch for Octokit's `request.fetch`: idempotency follows the method. */
+  readonly fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = typeof input === 'string' || input instanceof URL ? String(input) : input.url;
+    const method = (init.method ?? 'GET').toUpperCase();
+    return this.send(url, init, { idempotent: IDEMPOTENT_METHODS.has(method) });
+  };
+
+  async send(url: string, init: RequestInit, options: SendOptions): Promise<Response> {
+    const started = this.clock.now();
+    const method = (init.method ?? 'GET').toUpperCase();
+    const label = `${method} ${new URL(url).host}${new URL(url).pathname}`;
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.policy.maxAttempts;
+      let response: Response;
+      try {
+        response = await this.attempt(url, init);
+      } catch (err) {
+        const failure = describeFailure(err, this.policy.timeoutMs);
+        const retryable = options.idempotent || failure.notSent;
+        const waitMs = backoffMs(attempt, this.policy, this.clock.random);
+        if (last || !retryable || !this.withinBudget(started, waitMs)) {
+          const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
+          throw new TransportError(`${label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+        }
+        await this.wait(label, failure.text, attempt, waitMs);
+        continue;
+      }
+      if (response.ok || last) return response;
+
+      const body = response.status === 403 ? await peekText(response) : undefined;
+      const verdict = judgeResponse(response.status, response.headers, options.idempotent, this.clock.now(), body);
+      if (!verdict.retry) return response;
+      const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
+      if (waitMs > this.policy.maxDelayMs || !this.withinBudget(started, waitMs)) {
+        this.log(`${label}: ${verdict.reason}; the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits, so it gives up`);
+        return response;
+      }
+      await discard(response);
+      await this.wait(label, verdict.reason, attempt, waitMs);
+    }
+  }
+
+  private async attempt(url: string, init: RequestInit): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.policy.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    // undici's own fetch, so a test's MockAgent or a proxy agent can be the dispatcher.
+    const response = await undiciFetch(url, {
+      ...(init as UndiciRequestInit),
+      signal,
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+    });
+    return response as unknown as Response;
+  }
+
+  private withinBudget(started: number, waitMs: number): boolean {
+    return this.clock.now() - started + waitMs <= this.policy.maxElapsedMs;
+  }
+
+  private async wait(label: string, reason: string, attempt: number, waitMs: number): Promise<void> {
+    this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts})`);
+    await this.clock.sleep(waitMs);
+  }
+}
+
+async function peekText(response: Response): Promise<string> {
+  try {
+    return await response.clone().text();
+  } catch {
+    return '';
+  }
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // the connection is dropped either way
+  }
+}
+
+function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean } {
+  const name = err instanceof Error || err instanceof DOMException ? err.name : '';
+  if (name === 'TimeoutError') return { text: `no answer within ${Math.round(timeoutMs / 1000)} s`, notSent: false };
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  const code = cause?.code ?? (err as { code?: string } | undefined)?.code;
+  if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return { text: `network error (${message})`, notSent: false };
+}

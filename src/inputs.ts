@@ -1,0 +1,206 @@
+/**
+ * Reads and validates every input before anything touches the network.
+ * Each problem becomes one InputError that names the input and the fix.
+ * Secrets are masked the moment they are read, before any validation can
+ * fail, so not even an error message can print them.
+ */
+import { InputError } from './errors.js';
+
+export interface Inputs {
+  appId: string;
+  connectorId: string;
+  auth: ClientCredentialsAuth;
+  /** Tenant base URL without trailing slash, e.g. https://acme.conductor.one */
+  serverUrl: URL;
+  githubToken: string;
+  githubApiUrl: URL;
+  repositories: Repository[];
+  /** Empty when the client ID is not to be stored. */
+  clientIdSecretName: string;
+  clientSecretSecretName: string;
+}
+
+export interface ClientCredentialsAuth {
+  kind: 'client-credentials';
+  clientId: string;
+  /** The Ed25519 private key carried in the client secret, as a JWK. */
+  privateJwk: Ed25519PrivateJwk;
+}
+
+export interface Ed25519PrivateJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  d: string;
+}
+
+export interface Repository {
+  owner: string;
+  repo: string;
+}
+
+export interface InputSource {
+  getInput(name: string): string;
+  setSecret(value: string): void;
+}
+
+const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+const CLIENT_ID = /^[^@\s/]+@([A-Za-z0-9.-]+(?::\d+)?)\/(pcc|spc|wfe)$/;
+// ConductorOne IDs are KSUID-like; anything that could change a URL path is refused.
+const RESOURCE_ID = /^[A-Za-z0-9._-]+$/;
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function readInputs(source: InputSource): Inputs {
+  const get = (name: string) => source.getInput(name).trim();
+  // Mask first: nothing below may run before these are hidden.
+  const clientSecret = get('client-secret');
+  const githubToken = get('github-token');
+  if (clientSecret) source.setSecret(clientSecret);
+  if (githubToken) source.setSecret(githubToken);
+
+  const appId = resourceId('app-id', get('app-id'));
+  const connectorId = resourceId('connector-id', get('connector-id'));
+
+  const clientId = get('client-id');
+  if (!clientId) {
+    throw new InputError('client-id', 'is required: set it to the ConductorOne API client ID, e.g. name@acme.conductor.one/spc, and pass its secret in client-secret.');
+  }
+  const clientIdMatch = CLIENT_ID.exec(clientId);
+  if (!clientIdMatch) {
+    throw new InputError('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+  }
+  if (!clientSecret) {
+    throw new InputError('client-secret', `is required with client-id: pass the API client's secret from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}.`);
+  }
+  const privateJwk = parseClientSecret(clientSecret);
+
+  const serverUrl = serviceUrl('server-url', get('server-url') || `https://${clientIdMatch[1]}`);
+
+  if (!githubToken) {
+    throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+  }
+  const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
+
+  const repositories = parseRepositories(get('repositories'));
+
+  const clientIdSecretName = get('client-id-secret-name');
+  const clientSecretSecretName = get('client-secret-secret-name');
+  if (clientIdSecretName) secretName('client-id-secret-name', clientIdSecretName);
+  if (!clientSecretSecretName) {
+    throw new InputError('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
+  }
+  secretName('client-secret-secret-name', clientSecretSecretName);
+  if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
+    throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
+  }
+
+  return {
+    appId,
+    connectorId,
+    auth: { kind: 'client-credentials', clientId, privateJwk },
+    serverUrl,
+    githubToken,
+    githubApiUrl,
+    repositories,
+    clientIdSecretName,
+    clientSecretSecretName,
+  };
+}
+
+function resourceId(input: string, value: string): string {
+  if (!value) throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
+  if (!RESOURCE_ID.test(value)) {
+    throw new InputError(input, `"${value}" is not a ConductorOne ID: use only letters, digits, ".", "_" and "-".`);
+  }
+  return value;
+}
+
+/**
+ * ConductorOne client secrets are `secret-token:conductorone.com:v1:` followed
+ * by the base64url (unpadded) JSON of an Ed25519 private JWK (SPEC 5).
+ * The messages never quote the value.
+ */
+export function parseClientSecret(secret: string): Ed25519PrivateJwk {
+  const fix = 'paste the whole client secret ConductorOne showed when the API client was created (it starts with "secret-token:conductorone.com:v1:").';
+  const parts = secret.split(':');
+  if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== SECRET_PREFIX) {
+    throw new InputError('client-secret', `is not a ConductorOne client secret: ${fix}`);
+  }
+  const encoded = parts[3] ?? '';
+  let jwk: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new Error('not base64url');
+    jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    throw new InputError('client-secret', `has a damaged key part (not base64url JSON): ${fix}`);
+  }
+  const key = jwk as Partial<Record<keyof Ed25519PrivateJwk, unknown>> | null;
+  if (
+    !key ||
+    key.kty !== 'OKP' ||
+    key.crv !== 'Ed25519' ||
+    typeof key.x !== 'string' ||
+    typeof key.d !== 'string' ||
+    Buffer.from(key.d, 'base64url').length !== 32 ||
+    Buffer.from(key.x, 'base64url').length !== 32
+  ) {
+    throw new InputError('client-secret', `does not hold an Ed25519 private key: ${fix}`);
+  }
+  return { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+}
+
+/** https only; plain http is allowed for loopback hosts (local fakes). */
+function serviceUrl(input: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+    throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+export function parseRepositories(value: string): Repository[] {
+  const seen = new Set<string>();
+  const repositories: Repository[] = [];
+  for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
+    const [owner = '', repo = '', ...rest] = entry.split('/');
+    if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
+      throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+    }
+    const key = entry.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    repositories.push({ owner, repo });
+  }
+  if (repositories.length === 0) {
+    throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+  }
+  return repositories;
+}
+
+/** GitHub's rules for secret names; they are case-insensitive. */
+export function secretName(input: string, name: string): string {
+  if (!SECRET_NAME.test(name)) {
+    throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+  }
+  if (/^GITHUB_/i.test(name)) {
+    throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
+  }
+  return name;
+}

@@ -1,0 +1,153 @@
+/**
+ * The pipeline, in order: inputs -> authenticate + preflight -> rotate ->
+ * seal + write -> report. Everything it touches comes in through RunContext,
+ * so tests drive it with a fake core and an undici MockAgent.
+ */
+import { ClientCredentialsTokenSource, importSigningKey } from './conductorone/auth.js';
+import { ConductorOneClient, type RotatedCredential } from './conductorone/client.js';
+import { ActionError, errorMessage } from './errors.js';
+import { createOctokit, type Octokit } from './github/client.js';
+import { sealSecret } from './github/seal.js';
+import { readPublicKey, writeSecret, type PublicKey } from './github/secrets.js';
+import { repositoryTarget, type Target } from './github/targets.js';
+import type { Http } from './http.js';
+import { readInputs, type Inputs, type InputSource } from './inputs.js';
+import { settleWithConcurrency } from './pool.js';
+import {
+  holdings,
+  renderNotRotatedSummary,
+  renderRotationSummary,
+  setCredentialOutputs,
+  targetsOutput,
+  type ReportCore,
+  type WriteOutcome,
+} from './report.js';
+
+export interface ActionCore extends InputSource, ReportCore {
+  info(message: string): void;
+  /** Appends Markdown to the job summary. */
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export interface RunContext {
+  core: ActionCore;
+  http: Http;
+}
+
+/**
+ * GitHub asks integrations not to burst concurrent writes; a few in flight
+ * keep a multi-repository run quick without tripping secondary rate limits.
+ */
+export const WRITE_CONCURRENCY = 4;
+
+interface SecretToWrite {
+  name: string;
+  value(credential: RotatedCredential): string;
+}
+
+export async function run({ core, http }: RunContext): Promise<void> {
+  const inputs = readInputs(core);
+  const key = await importSigningKey(inputs.auth.privateJwk);
+  const tokenSource = new ClientCredentialsTokenSource({
+    clientId: inputs.auth.clientId,
+    key,
+    serverUrl: inputs.serverUrl,
+    http,
+    mask: (value) => core.setSecret(value),
+  });
+  const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
+  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
+  const targets = inputs.repositories.map(repositoryTarget);
+
+  core.setOutput('rotated', 'false');
+  core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
+  let publicKeys: Map<Target, PublicKey>;
+  try {
+    publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
+  } catch (err) {
+    await core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
+    throw err;
+  }
+
+  const credential = await conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
+  setCredentialOutputs(core, credential);
+  core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
+
+  const outcomes = await writeEverywhere(octokit, targets, publicKeys, secretsToWrite(inputs), credential);
+  core.setOutput('targets', targetsOutput(outcomes));
+  for (const o of outcomes) {
+    if (o.result !== 'failed') core.info(`${o.target.label}: ${o.secret} ${o.result}.`);
+  }
+  await core.writeSummary(renderRotationSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credential, outcomes }));
+
+  const failures = outcomes.filter((o) => o.result === 'failed');
+  if (failures.length > 0) throw new ActionError(partialFailureMessage(credential, outcomes, failures));
+}
+
+/**
+ * The token request and every public-key read run together: a bad token or an
+ * unreadable target is found before anything is rotated, and every problem is
+ * reported at once rather than one per run.
+ */
+async function authenticateAndPreflight(token: Promise<string>, octokit: Octokit, targets: readonly Target[]): Promise<Map<Target, PublicKey>> {
+  const [auth, ...keys] = await Promise.allSettled([token, ...targets.map((target) => readPublicKey(octokit, target))]);
+  const problems: unknown[] = [];
+  if (auth?.status === 'rejected') problems.push(auth.reason);
+  const publicKeys = new Map<Target, PublicKey>();
+  keys.forEach((result, index) => {
+    if (result.status === 'rejected') problems.push(result.reason);
+    else publicKeys.set(targets[index] as Target, result.value as PublicKey);
+  });
+  if (problems.length === 0) return publicKeys;
+  const unexpected = problems.find((p) => !(p instanceof ActionError));
+  if (unexpected !== undefined) throw unexpected;
+  throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
+}
+
+function secretsToWrite(inputs: Inputs): SecretToWrite[] {
+  const secrets: SecretToWrite[] = [{ name: inputs.clientSecretSecretName, value: (c) => c.clientSecret }];
+  if (inputs.clientIdSecretName) secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
+  return secrets;
+}
+
+async function writeEverywhere(
+  octokit: Octokit,
+  targets: readonly Target[],
+  publicKeys: Map<Target, PublicKey>,
+  secrets: readonly SecretToWrite[],
+  credential: RotatedCredential,
+): Promise<WriteOutcome[]> {
+  const writes = targets.flatMap((target) => secrets.map((secret) => ({ target, secret })));
+  const settled = await settleWithConcurrency(writes, WRITE_CONCURRENCY, async ({ target, secret }) => {
+    const publicKey = publicKeys.get(target) as PublicKey;
+    const sealed = await sealSecret(secret.value(credential), publicKey.key);
+    return writeSecret(octokit, target, secret.name, sealed, publicKey);
+  });
+  return settled.map((result, index) => {
+    const { target, secret } = writes[index] as (typeof writes)[number];
+    if (result.status === 'fulfilled') return { target, secret: secret.name, result: result.value };
+    return { target, secret: secret.name, result: 'failed', error: errorMessage(result.reason) };
+  });
+}
+
+function partialFailureMessage(credential: RotatedCredential, outcomes: readonly WriteOutcome[], failures: readonly WriteOutcome[]): string {
+  const held = holdings(outcomes);
+  const labelsHolding = (holding: string) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
+  const failedTargets = [...new Set(failures.map((f) => f.target.label))];
+  const parts = [
+    `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
+    ...[...new Set(failures.map((f) => f.error ?? ''))],
+  ];
+  const fresh = labelsHolding('new credential');
+  const old = labelsHolding('previous credential');
+  const mixed = labelsHolding('mixed');
+  if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
+  if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
+  if (mixed.length) parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+  parts.push('Fix the cause and re-run the workflow.');
+  return parts.join(' ');
+}
+
+function list(items: readonly string[]): string {
+  return items.join(', ');
+}
