@@ -1,0 +1,480 @@
+// The fakes must be at least as strict as the real services, or the end-to-end tests prove nothing.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import sodium from 'libsodium-wrappers';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLIENT_ASSERTION_TYPE,
+  makeClientCredential,
+  parseClientSecret,
+  requestClientToken,
+  signClientAssertion,
+  startFakeConductorOne,
+  type FakeConductorOne,
+} from './fakes/conductorone.js';
+import { envScope, orgScope, repoScope, startFakeGitHub, type FakeGitHub } from './fakes/github.js';
+import { findLeaks, parseOutputFile, REPO_ROOT, runAction } from './fakes/run-action.js';
+
+const APP_ID = 'app-123';
+const CONNECTOR_ID = 'conn-456';
+const GH_TOKEN = 'ghp_faketoken';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+});
+
+async function conductorOne(extra: { legacyRotateShape?: boolean } = {}): Promise<FakeConductorOne> {
+  const fake = await startFakeConductorOne({ appId: APP_ID, connectorId: CONNECTOR_ID, ...extra });
+  closers.push(fake.close);
+  return fake;
+}
+
+async function tokenRequest(fake: FakeConductorOne, fields: Record<string, string>): Promise<Response> {
+  return fetch(`${fake.url}/auth/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+}
+
+/** A registered client credential and a token for it. */
+async function authenticated(fake: FakeConductorOne) {
+  const credential = await makeClientCredential(fake.host);
+  fake.registerClient(credential.clientId, credential.publicJwk);
+  const { status, body } = await requestClientToken(fake, credential.clientId, credential.clientSecret);
+  expect(status).toBe(200);
+  return { ...credential, token: (body as { access_token: string }).access_token };
+}
+
+function postJson(url: string, body: unknown, token?: string, method = 'POST'): Promise<Response> {
+  return fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('fake ConductorOne', () => {
+  it('builds client IDs and secrets in the documented format', async () => {
+    const { clientId, clientSecret, publicJwk } = await makeClientCredential('acme.conductor.one');
+    expect(clientId).toMatch(/^[a-z]+-[a-z]+-\d+@acme\.conductor\.one\/pcc$/);
+    expect(clientSecret).toMatch(/^secret-token:conductorone\.com:v1:[A-Za-z0-9_-]+$/);
+    const jwk = parseClientSecret(clientSecret);
+    expect(Object.keys(jwk)).toEqual(['kty', 'crv', 'x', 'd']);
+    expect(jwk.x).toBe(publicJwk.x);
+  });
+
+  it('issues a token for a correctly signed assertion', async () => {
+    const fake = await conductorOne();
+    const { token } = await authenticated(fake);
+    expect(fake.tokensIssued).toEqual([token]);
+    expect(fake.requests).toEqual([{ method: 'POST', path: '/auth/v1/token', status: 200 }]);
+  });
+
+  it('refuses an assertion signed with another key, for another audience, or expired', async () => {
+    const fake = await conductorOne();
+    const client = await makeClientCredential(fake.host);
+    fake.registerClient(client.clientId, client.publicJwk);
+    const other = await makeClientCredential(fake.host);
+    const now = Math.floor(Date.now() / 1000);
+    const assertions = {
+      wrongKey: await signClientAssertion(client.clientId, other.clientSecret, { audience: [fake.host] }),
+      wrongAudience: await signClientAssertion(client.clientId, client.clientSecret, { audience: ['acme.conductor.one'] }),
+      expired: await signClientAssertion(client.clientId, client.clientSecret, {
+        audience: [fake.host],
+        iat: now - 600,
+        exp: now - 480,
+      }),
+      tooLong: await signClientAssertion(client.clientId, client.clientSecret, { audience: [fake.host], exp: now + 600 }),
+      wrongIssuer: await signClientAssertion(client.clientId, client.clientSecret, {
+        audience: [fake.host],
+        issuer: other.clientId,
+      }),
+    };
+    for (const [name, assertion] of Object.entries(assertions)) {
+      const response = await tokenRequest(fake, {
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: assertion,
+      });
+      expect(response.status, name).toBe(401);
+      expect(await response.json()).toMatchObject({ code: 16, details: [] });
+    }
+    expect(fake.tokensIssued).toEqual([]);
+  });
+
+  it('refuses malformed token requests with 400 and unknown clients with 401', async () => {
+    const fake = await conductorOne();
+    const client = await makeClientCredential(fake.host);
+    const assertion = await signClientAssertion(client.clientId, client.clientSecret, { audience: [fake.host] });
+    const fields = {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+    };
+    expect((await tokenRequest(fake, fields)).status).toBe(401); // not registered
+    const asJson = await postJson(`${fake.url}/auth/v1/token`, fields);
+    expect(asJson.status).toBe(400);
+    expect(await asJson.json()).toMatchObject({ code: 3 });
+    const exchange = await tokenRequest(fake, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange' });
+    expect(exchange.status).toBe(400);
+    expect((await tokenRequest(fake, { ...fields, client_assertion_type: 'jwt' })).status).toBe(400);
+  });
+
+  it('rotates only with a token, for its own app and connector, and the new secret authenticates', async () => {
+    const fake = await conductorOne();
+    const rotateUrl = `${fake.url}/api/v1/apps/connectors/credentials`;
+    const body = { appId: APP_ID, connectorId: CONNECTOR_ID };
+    expect((await postJson(rotateUrl, body)).status).toBe(401);
+    expect((await postJson(rotateUrl, body, 'not-a-token')).status).toBe(401);
+
+    const { token } = await authenticated(fake);
+    expect((await postJson(rotateUrl, { appId: APP_ID, connectorId: 'other' }, token)).status).toBe(404);
+    expect((await postJson(rotateUrl, { ...body, extra: 1 }, token)).status).toBe(400);
+
+    const response = await postJson(rotateUrl, body, token);
+    expect(response.status).toBe(200);
+    const { credential } = (await response.json()) as { credential: Record<string, unknown> };
+    expect(Object.keys(credential)).toEqual([
+      'id', 'appId', 'connectorId', 'clientId', 'clientSecret', 'displayName',
+      'createdAt', 'updatedAt', 'expiresTime', 'lastUsedAt', 'deletedAt',
+    ]);
+    expect(credential.id).toMatch(/^[A-Za-z0-9]{27}$/);
+    expect(credential.clientId).toMatch(/@127\.0\.0\.1\/ccc$/);
+    expect(fake.issued).toHaveLength(1);
+    const issued = fake.issued[0]!;
+    expect(issued.clientSecret).toBe(credential.clientSecret);
+    expect(Date.parse(issued.expiresTime) - Date.parse(issued.createdAt)).toBe(90 * 24 * 3600 * 1000);
+
+    expect((await requestClientToken(fake, issued.clientId, issued.clientSecret)).status).toBe(200);
+    expect(issued.lastUsedAt).not.toBeNull();
+  });
+
+  it('reads and revokes a credential; a revoked one is gone and cannot authenticate', async () => {
+    const fake = await conductorOne();
+    const { token } = await authenticated(fake);
+    const previous = await fake.addCredential();
+    const url = `${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials/${previous.id}`;
+    const auth = { authorization: `Bearer ${token}` };
+
+    const read = await fetch(url, { headers: auth });
+    expect(read.status).toBe(200);
+    const { credential } = (await read.json()) as { credential: Record<string, unknown> };
+    expect(credential.id).toBe(previous.id);
+    expect(credential).not.toHaveProperty('clientSecret');
+
+    expect((await postJson(url, { reason: 'x' }, token)).status).toBe(400);
+    const revoke = await postJson(url, {}, token);
+    expect(revoke.status).toBe(200);
+    expect(await revoke.json()).toEqual({});
+    expect(previous.revoked).toBe(true);
+    expect(previous.deletedAt).not.toBeNull();
+
+    expect((await fetch(url, { headers: auth })).status).toBe(404);
+    expect((await postJson(url, {}, token)).status).toBe(404);
+    expect((await requestClientToken(fake, previous.clientId, previous.clientSecret)).status).toBe(401);
+  });
+
+  it('serves the connector and answers unknown paths with a logged 404', async () => {
+    const fake = await conductorOne();
+    const { token } = await authenticated(fake);
+    const connector = await fetch(`${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await connector.json()).toEqual({
+      connectorView: { connector: { id: CONNECTOR_ID, appId: APP_ID, displayName: 'Fake connector' } },
+    });
+    const unknown = await fetch(`${fake.url}/api/v1/nothing`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ code: 5, message: 'not found', details: [] });
+    expect(fake.requests.at(-1)).toEqual({ method: 'GET', path: '/api/v1/nothing', status: 404 });
+  });
+
+  it('serves only the legacy rotate endpoint and shape when asked to', async () => {
+    const fake = await conductorOne({ legacyRotateShape: true });
+    const { token } = await authenticated(fake);
+    const current = await postJson(`${fake.url}/api/v1/apps/connectors/credentials`, { appId: APP_ID, connectorId: CONNECTOR_ID }, token);
+    expect(current.status).toBe(404);
+    const legacy = await postJson(`${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials`, {}, token);
+    expect(legacy.status).toBe(200);
+    const body = (await legacy.json()) as { credential: Record<string, unknown>; clientSecret: string };
+    expect(body.credential).not.toHaveProperty('clientSecret');
+    expect(body.clientSecret).toBe(fake.issued[0]!.clientSecret);
+  });
+
+  it('serves an injected fault once, then handles requests normally again', async () => {
+    const fake = await conductorOne();
+    fake.inject({ path: '/auth/v1/token', status: 503, headers: { 'retry-after': '1' }, body: { code: 14, message: 'unavailable' } });
+    const client = await makeClientCredential(fake.host);
+    fake.registerClient(client.clientId, client.publicJwk);
+
+    const first = await requestClientToken(fake, client.clientId, client.clientSecret);
+    expect(first).toEqual({ status: 503, body: { code: 14, message: 'unavailable' } });
+    const second = await requestClientToken(fake, client.clientId, client.clientSecret);
+    expect(second.status).toBe(200);
+    expect(fake.requests).toEqual([
+      { method: 'POST', path: '/auth/v1/token', status: 503, fault: 'status 503' },
+      { method: 'POST', path: '/auth/v1/token', status: 200 },
+    ]);
+  });
+
+  it('injects network errors and delays', async () => {
+    const fake = await conductorOne();
+    fake.inject({ method: 'GET', path: /nothing/, destroy: true });
+    fake.inject({ path: '/api/v1/nothing', delayMs: 20 });
+    await expect(fetch(`${fake.url}/api/v1/nothing`)).rejects.toThrow();
+    expect((await fetch(`${fake.url}/api/v1/nothing`)).status).toBe(404);
+    expect(fake.requests.map((r) => [r.status, r.fault])).toEqual([
+      [0, 'destroy'],
+      [404, 'delay 20ms'],
+    ]);
+  });
+});
+
+describe('fake GitHub', () => {
+  beforeAll(async () => {
+    await sodium.ready;
+  });
+
+  async function github(extra: { pathPrefix?: string } = {}): Promise<FakeGitHub> {
+    const fake = await startFakeGitHub({
+      token: GH_TOKEN,
+      repositories: { 'acme/app': 'write', 'acme/readonly': 'read' },
+      environments: { 'acme/app': ['prod east'] },
+      organizations: { acme: 'write' },
+      ...extra,
+    });
+    closers.push(fake.close);
+    return fake;
+  }
+
+  function gh(fake: FakeGitHub, method: string, route: string, body?: unknown, token = GH_TOKEN): Promise<Response> {
+    return fetch(`${fake.url}${route}`, {
+      method,
+      headers: {
+        authorization: `token ${token}`,
+        accept: 'application/vnd.github+json',
+        ...(body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+
+  async function sealFor(fake: FakeGitHub, base: string, value: string) {
+    const { key_id, key } = (await (await gh(fake, 'GET', `${base}/secrets/public-key`)).json()) as {
+      key_id: string;
+      key: string;
+    };
+    const sealed = sodium.crypto_box_seal(value, sodium.from_base64(key, sodium.base64_variants.ORIGINAL));
+    return { key_id, sealed };
+  }
+
+  it('stores a value sealed for its public key, 201 then 204, and open() returns it', async () => {
+    const fake = await github();
+    const { key_id, sealed } = await sealFor(fake, '/repos/acme/app/actions', 'new-secret\nline 2');
+    const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    const put = () => gh(fake, 'PUT', '/repos/acme/app/actions/secrets/c1_client_secret', { encrypted_value, key_id });
+    expect((await put()).status).toBe(201);
+    expect((await put()).status).toBe(204);
+    expect(await fake.open(repoScope('acme/app'), 'C1_CLIENT_SECRET')).toBe('new-secret\nline 2');
+    expect(fake.secrets.get('repo:acme/app')?.get('C1_CLIENT_SECRET')?.key_id).toBe(key_id);
+    await expect(fake.open(repoScope('acme/app'), 'MISSING')).rejects.toThrow(/no secret/);
+  });
+
+  it('answers 204 for a preset secret', async () => {
+    const fake = await github();
+    fake.presetSecret(repoScope('acme/app'), 'C1_CLIENT_ID');
+    const { key_id, sealed } = await sealFor(fake, '/repos/acme/app/actions', 'id');
+    const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    expect((await gh(fake, 'PUT', '/repos/acme/app/actions/secrets/C1_CLIENT_ID', { encrypted_value, key_id })).status).toBe(204);
+  });
+
+  it('refuses URL-safe base64, a stale key_id, garbage, bad names and extra fields with 422', async () => {
+    const fake = await github();
+    const base = '/repos/acme/app/actions';
+    let found: { key_id: string; sealed: Uint8Array } | undefined;
+    // Retry until the sealed box has a byte that encodes differently in the URL-safe alphabet.
+    for (let i = 0; i < 50 && !found; i++) {
+      const attempt = await sealFor(fake, base, `value-${i}`);
+      if (/[-_]/.test(sodium.to_base64(attempt.sealed, sodium.base64_variants.URLSAFE))) found = attempt;
+    }
+    const { key_id, sealed } = found!;
+    const standard = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    const cases: Record<string, [string, unknown]> = {
+      urlSafe: ['S', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.URLSAFE), key_id }],
+      unpadded: ['S', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL_NO_PADDING), key_id }],
+      staleKeyId: ['S', { encrypted_value: standard, key_id: '123' }],
+      notSealed: ['S', { encrypted_value: Buffer.from('plain text').toString('base64'), key_id }],
+      extraField: ['S', { encrypted_value: standard, key_id, visibility: 'all' }],
+      digitName: ['1ABC', { encrypted_value: standard, key_id }],
+      githubName: ['GITHUB_TOKEN', { encrypted_value: standard, key_id }],
+      dashName: ['C1-SECRET', { encrypted_value: standard, key_id }],
+    };
+    for (const [name, [secretName, body]] of Object.entries(cases)) {
+      const response = await gh(fake, 'PUT', `${base}/secrets/${secretName}`, body);
+      expect(response.status, name).toBe(422);
+      expect(await response.json()).toMatchObject({ documentation_url: 'https://docs.github.com/rest', status: '422' });
+    }
+    expect(fake.secrets.get(repoScope('acme/app'))?.size).toBe(0);
+
+    fake.rotatePublicKey(repoScope('acme/app'));
+    expect((await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value: standard, key_id })).status).toBe(422);
+  });
+
+  it('lets a read-only repository read its key but not write (403); hides unknown repositories (404)', async () => {
+    const fake = await github();
+    const { key_id, sealed } = await sealFor(fake, '/repos/acme/readonly/actions', 'v');
+    const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    const put = await gh(fake, 'PUT', '/repos/acme/readonly/actions/secrets/S', { encrypted_value, key_id });
+    expect(put.status).toBe(403);
+    expect(await put.json()).toEqual({
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '403',
+    });
+    expect((await gh(fake, 'GET', '/repos/acme/other/actions/secrets/public-key')).status).toBe(404);
+    expect((await gh(fake, 'GET', '/repos/acme/app/actions/nothing')).status).toBe(404);
+    const badAuth = await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key', undefined, 'wrong');
+    expect(badAuth.status).toBe(401);
+    expect(await badAuth.json()).toMatchObject({ message: 'Bad credentials', status: '401' });
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /repos/acme/readonly/actions/secrets/public-key 200',
+      'PUT /repos/acme/readonly/actions/secrets/S 403',
+      'GET /repos/acme/other/actions/secrets/public-key 404',
+      'GET /repos/acme/app/actions/nothing 404',
+      'GET /repos/acme/app/actions/secrets/public-key 401',
+    ]);
+  });
+
+  it('serves environment secrets under the URL-encoded environment name', async () => {
+    const fake = await github();
+    const base = `/repos/acme/app/environments/${encodeURIComponent('prod east')}`;
+    const { key_id, sealed } = await sealFor(fake, base, 'env value');
+    const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    expect((await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id })).status).toBe(201);
+    expect(await fake.open(envScope('acme/app', 'prod east'), 'S')).toBe('env value');
+    expect((await gh(fake, 'GET', '/repos/acme/app/environments/staging/secrets/public-key')).status).toBe(404);
+  });
+
+  it('requires visibility for organization secrets and reports it back', async () => {
+    const fake = await github();
+    const base = '/orgs/acme/actions';
+    const { key_id, sealed } = await sealFor(fake, base, 'org value');
+    const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    const id = fake.repositoryId('acme/app');
+    expect((await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id })).status).toBe(422);
+    expect(
+      (await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'all', selected_repository_ids: [id] }))
+        .status,
+    ).toBe(422);
+    expect(
+      (await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'selected', selected_repository_ids: [id] }))
+        .status,
+    ).toBe(201);
+    const meta = (await (await gh(fake, 'GET', `${base}/secrets/S`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({ name: 'S', visibility: 'selected' });
+    expect(meta.selected_repositories_url).toBe(`${fake.url}/orgs/acme/actions/secrets/S/repositories`);
+    const repos = await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json();
+    expect(repos).toEqual({ total_count: 1, repositories: [{ id, name: 'app', full_name: 'acme/app' }] });
+    expect(await fake.open(orgScope('acme'), 'S')).toBe('org value');
+  });
+
+  it('creates, reads and updates Actions variables', async () => {
+    const fake = await github();
+    const base = '/repos/acme/app/actions/variables';
+    expect((await gh(fake, 'GET', `${base}/C1_CREDENTIAL_ID`)).status).toBe(404);
+    expect((await gh(fake, 'POST', base, { name: 'C1_CREDENTIAL_ID', value: 'one' })).status).toBe(201);
+    expect((await gh(fake, 'POST', base, { name: 'C1_CREDENTIAL_ID', value: 'one' })).status).toBe(409);
+    expect((await gh(fake, 'PATCH', `${base}/C1_CREDENTIAL_ID`, { value: 'two' })).status).toBe(204);
+    expect(await (await gh(fake, 'GET', `${base}/C1_CREDENTIAL_ID`)).json()).toMatchObject({
+      name: 'C1_CREDENTIAL_ID',
+      value: 'two',
+    });
+    expect((await gh(fake, 'POST', '/repos/acme/readonly/actions/variables', { name: 'X', value: '1' })).status).toBe(403);
+  });
+
+  it('serves GitHub Enterprise Server paths under /api/v3 only', async () => {
+    const fake = await github({ pathPrefix: '/api/v3' });
+    expect(fake.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+    fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 502 });
+    expect((await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key')).status).toBe(502);
+    expect((await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key')).status).toBe(200);
+    const origin = fake.url.replace(/\/api\/v3$/, '');
+    const unprefixed = await fetch(`${origin}/repos/acme/app/actions/secrets/public-key`, {
+      headers: { authorization: `Bearer ${GH_TOKEN}` },
+    });
+    expect(unprefixed.status).toBe(404);
+  });
+
+});
+
+describe('runAction', () => {
+  it('runs a script like the runner and parses heredoc and plain outputs and the summary', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fake-action-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const coreUrl = pathToFileURL(path.join(REPO_ROOT, 'node_modules/@actions/core/lib/core.js')).href;
+    const script = path.join(dir, 'action.mjs');
+    await writeFile(
+      script,
+      `import * as core from ${JSON.stringify(coreUrl)};
+import { appendFileSync } from 'node:fs';
+const secret = core.getInput('client-secret', { required: true });
+core.setSecret(secret);
+core.setOutput('multi', 'line one\\nline two');
+core.setOutput('env-keys', Object.keys(process.env).sort().join(','));
+appendFileSync(process.env.GITHUB_OUTPUT, 'plain=a=b<<c\\n');
+await core.summary.addHeading('Rotated').write();
+console.log('done');
+`,
+    );
+    const result = await runAction({
+      entry: script,
+      inputs: { 'client-secret': 'sekret-value', 'app id': 'x' },
+      env: { EXTRA: '1' },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.outputs.multi).toBe('line one\nline two');
+    expect(result.outputs.plain).toBe('a=b<<c');
+    expect(result.outputs['env-keys']!.split(',')).toEqual([
+      'EXTRA', 'GITHUB_ACTIONS', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'HOME',
+      'INPUT_APP_ID', 'INPUT_CLIENT-SECRET', 'PATH', 'RUNNER_TEMP',
+    ]);
+    expect(result.summary).toContain('<h1>Rotated</h1>');
+    expect(result.stdout).toContain('::add-mask::sekret-value');
+    expect(findLeaks(['sekret-value', ''], { stdout: result.stdout, stderr: result.stderr })).toEqual([]);
+    expect(findLeaks(['done'], { stdout: result.stdout })).toEqual(['secret #0 (4 chars) appears in stdout']);
+  });
+
+  it('reports a failing exit code', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fake-action-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const script = path.join(dir, 'fail.mjs');
+    await writeFile(script, `process.stdout.write('::error::boom\\n'); process.exitCode = 1;\n`);
+    const result = await runAction({ entry: script, inputs: {} });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('::error::boom\n');
+  });
+
+  it('refuses an unterminated heredoc', () => {
+    expect(() => parseOutputFile('a<<EOF\nvalue\n')).toThrow(/never closed/);
+    expect(parseOutputFile('a<<EOF\r\nx\r\nEOF\r\nb=2\n')).toEqual({ a: 'x', b: '2' });
+  });
+});
+
+describe('fake servers', () => {
+  it('close promptly with a request parked in a delay, and tolerate a second close', async () => {
+    const fake = await startFakeConductorOne({ appId: APP_ID, connectorId: CONNECTOR_ID });
+    fake.inject({ path: '/api/v1/nothing', delayMs: 10_000 });
+    const pending = fetch(`${fake.url}/api/v1/nothing`).catch((error: unknown) => error);
+    await expect.poll(() => fake.requests.length).toBe(1);
+    await fake.close();
+    await fake.close();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+});

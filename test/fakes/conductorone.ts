@@ -1,0 +1,439 @@
+// A strict fake of the ConductorOne API endpoints the action uses (SPEC 5):
+// client-credentials tokens, rotate, read and revoke a connector credential,
+// read the connector. Anything off-spec gets a gRPC-status JSON error.
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+} from 'jose';
+import {
+  HttpError,
+  isPlainObject,
+  readForm,
+  readJson,
+  startFakeServer,
+  type Fault,
+  type FakeRequest,
+  type Reply,
+  type RequestLogEntry,
+} from './log.js';
+
+export interface FakeConductorOneOptions {
+  appId: string;
+  connectorId: string;
+  latencyMs?: number;
+  /** Serve the pre-2026-01 rotate endpoint (path with IDs, body {}, top-level clientSecret) instead of the current one. */
+  legacyRotateShape?: boolean;
+}
+
+export interface IssuedCredential {
+  id: string;
+  appId: string;
+  connectorId: string;
+  clientId: string;
+  clientSecret: string;
+  displayName: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresTime: string;
+  lastUsedAt: string | null;
+  deletedAt: string | null;
+  revoked: boolean;
+}
+
+export interface FakeConductorOne {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** The token audience: the host without port. */
+  host: string;
+  requests: RequestLogEntry[];
+  /** Every credential created by rotation, in order. */
+  issued: IssuedCredential[];
+  /** Lets a client credential (e.g. from makeClientCredential) authenticate at /auth/v1/token. */
+  registerClient(clientId: string, publicJwk: JWK): void;
+  /** Creates a connector credential without a request (e.g. the "previous" one a test expects to be revoked). Not added to `issued`. */
+  addCredential(): Promise<IssuedCredential>;
+  inject(fault: Fault): void;
+  /** Every access token handed out, in order. */
+  tokensIssued: string[];
+  close(): Promise<void>;
+}
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const TOKEN_LIFETIME_S = 3600;
+/** SPEC 5: the server refuses assertions that live longer than 5 minutes. */
+const MAX_ASSERTION_LIFETIME_S = 300;
+/** Claims are whole seconds; allow one second so rounding never decides a test. */
+const CLOCK_TOLERANCE_S = 1;
+const CREDENTIAL_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
+
+// gRPC status codes as used in the error body's `code`.
+const INVALID_ARGUMENT = 3;
+const NOT_FOUND = 5;
+const UNIMPLEMENTED = 12;
+const UNAUTHENTICATED = 16;
+
+function grpcError(status: number, code: number, message: string): HttpError {
+  return new HttpError(status, { code, message, details: [] });
+}
+const invalid = (message: string) => grpcError(400, INVALID_ARGUMENT, message);
+const unauthenticated = (message: string) => grpcError(401, UNAUTHENTICATED, message);
+const notFound = (message = 'not found') => grpcError(404, NOT_FOUND, message);
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function randomId(length = 27): string {
+  return Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
+}
+
+const ADJECTIVES = ['brave', 'calm', 'eager', 'gentle', 'jolly', 'lucky', 'proud', 'quiet', 'swift', 'witty'];
+const NOUNS = ['otter', 'falcon', 'maple', 'harbor', 'comet', 'willow', 'badger', 'canyon', 'ember', 'lagoon'];
+function randomClientName(): string {
+  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${NOUNS[randomInt(NOUNS.length)]}-${randomInt(10000, 100000)}`;
+}
+
+/**
+ * A client credential in ConductorOne's format (SPEC 5): client ID `<name>@<host>/<kind>` and client secret
+ * `secret-token:conductorone.com:v1:<base64url, unpadded, of the private JWK {kty, crv, x, d}>`.
+ */
+export async function makeClientCredential(
+  host: string,
+  kind = 'pcc',
+): Promise<{ clientId: string; clientSecret: string; publicJwk: JWK }> {
+  const { privateKey } = await generateKeyPair('Ed25519', { extractable: true });
+  const { x, d } = await exportJWK(privateKey);
+  const privateJwk = { kty: 'OKP', crv: 'Ed25519', x, d };
+  return {
+    clientId: `${randomClientName()}@${host}/${kind}`,
+    clientSecret: `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(privateJwk)).toString('base64url')}`,
+    publicJwk: { kty: 'OKP', crv: 'Ed25519', x },
+  };
+}
+
+/** The private JWK inside a client secret; throws if the secret is not in the v1 format. */
+export function parseClientSecret(clientSecret: string): JWK {
+  const parts = clientSecret.split(':');
+  if (parts.length !== 4 || parts[2] !== 'v1') throw new Error('client secret is not secret-token:...:v1:<jwk>');
+  return JSON.parse(Buffer.from(parts[3]!, 'base64url').toString('utf8')) as JWK;
+}
+
+/**
+ * Signs a client assertion like the SDKs do (SPEC 5). Tests override claims to provoke refusals;
+ * times are seconds since the epoch.
+ */
+export async function signClientAssertion(
+  clientId: string,
+  clientSecret: string,
+  opts: { audience: string | string[]; iat?: number; nbf?: number; exp?: number; issuer?: string; subject?: string },
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const iat = opts.iat ?? now;
+  const key = await importJWK(parseClientSecret(clientSecret), 'EdDSA');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA', nonce: randomBytes(16).toString('hex') })
+    .setIssuer(opts.issuer ?? clientId)
+    .setSubject(opts.subject ?? clientId)
+    .setAudience(opts.audience)
+    .setIssuedAt(iat)
+    .setNotBefore(opts.nbf ?? iat - 120)
+    .setExpirationTime(opts.exp ?? iat + 120)
+    .sign(key);
+}
+
+/** Performs the client-credentials grant against a fake, e.g. to prove a rotated secret really works. */
+export async function requestClientToken(
+  fake: Pick<FakeConductorOne, 'url' | 'host'>,
+  clientId: string,
+  clientSecret: string,
+): Promise<{ status: number; body: unknown }> {
+  const assertion = await signClientAssertion(clientId, clientSecret, { audience: [fake.host] });
+  const response = await fetch(`${fake.url}/auth/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+const CONNECTOR_PATH = /^\/api\/v1\/apps\/([^/]+)\/connectors\/([^/]+)$/;
+const LEGACY_ROTATE_PATH = /^\/api\/v1\/apps\/([^/]+)\/connectors\/([^/]+)\/credentials$/;
+const CREDENTIAL_PATH = /^\/api\/v1\/apps\/([^/]+)\/connectors\/([^/]+)\/credentials\/([^/]+)$/;
+
+export async function startFakeConductorOne(opts: FakeConductorOneOptions): Promise<FakeConductorOne> {
+  const host = '127.0.0.1';
+  const clients = new Map<string, JWK>();
+  const tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  const tokensIssued: string[] = [];
+  const credentials = new Map<string, IssuedCredential>();
+  const issued: IssuedCredential[] = [];
+
+  function registerClient(clientId: string, publicJwk: JWK): void {
+    if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519' || !publicJwk.x) {
+      throw new Error(`registerClient(${clientId}): expected an Ed25519 public JWK`);
+    }
+    // Keep only the public part, so a private JWK passed by mistake cannot change verification.
+    clients.set(clientId, { kty: 'OKP', crv: 'Ed25519', x: publicJwk.x });
+  }
+
+  async function createCredential(): Promise<IssuedCredential> {
+    const { clientId, clientSecret, publicJwk } = await makeClientCredential(host, 'ccc');
+    registerClient(clientId, publicJwk);
+    const now = new Date();
+    const credential: IssuedCredential = {
+      id: randomId(),
+      appId: opts.appId,
+      connectorId: opts.connectorId,
+      clientId,
+      clientSecret,
+      displayName: `Connector credential ${credentials.size + 1}`,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresTime: new Date(now.getTime() + CREDENTIAL_LIFETIME_MS).toISOString(),
+      lastUsedAt: null,
+      deletedAt: null,
+      revoked: false,
+    };
+    credentials.set(credential.id, credential);
+    return credential;
+  }
+
+  /** The API's view of a credential, in SPEC 5 field order; clientSecret only where the API returns it. */
+  function credentialView(c: IssuedCredential, withSecret: boolean): Record<string, unknown> {
+    return {
+      id: c.id,
+      appId: c.appId,
+      connectorId: c.connectorId,
+      clientId: c.clientId,
+      ...(withSecret ? { clientSecret: c.clientSecret } : {}),
+      displayName: c.displayName,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+      expiresTime: c.expiresTime,
+      lastUsedAt: c.lastUsedAt,
+      deletedAt: c.deletedAt,
+    };
+  }
+
+  // ---- /auth/v1/token ------------------------------------------------------------------------
+
+  async function verifyAssertion(clientId: string, publicJwk: JWK, assertion: string): Promise<void> {
+    try {
+      const header = decodeProtectedHeader(assertion);
+      if (header.alg !== 'EdDSA') throw new Error(`header alg must be EdDSA, got ${String(header.alg)}`);
+      const key = await importJWK(publicJwk, 'EdDSA');
+      const { payload } = await jwtVerify(assertion, key, {
+        algorithms: ['EdDSA'],
+        issuer: clientId,
+        subject: clientId,
+        audience: host,
+        requiredClaims: ['iat', 'exp'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      const iat = payload.iat!;
+      const exp = payload.exp!;
+      if (exp - iat > MAX_ASSERTION_LIFETIME_S) {
+        throw new Error(`assertion lifetime ${exp - iat}s exceeds ${MAX_ASSERTION_LIFETIME_S}s`);
+      }
+      if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new Error('"iat" is in the future');
+    } catch (error) {
+      throw unauthenticated(`invalid client assertion: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  function issueToken(clientId: string): Reply {
+    const accessToken = randomBytes(32).toString('base64url');
+    tokens.set(accessToken, { clientId, expiresAt: Date.now() + TOKEN_LIFETIME_S * 1000 });
+    tokensIssued.push(accessToken);
+    for (const c of credentials.values()) {
+      if (c.clientId === clientId) c.lastUsedAt = new Date().toISOString();
+    }
+    return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S } };
+  }
+
+  async function clientCredentialsGrant(form: Map<string, string>): Promise<Reply> {
+    const allowed = new Set(['grant_type', 'client_id', 'client_assertion_type', 'client_assertion']);
+    for (const key of form.keys()) if (!allowed.has(key)) throw invalid(`unexpected form field ${key}`);
+    const clientId = form.get('client_id');
+    const assertion = form.get('client_assertion');
+    if (!clientId) throw invalid('client_id is required');
+    if (!assertion) throw invalid('client_assertion is required');
+    if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) {
+      throw invalid(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+    }
+    const publicJwk = clients.get(clientId);
+    if (!publicJwk) throw unauthenticated(`unknown client ${clientId}`);
+    await verifyAssertion(clientId, publicJwk, assertion);
+    return issueToken(clientId);
+  }
+
+  // One entry per grant_type; OIDC federation (RFC 8693 token exchange, SPEC 5) slots in here later.
+  const grants = new Map<string, (form: Map<string, string>) => Promise<Reply>>([
+    ['client_credentials', clientCredentialsGrant],
+  ]);
+
+  async function token(req: FakeRequest): Promise<Reply> {
+    let form: Map<string, string>;
+    try {
+      form = readForm(req);
+    } catch (error) {
+      throw invalid((error as Error).message);
+    }
+    const grantType = form.get('grant_type');
+    if (!grantType) throw invalid('grant_type is required');
+    const grant = grants.get(grantType);
+    if (!grant) throw invalid(`unsupported grant_type ${grantType}`);
+    return grant(form);
+  }
+
+  // ---- bearer-protected API --------------------------------------------------------------------
+
+  function requireBearer(req: FakeRequest): void {
+    const match = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+    const entry = match ? tokens.get(match[1]!) : undefined;
+    if (!entry || entry.expiresAt <= Date.now()) throw unauthenticated('unauthenticated');
+  }
+
+  function jsonBody(req: FakeRequest): unknown {
+    try {
+      return readJson(req);
+    } catch (error) {
+      throw invalid((error as Error).message);
+    }
+  }
+
+  function requireEmptyBody(req: FakeRequest): void {
+    const body = jsonBody(req);
+    if (!isPlainObject(body) || Object.keys(body).length !== 0) throw invalid('body must be {}');
+  }
+
+  function requireConnector(appId: string, connectorId: string): void {
+    if (appId !== opts.appId || connectorId !== opts.connectorId) throw notFound('connector not found');
+  }
+
+  /** Revoked credentials are gone: reads and revokes answer 404, which the action reports as already revoked. */
+  function liveCredential(id: string): IssuedCredential {
+    const credential = credentials.get(id);
+    if (!credential || credential.revoked) throw notFound('credential not found');
+    return credential;
+  }
+
+  async function rotate(req: FakeRequest): Promise<Reply> {
+    const body = jsonBody(req);
+    if (!isPlainObject(body) || Object.keys(body).sort().join(',') !== 'appId,connectorId') {
+      throw invalid('body must be exactly {appId, connectorId}');
+    }
+    if (typeof body.appId !== 'string' || typeof body.connectorId !== 'string') {
+      throw invalid('appId and connectorId must be strings');
+    }
+    requireConnector(body.appId, body.connectorId);
+    const credential = await createCredential();
+    issued.push(credential);
+    return { status: 200, body: { credential: credentialView(credential, true) } };
+  }
+
+  async function legacyRotate(req: FakeRequest, appId: string, connectorId: string): Promise<Reply> {
+    requireEmptyBody(req);
+    requireConnector(appId, connectorId);
+    const credential = await createCredential();
+    issued.push(credential);
+    return {
+      status: 200,
+      body: { credential: credentialView(credential, false), clientSecret: credential.clientSecret },
+    };
+  }
+
+  function revoke(req: FakeRequest, id: string): Reply {
+    requireEmptyBody(req);
+    const credential = liveCredential(id);
+    const now = new Date().toISOString();
+    credential.revoked = true;
+    credential.deletedAt = now;
+    credential.updatedAt = now;
+    clients.delete(credential.clientId); // its secret can no longer get a token
+    return { status: 200, body: {} };
+  }
+
+  type Route = {
+    pattern: RegExp;
+    bearer: boolean;
+    methods: Partial<Record<string, (req: FakeRequest, params: string[]) => Reply | Promise<Reply>>>;
+  };
+  const routes: Route[] = [
+    { pattern: /^\/auth\/v1\/token$/, bearer: false, methods: { POST: (req) => token(req) } },
+    {
+      pattern: CONNECTOR_PATH,
+      bearer: true,
+      methods: {
+        GET: (_req, [appId, connectorId]) => {
+          requireConnector(appId!, connectorId!);
+          return {
+            status: 200,
+            body: { connectorView: { connector: { id: opts.connectorId, appId: opts.appId, displayName: 'Fake connector' } } },
+          };
+        },
+      },
+    },
+    {
+      pattern: CREDENTIAL_PATH,
+      bearer: true,
+      methods: {
+        GET: (_req, [appId, connectorId, id]) => {
+          requireConnector(appId!, connectorId!);
+          return { status: 200, body: { credential: credentialView(liveCredential(id!), false) } };
+        },
+        POST: (req, [appId, connectorId, id]) => {
+          requireConnector(appId!, connectorId!);
+          return revoke(req, id!);
+        },
+      },
+    },
+    // Exactly one rotate endpoint exists at a time, like a server before or after 2026-01.
+    opts.legacyRotateShape
+      ? {
+          pattern: LEGACY_ROTATE_PATH,
+          bearer: true,
+          methods: { POST: (req, [appId, connectorId]) => legacyRotate(req, appId!, connectorId!) },
+        }
+      : { pattern: /^\/api\/v1\/apps\/connectors\/credentials$/, bearer: true, methods: { POST: (req) => rotate(req) } },
+  ];
+
+  async function handle(req: FakeRequest): Promise<Reply> {
+    for (const route of routes) {
+      const match = route.pattern.exec(req.path);
+      if (!match) continue;
+      const handler = route.methods[req.method];
+      if (!handler) throw grpcError(405, UNIMPLEMENTED, `method ${req.method} not allowed`);
+      if (route.bearer) requireBearer(req);
+      let params: string[];
+      try {
+        params = match.slice(1).map((segment) => decodeURIComponent(segment));
+      } catch {
+        throw invalid('malformed path');
+      }
+      return handler(req, params);
+    }
+    throw notFound();
+  }
+
+  const server = await startFakeServer({ handle, ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}) });
+  return {
+    url: server.origin,
+    host,
+    requests: server.requests,
+    issued,
+    registerClient,
+    addCredential: createCredential,
+    inject: server.inject,
+    tokensIssued,
+    close: server.close,
+  };
+}

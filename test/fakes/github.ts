@@ -1,0 +1,478 @@
+// A strict fake of the GitHub REST endpoints for Actions secrets and variables (SPEC 6).
+// A "scope" is where secrets live: a repository, an environment of a repository, or an
+// organization. Every scope has its own libsodium key pair, secrets and variables; the
+// endpoints differ only in their base path, so one set of handlers serves all three.
+import { randomInt } from 'node:crypto';
+import sodium from 'libsodium-wrappers';
+import {
+  HttpError,
+  isPlainObject,
+  readJson,
+  startFakeServer,
+  type Fault,
+  type FakeRequest,
+  type Reply,
+  type RequestLogEntry,
+} from './log.js';
+
+export type Access = 'write' | 'read';
+export type Visibility = 'all' | 'private' | 'selected';
+
+export interface FakeGitHubOptions {
+  token: string;
+  repositories: Record<string /* owner/repo */, Access>;
+  /** Environments per repository; they inherit the repository's access. */
+  environments?: Record<string /* owner/repo */, string[]>;
+  organizations?: Record<string, Access>;
+  latencyMs?: number;
+  /** '' for api.github.com, '/api/v3' for GitHub Enterprise Server. */
+  pathPrefix?: string;
+}
+
+export interface StoredSecret {
+  encrypted_value: string;
+  key_id: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Organization secrets only. */
+  visibility?: Visibility;
+  selected_repository_ids?: number[];
+}
+
+export interface StoredVariable {
+  name: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+  visibility?: Visibility;
+  selected_repository_ids?: number[];
+}
+
+export interface FakeGitHub {
+  /** http://127.0.0.1:PORT plus the path prefix: what the action gets as its API URL. */
+  url: string;
+  requests: RequestLogEntry[];
+  inject(fault: Fault): void;
+  /** Scope key (see repoScope/envScope/orgScope) -> uppercased secret name -> what was stored. */
+  secrets: Map<string, Map<string, StoredSecret>>;
+  variables: Map<string, Map<string, StoredVariable>>;
+  /** Decrypts a stored secret with the scope's private key; throws if it is missing. */
+  open(scopeKey: string, name: string): Promise<string>;
+  /** Stores a secret so a later PUT answers 204 (updated) instead of 201. */
+  presetSecret(
+    scopeKey: string,
+    name: string,
+    opts?: { value?: string; visibility?: Visibility; selected_repository_ids?: number[] },
+  ): void;
+  presetVariable(scopeKey: string, name: string, value: string): void;
+  /** Replaces the scope's public key, so a write sealed for the old key_id is refused. */
+  rotatePublicKey(scopeKey: string): void;
+  /** The numeric ID the fake gives a configured repository (for selected_repository_ids). */
+  repositoryId(ownerRepo: string): number;
+  close(): Promise<void>;
+}
+
+export const repoScope = (ownerRepo: string): string => `repo:${ownerRepo}`;
+export const envScope = (ownerRepo: string, environment: string): string => `env:${ownerRepo}/${environment}`;
+export const orgScope = (org: string): string => `org:${org}`;
+
+const DOCUMENTATION_URL = 'https://docs.github.com/rest';
+/** https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions#limits-for-secrets */
+const MAX_VALUE_BYTES = 48 * 1024;
+const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
+
+function ghError(status: number, message: string): HttpError {
+  return new HttpError(status, { message, documentation_url: DOCUMENTATION_URL, status: String(status) });
+}
+const notFound = () => ghError(404, 'Not Found');
+const unprocessable = (message: string) => ghError(422, `Invalid request.\n\n${message}`);
+
+/** GitHub's naming rules for secrets and variables. */
+function validateName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name)) {
+    throw unprocessable(
+      `${name} is not a valid name: use only letters, digits and underscores, do not start with a digit or GITHUB_.`,
+    );
+  }
+}
+
+/** GitHub's own timestamps have no fractional seconds. */
+const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface KeyPair {
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+interface Scope {
+  key: string;
+  kind: 'repo' | 'env' | 'org';
+  access: Access;
+  /** Base path of this scope's endpoints, for URLs in responses. */
+  basePath: string;
+  keyId: string;
+  keys: Map<string /* key_id */, KeyPair>;
+  secrets: Map<string, StoredSecret>;
+  variables: Map<string, StoredVariable>;
+}
+
+/** Like GitHub's: a long random number, as a string. */
+function randomKeyId(): string {
+  return `${randomInt(1, 2 ** 47)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+  await sodium.ready;
+  const prefix = opts.pathPrefix ?? '';
+  const secrets = new Map<string, Map<string, StoredSecret>>();
+  const variables = new Map<string, Map<string, StoredVariable>>();
+  // Owner, repository, organization (and here environment) names are case-insensitive on GitHub.
+  const scopes = new Map<string /* lowercased key */, Scope>();
+  const repositoryIds = new Map<string /* lowercased owner/repo */, number>();
+  const repositoryNames = new Map<number, string>();
+
+  function addScope(key: string, kind: Scope['kind'], access: Access, basePath: string): void {
+    const scope: Scope = {
+      key,
+      kind,
+      access,
+      basePath,
+      keyId: '',
+      keys: new Map(),
+      secrets: new Map(),
+      variables: new Map(),
+    };
+    newKey(scope);
+    scopes.set(key.toLowerCase(), scope);
+    secrets.set(key, scope.secrets);
+    variables.set(key, scope.variables);
+  }
+
+  function newKey(scope: Scope): void {
+    const { publicKey, privateKey } = sodium.crypto_box_keypair();
+    scope.keyId = randomKeyId();
+    scope.keys.set(scope.keyId, { publicKey, privateKey });
+  }
+
+  for (const [ownerRepo, access] of Object.entries(opts.repositories)) {
+    addScope(repoScope(ownerRepo), 'repo', access, `/repos/${ownerRepo}/actions`);
+    const id = 1000 + repositoryIds.size;
+    repositoryIds.set(ownerRepo.toLowerCase(), id);
+    repositoryNames.set(id, ownerRepo);
+  }
+  for (const [ownerRepo, names] of Object.entries(opts.environments ?? {})) {
+    const access = opts.repositories[ownerRepo];
+    if (!access) throw new Error(`environments: ${ownerRepo} is not in repositories`);
+    for (const env of names) {
+      addScope(envScope(ownerRepo, env), 'env', access, `/repos/${ownerRepo}/environments/${encodeURIComponent(env)}`);
+    }
+  }
+  for (const [org, access] of Object.entries(opts.organizations ?? {})) {
+    addScope(orgScope(org), 'org', access, `/orgs/${org}/actions`);
+  }
+
+  function scopeOrThrow(scopeKey: string): Scope {
+    const scope = scopes.get(scopeKey.toLowerCase());
+    if (!scope) throw new Error(`fake GitHub has no scope ${scopeKey}; known: ${[...secrets.keys()].join(', ')}`);
+    return scope;
+  }
+
+  function seal(scope: Scope, value: string): string {
+    const pair = scope.keys.get(scope.keyId)!;
+    return sodium.to_base64(sodium.crypto_box_seal(value, pair.publicKey), sodium.base64_variants.ORIGINAL);
+  }
+
+  /** Opens a sealed box or returns undefined, like GitHub refusing a value it cannot decrypt. */
+  function unseal(scope: Scope, keyId: string, encryptedValue: string): string | undefined {
+    const pair = scope.keys.get(keyId);
+    if (!pair) return undefined;
+    try {
+      const box = sodium.from_base64(encryptedValue, sodium.base64_variants.ORIGINAL);
+      return sodium.to_string(sodium.crypto_box_seal_open(box, pair.publicKey, pair.privateKey));
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- request parsing ---------------------------------------------------------------------
+
+  function requireAuth(req: FakeRequest): void {
+    const match = /^(?:token|bearer) (\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match || match[1] !== opts.token) throw ghError(401, 'Bad credentials');
+  }
+
+  /** Splits an Actions path into its scope and the rest ('secrets', 'public-key' ...); undefined if not one. */
+  function parseScopePath(path: string): { scopeKey: string; rest: string[] } | undefined {
+    let segments: string[];
+    try {
+      segments = path.split('/').slice(1).map((s) => decodeURIComponent(s));
+    } catch {
+      return undefined;
+    }
+    const [root, a, b, c, d] = segments;
+    // /repos/{owner}/{repo}/actions/..., /repos/{owner}/{repo}/environments/{env}/..., /orgs/{org}/actions/...
+    if (root === 'repos' && a && b && c === 'actions') return { scopeKey: repoScope(`${a}/${b}`), rest: segments.slice(4) };
+    if (root === 'repos' && a && b && c === 'environments' && d) {
+      return { scopeKey: envScope(`${a}/${b}`, d), rest: segments.slice(5) };
+    }
+    if (root === 'orgs' && a && b === 'actions') return { scopeKey: orgScope(a), rest: segments.slice(3) };
+    return undefined;
+  }
+
+  function jsonObject(req: FakeRequest, allowed: string[]): Record<string, unknown> {
+    let body: unknown;
+    try {
+      body = readJson(req);
+    } catch (error) {
+      throw ghError(400, `Problems parsing JSON: ${(error as Error).message}`);
+    }
+    if (!isPlainObject(body)) throw ghError(400, 'Problems parsing JSON: body must be an object');
+    const unexpected = Object.keys(body).filter((k) => !allowed.includes(k));
+    if (unexpected.length > 0) throw unprocessable(`unexpected properties: ${unexpected.join(', ')}`);
+    return body;
+  }
+
+  function requireWrite(scope: Scope): void {
+    if (scope.access !== 'write') throw ghError(403, 'Resource not accessible by integration');
+  }
+
+  function requireString(body: Record<string, unknown>, field: string): string {
+    const value = body[field];
+    if (typeof value !== 'string') throw unprocessable(`${field} must be a string`);
+    return value;
+  }
+
+  /** Organization visibility fields (SPEC 6): visibility required on create; repository IDs only with 'selected'. */
+  function readVisibility(
+    body: Record<string, unknown>,
+    required: boolean,
+  ): { visibility?: Visibility; selected_repository_ids?: number[] } {
+    const visibility = body.visibility;
+    if (visibility === undefined) {
+      if (required) throw unprocessable('visibility is required for organization secrets and variables');
+      if (body.selected_repository_ids !== undefined) throw unprocessable('selected_repository_ids needs visibility selected');
+      return {};
+    }
+    if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
+      throw unprocessable('visibility must be one of all, private, selected');
+    }
+    const ids = body.selected_repository_ids;
+    if (ids === undefined) return { visibility: visibility as Visibility };
+    if (visibility !== 'selected') throw unprocessable('selected_repository_ids is only allowed with visibility selected');
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id))) {
+      throw unprocessable('selected_repository_ids must be an array of integers');
+    }
+    return { visibility: 'selected', selected_repository_ids: ids as number[] };
+  }
+
+  function orgFields(scope: Scope, item: { visibility?: Visibility }, url: string): Record<string, unknown> {
+    if (scope.kind !== 'org') return {};
+    return {
+      visibility: item.visibility,
+      ...(item.visibility === 'selected' ? { selected_repositories_url: url } : {}),
+    };
+  }
+
+  // ---- secrets ------------------------------------------------------------------------------
+
+  function getPublicKey(scope: Scope): Reply {
+    const pair = scope.keys.get(scope.keyId)!;
+    return {
+      status: 200,
+      body: { key_id: scope.keyId, key: sodium.to_base64(pair.publicKey, sodium.base64_variants.ORIGINAL) },
+    };
+  }
+
+  function getSecret(scope: Scope, name: string): Reply {
+    const secret = scope.secrets.get(name.toUpperCase());
+    if (!secret) throw notFound();
+    const url = `${origin}${prefix}${scope.basePath}/secrets/${name.toUpperCase()}/repositories`;
+    return {
+      status: 200,
+      body: { name: name.toUpperCase(), created_at: secret.createdAt, updated_at: secret.updatedAt, ...orgFields(scope, secret, url) },
+    };
+  }
+
+  function putSecret(scope: Scope, name: string, req: FakeRequest): Reply {
+    requireWrite(scope);
+    validateName(name);
+    const allowed = ['encrypted_value', 'key_id', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
+    const body = jsonObject(req, allowed);
+    const encryptedValue = requireString(body, 'encrypted_value');
+    const keyId = requireString(body, 'key_id');
+    // libsodium's ORIGINAL variant, padded; GitHub cannot read URL-safe base64.
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encryptedValue) || encryptedValue.length % 4 !== 0) {
+      throw unprocessable('encrypted_value must be standard (not URL-safe) base64');
+    }
+    if (keyId !== scope.keyId) throw unprocessable(`key_id ${keyId} is not the current public key (${scope.keyId})`);
+    const value = unseal(scope, keyId, encryptedValue);
+    if (value === undefined) throw unprocessable('encrypted_value could not be decrypted with the public key');
+    if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw unprocessable('secret value is larger than 48 KB');
+
+    const key = name.toUpperCase();
+    const existing = scope.secrets.get(key);
+    const now = timestamp();
+    const visibility = scope.kind === 'org' ? readVisibility(body, true) : {};
+    // Keep an earlier selection when 'selected' comes without IDs (our choice; GitHub does not document it).
+    const keptIds =
+      visibility.visibility === 'selected' && !visibility.selected_repository_ids
+        ? { selected_repository_ids: existing?.selected_repository_ids ?? [] }
+        : {};
+    scope.secrets.set(key, {
+      encrypted_value: encryptedValue,
+      key_id: keyId,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...visibility,
+      ...keptIds,
+    });
+    return { status: existing ? 204 : 201 };
+  }
+
+  function getSelectedRepositories(scope: Scope, name: string): Reply {
+    const secret = scope.secrets.get(name.toUpperCase());
+    if (scope.kind !== 'org' || !secret) throw notFound();
+    const ids = secret.visibility === 'selected' ? (secret.selected_repository_ids ?? []) : [];
+    const repositories = ids.map((id) => {
+      const fullName = repositoryNames.get(id);
+      return { id, name: fullName?.split('/')[1] ?? `repo-${id}`, full_name: fullName ?? `unknown/repo-${id}` };
+    });
+    return { status: 200, body: { total_count: repositories.length, repositories } };
+  }
+
+  // ---- variables ----------------------------------------------------------------------------
+
+  function variableView(scope: Scope, v: StoredVariable): Record<string, unknown> {
+    const url = `${origin}${prefix}${scope.basePath}/variables/${v.name}/repositories`;
+    return { name: v.name, value: v.value, created_at: v.createdAt, updated_at: v.updatedAt, ...orgFields(scope, v, url) };
+  }
+
+  function checkValue(value: string): void {
+    if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw unprocessable('variable value is larger than 48 KB');
+  }
+
+  function createVariable(scope: Scope, req: FakeRequest): Reply {
+    requireWrite(scope);
+    const allowed = ['name', 'value', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
+    const body = jsonObject(req, allowed);
+    const name = requireString(body, 'name');
+    const value = requireString(body, 'value');
+    validateName(name);
+    checkValue(value);
+    const key = name.toUpperCase();
+    if (scope.variables.has(key)) throw ghError(409, 'Already exists - Variable already exists');
+    const now = timestamp();
+    const visibility = scope.kind === 'org' ? readVisibility(body, true) : {};
+    scope.variables.set(key, { name: key, value, createdAt: now, updatedAt: now, ...visibility });
+    return { status: 201, body: {} };
+  }
+
+  function updateVariable(scope: Scope, name: string, req: FakeRequest): Reply {
+    requireWrite(scope);
+    const key = name.toUpperCase();
+    const existing = scope.variables.get(key);
+    if (!existing) throw notFound();
+    const allowed = ['name', 'value', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
+    const body = jsonObject(req, allowed);
+    const updated: StoredVariable = { ...existing, updatedAt: timestamp() };
+    if (body.value !== undefined) {
+      updated.value = requireString(body, 'value');
+      checkValue(updated.value);
+    }
+    if (body.name !== undefined) {
+      const newName = requireString(body, 'name');
+      validateName(newName);
+      updated.name = newName.toUpperCase();
+    }
+    if (scope.kind === 'org') Object.assign(updated, readVisibility(body, false));
+    scope.variables.delete(key);
+    scope.variables.set(updated.name, updated);
+    return { status: 204 };
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  function handle(req: FakeRequest): Reply {
+    requireAuth(req);
+    if (!req.path.startsWith(`${prefix}/`)) throw notFound();
+    const parsed = parseScopePath(req.path.slice(prefix.length));
+    if (!parsed) throw notFound();
+    const scope = scopes.get(parsed.scopeKey.toLowerCase());
+    if (!scope) throw notFound(); // GitHub hides what the token cannot see
+    const [collection, name, sub, ...extra] = parsed.rest;
+    const m = req.method;
+    if (extra.length > 0) throw notFound();
+
+    if (collection === 'secrets' && name) {
+      if (name === 'public-key' && !sub && m === 'GET') return getPublicKey(scope);
+      if (sub === 'repositories' && m === 'GET') return getSelectedRepositories(scope, name);
+      if (!sub && m === 'GET') return getSecret(scope, name);
+      if (!sub && m === 'PUT') return putSecret(scope, name, req);
+    }
+    if (collection === 'variables') {
+      if (!name && m === 'POST') return createVariable(scope, req);
+      if (name && !sub && m === 'GET') {
+        const variable = scope.variables.get(name.toUpperCase());
+        if (!variable) throw notFound();
+        return { status: 200, body: variableView(scope, variable) };
+      }
+      if (name && !sub && m === 'PATCH') return updateVariable(scope, name, req);
+    }
+    throw notFound();
+  }
+
+  const server = await startFakeServer({
+    handle,
+    pathPrefix: prefix,
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+  });
+  const origin = server.origin;
+
+  return {
+    url: `${origin}${prefix}`,
+    requests: server.requests,
+    inject: server.inject,
+    secrets,
+    variables,
+    async open(scopeKey, name) {
+      const scope = scopeOrThrow(scopeKey);
+      const secret = scope.secrets.get(name.toUpperCase());
+      if (!secret) throw new Error(`fake GitHub: no secret ${name.toUpperCase()} in ${scope.key}`);
+      const value = unseal(scope, secret.key_id, secret.encrypted_value);
+      if (value === undefined) throw new Error(`fake GitHub: secret ${name} in ${scope.key} does not open`);
+      return value;
+    },
+    presetSecret(scopeKey, name, preset = {}) {
+      const scope = scopeOrThrow(scopeKey);
+      const now = timestamp();
+      scope.secrets.set(name.toUpperCase(), {
+        encrypted_value: seal(scope, preset.value ?? 'preset value'),
+        key_id: scope.keyId,
+        createdAt: now,
+        updatedAt: now,
+        ...(scope.kind === 'org' ? { visibility: preset.visibility ?? 'private' } : {}),
+        ...(preset.selected_repository_ids ? { selected_repository_ids: preset.selected_repository_ids } : {}),
+      });
+    },
+    presetVariable(scopeKey, name, value) {
+      const scope = scopeOrThrow(scopeKey);
+      const now = timestamp();
+      scope.variables.set(name.toUpperCase(), {
+        name: name.toUpperCase(),
+        value,
+        createdAt: now,
+        updatedAt: now,
+        ...(scope.kind === 'org' ? { visibility: 'private' as const } : {}),
+      });
+    },
+    rotatePublicKey(scopeKey) {
+      newKey(scopeOrThrow(scopeKey));
+    },
+    repositoryId(ownerRepo) {
+      const id = repositoryIds.get(ownerRepo.toLowerCase());
+      if (id === undefined) throw new Error(`fake GitHub: ${ownerRepo} is not in repositories`);
+      return id;
+    },
+    close: server.close,
+  };
+}

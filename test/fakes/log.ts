@@ -1,0 +1,274 @@
+// Shared pieces of the loopback fakes: a request log, a fault-injection queue,
+// uniform latency, and small body/response helpers. Each fake supplies only a
+// handler that turns a fully read request into a Reply.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** One line of the per-scenario request log (create-github-app-token style). */
+export interface RequestLogEntry {
+  method: string;
+  /** The request target as received (path and query, still URL-encoded). */
+  path: string;
+  /** The status answered; 0 while pending or when a fault destroyed the socket. */
+  status: number;
+  /** Set when an injected fault touched this request, e.g. "status 503" or "delay 50ms, destroy". */
+  fault?: string;
+}
+
+export interface Fault {
+  method?: string;
+  /** A string matches the path exactly (without query); a RegExp is tested against it. */
+  path: string | RegExp;
+  /** How many matching requests this fault takes; default 1. */
+  times?: number;
+  /** Answer with this status instead of handling the request. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** A string is sent as is; anything else as JSON. */
+  body?: unknown;
+  /** Wait before answering, or before passing through when there is no status. */
+  delayMs?: number;
+  /** Destroy the socket without a response: the client sees a network error. */
+  destroy?: boolean;
+}
+
+/** A request after its body has been read completely. */
+export interface FakeRequest {
+  method: string;
+  /** Pathname as received (URL-encoded), without query. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** undefined => empty body; string => as is; anything else => JSON. */
+  body?: unknown;
+}
+
+export type Handler = (req: FakeRequest) => Promise<Reply> | Reply;
+
+/** Thrown by handlers to refuse a request; the server core turns it into the reply. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(`HTTP ${status}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** Consumed in injection order: the first fault that matches a request takes it. */
+export class FaultQueue {
+  private readonly faults: Array<Fault & { remaining: number }> = [];
+
+  inject(fault: Fault): void {
+    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /** `paths` lets a fake match a fault with or without its path prefix (GHES /api/v3). */
+  take(method: string, paths: string[]): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) =>
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        paths.some((p) => (typeof f.path === 'string' ? f.path === p : f.path.test(p))),
+    );
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+}
+
+function describeFault(f: Fault): string {
+  const parts: string[] = [];
+  if (f.delayMs) parts.push(`delay ${f.delayMs}ms`);
+  if (f.destroy) parts.push('destroy');
+  else if (f.status !== undefined) parts.push(`status ${f.status}`);
+  return parts.join(', ') || 'pass';
+}
+
+export interface FakeServer {
+  /** http://127.0.0.1:PORT (no trailing slash). */
+  origin: string;
+  port: number;
+  requests: RequestLogEntry[];
+  inject(fault: Fault): void;
+  close(): Promise<void>;
+}
+
+export interface FakeServerOptions {
+  handle: Handler;
+  /** Wait this long before writing every response (the benchmark uses 40 ms). */
+  latencyMs?: number;
+  /** Faults given without this prefix still match (e.g. '/api/v3'). */
+  pathPrefix?: string;
+}
+
+export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
+  const requests: RequestLogEntry[] = [];
+  const faults = new FaultQueue();
+  const latencyMs = opts.latencyMs ?? 0;
+  const prefix = opts.pathPrefix ?? '';
+  // Aborted on close, so a parked delay never keeps a demo or benchmark process alive.
+  const closed = new AbortController();
+  const wait = (ms: number) => sleep(ms, undefined, { signal: closed.signal });
+
+  async function respond(res: ServerResponse, entry: RequestLogEntry, reply: Reply): Promise<void> {
+    if (latencyMs > 0) await wait(latencyMs);
+    // Record before writing, so the log is complete as soon as the client has its answer.
+    entry.status = reply.status;
+    if (process.env.FAKES_DEBUG && reply.status >= 400) {
+      process.stderr.write(`[fake] ${entry.method} ${entry.path} -> ${reply.status} ${JSON.stringify(reply.body)}\n`);
+    }
+    if (res.destroyed) return; // the client gave up (timeout); nothing to write to
+    writeReply(res, reply);
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const target = req.url ?? '/';
+    const entry: RequestLogEntry = { method, path: target, status: 0 };
+    // Logged on arrival, so the log shows the order the client issued requests in.
+    requests.push(entry);
+    const body = await readBody(req);
+    const url = new URL(target, 'http://fake.invalid');
+    const path = url.pathname;
+
+    const candidates = prefix && path.startsWith(prefix) ? [path, path.slice(prefix.length) || '/'] : [path];
+    const fault = faults.take(method, candidates);
+    if (fault) {
+      entry.fault = describeFault(fault);
+      if (fault.delayMs) await wait(fault.delayMs);
+      if (fault.destroy) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status !== undefined) {
+        await respond(res, entry, {
+          status: fault.status,
+          ...(fault.headers ? { headers: fault.headers } : {}),
+          body: fault.body,
+        });
+        return;
+      }
+    }
+
+    let reply: Reply;
+    try {
+      reply = await opts.handle({ method, path, query: url.searchParams, headers: req.headers, body });
+    } catch (error) {
+      reply =
+        error instanceof HttpError
+          ? { status: error.status, body: error.body, ...(error.headers ? { headers: error.headers } : {}) }
+          : { status: 500, body: { message: `fake server bug: ${String(error)}` } };
+    }
+    await respond(res, entry, reply);
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      if (closed.signal.aborted) return;
+      if (!res.headersSent && !res.destroyed) writeReply(res, { status: 500, body: { message: String(error) } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  // Idempotent, so a test may close explicitly and again in afterEach.
+  let closing: Promise<void> | undefined;
+  const stop = () =>
+    new Promise<void>((resolve, reject) => {
+      closed.abort();
+      server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive sockets (and requests parked in a delay) would otherwise hold close() open.
+      server.closeAllConnections();
+    });
+
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    inject: (fault) => faults.inject(fault),
+    close: () => (closing ??= stop()),
+  };
+}
+
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The media type without parameters, lowercased: 'application/json; charset=utf-8' -> 'application/json'. */
+export function mediaType(headers: IncomingHttpHeaders): string {
+  return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Parses a JSON body; throws an Error whose message says what is wrong (the fakes map it to their error shape). */
+export function readJson(req: FakeRequest): unknown {
+  const type = mediaType(req.headers);
+  if (type !== 'application/json') {
+    throw new Error(`expected content-type application/json, got ${type || 'none'}`);
+  }
+  try {
+    return JSON.parse(req.body.toString('utf8')) as unknown;
+  } catch {
+    throw new Error('body is not valid JSON');
+  }
+}
+
+/** Parses an application/x-www-form-urlencoded body, refusing repeated fields (they would be ambiguous). */
+export function readForm(req: FakeRequest): Map<string, string> {
+  const type = mediaType(req.headers);
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new Error(`expected content-type application/x-www-form-urlencoded, got ${type || 'none'}`);
+  }
+  const form = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(req.body.toString('utf8'))) {
+    if (form.has(key)) throw new Error(`form field ${key} is repeated`);
+    form.set(key, value);
+  }
+  return form;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Writes a Reply: JSON for objects, raw for strings, nothing for undefined or 204. */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { ...reply.headers };
+  let payload = '';
+  if (reply.body !== undefined && reply.status !== 204 && reply.status !== 304) {
+    const hasType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
+    if (typeof reply.body === 'string') {
+      payload = reply.body;
+      if (!hasType) headers['content-type'] = 'text/plain; charset=utf-8';
+    } else {
+      payload = JSON.stringify(reply.body);
+      if (!hasType) headers['content-type'] = 'application/json; charset=utf-8';
+    }
+  }
+  // RFC 9110 forbids Content-Length on 204; Node sends none for it by itself.
+  if (reply.status !== 204 && reply.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+/** Convenience for the fakes' own handlers and for ad-hoc servers in tests. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  writeReply(res, { status, body, ...(headers ? { headers } : {}) });
+}
