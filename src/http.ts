@@ -222,7 +222,7 @@ async function discard(response: Response): Promise<void> {
 
 function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean } {
   const name = err instanceof Error || err instanceof DOMException ? err.name : '';
-  if (name === 'TimeoutError') return { text: `no answer within ${Math.round(timeoutMs / 1000)} s`, notSent: false };
+  if (name === 'TimeoutError') return { text: `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`, notSent: false };
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   const code = cause?.code ?? (err as { code?: string } | undefined)?.code;
   if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };

@@ -7,7 +7,7 @@ import { ClientCredentialsTokenSource, importSigningKey } from './conductorone/a
 import { ConductorOneClient, type RotatedCredential } from './conductorone/client.js';
 import { ActionError, errorMessage } from './errors.js';
 import { createOctokit, type Octokit } from './github/client.js';
-import { sealSecret } from './github/seal.js';
+import { loadSodium, sealSecret } from './github/seal.js';
 import { readPublicKey, writeSecret, type PublicKey } from './github/secrets.js';
 import { repositoryTarget, type Target } from './github/targets.js';
 import type { Http } from './http.js';
@@ -63,7 +63,10 @@ export async function run({ core, http }: RunContext): Promise<void> {
   core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
   let publicKeys: Map<Target, PublicKey>;
   try {
-    publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
+    const preflight = authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
+    // Load the sealing library while the first requests are in flight.
+    void loadSodium().catch(() => {});
+    publicKeys = await preflight;
   } catch (err) {
     await core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
     throw err;

@@ -115,6 +115,11 @@ export class ConductorOneClient {
         return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
       case 404:
         return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
+      case 500:
+      case 502:
+      case 504:
+        // Not retried: the server may have issued the credential before failing.
+        return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
       default:
         return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
     }

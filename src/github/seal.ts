@@ -3,14 +3,30 @@
  * target's public key, then standard (not URL-safe) base64.
  * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
  */
-import sodium from 'libsodium-wrappers';
 import { ActionError } from '../errors.js';
+
+type Sodium = (typeof import('libsodium-wrappers'))['default'];
+
+let loading: Promise<Sodium> | undefined;
+
+/**
+ * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
+ * bundle chunk: run() starts loading it while the first requests are in
+ * flight, so its start-up cost hides behind network time.
+ */
+export function loadSodium(): Promise<Sodium> {
+  loading ??= import('libsodium-wrappers').then(async ({ default: sodium }) => {
+    await sodium.ready;
+    return sodium;
+  });
+  return loading;
+}
 
 /** GitHub stores at most 48 KB per secret. */
 const MAX_SECRET_BYTES = 48 * 1024;
 
 export async function sealSecret(value: string, publicKeyBase64: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await loadSodium();
   if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
     throw new ActionError('The value to store is larger than the 48 KB GitHub allows for a secret.');
   }

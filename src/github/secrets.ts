@@ -59,6 +59,10 @@ function isRequestError(err: unknown): err is RequestErrorLike {
 
 /** Turns an Octokit failure into one sentence that says what to do. */
 export function describeGitHubError(err: unknown, doing: 'read' | 'write', target: Target, secret?: string): unknown {
+  // Octokit wraps whatever its fetch throws in a RequestError with status 500;
+  // the real cause (no connection, a timeout) is what people need to see.
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause instanceof TransportError) err = cause;
   if (err instanceof TransportError) {
     return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
   }

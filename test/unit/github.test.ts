@@ -1,0 +1,273 @@
+import sodium from 'libsodium-wrappers';
+import { MockAgent } from 'undici';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ActionError, TransportError } from '../../src/errors.js';
+import { createOctokit } from '../../src/github/client.js';
+import { sealSecret } from '../../src/github/seal.js';
+import { describeGitHubError, readPublicKey, writeSecret } from '../../src/github/secrets.js';
+import { repositoryTarget } from '../../src/github/targets.js';
+import { DEFAULT_RETRY_POLICY, Http, type Clock } from '../../src/http.js';
+
+const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
+const TOKEN = 'ghs_installationtoken';
+const target = repositoryTarget({ owner: 'acme', repo: 'connectors' });
+
+let keyPair: { publicKey: Uint8Array; privateKey: Uint8Array };
+let publicKeyBase64: string;
+
+beforeAll(async () => {
+  await sodium.ready;
+  keyPair = sodium.crypto_box_keypair();
+  publicKeyBase64 = sodium.to_base64(keyPair.publicKey, sodium.base64_variants.ORIGINAL);
+});
+
+function open(sealed: string): string {
+  const bytes = sodium.from_base64(sealed, sodium.base64_variants.ORIGINAL);
+  return sodium.to_string(sodium.crypto_box_seal_open(bytes, keyPair.publicKey, keyPair.privateKey));
+}
+
+describe('sealSecret', () => {
+  it('produces a sealed box that opens to the value with the target key pair', async () => {
+    const sealed = await sealSecret('secret-token:conductorone.com:v1:abc', publicKeyBase64);
+    expect(open(sealed)).toBe('secret-token:conductorone.com:v1:abc');
+  });
+
+  it('encodes as standard base64 with padding, not URL-safe base64', async () => {
+    // 1 byte + 48 bytes of sealed-box overhead = 49: a length that needs "==" padding
+    const sealed = await sealSecret('x', publicKeyBase64);
+    expect(sealed).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(sealed.endsWith('==')).toBe(true);
+    expect(Buffer.from(sealed, 'base64')).toHaveLength(1 + 48);
+  });
+
+  it('seals the same value differently every time', async () => {
+    expect(await sealSecret('v', publicKeyBase64)).not.toBe(await sealSecret('v', publicKeyBase64));
+  });
+
+  it('keeps non-ASCII values intact', async () => {
+    expect(open(await sealSecret('clé-✓', publicKeyBase64))).toBe('clé-✓');
+  });
+
+  it('refuses a public key that is not base64 of 32 bytes', async () => {
+    for (const bad of ['not a key!', Buffer.alloc(16).toString('base64'), '', sodium.to_base64(keyPair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING) + '!']) {
+      await expect(sealSecret('value', bad)).rejects.toThrow(ActionError);
+    }
+    await expect(sealSecret('value', 'AAAA')).rejects.toThrow('not a 32-byte base64 key');
+  });
+
+  it('refuses a value larger than 48 KB', async () => {
+    await expect(sealSecret('x'.repeat(48 * 1024 + 1), publicKeyBase64)).rejects.toThrow(/48 KB/);
+    expect(open(await sealSecret('x'.repeat(48 * 1024), publicKeyBase64))).toHaveLength(48 * 1024);
+  });
+});
+
+interface Recorded {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function fakeClock(): Clock & { waits: number[] } {
+  let now = NOW_MS;
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => now,
+    sleep: async (ms) => {
+      waits.push(ms);
+      now += ms;
+    },
+    random: () => 0.5,
+  };
+}
+
+describe('Octokit through the action HTTP policy', () => {
+  let agent: MockAgent;
+  let clock: ReturnType<typeof fakeClock>;
+  let requests: Recorded[];
+
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    clock = fakeClock();
+    requests = [];
+  });
+
+  afterEach(async () => {
+    await agent.close();
+  });
+
+  function octokit(apiUrl = 'https://api.github.com') {
+    return createOctokit(TOKEN, new URL(apiUrl), new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY }));
+  }
+
+
+  function answer(status: number, data: unknown = '', headers: Record<string, string> = {}) {
+    return (opts: { method: string; path: string; headers?: unknown; body?: unknown }) => {
+      const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
+      if (opts.headers && typeof opts.headers === 'object') {
+        for (const [k, v] of Object.entries(opts.headers as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
+      }
+      requests.push(recorded);
+      const json = typeof data !== 'string';
+      return {
+        statusCode: status,
+        data: json ? JSON.stringify(data) : data,
+        responseOptions: { headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers } },
+      };
+    };
+  }
+
+  const publicKeyPath = '/repos/acme/connectors/actions/secrets/public-key';
+
+  it('explains a network failure as GitHub being unreachable, not as a 500', async () => {
+    agent.get('https://api.github.com').intercept({ path: publicKeyPath }).replyWithError(new Error('socket hang up')).times(4);
+    const err = (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toMatch(/^Could not reach GitHub for acme\/connectors: .*github-api-url/);
+  });
+  const secretPath = '/repos/acme/connectors/actions/secrets/BATON_CLIENT_SECRET';
+
+  it('reads the repository public key from api.github.com with the token', async () => {
+    agent.get('https://api.github.com').intercept({ path: publicKeyPath }).reply(answer(200, { key_id: '568250167242549743', key: publicKeyBase64 }));
+    expect(await readPublicKey(octokit(), target)).toEqual({ keyId: '568250167242549743', key: publicKeyBase64 });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.method).toBe('GET');
+    expect(requests[0]!.headers['authorization']).toMatch(new RegExp(`^(token|bearer) ${TOKEN}$`, 'i'));
+    expect(requests[0]!.headers['user-agent']).toContain('conductorone-rotate-credential-action');
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('writes a sealed secret with its key id and answers created on 201', async () => {
+    agent.get('https://api.github.com').intercept({ path: secretPath, method: 'PUT' }).reply(answer(201, {}));
+    const sealed = await sealSecret('new-secret', publicKeyBase64);
+    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', sealed, { keyId: 'k-1', key: publicKeyBase64 });
+    expect(result).toBe('created');
+    const body = JSON.parse(requests[0]!.body) as { encrypted_value: string; key_id: string };
+    expect(body).toEqual({ encrypted_value: sealed, key_id: 'k-1' });
+    expect(open(body.encrypted_value)).toBe('new-secret');
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('answers updated on 204', async () => {
+    agent.get('https://api.github.com').intercept({ path: secretPath, method: 'PUT' }).reply(answer(204));
+    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k-1', key: publicKeyBase64 });
+    expect(result).toBe('updated');
+  });
+
+  it('uses the GHES base URL, keeping /api/v3 in every path', async () => {
+    const pool = agent.get('https://ghe.example.com');
+    pool.intercept({ path: `/api/v3${publicKeyPath}` }).reply(answer(200, { key_id: 'ghes-1', key: publicKeyBase64 }));
+    pool.intercept({ path: `/api/v3${secretPath}`, method: 'PUT' }).reply(answer(204));
+    const client = octokit('https://ghe.example.com/api/v3');
+    const key = await readPublicKey(client, target);
+    expect(key.keyId).toBe('ghes-1');
+    expect(await writeSecret(client, target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', key)).toBe('updated');
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /api/v3${publicKeyPath}`, `PUT /api/v3${secretPath}`]);
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('retries a 502 on the idempotent PUT through the shared policy', async () => {
+    const pool = agent.get('https://api.github.com');
+    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(502, 'bad gateway'));
+    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(204));
+    expect(await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 })).toBe('updated');
+    expect(clock.waits).toHaveLength(1);
+  });
+
+  async function failure(status: number, data: unknown, headers: Record<string, string> = {}, doing: 'read' | 'write' = 'write'): Promise<Error> {
+    const pool = agent.get('https://api.github.com');
+    if (doing === 'read') {
+      pool.intercept({ path: publicKeyPath }).reply(answer(status, data, headers)).persist();
+      return (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
+    }
+    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(status, data, headers)).persist();
+    return (await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }).catch((e: unknown) => e)) as Error;
+  }
+
+  it('explains a 401 as a refused github-token', async () => {
+    const err = await failure(401, { message: 'Bad credentials' }, {}, 'read');
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toContain('GitHub refused github-token (401 Bad credentials)');
+    expect(err.message).toMatch(/expired or revoked/);
+    expect(err.message).not.toContain(TOKEN);
+  });
+
+  it('explains a 403 on a write: the Secrets permission, and that GITHUB_TOKEN cannot write secrets', async () => {
+    const err = await failure(403, { message: 'Resource not accessible by integration' });
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toContain('acme/connectors');
+    expect(err.message).toContain('BATON_CLIENT_SECRET');
+    expect(err.message).toContain('403 Resource not accessible by integration');
+    expect(err.message).toMatch(/Secrets read and write permission/);
+    expect(err.message).toContain('GITHUB_TOKEN');
+    expect(requests).toHaveLength(1);
+  });
+
+  it('explains a 403 on the public key read the same way', async () => {
+    const err = await failure(403, { message: 'Resource not accessible by integration' }, {}, 'read');
+    expect(err.message).toContain('cannot read the secrets public key of acme/connectors');
+    expect(err.message).toContain('GITHUB_TOKEN');
+  });
+
+  it('explains a 404 as a missing repository or one the token cannot see', async () => {
+    const err = await failure(404, { message: 'Not Found' }, {}, 'read');
+    expect(err.message).toContain('acme/connectors');
+    expect(err.message).toContain('404 Not Found');
+    expect(err.message).toMatch(/check the name in repositories/);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('explains a 422 with the target and the status', async () => {
+    const err = await failure(422, { message: 'Bad request: key_id is not valid' });
+    expect(err.message).toBe('GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 Bad request: key_id is not valid).');
+  });
+
+  it('explains a rate-limited 403 that outlasts the wait as a rate limit, not a permission problem', async () => {
+    const reset = String(NOW_MS / 1000 + 3_600);
+    const err = await failure(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+    expect(err.message).toContain('rate-limited');
+    expect(err.message).toContain('acme/connectors');
+    expect(err.message).toMatch(/re-run later/);
+    expect(err.message).not.toContain('GITHUB_TOKEN');
+    expect(requests).toHaveLength(1);
+    expect(clock.waits).toEqual([]);
+  });
+
+  it('waits out a short rate limit and then writes', async () => {
+    const pool = agent.get('https://api.github.com');
+    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(403, { message: 'secondary' }, { 'retry-after': '3' }));
+    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(201, {}));
+    expect(await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 })).toBe('created');
+    expect(clock.waits).toEqual([3_000]);
+  });
+});
+
+describe('describeGitHubError', () => {
+  function requestError(status: number, message: string, headers: Record<string, string> = {}) {
+    return Object.assign(new Error(message), { status, response: { data: { message }, headers } });
+  }
+
+  it('wraps a TransportError with the target', () => {
+    const err = describeGitHubError(new TransportError('GET api.github.com/x failed: network error ECONNRESET', true), 'read', target) as Error;
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toContain('acme/connectors');
+    expect(err.message).toContain('ECONNRESET');
+  });
+
+  it('passes through errors that are not request errors', () => {
+    const bug = new TypeError('boom');
+    expect(describeGitHubError(bug, 'read', target)).toBe(bug);
+  });
+
+  it('treats a 429 with retry-after as a rate limit', () => {
+    const err = describeGitHubError(requestError(429, 'slow down', { 'retry-after': '600' }), 'write', target, 'BATON_CLIENT_ID') as Error;
+    expect(err.message).toBe('GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.');
+  });
+
+  it('shows the status alone when GitHub gave no message', () => {
+    const err = describeGitHubError(Object.assign(new Error('x'), { status: 500 }), 'read', target) as Error;
+    expect(err.message).toBe('GitHub could not read the secrets public key of acme/connectors (500).');
+  });
+});

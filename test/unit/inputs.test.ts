@@ -1,0 +1,361 @@
+import { exportJWK, generateKeyPair } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { parseClientSecret, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
+
+const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+
+let clientSecret: string;
+let jwk: { kty: string; crv: string; x: string; d: string };
+
+beforeAll(async () => {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const exported = await exportJWK(privateKey);
+  jwk = { kty: exported.kty!, crv: exported.crv!, x: exported.x!, d: exported.d! };
+  clientSecret = SECRET_PREFIX + Buffer.from(JSON.stringify(jwk)).toString('base64url');
+});
+
+function encodeSecret(value: unknown): string {
+  return SECRET_PREFIX + Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Inputs as the runner would give them, action.yml defaults applied. */
+function validInputs(): Record<string, string> {
+  return {
+    'app-id': '2abcAPP',
+    'connector-id': '2xyzCONN',
+    'client-id': 'rotator@acme.conductor.one/spc',
+    'client-secret': clientSecret,
+    'server-url': '',
+    'github-token': 'ghs_githubtoken123',
+    'github-api-url': 'https://api.github.com',
+    repositories: 'acme/connectors',
+    'client-id-secret-name': 'BATON_CLIENT_ID',
+    'client-secret-secret-name': 'BATON_CLIENT_SECRET',
+  };
+}
+
+interface FakeSource extends InputSource {
+  masked: string[];
+  /** Every call in order: `get <name>` and `mask`. */
+  events: string[];
+}
+
+function source(overrides: Record<string, string> = {}): FakeSource {
+  const values = { ...validInputs(), ...overrides };
+  const masked: string[] = [];
+  const events: string[] = [];
+  return {
+    masked,
+    events,
+    getInput(name) {
+      events.push(`get ${name}`);
+      return values[name] ?? '';
+    },
+    setSecret(value) {
+      events.push('mask');
+      masked.push(value);
+    },
+  };
+}
+
+function inputErrorOf(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
+  }
+  throw new Error('expected an InputError, but nothing was thrown');
+}
+
+function expectInputError(overrides: Record<string, string>, input: string, message?: RegExp): InputError {
+  const err = inputErrorOf(() => readInputs(source(overrides)));
+  expect(err.input).toBe(input);
+  expect(err.message).toContain(input);
+  if (message) expect(err.message).toMatch(message);
+  return err;
+}
+
+describe('readInputs with valid inputs', () => {
+  it('returns the typed inputs, with the Ed25519 key taken from the client secret', () => {
+    const inputs = readInputs(source());
+    expect(inputs.appId).toBe('2abcAPP');
+    expect(inputs.connectorId).toBe('2xyzCONN');
+    expect(inputs.auth).toEqual({ kind: 'client-credentials', clientId: 'rotator@acme.conductor.one/spc', privateJwk: jwk });
+    expect(inputs.githubToken).toBe('ghs_githubtoken123');
+    expect(inputs.githubApiUrl.href).toBe('https://api.github.com/');
+    expect(inputs.repositories).toEqual([{ owner: 'acme', repo: 'connectors' }]);
+    expect(inputs.clientIdSecretName).toBe('BATON_CLIENT_ID');
+    expect(inputs.clientSecretSecretName).toBe('BATON_CLIENT_SECRET');
+  });
+
+  it('derives server-url from the host of client-id when it is empty', () => {
+    expect(readInputs(source()).serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(readInputs(source({ 'client-id': 'rotator@acme.conductor.one:8443/pcc' })).serverUrl.href).toBe('https://acme.conductor.one:8443/');
+  });
+
+  it('accepts every client-id kind: pcc, spc and wfe', () => {
+    for (const kind of ['pcc', 'spc', 'wfe']) {
+      expect(readInputs(source({ 'client-id': `name@acme.conductor.one/${kind}` })).auth.clientId).toBe(`name@acme.conductor.one/${kind}`);
+    }
+  });
+
+  it('trims surrounding whitespace from inputs', () => {
+    const inputs = readInputs(source({ 'app-id': '  2abcAPP \n', 'client-secret': ` ${clientSecret}\n` }));
+    expect(inputs.appId).toBe('2abcAPP');
+    expect(inputs.auth.privateJwk).toEqual(jwk);
+  });
+
+  it('accepts an explicit https server-url and drops its trailing slash', () => {
+    expect(readInputs(source({ 'server-url': 'https://other.conductor.one/' })).serverUrl.href).toBe('https://other.conductor.one/');
+    expect(readInputs(source({ 'server-url': 'https://proxy.example.com/c1/' })).serverUrl.pathname).toBe('/c1');
+  });
+
+  it('allows plain http server-url for loopback hosts (local fakes)', () => {
+    expect(readInputs(source({ 'server-url': 'http://127.0.0.1:4010' })).serverUrl.href).toBe('http://127.0.0.1:4010/');
+    expect(readInputs(source({ 'server-url': 'http://localhost:4010' })).serverUrl.href).toBe('http://localhost:4010/');
+    expect(readInputs(source({ 'server-url': 'http://[::1]:4010' })).serverUrl.href).toBe('http://[::1]:4010/');
+  });
+
+  it('accepts a GHES github-api-url and keeps its /api/v3 path', () => {
+    expect(readInputs(source({ 'github-api-url': 'https://ghe.example.com/api/v3/' })).githubApiUrl.pathname).toBe('/api/v3');
+  });
+
+  it('defaults github-api-url to https://api.github.com when it is empty', () => {
+    expect(readInputs(source({ 'github-api-url': '' })).githubApiUrl.href).toBe('https://api.github.com/');
+  });
+
+  it('allows an empty client-id-secret-name: the client ID is then not stored', () => {
+    expect(readInputs(source({ 'client-id-secret-name': '' })).clientIdSecretName).toBe('');
+  });
+});
+
+describe('readInputs masks secrets first', () => {
+  it('masks client-secret and github-token before reading any other input', () => {
+    const s = source();
+    readInputs(s);
+    expect(s.masked).toEqual([clientSecret, 'ghs_githubtoken123']);
+    const firstOtherRead = s.events.findIndex((e) => e.startsWith('get ') && e !== 'get client-secret' && e !== 'get github-token');
+    const lastMask = s.events.lastIndexOf('mask');
+    expect(lastMask).toBeLessThan(firstOtherRead);
+  });
+
+  it('masks the secrets even when the very first validation fails', () => {
+    const s = source({ 'app-id': '' });
+    expect(() => readInputs(s)).toThrow(InputError);
+    expect(s.masked).toEqual([clientSecret, 'ghs_githubtoken123']);
+  });
+
+  it('masks a malformed client-secret before refusing it', () => {
+    const s = source({ 'client-secret': 'secret-token:conductorone.com:v1:%%%not-base64%%%' });
+    expect(() => readInputs(s)).toThrow(InputError);
+    expect(s.masked).toContain('secret-token:conductorone.com:v1:%%%not-base64%%%');
+  });
+
+  it('does not mask empty values', () => {
+    const s = source({ 'github-token': '' });
+    expect(() => readInputs(s)).toThrow(InputError);
+    expect(s.masked).toEqual([clientSecret]);
+  });
+});
+
+describe('readInputs refuses each malformed input, naming it', () => {
+  it('refuses a missing app-id', () => {
+    expectInputError({ 'app-id': '' }, 'app-id', /required/);
+  });
+
+  it('refuses a connector-id with a slash', () => {
+    expectInputError({ 'connector-id': 'conn/../other' }, 'connector-id', /not a ConductorOne ID/);
+  });
+
+  it('refuses an app-id with a character that could change a URL path', () => {
+    expectInputError({ 'app-id': 'app?x=1' }, 'app-id');
+  });
+
+  it('refuses a missing client-id', () => {
+    expectInputError({ 'client-id': '' }, 'client-id', /required/);
+  });
+
+  it('refuses a client-id without @', () => {
+    expectInputError({ 'client-id': 'rotator.acme.conductor.one/spc' }, 'client-id', /<name>@<tenant host>/);
+  });
+
+  it('refuses a client-id without a kind', () => {
+    expectInputError({ 'client-id': 'rotator@acme.conductor.one' }, 'client-id');
+  });
+
+  it('refuses a client-id with an unknown kind', () => {
+    expectInputError({ 'client-id': 'rotator@acme.conductor.one/xyz' }, 'client-id');
+  });
+
+  it('refuses a client-id without a client-secret', () => {
+    expectInputError({ 'client-secret': '' }, 'client-secret', /required/);
+  });
+
+  it('refuses a client-secret with the wrong prefix', () => {
+    expectInputError({ 'client-secret': clientSecret.replace('conductorone.com', 'example.com') }, 'client-secret', /not a ConductorOne client secret/);
+    expectInputError({ 'client-secret': clientSecret.replace(':v1:', ':v2:') }, 'client-secret', /not a ConductorOne client secret/);
+  });
+
+  it('refuses a client-secret with an extra colon-separated part', () => {
+    expectInputError({ 'client-secret': `${clientSecret}:extra` }, 'client-secret');
+  });
+
+  it('refuses a client-secret whose key part is not base64url', () => {
+    expectInputError({ 'client-secret': `${SECRET_PREFIX}abc+def/==` }, 'client-secret', /not base64url/);
+    expectInputError({ 'client-secret': SECRET_PREFIX }, 'client-secret', /not base64url/);
+  });
+
+  it('refuses a client-secret whose key part is base64url but not JSON', () => {
+    expectInputError({ 'client-secret': SECRET_PREFIX + Buffer.from('not json').toString('base64url') }, 'client-secret', /not base64url JSON/);
+  });
+
+  it('refuses a client-secret that does not hold an Ed25519 private JWK', () => {
+    const cases: unknown[] = [
+      null,
+      { ...jwk, kty: 'EC' },
+      { ...jwk, crv: 'Ed448' },
+      { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+      { ...jwk, d: Buffer.alloc(16).toString('base64url') },
+      { ...jwk, x: 42 },
+    ];
+    for (const value of cases) {
+      expectInputError({ 'client-secret': encodeSecret(value) }, 'client-secret', /Ed25519 private key/);
+    }
+  });
+
+  it('refuses a plain http server-url to a non-loopback host', () => {
+    expectInputError({ 'server-url': 'http://acme.conductor.one' }, 'server-url', /https/);
+    expectInputError({ 'server-url': 'http://127.example.com' }, 'server-url', /https/);
+  });
+
+  it('refuses a server-url that is not a URL, or carries credentials or a query', () => {
+    expectInputError({ 'server-url': 'acme.conductor.one' }, 'server-url', /not a URL/);
+    expectInputError({ 'server-url': 'https://user:pw@acme.conductor.one' }, 'server-url', /credentials/);
+    expectInputError({ 'server-url': 'https://acme.conductor.one/?x=1' }, 'server-url', /query/);
+  });
+
+  it('refuses a missing github-token, saying the workflow GITHUB_TOKEN cannot write secrets', () => {
+    expectInputError({ 'github-token': '' }, 'github-token', /GITHUB_TOKEN/);
+  });
+
+  it('refuses a plain http github-api-url to a non-loopback host, and allows it for loopback', () => {
+    expectInputError({ 'github-api-url': 'http://ghe.example.com/api/v3' }, 'github-api-url', /https/);
+    expectInputError({ 'github-api-url': 'not a url' }, 'github-api-url', /not a URL/);
+    expect(readInputs(source({ 'github-api-url': 'http://127.0.0.1:5000' })).githubApiUrl.href).toBe('http://127.0.0.1:5000/');
+  });
+
+  it('refuses a client-secret-secret-name starting with a digit', () => {
+    expectInputError({ 'client-secret-secret-name': '1SECRET' }, 'client-secret-secret-name', /not starting with a digit/);
+  });
+
+  it('refuses secret names starting with GITHUB_, in any case', () => {
+    expectInputError({ 'client-secret-secret-name': 'GITHUB_SECRET' }, 'client-secret-secret-name', /GITHUB_/);
+    expectInputError({ 'client-id-secret-name': 'github_client_id' }, 'client-id-secret-name', /GITHUB_/);
+  });
+
+  it('refuses secret names with characters other than letters, digits and _', () => {
+    expectInputError({ 'client-id-secret-name': 'BATON-CLIENT-ID' }, 'client-id-secret-name', /letters, digits/);
+    expectInputError({ 'client-secret-secret-name': 'BATON CLIENT' }, 'client-secret-secret-name', /letters, digits/);
+  });
+
+  it('refuses an empty client-secret-secret-name', () => {
+    expectInputError({ 'client-secret-secret-name': '' }, 'client-secret-secret-name', /required/);
+  });
+
+  it('refuses the two secret names when they are equal case-insensitively', () => {
+    expectInputError({ 'client-id-secret-name': 'baton_secret', 'client-secret-secret-name': 'BATON_SECRET' }, 'client-secret-secret-name', /must differ/);
+  });
+
+  it('refuses a bad repositories entry, quoting it', () => {
+    for (const entry of ['acme', 'acme/one/two', '-acme/one', 'acme/..', 'acme/.', 'acme/re po', 'ac_me/one', '/one', 'acme/']) {
+      const err = expectInputError({ repositories: `acme/good\n${entry}` }, 'repositories', /owner\/repo/);
+      expect(err.message).toContain(`"${entry.trim()}"`);
+    }
+  });
+
+  it('refuses an empty repositories list', () => {
+    expectInputError({ repositories: '' }, 'repositories', /empty/);
+    expectInputError({ repositories: ' ,\n , ' }, 'repositories', /empty/);
+  });
+});
+
+describe('error messages never contain the client secret', () => {
+  const breakers: Record<string, string>[] = [
+    { 'app-id': '' },
+    { 'connector-id': 'a/b' },
+    { 'client-id': 'nope' },
+    { 'server-url': 'http://acme.conductor.one' },
+    { 'github-token': '' },
+    { 'github-api-url': 'ftp://x' },
+    { repositories: 'bad' },
+    { 'client-id-secret-name': '9X' },
+    { 'client-secret-secret-name': 'GITHUB_X' },
+  ];
+
+  it('for every other input that is wrong', () => {
+    for (const overrides of breakers) {
+      const err = inputErrorOf(() => readInputs(source(overrides)));
+      expect(err.message).not.toContain(clientSecret);
+      expect(err.message).not.toContain(jwk.d);
+    }
+  });
+
+  it('for a client-secret that is itself malformed', () => {
+    const malformed = [
+      clientSecret.replace(':v1:', ':v9:'),
+      `${SECRET_PREFIX}abc+def/`,
+      encodeSecret({ ...jwk, kty: 'RSA' }),
+      encodeSecret({ ...jwk, d: 'c2hvcnQ' }),
+      `not-a-secret-${jwk.d}`,
+    ];
+    for (const value of malformed) {
+      const err = expectInputError({ 'client-secret': value }, 'client-secret');
+      expect(err.message).not.toContain(value);
+      expect(err.message).not.toContain(value.slice(SECRET_PREFIX.length));
+      expect(err.message).not.toContain(jwk.d);
+    }
+  });
+});
+
+describe('parseRepositories', () => {
+  it('splits newline and comma separated lists, ignoring blanks', () => {
+    expect(parseRepositories('acme/one, acme/two\n\n  acme/three ,')).toEqual([
+      { owner: 'acme', repo: 'one' },
+      { owner: 'acme', repo: 'two' },
+      { owner: 'acme', repo: 'three' },
+    ]);
+  });
+
+  it('removes duplicates case-insensitively, keeping the first spelling', () => {
+    expect(parseRepositories('Acme/Connectors\nacme/connectors,ACME/CONNECTORS,acme/other')).toEqual([
+      { owner: 'Acme', repo: 'Connectors' },
+      { owner: 'acme', repo: 'other' },
+    ]);
+  });
+
+  it('accepts dots, dashes and underscores in repository names', () => {
+    expect(parseRepositories('my-org/repo.name_1')).toEqual([{ owner: 'my-org', repo: 'repo.name_1' }]);
+  });
+
+  it('refuses an empty list', () => {
+    expect(() => parseRepositories('')).toThrow(InputError);
+  });
+});
+
+describe('parseClientSecret', () => {
+  it('returns exactly the four JWK members, dropping any others', () => {
+    expect(parseClientSecret(encodeSecret({ ...jwk, kid: 'k1', use: 'sig' }))).toEqual(jwk);
+  });
+});
+
+describe('secretName', () => {
+  it('returns a valid name unchanged', () => {
+    expect(secretName('x', '_Baton_Client_1')).toBe('_Baton_Client_1');
+  });
+
+  it('accepts a name that merely contains GITHUB', () => {
+    expect(secretName('x', 'MY_GITHUB_SECRET')).toBe('MY_GITHUB_SECRET');
+  });
+});

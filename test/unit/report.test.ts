@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { repositoryTarget } from '../../src/github/targets.js';
+import {
+  holdings,
+  renderNotRotatedSummary,
+  renderRotationSummary,
+  setCredentialOutputs,
+  targetsOutput,
+  type IssuedCredential,
+  type WriteOutcome,
+} from '../../src/report.js';
+
+const one = repositoryTarget({ owner: 'acme', repo: 'one' });
+const two = repositoryTarget({ owner: 'acme', repo: 'two' });
+const three = repositoryTarget({ owner: 'acme', repo: 'three' });
+
+const credential: IssuedCredential = { id: 'cred-2', clientId: 'connector@acme.conductor.one/pcc', expiresTime: '2026-06-01T12:00:00Z' };
+
+function outcome(target: typeof one, secret: string, result: WriteOutcome['result'], error?: string): WriteOutcome {
+  return error === undefined ? { target, secret, result } : { target, secret, result, error };
+}
+
+const allWritten: WriteOutcome[] = [
+  outcome(one, 'BATON_CLIENT_ID', 'created'),
+  outcome(one, 'BATON_CLIENT_SECRET', 'updated'),
+  outcome(two, 'BATON_CLIENT_ID', 'updated'),
+  outcome(two, 'BATON_CLIENT_SECRET', 'updated'),
+];
+
+const partlyFailed: WriteOutcome[] = [
+  outcome(one, 'BATON_CLIENT_ID', 'updated'),
+  outcome(one, 'BATON_CLIENT_SECRET', 'updated'),
+  outcome(two, 'BATON_CLIENT_ID', 'failed', 'github-token cannot write the secret BATON_CLIENT_ID in acme/two (403)'),
+  outcome(two, 'BATON_CLIENT_SECRET', 'failed', 'github-token cannot write the secret BATON_CLIENT_SECRET in acme/two (403)'),
+  outcome(three, 'BATON_CLIENT_ID', 'updated'),
+  outcome(three, 'BATON_CLIENT_SECRET', 'failed', 'GitHub could not write | with a pipe\nand a newline'),
+];
+
+describe('holdings', () => {
+  it('says a target holds the new credential when every write succeeded', () => {
+    expect(holdings(allWritten)).toEqual(new Map([
+      ['acme/one', 'new credential'],
+      ['acme/two', 'new credential'],
+    ]));
+  });
+
+  it('says a target holds the previous credential when every write failed, and mixed when some did', () => {
+    expect(holdings(partlyFailed)).toEqual(new Map([
+      ['acme/one', 'new credential'],
+      ['acme/two', 'previous credential'],
+      ['acme/three', 'mixed'],
+    ]));
+  });
+
+  it('keeps the order in which targets first appear', () => {
+    expect([...holdings(partlyFailed).keys()]).toEqual(['acme/one', 'acme/two', 'acme/three']);
+  });
+
+  it('is empty for no outcomes', () => {
+    expect(holdings([]).size).toBe(0);
+  });
+});
+
+describe('targetsOutput', () => {
+  it('lists one object per secret written, with created or updated', () => {
+    expect(JSON.parse(targetsOutput(allWritten))).toEqual([
+      { target: 'acme/one', secret: 'BATON_CLIENT_ID', result: 'created' },
+      { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', result: 'updated' },
+      { target: 'acme/two', secret: 'BATON_CLIENT_ID', result: 'updated' },
+      { target: 'acme/two', secret: 'BATON_CLIENT_SECRET', result: 'updated' },
+    ]);
+  });
+
+  it('leaves out writes that failed, and their errors', () => {
+    const output = targetsOutput(partlyFailed);
+    expect(JSON.parse(output)).toEqual([
+      { target: 'acme/one', secret: 'BATON_CLIENT_ID', result: 'updated' },
+      { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', result: 'updated' },
+      { target: 'acme/three', secret: 'BATON_CLIENT_ID', result: 'updated' },
+    ]);
+    expect(output).not.toContain('403');
+  });
+
+  it('is an empty JSON array when nothing was written', () => {
+    expect(targetsOutput([])).toBe('[]');
+  });
+});
+
+describe('setCredentialOutputs', () => {
+  it('sets credential-id, client-id, expires-at and rotated=true', () => {
+    const outputs: Record<string, string> = {};
+    setCredentialOutputs({ setOutput: (name, value) => (outputs[name] = value) }, credential);
+    expect(outputs).toEqual({
+      'credential-id': 'cred-2',
+      'client-id': 'connector@acme.conductor.one/pcc',
+      'expires-at': '2026-06-01T12:00:00Z',
+      rotated: 'true',
+    });
+  });
+});
+
+describe('renderRotationSummary', () => {
+  const report = { appId: 'app-1', connectorId: 'conn-1', credential };
+
+  it('shows the credential and every write, without a "Now holds" table when all succeeded', () => {
+    const md = renderRotationSummary({ ...report, outcomes: allWritten });
+    expect(md).toContain('## ConductorOne credential rotated\n');
+    expect(md).toContain('| Connector | `conn-1` (app `app-1`) |');
+    expect(md).toContain('| Credential ID | `cred-2` |');
+    expect(md).toContain('| Client ID | `connector@acme.conductor.one/pcc` |');
+    expect(md).toContain('| Expires | 2026-06-01T12:00:00Z |');
+    expect(md).toContain('| acme/one | `BATON_CLIENT_ID` | created |');
+    expect(md).toContain('| acme/two | `BATON_CLIENT_SECRET` | updated |');
+    expect(md).not.toContain('Now holds');
+    expect(md).not.toContain('failed');
+  });
+
+  it('says "never" for a credential that does not expire', () => {
+    expect(renderRotationSummary({ ...report, credential: { ...credential, expiresTime: '' }, outcomes: allWritten })).toContain('| Expires | never |');
+  });
+
+  it('on failure, heads with the failure and shows what each target now holds', () => {
+    const md = renderRotationSummary({ ...report, outcomes: partlyFailed });
+    expect(md).toContain('## ConductorOne credential rotated, but not stored everywhere');
+    expect(md).toContain('| Target | Now holds |');
+    expect(md).toContain('| acme/one | the new credential |');
+    expect(md).toContain('| acme/two | the previous credential (still valid, nothing was revoked) |');
+    expect(md).toMatch(/\| acme\/three \| \*\*mixed\*\*: .* \|/);
+    expect(md).toContain('| acme/two | `BATON_CLIENT_ID` | **failed**: github-token cannot write the secret BATON_CLIENT_ID in acme/two (403) |');
+  });
+
+  it('escapes | and folds newlines so an error stays in its table cell', () => {
+    const md = renderRotationSummary({ ...report, outcomes: partlyFailed });
+    expect(md).toContain('| acme/three | `BATON_CLIENT_SECRET` | **failed**: GitHub could not write \\| with a pipe and a newline |');
+    const rows = md.split('\n').filter((line) => line.startsWith('| acme/three | `BATON_CLIENT_SECRET`'));
+    expect(rows).toHaveLength(1);
+  });
+
+  it('escapes | in the client ID and expiry cells', () => {
+    const md = renderRotationSummary({ ...report, credential: { id: 'c', clientId: 'a|b', expiresTime: 'x|y' }, outcomes: allWritten });
+    expect(md).toContain('| Client ID | `a\\|b` |');
+    expect(md).toContain('| Expires | x\\|y |');
+  });
+});
+
+describe('renderNotRotatedSummary', () => {
+  it('gives the reason in one line and says nothing was changed', () => {
+    const md = renderNotRotatedSummary('Nothing was rotated. Repository acme/x | was\nnot found');
+    expect(md).toContain('## ConductorOne credential not rotated');
+    expect(md).toContain('Nothing was rotated. Repository acme/x \\| was not found');
+    expect(md).toContain('Nothing was changed: the previous credential and every secret are as they were.');
+  });
+});
