@@ -63,16 +63,17 @@ export async function run({ core, http }: RunContext): Promise<void> {
   core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
   let publicKeys: Map<Target, PublicKey>;
   try {
-    const preflight = authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
-    // Load the sealing library while the first requests are in flight.
-    void loadSodium().catch(() => {});
-    publicKeys = await preflight;
+    publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
   } catch (err) {
     await core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
     throw err;
   }
 
-  const credential = await conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
+  const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
+  // Load the sealing library while RotateCredential is in flight, once the
+  // request is on its way (a macrotask later), so it costs no wall time.
+  setImmediate(() => void loadSodium().catch(() => {}));
+  const credential = await rotation;
   setCredentialOutputs(core, credential);
   core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
 
