@@ -46114,7 +46114,7 @@ function renderRotationSummary(report) {
     return lines.join('\n');
 }
 function renderNotRotatedSummary(reason) {
-    return ['## ConductorOne credential not rotated', '', cell(reason), '', 'Nothing was changed: the previous credential and every secret are as they were.', ''].join('\n');
+    return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
 }
 /** Keeps a value inside one Markdown table cell. */
 function cell(text) {
@@ -46142,7 +46142,23 @@ function cell(text) {
  * keep a multi-repository run quick without tripping secondary rate limits.
  */
 const WRITE_CONCURRENCY = 4;
-async function run({ core, http }) {
+async function run(context) {
+    let issued = false;
+    try {
+        await rotateAndStore(context, () => {
+            issued = true;
+        });
+    }
+    catch (err) {
+        // Before ConductorOne issued anything, a failure changed nothing: say so.
+        if (!issued) {
+            context.core.setOutput('rotated', 'false');
+            await context.core.writeSummary(renderNotRotatedSummary((0,errors/* errorMessage */.gJ)(err)));
+        }
+        throw err;
+    }
+}
+async function rotateAndStore({ core, http }, onIssued) {
     const inputs = readInputs(core);
     const key = await importSigningKey(inputs.auth.privateJwk);
     const tokenSource = new ClientCredentialsTokenSource({
@@ -46155,21 +46171,14 @@ async function run({ core, http }) {
     const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
     const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
     const targets = inputs.repositories.map(repositoryTarget);
-    core.setOutput('rotated', 'false');
     core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
-    let publicKeys;
-    try {
-        publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
-    }
-    catch (err) {
-        await core.writeSummary(renderNotRotatedSummary((0,errors/* errorMessage */.gJ)(err)));
-        throw err;
-    }
+    const publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
     const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
     // Load the sealing library while RotateCredential is in flight, once the
     // request is on its way (a macrotask later), so it costs no wall time.
     setImmediate(() => void loadSodium().catch(() => { }));
     const credential = await rotation;
+    onIssued();
     setCredentialOutputs(core, credential);
     core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
     const outcomes = await writeEverywhere(octokit, targets, publicKeys, secretsToWrite(inputs), credential);

@@ -100,7 +100,7 @@ export function renderRotationSummary(report: RotationReport): string {
 }
 
 export function renderNotRotatedSummary(reason: string): string {
-  return ['## ConductorOne credential not rotated', '', cell(reason), '', 'Nothing was changed: the previous credential and every secret are as they were.', ''].join('\n');
+  return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
 }
 
 /** Keeps a value inside one Markdown table cell. */

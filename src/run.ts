@@ -45,7 +45,23 @@ interface SecretToWrite {
   value(credential: RotatedCredential): string;
 }
 
-export async function run({ core, http }: RunContext): Promise<void> {
+export async function run(context: RunContext): Promise<void> {
+  let issued = false;
+  try {
+    await rotateAndStore(context, () => {
+      issued = true;
+    });
+  } catch (err) {
+    // Before ConductorOne issued anything, a failure changed nothing: say so.
+    if (!issued) {
+      context.core.setOutput('rotated', 'false');
+      await context.core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
+    }
+    throw err;
+  }
+}
+
+async function rotateAndStore({ core, http }: RunContext, onIssued: () => void): Promise<void> {
   const inputs = readInputs(core);
   const key = await importSigningKey(inputs.auth.privateJwk);
   const tokenSource = new ClientCredentialsTokenSource({
@@ -59,21 +75,15 @@ export async function run({ core, http }: RunContext): Promise<void> {
   const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const targets = inputs.repositories.map(repositoryTarget);
 
-  core.setOutput('rotated', 'false');
   core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
-  let publicKeys: Map<Target, PublicKey>;
-  try {
-    publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
-  } catch (err) {
-    await core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
-    throw err;
-  }
+  const publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
 
   const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
   // Load the sealing library while RotateCredential is in flight, once the
   // request is on its way (a macrotask later), so it costs no wall time.
   setImmediate(() => void loadSodium().catch(() => {}));
   const credential = await rotation;
+  onIssued();
   setCredentialOutputs(core, credential);
   core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
 

@@ -148,6 +148,6 @@ describe('renderNotRotatedSummary', () => {
     const md = renderNotRotatedSummary('Nothing was rotated. Repository acme/x | was\nnot found');
     expect(md).toContain('## ConductorOne credential not rotated');
     expect(md).toContain('Nothing was rotated. Repository acme/x \\| was not found');
-    expect(md).toContain('Nothing was changed: the previous credential and every secret are as they were.');
+    expect(md).toContain('No secret was changed, and the previous credential is still valid.');
   });
 });
