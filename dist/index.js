@@ -321,10 +321,10 @@ __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
 __webpack_unused_export__ = RoundRobinPool
-module.exports.g6 = Agent
+__webpack_unused_export__ = Agent
 module.exports.kT = ProxyAgent
 __webpack_unused_export__ = Socks5ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
+module.exports.J2 = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = H2CClient
 __webpack_unused_export__ = RetryHandler
@@ -39556,13 +39556,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const dispatcher = new undici__WEBPACK_IMPORTED_MODULE_1__/* .Agent */ .g6({ connect: { timeout: 10_000 } });
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
+// alike (self-hosted runners behind a corporate proxy).
+const dispatcher = new undici__WEBPACK_IMPORTED_MODULE_1__/* .EnvHttpProxyAgent */ .J2({ connect: { timeout: 10_000 } });
 const http = new _http_js__WEBPACK_IMPORTED_MODULE_3__/* .Http */ .lw({ dispatcher, log: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message) });
 try {
     await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)({
         core: {
             getInput: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name),
             setSecret: (value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value),
+            oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+            getIdToken: (audience) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience),
             setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
             info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
             writeSummary: async (markdown) => {
@@ -40602,6 +40606,59 @@ class ClientCredentialsTokenSource {
         return requestToken(http, url, form, mask, {
             refused: (detail) => `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`,
         });
+    }
+}
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/**
+ * GitHub OIDC federation: the workflow's OIDC token is exchanged for a
+ * ConductorOne access token (RFC 8693 token exchange), so no long-lived
+ * ConductorOne secret is stored in GitHub.
+ * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+ */
+class FederationTokenSource {
+    options;
+    description;
+    token;
+    constructor(options) {
+        this.options = options;
+        this.description = `federation trust ${options.clientId}`;
+    }
+    getToken() {
+        this.token ??= this.exchange();
+        return this.token;
+    }
+    async exchange() {
+        const { clientId, audience, serverUrl, http, getIdToken, mask } = this.options;
+        let idToken;
+        try {
+            idToken = await getIdToken(audience);
+        }
+        catch (err) {
+            throw new errors/* ActionError */.lZ(`Could not get the workflow's GitHub OIDC token for audience ${audience} (${err instanceof Error ? err.message : String(err)}): check that the job has "permissions: id-token: write".`);
+        }
+        mask(idToken);
+        const url = tokenUrl(serverUrl);
+        const form = new URLSearchParams({
+            grant_type: TOKEN_EXCHANGE,
+            subject_token: idToken,
+            subject_token_type: JWT_TOKEN_TYPE,
+            client_id: clientId,
+        });
+        return requestToken(http, url, form, mask, {
+            refused: (detail) => `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com, that its CEL condition matches this repository and environment, and that the token audience ${audience} is what the provider expects (set oidc-audience to change it).`,
+        });
+    }
+}
+/** A ready bearer token (e.g. CONDUCTORONE_ACCESS_TOKEN from ConductorOne's own OIDC action). */
+class AccessTokenSource {
+    token;
+    description = 'access-token';
+    constructor(token) {
+        this.token = token;
+    }
+    getToken() {
+        return Promise.resolve(this.token);
     }
 }
 /**
@@ -45889,26 +45946,14 @@ function readInputs(source) {
     const get = (name) => source.getInput(name).trim();
     // Mask first: nothing below may run before these are hidden.
     const clientSecret = get('client-secret');
+    const accessToken = get('access-token');
     const githubToken = get('github-token');
-    if (clientSecret)
-        source.setSecret(clientSecret);
-    if (githubToken)
-        source.setSecret(githubToken);
+    for (const secret of [clientSecret, accessToken, githubToken])
+        if (secret)
+            source.setSecret(secret);
     const appId = resourceId('app-id', get('app-id'));
     const connectorId = resourceId('connector-id', get('connector-id'));
-    const clientId = get('client-id');
-    if (!clientId) {
-        throw new errors/* InputError */.dz('client-id', 'is required: set it to the ConductorOne API client ID, e.g. name@acme.conductor.one/spc, and pass its secret in client-secret.');
-    }
-    const clientIdMatch = CLIENT_ID.exec(clientId);
-    if (!clientIdMatch) {
-        throw new errors/* InputError */.dz('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
-    }
-    if (!clientSecret) {
-        throw new errors/* InputError */.dz('client-secret', `is required with client-id: pass the API client's secret from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}.`);
-    }
-    const privateJwk = parseClientSecret(clientSecret);
-    const serverUrl = serviceUrl('server-url', get('server-url') || `https://${clientIdMatch[1]}`);
+    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
     if (!githubToken) {
         throw new errors/* InputError */.dz('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
     }
@@ -45928,7 +45973,7 @@ function readInputs(source) {
     return {
         appId,
         connectorId,
-        auth: { kind: 'client-credentials', clientId, privateJwk },
+        auth,
         serverUrl,
         githubToken,
         githubApiUrl,
@@ -45936,6 +45981,50 @@ function readInputs(source) {
         clientIdSecretName,
         clientSecretSecretName,
     };
+}
+const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused (SPEC 2).
+ */
+function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
+    if (accessToken) {
+        if (clientId || clientSecret) {
+            throw new errors/* InputError */.dz('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+        }
+        if (!serverUrlInput) {
+            throw new errors/* InputError */.dz('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+        }
+        if (oidcAudience)
+            throw new errors/* InputError */.dz('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
+        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
+    }
+    if (!clientId) {
+        if (clientSecret)
+            throw new errors/* InputError */.dz('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+        throw new errors/* InputError */.dz('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    }
+    const match = CLIENT_ID.exec(clientId);
+    if (!match) {
+        throw new errors/* InputError */.dz('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+    }
+    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
+    const kind = match[2];
+    if (clientSecret) {
+        if (kind === 'wfe') {
+            throw new errors/* InputError */.dz('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+        }
+        if (oidcAudience)
+            throw new errors/* InputError */.dz('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+        return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
+    }
+    if (kind !== 'wfe') {
+        throw new errors/* InputError */.dz('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
+    }
+    if (!source.oidcAvailable()) {
+        throw new errors/* InputError */.dz('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
+    }
+    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
 }
 function resourceId(input, value) {
     if (!value)
@@ -46160,14 +46249,7 @@ async function run(context) {
 }
 async function rotateAndStore({ core, http }, onIssued) {
     const inputs = readInputs(core);
-    const key = await importSigningKey(inputs.auth.privateJwk);
-    const tokenSource = new ClientCredentialsTokenSource({
-        clientId: inputs.auth.clientId,
-        key,
-        serverUrl: inputs.serverUrl,
-        http,
-        mask: (value) => core.setSecret(value),
-    });
+    const tokenSource = await createTokenSource(inputs, core, http);
     const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
     const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
     const targets = inputs.repositories.map(repositoryTarget);
@@ -46191,6 +46273,20 @@ async function rotateAndStore({ core, http }, onIssued) {
     const failures = outcomes.filter((o) => o.result === 'failed');
     if (failures.length > 0)
         throw new errors/* ActionError */.lZ(partialFailureMessage(credential, outcomes, failures));
+}
+/** The one ConductorOne authentication the inputs chose. */
+async function createTokenSource(inputs, core, http) {
+    const { auth, serverUrl } = inputs;
+    const mask = (value) => core.setSecret(value);
+    switch (auth.kind) {
+        case 'client-credentials':
+            // The key is loaded first, so a damaged secret is an input error, before any request.
+            return new ClientCredentialsTokenSource({ clientId: auth.clientId, key: await importSigningKey(auth.privateJwk), serverUrl, http, mask });
+        case 'federation':
+            return new FederationTokenSource({ clientId: auth.clientId, audience: auth.audience, serverUrl, http, getIdToken: (audience) => core.getIdToken(audience), mask });
+        case 'access-token':
+            return new AccessTokenSource(auth.token);
+    }
 }
 /**
  * The token request and every public-key read run together: a bad token or an
@@ -46500,18 +46596,19 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
+  Yz: () => (/* binding */ debug),
+  V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
   _o: () => (/* binding */ isDebug),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
+  Pq: () => (/* binding */ setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, getState, group, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -46717,7 +46814,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -46775,13 +46872,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new lib/* HttpClient */.Qq('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -46800,7 +46897,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -46819,13 +46916,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -48423,7 +48520,7 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
+function setSecret(secret) {
     command_issueCommand('add-mask', {}, secret);
 }
 /**
@@ -48545,7 +48642,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**

@@ -4,12 +4,14 @@
  * run(); the logic lives in run.ts.
  */
 import * as core from '@actions/core';
-import { Agent } from 'undici';
+import { EnvHttpProxyAgent } from 'undici';
 import { ActionError } from './errors.js';
 import { Http } from './http.js';
 import { run } from './run.js';
 
-const dispatcher = new Agent({ connect: { timeout: 10_000 } });
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
+// alike (self-hosted runners behind a corporate proxy).
+const dispatcher = new EnvHttpProxyAgent({ connect: { timeout: 10_000 } });
 const http = new Http({ dispatcher, log: (message) => core.info(message) });
 
 try {
@@ -17,6 +19,8 @@ try {
     core: {
       getInput: (name) => core.getInput(name),
       setSecret: (value) => core.setSecret(value),
+      oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+      getIdToken: (audience) => core.getIDToken(audience),
       setOutput: (name, value) => core.setOutput(name, value),
       info: (message) => core.info(message),
       writeSummary: async (markdown) => {

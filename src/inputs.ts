@@ -9,7 +9,7 @@ import { InputError } from './errors.js';
 export interface Inputs {
   appId: string;
   connectorId: string;
-  auth: ClientCredentialsAuth;
+  auth: Auth;
   /** Tenant base URL without trailing slash, e.g. https://acme.conductor.one */
   serverUrl: URL;
   githubToken: string;
@@ -18,6 +18,24 @@ export interface Inputs {
   /** Empty when the client ID is not to be stored. */
   clientIdSecretName: string;
   clientSecretSecretName: string;
+}
+
+/** Exactly one way to authenticate to ConductorOne (SPEC 2). */
+export type Auth = ClientCredentialsAuth | FederationAuth | AccessTokenAuth;
+
+/** GitHub OIDC token exchanged for a ConductorOne token (RFC 8693). */
+export interface FederationAuth {
+  kind: 'federation';
+  /** The federation trust's client ID, `<name>@<host>/wfe`. */
+  clientId: string;
+  /** Audience of the GitHub OIDC token: `oidc-audience`, default the tenant host. */
+  audience: string;
+}
+
+/** A ready ConductorOne bearer token; no token request is made. */
+export interface AccessTokenAuth {
+  kind: 'access-token';
+  token: string;
 }
 
 export interface ClientCredentialsAuth {
@@ -42,6 +60,8 @@ export interface Repository {
 export interface InputSource {
   getInput(name: string): string;
   setSecret(value: string): void;
+  /** Whether the runner offers a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is set). */
+  oidcAvailable(): boolean;
 }
 
 const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
@@ -56,27 +76,13 @@ export function readInputs(source: InputSource): Inputs {
   const get = (name: string) => source.getInput(name).trim();
   // Mask first: nothing below may run before these are hidden.
   const clientSecret = get('client-secret');
+  const accessToken = get('access-token');
   const githubToken = get('github-token');
-  if (clientSecret) source.setSecret(clientSecret);
-  if (githubToken) source.setSecret(githubToken);
+  for (const secret of [clientSecret, accessToken, githubToken]) if (secret) source.setSecret(secret);
 
   const appId = resourceId('app-id', get('app-id'));
   const connectorId = resourceId('connector-id', get('connector-id'));
-
-  const clientId = get('client-id');
-  if (!clientId) {
-    throw new InputError('client-id', 'is required: set it to the ConductorOne API client ID, e.g. name@acme.conductor.one/spc, and pass its secret in client-secret.');
-  }
-  const clientIdMatch = CLIENT_ID.exec(clientId);
-  if (!clientIdMatch) {
-    throw new InputError('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
-  }
-  if (!clientSecret) {
-    throw new InputError('client-secret', `is required with client-id: pass the API client's secret from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}.`);
-  }
-  const privateJwk = parseClientSecret(clientSecret);
-
-  const serverUrl = serviceUrl('server-url', get('server-url') || `https://${clientIdMatch[1]}`);
+  const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
 
   if (!githubToken) {
     throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
@@ -99,7 +105,7 @@ export function readInputs(source: InputSource): Inputs {
   return {
     appId,
     connectorId,
-    auth: { kind: 'client-credentials', clientId, privateJwk },
+    auth,
     serverUrl,
     githubToken,
     githubApiUrl,
@@ -107,6 +113,62 @@ export function readInputs(source: InputSource): Inputs {
     clientIdSecretName,
     clientSecretSecretName,
   };
+}
+
+const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused (SPEC 2).
+ */
+function readAuth(
+  source: InputSource,
+  clientId: string,
+  clientSecret: string,
+  accessToken: string,
+  serverUrlInput: string,
+  oidcAudience: string,
+): { auth: Auth; serverUrl: URL } {
+  if (accessToken) {
+    if (clientId || clientSecret) {
+      throw new InputError('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+    }
+    if (!serverUrlInput) {
+      throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+    }
+    if (oidcAudience) throw new InputError('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
+    return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
+  }
+  if (!clientId) {
+    if (clientSecret) throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+    throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+  }
+  const match = CLIENT_ID.exec(clientId);
+  if (!match) {
+    throw new InputError('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+  }
+  const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
+  const kind = match[2];
+  if (clientSecret) {
+    if (kind === 'wfe') {
+      throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+    }
+    if (oidcAudience) throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+    return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
+  }
+  if (kind !== 'wfe') {
+    throw new InputError(
+      'client-secret',
+      `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`,
+    );
+  }
+  if (!source.oidcAvailable()) {
+    throw new InputError(
+      'client-id',
+      `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`,
+    );
+  }
+  return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
 }
 
 function resourceId(input: string, value: string): string {

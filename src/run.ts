@@ -3,7 +3,7 @@
  * seal + write -> report. Everything it touches comes in through RunContext,
  * so tests drive it with a fake core and an undici MockAgent.
  */
-import { ClientCredentialsTokenSource, importSigningKey } from './conductorone/auth.js';
+import { AccessTokenSource, ClientCredentialsTokenSource, FederationTokenSource, importSigningKey, type TokenSource } from './conductorone/auth.js';
 import { ConductorOneClient, type RotatedCredential } from './conductorone/client.js';
 import { ActionError, errorMessage } from './errors.js';
 import { createOctokit, type Octokit } from './github/client.js';
@@ -25,6 +25,8 @@ import {
 
 export interface ActionCore extends InputSource, ReportCore {
   info(message: string): void;
+  /** core.getIDToken: the workflow's GitHub OIDC token for an audience. */
+  getIdToken(audience: string): Promise<string>;
   /** Appends Markdown to the job summary. */
   writeSummary(markdown: string): Promise<void>;
 }
@@ -63,14 +65,7 @@ export async function run(context: RunContext): Promise<void> {
 
 async function rotateAndStore({ core, http }: RunContext, onIssued: () => void): Promise<void> {
   const inputs = readInputs(core);
-  const key = await importSigningKey(inputs.auth.privateJwk);
-  const tokenSource = new ClientCredentialsTokenSource({
-    clientId: inputs.auth.clientId,
-    key,
-    serverUrl: inputs.serverUrl,
-    http,
-    mask: (value) => core.setSecret(value),
-  });
+  const tokenSource = await createTokenSource(inputs, core, http);
   const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
   const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const targets = inputs.repositories.map(repositoryTarget);
@@ -96,6 +91,21 @@ async function rotateAndStore({ core, http }: RunContext, onIssued: () => void):
 
   const failures = outcomes.filter((o) => o.result === 'failed');
   if (failures.length > 0) throw new ActionError(partialFailureMessage(credential, outcomes, failures));
+}
+
+/** The one ConductorOne authentication the inputs chose. */
+async function createTokenSource(inputs: Inputs, core: ActionCore, http: Http): Promise<TokenSource> {
+  const { auth, serverUrl } = inputs;
+  const mask = (value: string) => core.setSecret(value);
+  switch (auth.kind) {
+    case 'client-credentials':
+      // The key is loaded first, so a damaged secret is an input error, before any request.
+      return new ClientCredentialsTokenSource({ clientId: auth.clientId, key: await importSigningKey(auth.privateJwk), serverUrl, http, mask });
+    case 'federation':
+      return new FederationTokenSource({ clientId: auth.clientId, audience: auth.audience, serverUrl, http, getIdToken: (audience) => core.getIdToken(audience), mask });
+    case 'access-token':
+      return new AccessTokenSource(auth.token);
+  }
 }
 
 /**

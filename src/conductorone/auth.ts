@@ -102,6 +102,74 @@ export class ClientCredentialsTokenSource implements TokenSource {
   }
 }
 
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+
+export interface FederationOptions {
+  /** The federation trust's client ID (`.../wfe`). */
+  clientId: string;
+  audience: string;
+  serverUrl: URL;
+  http: Http;
+  /** core.getIDToken: the workflow's GitHub OIDC token for an audience. */
+  getIdToken(audience: string): Promise<string>;
+  mask(value: string): void;
+}
+
+/**
+ * GitHub OIDC federation: the workflow's OIDC token is exchanged for a
+ * ConductorOne access token (RFC 8693 token exchange), so no long-lived
+ * ConductorOne secret is stored in GitHub.
+ * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+ */
+export class FederationTokenSource implements TokenSource {
+  readonly description: string;
+  private token: Promise<string> | undefined;
+
+  constructor(private readonly options: FederationOptions) {
+    this.description = `federation trust ${options.clientId}`;
+  }
+
+  getToken(): Promise<string> {
+    this.token ??= this.exchange();
+    return this.token;
+  }
+
+  private async exchange(): Promise<string> {
+    const { clientId, audience, serverUrl, http, getIdToken, mask } = this.options;
+    let idToken: string;
+    try {
+      idToken = await getIdToken(audience);
+    } catch (err) {
+      throw new ActionError(
+        `Could not get the workflow's GitHub OIDC token for audience ${audience} (${err instanceof Error ? err.message : String(err)}): check that the job has "permissions: id-token: write".`,
+      );
+    }
+    mask(idToken);
+    const url = tokenUrl(serverUrl);
+    const form = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: idToken,
+      subject_token_type: JWT_TOKEN_TYPE,
+      client_id: clientId,
+    });
+    return requestToken(http, url, form, mask, {
+      refused: (detail) =>
+        `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com, that its CEL condition matches this repository and environment, and that the token audience ${audience} is what the provider expects (set oidc-audience to change it).`,
+    });
+  }
+}
+
+/** A ready bearer token (e.g. CONDUCTORONE_ACCESS_TOKEN from ConductorOne's own OIDC action). */
+export class AccessTokenSource implements TokenSource {
+  readonly description = 'access-token';
+  constructor(private readonly token: string) {}
+
+  getToken(): Promise<string> {
+    return Promise.resolve(this.token);
+  }
+}
+
 /**
  * POSTs a form to the token endpoint and returns the masked access token.
  * Retrying is safe here: a second token request only issues a second token.

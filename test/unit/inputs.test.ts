@@ -41,7 +41,7 @@ interface FakeSource extends InputSource {
   events: string[];
 }
 
-function source(overrides: Record<string, string> = {}): FakeSource {
+function source(overrides: Record<string, string> = {}, oidc = false): FakeSource {
   const values = { ...validInputs(), ...overrides };
   const masked: string[] = [];
   const events: string[] = [];
@@ -56,6 +56,7 @@ function source(overrides: Record<string, string> = {}): FakeSource {
       events.push('mask');
       masked.push(value);
     },
+    oidcAvailable: () => oidc,
   };
 }
 
@@ -95,16 +96,17 @@ describe('readInputs with valid inputs', () => {
     expect(readInputs(source({ 'client-id': 'rotator@acme.conductor.one:8443/pcc' })).serverUrl.href).toBe('https://acme.conductor.one:8443/');
   });
 
-  it('accepts every client-id kind: pcc, spc and wfe', () => {
-    for (const kind of ['pcc', 'spc', 'wfe']) {
-      expect(readInputs(source({ 'client-id': `name@acme.conductor.one/${kind}` })).auth.clientId).toBe(`name@acme.conductor.one/${kind}`);
+  it('accepts API client IDs (pcc, spc) with a secret', () => {
+    for (const kind of ['pcc', 'spc']) {
+      const { auth } = readInputs(source({ 'client-id': `name@acme.conductor.one/${kind}` }));
+      expect(auth.kind === 'client-credentials' && auth.clientId).toBe(`name@acme.conductor.one/${kind}`);
     }
   });
 
   it('trims surrounding whitespace from inputs', () => {
     const inputs = readInputs(source({ 'app-id': '  2abcAPP \n', 'client-secret': ` ${clientSecret}\n` }));
     expect(inputs.appId).toBe('2abcAPP');
-    expect(inputs.auth.privateJwk).toEqual(jwk);
+    expect(inputs.auth.kind === 'client-credentials' && inputs.auth.privateJwk).toEqual(jwk);
   });
 
   it('accepts an explicit https server-url and drops its trailing slash', () => {
@@ -136,7 +138,8 @@ describe('readInputs masks secrets first', () => {
     const s = source();
     readInputs(s);
     expect(s.masked).toEqual([clientSecret, 'ghs_githubtoken123']);
-    const firstOtherRead = s.events.findIndex((e) => e.startsWith('get ') && e !== 'get client-secret' && e !== 'get github-token');
+    const secretInputs = ['get client-secret', 'get access-token', 'get github-token'];
+    const firstOtherRead = s.events.findIndex((e) => e.startsWith('get ') && !secretInputs.includes(e));
     const lastMask = s.events.lastIndexOf('mask');
     expect(lastMask).toBeLessThan(firstOtherRead);
   });
@@ -190,7 +193,7 @@ describe('readInputs refuses each malformed input, naming it', () => {
   });
 
   it('refuses a client-id without a client-secret', () => {
-    expectInputError({ 'client-secret': '' }, 'client-secret', /required/);
+    expectInputError({ 'client-secret': '' }, 'client-secret', /needs its secret.*\/wfe/);
   });
 
   it('refuses a client-secret with the wrong prefix', () => {
@@ -357,5 +360,47 @@ describe('secretName', () => {
 
   it('accepts a name that merely contains GITHUB', () => {
     expect(secretName('x', 'MY_GITHUB_SECRET')).toBe('MY_GITHUB_SECRET');
+  });
+});
+
+describe('readInputs picks exactly one ConductorOne authentication', () => {
+  const trust = 'github-rotator@acme.conductor.one/wfe';
+
+  it('uses GitHub OIDC federation for a /wfe client-id without a secret, audience the tenant host', () => {
+    const { auth, serverUrl } = readInputs(source({ 'client-id': trust, 'client-secret': '' }, true));
+    expect(auth).toEqual({ kind: 'federation', clientId: trust, audience: 'acme.conductor.one' });
+    expect(serverUrl.href).toBe('https://acme.conductor.one/');
+  });
+
+  it('takes oidc-audience over the default audience', () => {
+    const { auth } = readInputs(source({ 'client-id': trust, 'client-secret': '', 'oidc-audience': 'conductorone' }, true));
+    expect(auth.kind === 'federation' && auth.audience).toBe('conductorone');
+  });
+
+  it('asks for "id-token: write" when federation is chosen but the runner offers no OIDC token', () => {
+    expectInputError({ 'client-id': trust, 'client-secret': '' }, 'client-id', /permissions: id-token: write/);
+  });
+
+  it('refuses a client-secret for a federation trust', () => {
+    expectInputError({ 'client-id': trust }, 'client-secret', /must be empty for a federation trust/);
+  });
+
+  it('uses a ready access-token alone, masked, with server-url required', () => {
+    const s = source({ 'client-id': '', 'client-secret': '', 'access-token': 'c1-ready-token', 'server-url': 'https://acme.conductor.one' });
+    const { auth } = readInputs(s);
+    expect(auth).toEqual({ kind: 'access-token', token: 'c1-ready-token' });
+    expect(s.masked).toContain('c1-ready-token');
+    expectInputError({ 'client-id': '', 'client-secret': '', 'access-token': 'c1-ready-token' }, 'server-url', /required with access-token/);
+  });
+
+  it('refuses ambiguous combinations, naming the input to drop', () => {
+    expectInputError({ 'access-token': 'c1-ready-token' }, 'access-token', /cannot be combined with client-id/);
+    expectInputError({ 'client-id': '', 'access-token': 'c1-ready-token', 'server-url': 'https://acme.conductor.one' }, 'access-token', /cannot be combined with client-secret/);
+    expectInputError({ 'client-id': '' }, 'client-id', /required with client-secret/);
+    expectInputError({ 'oidc-audience': 'x' }, 'oidc-audience', /only to GitHub OIDC federation/);
+  });
+
+  it('refuses a run with no authentication at all', () => {
+    expectInputError({ 'client-id': '', 'client-secret': '' }, 'client-id', /no ConductorOne authentication/);
   });
 });

@@ -83,6 +83,8 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
     summaries: [],
     masked: [],
     getInput: (name) => inputs[name] ?? '',
+    oidcAvailable: () => false,
+    getIdToken: () => Promise.reject(new Error('no OIDC in these tests')),
     setSecret(value) {
       core.events.push({ kind: 'mask', value });
       core.masked.push(value);
