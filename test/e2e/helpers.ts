@@ -1,0 +1,151 @@
+// Shared pieces of the end-to-end tests: a scenario that closes itself when its
+// test finishes, one request timeline across both fakes, and readers for the
+// action's log.
+import type { TestContext } from 'vitest';
+import type { IssuedCredential } from '../fakes/conductorone.js';
+import { repoScope } from '../fakes/github.js';
+import type { RequestLogEntry } from '../fakes/log.js';
+import { runAction, type RunActionResult } from '../fakes/run-action.js';
+import { startScenario, type Scenario, type ScenarioOptions } from '../fakes/scenario.js';
+
+export const ROTATE_PATH = '/api/v1/apps/connectors/credentials';
+export const TOKEN_PATH = '/auth/v1/token';
+
+export const publicKeyPath = (repository: string) => `/repos/${repository}/actions/secrets/public-key`;
+export const secretPath = (repository: string, name: string) => `/repos/${repository}/actions/secrets/${name}`;
+
+export interface E2EScenario extends Scenario {
+  /**
+   * Every request either fake received, in arrival order, as
+   * "conductorone|github METHOD PATH STATUS [fault]".
+   */
+  timeline(): string[];
+  /** Runs dist/index.js with the scenario's inputs; `undefined` removes an input. */
+  run(overrides?: Record<string, string | undefined>): Promise<RunActionResult>;
+}
+
+/** A scenario for one test; its fakes close when the test finishes, pass or fail (also under describe.concurrent). */
+export async function scenarioFor(context: TestContext, options: ScenarioOptions = {}): Promise<E2EScenario> {
+  const scenario = await startScenario(options);
+  context.onTestFinished(() => scenario.close());
+  const arrivals: Array<{ server: string; entry: RequestLogEntry }> = [];
+  // Both fakes log a request on arrival; tapping their logs gives one order across the two servers.
+  for (const [server, requests] of [
+    ['conductorone', scenario.conductorOne.requests],
+    ['github', scenario.github.requests],
+  ] as const) {
+    const push = requests.push.bind(requests);
+    // Not enumerable, so the log still compares equal to a plain array.
+    Object.defineProperty(requests, 'push', {
+      enumerable: false,
+      value: (...entries: RequestLogEntry[]) => {
+        for (const entry of entries) arrivals.push({ server, entry });
+        return push(...entries);
+      },
+    });
+  }
+  return Object.assign(scenario, {
+    timeline: () => arrivals.map(({ server, entry }) => `${server} ${describeRequest(entry)}`),
+    run: async (overrides: Record<string, string | undefined> = {}) => {
+      const inputs: Record<string, string> = { ...scenario.inputs };
+      for (const [name, value] of Object.entries(overrides)) {
+        if (value === undefined) delete inputs[name];
+        else inputs[name] = value;
+      }
+      const result = await runAction({ inputs });
+      if (result.timedOut) throw new Error('the action did not finish within the harness timeout');
+      return result;
+    },
+  });
+}
+
+/** "METHOD PATH STATUS", plus "[fault]" when an injected fault answered it (status 0: the socket was destroyed). */
+export function describeRequest(entry: RequestLogEntry): string {
+  return `${entry.method} ${entry.path} ${entry.status}${entry.fault ? ` [${entry.fault}]` : ''}`;
+}
+
+/** A fake's request log, one line per request. */
+export function requestLog(fake: { requests: RequestLogEntry[] }): string[] {
+  return fake.requests.map(describeRequest);
+}
+
+/** The log lines of requests to one method and path (e.g. a faulted request and its retries). */
+export function requestsTo(fake: { requests: RequestLogEntry[] }, method: string, path: string): string[] {
+  return fake.requests.filter((r) => r.method === method && r.path.split('?')[0]!.endsWith(path)).map(describeRequest);
+}
+
+export function lines(text: string): string[] {
+  return text.split(/\r?\n/).filter((line) => line !== '');
+}
+
+/** `::error::` annotations, message only (as @actions/core escapes it). */
+export function errorAnnotations(stdout: string): string[] {
+  return lines(stdout)
+    .filter((line) => line.startsWith('::error'))
+    .map((line) => line.replace(/^::error[^:]*::/, ''));
+}
+
+/** The single `::error::` message of a failed run; fails the test when there is not exactly one. */
+export function onlyError(result: RunActionResult): string {
+  const errors = errorAnnotations(result.stdout);
+  if (errors.length !== 1) throw new Error(`expected exactly one ::error:: line, got ${errors.length}:\n${errors.join('\n')}`);
+  return errors[0]!;
+}
+
+export function parseTargets(result: RunActionResult): Array<{ target: string; secret: string; result: string }> {
+  return JSON.parse(result.outputs.targets ?? 'null') as Array<{ target: string; secret: string; result: string }>;
+}
+
+/** What the two secrets of a repository open to, to compare with an issued credential. */
+export async function storedCredential(
+  scenario: Scenario,
+  repository: string,
+): Promise<{ clientId: string; clientSecret: string }> {
+  return {
+    clientId: await scenario.github.open(repoScope(repository), 'BATON_CLIENT_ID'),
+    clientSecret: await scenario.github.open(repoScope(repository), 'BATON_CLIENT_SECRET'),
+  };
+}
+
+/** The only credential ConductorOne issued; fails when rotation happened zero or several times. */
+export function onlyIssued(scenario: Scenario): IssuedCredential {
+  const { issued } = scenario.conductorOne;
+  if (issued.length !== 1) throw new Error(`expected exactly one rotation, ConductorOne issued ${issued.length}`);
+  return issued[0]!;
+}
+
+/** The texts a secret must never reach: the log streams, every output and the summary. */
+export function visibleTexts(result: RunActionResult): Record<string, string> {
+  const texts: Record<string, string> = { stdout: result.stdout, stderr: result.stderr, summary: result.summary };
+  for (const [name, value] of Object.entries(result.outputs)) texts[`output ${name}`] = value;
+  return texts;
+}
+
+const ADD_MASK = '::add-mask::';
+
+/**
+ * Checks that each secret was masked in time, and returns the problems without
+ * ever quoting a secret. `knownAtStart` secrets (inputs) must be masked before
+ * the first line that is not a mask; the others (they arrive from a server)
+ * before the first line reporting the rotation and before any annotation,
+ * which are the first lines printed after they exist that could carry them.
+ */
+export function maskingProblems(stdout: string, secrets: { knownAtStart: string[]; received: string[] }): string[] {
+  const all = lines(stdout);
+  const firstIndex = (test: (line: string) => boolean) => {
+    const index = all.findIndex(test);
+    return index < 0 ? all.length : index;
+  };
+  const firstNonMask = firstIndex((line) => !line.startsWith(ADD_MASK));
+  const firstAfterReceipt = firstIndex((line) => /^ConductorOne issued credential|^::(error|warning|notice)/.test(line));
+  const problems: string[] = [];
+  const check = (group: string, values: string[], deadline: number, deadlineName: string) =>
+    values.forEach((value, index) => {
+      const maskedAt = all.indexOf(`${ADD_MASK}${value}`);
+      if (maskedAt < 0) problems.push(`${group} #${index} (${value.length} chars) was never masked`);
+      else if (maskedAt > deadline) problems.push(`${group} #${index} was masked on line ${maskedAt + 1}, after ${deadlineName} (line ${deadline + 1})`);
+    });
+  check('input secret', secrets.knownAtStart, firstNonMask, 'the first log line');
+  check('received secret', secrets.received, firstAfterReceipt, 'the rotation report or an annotation');
+  return problems;
+}

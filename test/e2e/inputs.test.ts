@@ -1,0 +1,78 @@
+// Invalid input stops the action before its first request (SPEC 4): one annotation that names the input.
+import { describe, it } from 'vitest';
+import { errorAnnotations, requestLog, scenarioFor } from './helpers.js';
+
+/** A client secret whose key part is a valid Ed25519 JWK, under a prefix that is not ConductorOne's. */
+const withPrefix = (clientSecret: string, prefix: string) => `${prefix}${clientSecret.split(':')[3]}`;
+
+interface BadInput {
+  name: string;
+  /** The input the annotation must name. */
+  input: string;
+  /** Input overrides; undefined removes the input, as if the workflow never set it. */
+  inputs(given: { clientSecret: string }): Record<string, string | undefined>;
+}
+
+const BAD_INPUTS: BadInput[] = [
+  { name: 'a missing app-id', input: 'app-id', inputs: () => ({ 'app-id': undefined }) },
+  { name: 'a connector-id with "/"', input: 'connector-id', inputs: () => ({ 'connector-id': '2sT3uV5w/../credentials' }) },
+  { name: 'a malformed client-id', input: 'client-id', inputs: () => ({ 'client-id': 'robot-at-acme.conductor.one' }) },
+  {
+    name: 'a client-secret with a garbage key part',
+    input: 'client-secret',
+    inputs: () => ({ 'client-secret': 'secret-token:conductorone.com:v1:***not base64url***' }),
+  },
+  {
+    name: 'a client-secret with the wrong prefix',
+    input: 'client-secret',
+    inputs: ({ clientSecret }) => ({ 'client-secret': withPrefix(clientSecret, 'secret-token:example.com:v1:') }),
+  },
+  { name: 'a plain-http server-url that is not loopback', input: 'server-url', inputs: () => ({ 'server-url': 'http://example.com' }) },
+  { name: 'an ftp github-api-url', input: 'github-api-url', inputs: () => ({ 'github-api-url': 'ftp://x' }) },
+  { name: 'repositories that are not owner/repo', input: 'repositories', inputs: () => ({ repositories: 'not a repo' }) },
+  {
+    name: 'a secret name starting with a digit',
+    input: 'client-secret-secret-name',
+    inputs: () => ({ 'client-secret-secret-name': '1ABC' }),
+  },
+  {
+    name: 'a secret name starting with GITHUB_',
+    input: 'client-id-secret-name',
+    inputs: () => ({ 'client-id-secret-name': 'GITHUB_X' }),
+  },
+  {
+    name: 'two secret names equal but for case',
+    input: 'client-secret-secret-name',
+    inputs: () => ({ 'client-id-secret-name': 'Baton_Secret', 'client-secret-secret-name': 'BATON_SECRET' }),
+  },
+  {
+    name: 'an empty client-secret-secret-name',
+    input: 'client-secret-secret-name',
+    inputs: () => ({ 'client-secret-secret-name': '' }),
+  },
+  { name: 'a missing github-token', input: 'github-token', inputs: () => ({ 'github-token': undefined }) },
+];
+
+describe.concurrent('invalid input', () => {
+  it.for(BAD_INPUTS)('fails on $name with one annotation naming $input, before any request', async (bad, context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context);
+    const overrides = bad.inputs({ clientSecret: scenario.clientSecret });
+
+    const result = await scenario.run(overrides);
+
+    expect(result.code).toBe(1);
+    const errors = errorAnnotations(result.stdout);
+    expect(errors).toHaveLength(1);
+    // The whole input name, not a part of a longer one (client-secret vs client-secret-secret-name).
+    expect(errors[0]).toMatch(new RegExp(`(^|[^\\w-])${bad.input}([^\\w-]|$)`));
+    expect(requestLog(scenario.conductorOne)).toEqual([]);
+    expect(requestLog(scenario.github)).toEqual([]);
+    expect(result.outputs).not.toHaveProperty('credential-id');
+    expect(result.outputs.rotated ?? 'false').toBe('false');
+    // Messages about secrets must not quote them.
+    const given = overrides['client-secret'] ?? scenario.clientSecret;
+    expect(errors[0]!.includes(given), 'the annotation quotes the client secret').toBe(false);
+    expect(errors[0]!.includes(scenario.githubToken), 'the annotation quotes the GitHub token').toBe(false);
+  });
+});

@@ -1,0 +1,68 @@
+// No secret reaches the log, an output or the summary, except on the ::add-mask:: line that hides it,
+// and each is masked before a line that could carry it is printed (SPEC 4).
+import { describe, it, type TestContext } from 'vitest';
+import { findLeaks, type RunActionResult } from '../fakes/run-action.js';
+import { maskingProblems, ROTATE_PATH, scenarioFor, secretPath, TOKEN_PATH, visibleTexts, type E2EScenario } from './helpers.js';
+
+/**
+ * Checks one run. The secrets are taken right after the run, before a test
+ * itself asks the fake for a token, so every one of them passed through the action.
+ */
+function expectNothingLeaked(context: TestContext, scenario: E2EScenario, result: RunActionResult): void {
+  const { expect } = context;
+  const secrets = scenario.knownSecrets();
+  // The auth client secret, the GitHub token, the one access token and the issued client secret.
+  expect(secrets).toHaveLength(4);
+  expect(findLeaks(secrets, visibleTexts(result))).toEqual([]);
+  expect(
+    maskingProblems(result.stdout, {
+      knownAtStart: [scenario.clientSecret, scenario.githubToken],
+      received: [...scenario.conductorOne.tokensIssued, ...scenario.conductorOne.issued.map((c) => c.clientSecret)],
+    }),
+  ).toEqual([]);
+}
+
+describe.concurrent('secrets stay masked', () => {
+  it('in a successful rotation', async (context) => {
+    const scenario = await scenarioFor(context);
+
+    const result = await scenario.run();
+
+    context.expect(result.code).toBe(0);
+    expectNothingLeaked(context, scenario, result);
+  });
+
+  it('in a rotation that fails to write one repository', async (context) => {
+    const scenario = await scenarioFor(context, { repositories: { 'acme/connectors': 'write', 'acme/readonly': 'read' } });
+
+    const result = await scenario.run();
+
+    context.expect(result.code).toBe(1);
+    context.expect(scenario.conductorOne.issued).toHaveLength(1);
+    expectNothingLeaked(context, scenario, result);
+  });
+
+  it('in a rotation whose token request and secret writes were retried', async (context) => {
+    const scenario = await scenarioFor(context);
+    scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, status: 503, body: { code: 14, message: 'unavailable' } });
+    scenario.github.inject({
+      method: 'PUT',
+      path: secretPath('acme/connectors', 'BATON_CLIENT_SECRET'),
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: { message: 'You have exceeded a secondary rate limit', documentation_url: 'https://docs.github.com/rest', status: '403' },
+    });
+    scenario.github.inject({ method: 'PUT', path: secretPath('acme/connectors', 'BATON_CLIENT_ID'), destroy: true });
+
+    const result = await scenario.run();
+
+    context.expect(result.code).toBe(0);
+    context.expect(scenario.conductorOne.requests.map((r) => `${r.path} ${r.status}`)).toEqual([
+      `${TOKEN_PATH} 503`,
+      `${TOKEN_PATH} 200`,
+      `${ROTATE_PATH} 200`,
+    ]);
+    context.expect(result.stdout).toMatch(/retrying/);
+    expectNothingLeaked(context, scenario, result);
+  });
+});

@@ -1,0 +1,76 @@
+// A target or identity that cannot work is found before RotateCredential, and nothing rotates (SPEC 4).
+import { describe, expect, it } from 'vitest';
+import { makeClientCredential } from '../fakes/conductorone.js';
+import { onlyError, publicKeyPath, requestLog, requestsTo, ROTATE_PATH, scenarioFor, TOKEN_PATH } from './helpers.js';
+
+const REPO = 'acme/connectors';
+
+describe('preflight', () => {
+  it('does not rotate when one of two repositories is unknown to GitHub (404)', async (context) => {
+    const scenario = await scenarioFor(context);
+
+    const result = await scenario.run({ repositories: `${REPO}\nacme/missing` });
+
+    expect(result.code).toBe(1);
+    expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH)).toEqual([]);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    expect(requestLog(scenario.github).sort()).toEqual([`GET ${publicKeyPath(REPO)} 200`, `GET ${publicKeyPath('acme/missing')} 404`].sort());
+    const error = onlyError(result);
+    expect(error).toContain('acme/missing');
+    expect(error).toMatch(/nothing was rotated/i);
+    expect(result.outputs.rotated).toBe('false');
+    expect(result.outputs['credential-id']).toBeUndefined();
+    expect(result.summary).toMatch(/not rotated/i);
+    expect(result.summary).toContain('acme/missing');
+  });
+
+  it('does not rotate when GitHub refuses github-token (401)', async (context) => {
+    const scenario = await scenarioFor(context);
+    const wrongToken = 'ghs_thisTokenWasRevokedLastWeek0000';
+
+    const result = await scenario.run({ 'github-token': wrongToken });
+
+    expect(result.code).toBe(1);
+    expect(requestLog(scenario.github)).toEqual([`GET ${publicKeyPath(REPO)} 401`]);
+    expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH)).toEqual([]);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    const error = onlyError(result);
+    expect(error).toContain('github-token');
+    expect(error.includes(wrongToken), 'the annotation quotes the GitHub token').toBe(false);
+    expect(result.outputs.rotated).toBe('false');
+    expect(result.summary).toMatch(/not rotated/i);
+  });
+
+  it('does not rotate when ConductorOne refuses the client secret (signed with another key)', async (context) => {
+    const scenario = await scenarioFor(context);
+    const otherKey = await makeClientCredential(scenario.conductorOne.host, 'spc');
+
+    const result = await scenario.run({ 'client-secret': otherKey.clientSecret });
+
+    expect(result.code).toBe(1);
+    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 401`]);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    const error = onlyError(result);
+    expect(error).toContain(`client-id ${scenario.clientId}`);
+    expect(error).toMatch(/nothing was rotated/i);
+    expect(error.includes(otherKey.clientSecret), 'the annotation quotes the client secret').toBe(false);
+    expect(result.outputs.rotated).toBe('false');
+    expect(result.summary).toMatch(/not rotated/i);
+  });
+
+  it('does not rotate when ConductorOne does not know the client ID', async (context) => {
+    const scenario = await scenarioFor(context);
+    const unknown = await makeClientCredential(scenario.conductorOne.host, 'spc');
+
+    const result = await scenario.run({ 'client-id': unknown.clientId, 'client-secret': unknown.clientSecret });
+
+    expect(result.code).toBe(1);
+    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 401`]);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    const error = onlyError(result);
+    expect(error).toContain(unknown.clientId);
+    expect(error.includes(unknown.clientSecret), 'the annotation quotes the client secret').toBe(false);
+    expect(result.summary.includes(unknown.clientSecret), 'the summary quotes the client secret').toBe(false);
+    expect(result.outputs.rotated).toBe('false');
+  });
+});

@@ -1,0 +1,159 @@
+// Transient failures are retried, honouring retry-after and x-ratelimit-reset, and never cause a second
+// rotation (SPEC 4); a rotate that may have happened is not retried.
+import { describe, it, type TestContext } from 'vitest';
+import type { Fault } from '../fakes/log.js';
+import type { RunActionResult } from '../fakes/run-action.js';
+import {
+  onlyError,
+  onlyIssued,
+  publicKeyPath,
+  requestLog,
+  requestsTo,
+  ROTATE_PATH,
+  scenarioFor,
+  secretPath,
+  storedCredential,
+  TOKEN_PATH,
+  type E2EScenario,
+} from './helpers.js';
+
+const REPO = 'acme/connectors';
+const GITHUB_DOCS = 'https://docs.github.com/rest';
+
+/** Runs the action with one fault injected into a fake; expects success and exactly one stored rotation. */
+async function rotateThrough(
+  context: TestContext,
+  server: 'conductorOne' | 'github',
+  fault: Fault,
+): Promise<{ scenario: E2EScenario; result: RunActionResult }> {
+  const { expect } = context;
+  const scenario = await scenarioFor(context);
+  scenario[server].inject(fault);
+
+  const result = await scenario.run();
+
+  expect(result.code).toBe(0);
+  // One credential issued: a refused attempt (429) issues none, and nothing rotates twice.
+  expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH).filter((line) => line.endsWith(' 200'))).toHaveLength(1);
+  const issued = onlyIssued(scenario);
+  const stored = await storedCredential(scenario, REPO);
+  expect(stored.clientId).toBe(issued.clientId);
+  expect(stored.clientSecret === issued.clientSecret, 'BATON_CLIENT_SECRET opens to the issued secret').toBe(true);
+  expect(result.outputs).toMatchObject({ rotated: 'true', 'credential-id': issued.id });
+  return { scenario, result };
+}
+
+describe.concurrent('transient faults', () => {
+  it('retries a token request answered 503', async (context) => {
+    const { scenario } = await rotateThrough(context, 'conductorOne', {
+      method: 'POST',
+      path: TOKEN_PATH,
+      status: 503,
+      body: { code: 14, message: 'upstream unavailable', details: [] },
+    });
+
+    context.expect(requestLog(scenario.conductorOne)).toEqual([
+      `POST ${TOKEN_PATH} 503 [status 503]`,
+      `POST ${TOKEN_PATH} 200`,
+      `POST ${ROTATE_PATH} 200`,
+    ]);
+  });
+
+  it('retries a rotate answered 429 with retry-after: 1, and rotates once', async (context) => {
+    const { scenario } = await rotateThrough(context, 'conductorOne', {
+      method: 'POST',
+      path: ROTATE_PATH,
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { code: 8, message: 'rate limited', details: [] },
+    });
+
+    context.expect(requestLog(scenario.conductorOne)).toEqual([
+      `POST ${TOKEN_PATH} 200`,
+      `POST ${ROTATE_PATH} 429 [status 429]`,
+      `POST ${ROTATE_PATH} 200`,
+    ]);
+  });
+
+  it('retries a public-key read answered 502', async (context) => {
+    const { scenario } = await rotateThrough(context, 'github', {
+      method: 'GET',
+      path: publicKeyPath(REPO),
+      status: 502,
+      body: 'Bad Gateway',
+    });
+
+    const github = requestLog(scenario.github);
+    context.expect(github.slice(0, 2)).toEqual([
+      `GET ${publicKeyPath(REPO)} 502 [status 502]`,
+      `GET ${publicKeyPath(REPO)} 200`,
+    ]);
+    context.expect(github.slice(2)).toHaveLength(2);
+    // The retry is part of preflight: nothing rotated until the key was read.
+    const timeline = scenario.timeline();
+    context
+      .expect(timeline.indexOf(`github GET ${publicKeyPath(REPO)} 200`))
+      .toBeLessThan(timeline.indexOf(`conductorone POST ${ROTATE_PATH} 200`));
+  });
+
+  it('waits out a GitHub secondary rate limit on a secret write (403, retry-after: 1)', async (context) => {
+    const path = secretPath(REPO, 'BATON_CLIENT_SECRET');
+    const { scenario } = await rotateThrough(context, 'github', {
+      method: 'PUT',
+      path,
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: GITHUB_DOCS, status: '403' },
+    });
+
+    context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
+    context.expect(requestsTo(scenario.github, 'PUT', secretPath(REPO, 'BATON_CLIENT_ID'))).toHaveLength(1);
+  });
+
+  it('waits until x-ratelimit-reset when a secret write finds no requests remaining (403)', async (context) => {
+    const path = secretPath(REPO, 'BATON_CLIENT_ID');
+    const { scenario } = await rotateThrough(context, 'github', {
+      method: 'PUT',
+      path,
+      status: 403,
+      headers: {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1),
+      },
+      body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: GITHUB_DOCS, status: '403' },
+    });
+
+    context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
+  });
+
+  it('retries a secret write whose connection was dropped', async (context) => {
+    const path = secretPath(REPO, 'BATON_CLIENT_SECRET');
+    const { scenario } = await rotateThrough(context, 'github', { method: 'PUT', path, destroy: true });
+
+    context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 0 [destroy]`, `PUT ${path} 201`]);
+  });
+});
+
+describe('a rotate that may have happened', () => {
+  it('does not retry a rotate answered 502, and says the previous credential is still valid', async (context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context);
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: ROTATE_PATH,
+      status: 502,
+      body: { code: 14, message: 'upstream connect error', details: [] },
+    });
+
+    const result = await scenario.run();
+
+    expect(result.code).toBe(1);
+    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 502 [status 502]`]);
+    expect(requestLog(scenario.github)).toEqual([`GET ${publicKeyPath(REPO)} 200`]);
+    const error = onlyError(result);
+    expect(error).toContain('502');
+    expect(error).toMatch(/previous credential .*still valid/);
+    expect(result.outputs.rotated).toBe('false');
+  });
+});
