@@ -3,18 +3,29 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as core from '@actions/core';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import sodium from 'libsodium-wrappers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EnvHttpProxyAgent, ProxyAgent, fetch as undiciFetch } from 'undici';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  ACCESS_TOKEN_TYPE,
   CLIENT_ASSERTION_TYPE,
+  JWT_TOKEN_TYPE,
   makeClientCredential,
+  makeTrustClientId,
   parseClientSecret,
   requestClientToken,
+  requestExchangeToken,
   signClientAssertion,
   startFakeConductorOne,
+  TOKEN_EXCHANGE_GRANT,
   type FakeConductorOne,
 } from './fakes/conductorone.js';
 import { envScope, orgScope, repoScope, startFakeGitHub, type FakeGitHub } from './fakes/github.js';
+import { DEFAULT_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, startFakeOidc, type FakeOidc } from './fakes/oidc.js';
+import { startFakeProxy, type FakeProxy } from './fakes/proxy.js';
+import { startScenario } from './fakes/scenario.js';
 import { findLeaks, parseOutputFile, REPO_ROOT, runAction } from './fakes/run-action.js';
 
 const APP_ID = 'app-123';
@@ -476,5 +487,327 @@ describe('fake servers', () => {
     await fake.close();
     await fake.close();
     expect(await pending).toBeInstanceOf(Error);
+  });
+});
+
+async function fakeOidc(): Promise<FakeOidc> {
+  const fake = await startFakeOidc();
+  closers.push(fake.close);
+  return fake;
+}
+
+/** GETs an ID token the way @actions/core does: requestUrl + '&audience=...' with the request token as bearer. */
+function idTokenRequest(oidc: FakeOidc, audience?: string, bearer = oidc.requestToken): Promise<Response> {
+  const url = audience === undefined ? oidc.requestUrl : `${oidc.requestUrl}&audience=${encodeURIComponent(audience)}`;
+  return fetch(url, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } });
+}
+
+describe('fake GitHub OIDC', () => {
+  it('hands out RS256 tokens for the requested audience, only to the request token', async () => {
+    const oidc = await fakeOidc();
+    expect(oidc.requestUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/token\?api-version=2\.0$/);
+    expect(oidc.issuer).toBe('https://token.actions.githubusercontent.com');
+
+    const response = await idTokenRequest(oidc, '127.0.0.1');
+    expect(response.status).toBe(200);
+    const { value } = (await response.json()) as { value: string };
+    expect(decodeProtectedHeader(value)).toEqual({ alg: 'RS256', typ: 'JWT', kid: oidc.publicJwk.kid });
+    const claims = decodeJwt(value);
+    expect(claims).toMatchObject({
+      iss: GITHUB_OIDC_ISSUER,
+      aud: '127.0.0.1',
+      sub: 'repo:acme/connectors:ref:refs/heads/main',
+      repository: 'acme/connectors',
+    });
+    expect(claims.exp! - claims.iat!).toBe(300);
+
+    const unnamed = await idTokenRequest(oidc);
+    expect(decodeJwt(((await unnamed.json()) as { value: string }).value).aud).toBe(DEFAULT_OIDC_AUDIENCE);
+
+    expect((await idTokenRequest(oidc, '127.0.0.1', 'wrong')).status).toBe(401);
+    expect((await fetch(`${oidc.requestUrl}&audience=x`)).status).toBe(401);
+    expect((await fetch(oidc.requestUrl.replace('?api-version=2.0', '?audience=x'), {
+      headers: { authorization: `Bearer ${oidc.requestToken}` },
+    })).status).toBe(400);
+    expect(oidc.audiences).toEqual(['127.0.0.1', DEFAULT_OIDC_AUDIENCE]);
+    expect(oidc.issued).toEqual([value, expect.any(String)]);
+    expect(oidc.requests.map((r) => [r.path, r.status])).toEqual([
+      ['/token?api-version=2.0&audience=127.0.0.1', 200],
+      ['/token?api-version=2.0', 200],
+      ['/token?api-version=2.0&audience=127.0.0.1', 401],
+      ['/token?api-version=2.0&audience=x', 401],
+      ['/token?audience=x', 400],
+    ]);
+  });
+
+  it('serves @actions/core getIDToken, which appends &audience= and masks the token', async () => {
+    const oidc = await fakeOidc();
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', oidc.requestUrl);
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', oidc.requestToken);
+    try {
+      const token = await core.getIDToken('acme.conductor.one');
+      expect(oidc.issued).toEqual([token]);
+      expect(oidc.audiences).toEqual(['acme.conductor.one']);
+      expect(oidc.requests[0]!.path).toBe('/token?api-version=2.0&audience=acme.conductor.one');
+      expect(written.join('')).toContain(`::add-mask::${token}`);
+
+      vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'not-the-token');
+      await expect(core.getIDToken('acme.conductor.one')).rejects.toThrow(/Failed to get ID Token/);
+      vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', '');
+      await expect(core.getIDToken('acme.conductor.one')).rejects.toThrow(/ACTIONS_ID_TOKEN_REQUEST_URL/);
+    } finally {
+      vi.unstubAllEnvs();
+      write.mockRestore();
+    }
+  });
+});
+
+describe('fake ConductorOne token exchange', () => {
+  async function federated() {
+    const fake = await conductorOne();
+    const oidc = await fakeOidc();
+    const trustId = makeTrustClientId(fake.host);
+    fake.registerFederationTrust(trustId, { oidcPublicJwk: oidc.publicJwk, issuer: oidc.issuer, audience: fake.host });
+    return { fake, oidc, trustId };
+  }
+
+  it('exchanges an OIDC token from the trusted issuer for a working access token', async () => {
+    const { fake, oidc, trustId } = await federated();
+    expect(trustId).toMatch(/^[a-z]+-[a-z]+-\d+@127\.0\.0\.1\/wfe$/);
+    const jwt = ((await (await idTokenRequest(oidc, fake.host)).json()) as { value: string }).value;
+    const { status, body } = await requestExchangeToken(fake, trustId, jwt);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+    });
+    const token = (body as { access_token: string }).access_token;
+    expect(fake.tokensIssued).toEqual([token]);
+    const connector = await fetch(`${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(connector.status).toBe(200);
+  });
+
+  it('refuses a wrong audience, issuer, key, lifetime, condition or trust with 401', async () => {
+    const { fake, oidc, trustId } = await federated();
+    const stranger = await fakeOidc();
+    const picky = makeTrustClientId(fake.host);
+    fake.registerFederationTrust(picky, {
+      oidcPublicJwk: oidc.publicJwk,
+      issuer: oidc.issuer,
+      audience: fake.host,
+      condition: (claims) => claims.repository === 'acme/other',
+    });
+    const pcc = await makeClientCredential(fake.host);
+    fake.registerClient(pcc.clientId, pcc.publicJwk);
+    const now = Math.floor(Date.now() / 1000);
+    const good = await oidc.mintIdToken(fake.host);
+    const cases: Array<[string, string, string]> = [
+      ['wrong audience', trustId, await oidc.mintIdToken('acme.conductor.one')],
+      ['audience with port', trustId, await oidc.mintIdToken(new URL(fake.url).host)],
+      ['wrong issuer', trustId, await oidc.mintIdToken(fake.host, { issuer: 'https://evil.example' })],
+      ['wrong key', trustId, await stranger.mintIdToken(fake.host)],
+      ['expired', trustId, await oidc.mintIdToken(fake.host, { iat: now - 900, exp: now - 600 })],
+      ['condition', picky, good],
+      ['unknown trust', makeTrustClientId(fake.host), good],
+      ['client-credentials client', pcc.clientId, good],
+    ];
+    for (const [name, clientId, jwt] of cases) {
+      const { status, body } = await requestExchangeToken(fake, clientId, jwt);
+      expect(status, name).toBe(401);
+      expect(body, name).toMatchObject({ code: 16, message: expect.any(String) });
+    }
+    // A trust client ID cannot use the client-credentials grant either.
+    const assertion = await signClientAssertion(trustId, pcc.clientSecret, { audience: [fake.host] });
+    const cc = await tokenRequest(fake, {
+      grant_type: 'client_credentials',
+      client_id: trustId,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+    });
+    expect(cc.status).toBe(401);
+    expect(fake.tokensIssued).toEqual([]);
+    expect((await requestExchangeToken(fake, trustId, good)).status).toBe(200);
+  });
+
+  it('refuses malformed exchanges with 400', async () => {
+    const { fake, oidc, trustId } = await federated();
+    const fields = {
+      grant_type: TOKEN_EXCHANGE_GRANT,
+      subject_token: await oidc.mintIdToken(fake.host),
+      subject_token_type: JWT_TOKEN_TYPE,
+      client_id: trustId,
+    };
+    const { client_id: _c, ...noClient } = fields;
+    const { subject_token: _s, ...noSubject } = fields;
+    const { subject_token_type: _t, ...noType } = fields;
+    const cases: Record<string, Record<string, string>> = {
+      noClient,
+      noSubject,
+      noType,
+      idTokenType: { ...fields, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' },
+      extraField: { ...fields, audience: fake.host },
+      notAJwt: { ...fields, subject_token: 'not-a-jwt' },
+    };
+    for (const [name, body] of Object.entries(cases)) {
+      const response = await tokenRequest(fake, body);
+      expect(response.status, name).toBe(400);
+      expect(await response.json(), name).toMatchObject({ code: 3 });
+    }
+    expect((await tokenRequest(fake, fields)).status).toBe(200);
+  });
+
+  it('checks trusts when registered, and mints ready access tokens', async () => {
+    const fake = await conductorOne();
+    const oidc = await fakeOidc();
+    const trust = { oidcPublicJwk: oidc.publicJwk, issuer: oidc.issuer, audience: fake.host };
+    expect(() => fake.registerFederationTrust(`x@${fake.host}/pcc`, trust)).toThrow(/wfe/);
+    expect(() =>
+      fake.registerFederationTrust(makeTrustClientId(fake.host), { ...trust, oidcPublicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA' } }),
+    ).toThrow(/public JWK/);
+
+    const token = fake.issueAccessToken();
+    expect(fake.tokensIssued).toEqual([token]);
+    const connector = await fetch(`${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(connector.status).toBe(200);
+  });
+});
+
+describe('fake proxy', () => {
+  async function fakeProxy(): Promise<FakeProxy> {
+    const proxy = await startFakeProxy();
+    closers.push(proxy.close);
+    return proxy;
+  }
+
+  it('tunnels CONNECT to a loopback fake for undici ProxyAgent and EnvHttpProxyAgent (HTTP_PROXY)', async () => {
+    const fake = await conductorOne();
+    const proxy = await fakeProxy();
+    const authority = new URL(fake.url).host;
+
+    const agent = new ProxyAgent(proxy.url);
+    closers.push(() => agent.close());
+    const response = await undiciFetch(`${fake.url}/api/v1/nothing`, { dispatcher: agent });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 5 });
+
+    for (const name of ['http_proxy', 'HTTP_PROXY']) vi.stubEnv(name, proxy.url);
+    for (const name of ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']) vi.stubEnv(name, '');
+    let envAgent: EnvHttpProxyAgent;
+    try {
+      envAgent = new EnvHttpProxyAgent(); // reads the environment once, here
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    closers.push(() => envAgent.close());
+    const viaEnv = await undiciFetch(`${fake.url}/auth/v1/token`, {
+      method: 'POST',
+      dispatcher: envAgent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password' }).toString(),
+    });
+    expect(viaEnv.status).toBe(400);
+
+    expect(proxy.connects).toEqual([authority, authority]);
+    expect(proxy.requests).toEqual([]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /api/v1/nothing 404',
+      'POST /auth/v1/token 400',
+    ]);
+  });
+
+  it('forwards absolute-form plain HTTP requests with their bodies', async () => {
+    const fake = await conductorOne();
+    const proxy = await fakeProxy();
+    const agent = new ProxyAgent({ uri: proxy.url, proxyTunnel: false });
+    closers.push(() => agent.close());
+    const credential = await makeClientCredential(fake.host);
+    fake.registerClient(credential.clientId, credential.publicJwk);
+    const assertion = await signClientAssertion(credential.clientId, credential.clientSecret, { audience: [fake.host] });
+    const response = await undiciFetch(`${fake.url}/auth/v1/token?x=1`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: credential.clientId,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: assertion,
+      }).toString(),
+    });
+    expect(response.status).toBe(200);
+    expect(fake.tokensIssued).toEqual([((await response.json()) as { access_token: string }).access_token]);
+    expect(proxy.requests).toEqual([`POST ${fake.url}/auth/v1/token?x=1`]);
+    expect(proxy.connects).toEqual([]);
+    expect(fake.requests).toEqual([{ method: 'POST', path: '/auth/v1/token?x=1', status: 200 }]);
+  });
+
+  it('refuses non-loopback targets with 403 without dialling out', async () => {
+    const proxy = await fakeProxy();
+    const tunnel = new ProxyAgent(proxy.url);
+    const plain = new ProxyAgent({ uri: proxy.url, proxyTunnel: false });
+    closers.push(() => tunnel.close(), () => plain.close());
+    await expect(undiciFetch('http://example.com/', { dispatcher: tunnel })).rejects.toMatchObject({
+      // undici nests it: fetch failed <- Request was cancelled. <- Proxy response (403) !== 200 when HTTP Tunneling
+      cause: { cause: { message: expect.stringContaining('Proxy response (403)') } },
+    });
+    const refused = await undiciFetch('http://example.com/path', { dispatcher: plain });
+    expect(refused.status).toBe(403);
+    await refused.text();
+    expect(proxy.connects).toEqual(['example.com:80']);
+    expect(proxy.requests).toEqual(['GET http://example.com/path']);
+  });
+
+  it('closes promptly with a tunnel still open', async () => {
+    const fake = await conductorOne();
+    const proxy = await startFakeProxy();
+    const agent = new ProxyAgent(proxy.url); // keeps the tunnel alive after the response
+    closers.push(() => agent.destroy());
+    expect((await undiciFetch(`${fake.url}/api/v1/nothing`, { dispatcher: agent })).status).toBe(404);
+    await proxy.close();
+    await proxy.close();
+  });
+});
+
+describe('scenario with federation', () => {
+  it('wires the fake OIDC to a trust on fake ConductorOne and lists its secrets', async () => {
+    const scenario = await startScenario({ federation: true });
+    closers.push(scenario.close);
+    const { oidc, federationInputs, federationEnv, trustClientId } = scenario;
+    expect(oidc).toBeDefined();
+    expect(federationInputs).toEqual({ ...scenario.inputs, 'client-id': trustClientId, 'client-secret': '' });
+    expect(trustClientId).toMatch(/@127\.0\.0\.1\/wfe$/);
+    expect(federationEnv).toEqual({
+      ACTIONS_ID_TOKEN_REQUEST_URL: oidc!.requestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc!.requestToken,
+    });
+    const response = await fetch(`${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${scenario.conductorOne.host}`, {
+      headers: { authorization: `Bearer ${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    });
+    const jwt = ((await response.json()) as { value: string }).value;
+    const { status, body } = await requestExchangeToken(scenario.conductorOne, federationInputs!['client-id']!, jwt);
+    expect(status).toBe(200);
+    expect(scenario.knownSecrets()).toEqual(
+      expect.arrayContaining([oidc!.requestToken, jwt, (body as { access_token: string }).access_token]),
+    );
+  });
+
+  it('adds nothing without federation', async () => {
+    const scenario = await startScenario();
+    closers.push(scenario.close);
+    expect(Object.keys(scenario).sort()).toEqual(
+      ['clientId', 'clientSecret', 'close', 'conductorOne', 'github', 'githubToken', 'inputs', 'knownSecrets'].sort(),
+    );
+    expect(scenario.knownSecrets()).toHaveLength(2);
   });
 });

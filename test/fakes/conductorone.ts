@@ -1,6 +1,7 @@
 // A strict fake of the ConductorOne API endpoints the action uses (SPEC 5):
-// client-credentials tokens, rotate, read and revoke a connector credential,
-// read the connector. Anything off-spec gets a gRPC-status JSON error.
+// client-credentials and OIDC token-exchange (RFC 8693) tokens, rotate, read and
+// revoke a connector credential, read the connector. Anything off-spec gets a
+// gRPC-status JSON error.
 import { randomBytes, randomInt } from 'node:crypto';
 import {
   decodeProtectedHeader,
@@ -10,6 +11,7 @@ import {
   jwtVerify,
   SignJWT,
   type JWK,
+  type JWTPayload,
 } from 'jose';
 import {
   HttpError,
@@ -46,6 +48,17 @@ export interface IssuedCredential {
   revoked: boolean;
 }
 
+/** A workload-federation trust (client ID `<name>@<host>/wfe`): which OIDC tokens it exchanges for access tokens. */
+export interface FederationTrust {
+  /** Public key of the OIDC issuer (RSA -> RS256, EC P-256 -> ES256, unless the JWK names its alg). */
+  oidcPublicJwk: JWK;
+  issuer: string;
+  /** Required `aud` of the subject token; the scenario uses the fake's host (no port). */
+  audience: string;
+  /** Further checks on the verified claims, like a trust's CEL expression; false refuses with 401. */
+  condition?: (claims: JWTPayload) => boolean;
+}
+
 export interface FakeConductorOne {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -56,6 +69,10 @@ export interface FakeConductorOne {
   issued: IssuedCredential[];
   /** Lets a client credential (e.g. from makeClientCredential) authenticate at /auth/v1/token. */
   registerClient(clientId: string, publicJwk: JWK): void;
+  /** Lets an OIDC token be exchanged for an access token at /auth/v1/token (RFC 8693) with client_id = clientId. */
+  registerFederationTrust(clientId: string, trust: FederationTrust): void;
+  /** Mints a valid bearer token without a request (a "ready access token"); recorded in tokensIssued. */
+  issueAccessToken(): string;
   /** Creates a connector credential without a request (e.g. the "previous" one a test expects to be revoked). Not added to `issued`. */
   addCredential(): Promise<IssuedCredential>;
   inject(fault: Fault): void;
@@ -65,6 +82,9 @@ export interface FakeConductorOne {
 }
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const TOKEN_LIFETIME_S = 3600;
 /** SPEC 5: the server refuses assertions that live longer than 5 minutes. */
 const MAX_ASSERTION_LIFETIME_S = 300;
@@ -94,6 +114,30 @@ const ADJECTIVES = ['brave', 'calm', 'eager', 'gentle', 'jolly', 'lucky', 'proud
 const NOUNS = ['otter', 'falcon', 'maple', 'harbor', 'comet', 'willow', 'badger', 'canyon', 'ember', 'lagoon'];
 function randomClientName(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${NOUNS[randomInt(NOUNS.length)]}-${randomInt(10000, 100000)}`;
+}
+
+/** A workload-federation trust client ID: `<name>@<host>/wfe`. */
+export function makeTrustClientId(host: string): string {
+  return `${randomClientName()}@${host}/wfe`;
+}
+
+/** Performs the token-exchange grant against a fake (SPEC 5), e.g. to check a trust outside the action. */
+export async function requestExchangeToken(
+  fake: Pick<FakeConductorOne, 'url'>,
+  clientId: string,
+  subjectToken: string,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${fake.url}/auth/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE_GRANT,
+      subject_token: subjectToken,
+      subject_token_type: JWT_TOKEN_TYPE,
+      client_id: clientId,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
 }
 
 /**
@@ -171,6 +215,7 @@ const CREDENTIAL_PATH = /^\/api\/v1\/apps\/([^/]+)\/connectors\/([^/]+)\/credent
 export async function startFakeConductorOne(opts: FakeConductorOneOptions): Promise<FakeConductorOne> {
   const host = '127.0.0.1';
   const clients = new Map<string, JWK>();
+  const trusts = new Map<string, FederationTrust & { algorithm: string }>();
   const tokens = new Map<string, { clientId: string; expiresAt: number }>();
   const tokensIssued: string[] = [];
   const credentials = new Map<string, IssuedCredential>();
@@ -182,6 +227,19 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     }
     // Keep only the public part, so a private JWK passed by mistake cannot change verification.
     clients.set(clientId, { kty: 'OKP', crv: 'Ed25519', x: publicJwk.x });
+  }
+
+  function registerFederationTrust(clientId: string, trust: FederationTrust): void {
+    if (!/^[^@/]+@[^@/]+\/wfe$/.test(clientId)) {
+      throw new Error(`registerFederationTrust(${clientId}): expected a client ID <name>@<host>/wfe`);
+    }
+    const jwk = trust.oidcPublicJwk;
+    const algorithm =
+      jwk.alg ?? (jwk.kty === 'RSA' ? 'RS256' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : undefined);
+    if (!algorithm || jwk.d !== undefined) {
+      throw new Error(`registerFederationTrust(${clientId}): expected an RSA or EC P-256 public JWK`);
+    }
+    trusts.set(clientId, { ...trust, algorithm });
   }
 
   async function createCredential(): Promise<IssuedCredential> {
@@ -249,10 +307,15 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     }
   }
 
-  function issueToken(clientId: string): Reply {
+  function mintAccessToken(clientId: string): string {
     const accessToken = randomBytes(32).toString('base64url');
     tokens.set(accessToken, { clientId, expiresAt: Date.now() + TOKEN_LIFETIME_S * 1000 });
     tokensIssued.push(accessToken);
+    return accessToken;
+  }
+
+  function issueToken(clientId: string): Reply {
+    const accessToken = mintAccessToken(clientId);
     for (const c of credentials.values()) {
       if (c.clientId === clientId) c.lastUsedAt = new Date().toISOString();
     }
@@ -275,9 +338,56 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     return issueToken(clientId);
   }
 
-  // One entry per grant_type; OIDC federation (RFC 8693 token exchange, SPEC 5) slots in here later.
+  /** RFC 8693 token exchange of an OIDC token (e.g. GitHub's) under a federation trust (SPEC 5). */
+  async function tokenExchangeGrant(form: Map<string, string>): Promise<Reply> {
+    const allowed = new Set(['grant_type', 'subject_token', 'subject_token_type', 'client_id']);
+    for (const key of form.keys()) if (!allowed.has(key)) throw invalid(`unexpected form field ${key}`);
+    const clientId = form.get('client_id');
+    const subjectToken = form.get('subject_token');
+    if (!clientId) throw invalid('client_id is required');
+    if (!subjectToken) throw invalid('subject_token is required');
+    if (form.get('subject_token_type') !== JWT_TOKEN_TYPE) throw invalid(`subject_token_type must be ${JWT_TOKEN_TYPE}`);
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(subjectToken);
+    } catch {
+      throw invalid('subject_token is not a JWT');
+    }
+    const trust = trusts.get(clientId);
+    if (!trust) throw unauthenticated(`unknown federation trust ${clientId}`);
+    let claims: JWTPayload;
+    try {
+      if (header.alg !== trust.algorithm) throw new Error(`header alg must be ${trust.algorithm}, got ${String(header.alg)}`);
+      const key = await importJWK(trust.oidcPublicJwk, trust.algorithm);
+      ({ payload: claims } = await jwtVerify(subjectToken, key, {
+        algorithms: [trust.algorithm],
+        issuer: trust.issuer,
+        audience: trust.audience,
+        requiredClaims: ['iat', 'exp', 'sub'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
+    } catch (error) {
+      throw unauthenticated(`invalid subject token: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (trust.condition && !trust.condition(claims)) {
+      throw unauthenticated('subject token claims do not satisfy the trust condition');
+    }
+    const accessToken = mintAccessToken(clientId);
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: TOKEN_LIFETIME_S,
+        issued_token_type: ACCESS_TOKEN_TYPE,
+      },
+    };
+  }
+
+  // One entry per grant_type.
   const grants = new Map<string, (form: Map<string, string>) => Promise<Reply>>([
     ['client_credentials', clientCredentialsGrant],
+    [TOKEN_EXCHANGE_GRANT, tokenExchangeGrant],
   ]);
 
   async function token(req: FakeRequest): Promise<Reply> {
@@ -431,6 +541,8 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     requests: server.requests,
     issued,
     registerClient,
+    registerFederationTrust,
+    issueAccessToken: () => mintAccessToken('ready-access-token'),
     addCredential: createCredential,
     inject: server.inject,
     tokensIssued,

@@ -5,8 +5,9 @@
  * `npm run bench`.
  */
 import { randomBytes } from 'node:crypto';
-import { makeClientCredential, startFakeConductorOne, type FakeConductorOne } from './conductorone.js';
+import { makeClientCredential, makeTrustClientId, startFakeConductorOne, type FakeConductorOne } from './conductorone.js';
 import { startFakeGitHub, type Access, type FakeGitHub } from './github.js';
+import { startFakeOidc, type FakeOidc } from './oidc.js';
 
 export const APP_ID = '2aB7cD9eF1gH3iJ5kL7mN9oP1qR';
 export const CONNECTOR_ID = '2sT3uV5wX7yZ9aB1cD3eF5gH7iJ';
@@ -18,6 +19,11 @@ export interface ScenarioOptions {
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
   legacyRotateShape?: boolean;
+  /**
+   * Also start the fake GitHub OIDC token service and register a federation trust
+   * (`<name>@127.0.0.1/wfe`) for its key, issuer and audience = conductorOne.host.
+   */
+  federation?: boolean;
 }
 
 export interface Scenario {
@@ -28,7 +34,15 @@ export interface Scenario {
   githubToken: string;
   /** Inputs for one rotation into every configured repository. */
   inputs: Record<string, string>;
-  /** Every secret of the run so far: auth secret, GitHub token, access tokens, issued client secrets. */
+  /** With `federation`: the fake OIDC token service the trust accepts tokens from. */
+  oidc?: FakeOidc;
+  /** With `federation`: the trust's client ID. */
+  trustClientId?: string;
+  /** With `federation`: `inputs` with client-id = the trust's client ID and client-secret ''. */
+  federationInputs?: Record<string, string>;
+  /** With `federation`: what a job with `permissions: id-token: write` has in its environment. */
+  federationEnv?: { ACTIONS_ID_TOKEN_REQUEST_URL: string; ACTIONS_ID_TOKEN_REQUEST_TOKEN: string };
+  /** Every secret of the run so far: auth secret, GitHub token, access tokens, issued client secrets (and with `federation`: the OIDC request token and every OIDC JWT). */
   knownSecrets(): string[];
   close(): Promise<void>;
 }
@@ -51,32 +65,56 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
   });
   const auth = await makeClientCredential(conductorOne.host, 'spc');
   conductorOne.registerClient(auth.clientId, auth.publicJwk);
+  const oidc = options.federation
+    ? await startFakeOidc(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {})
+    : undefined;
+  const trustClientId = oidc ? makeTrustClientId(conductorOne.host) : undefined;
+  if (oidc && trustClientId) {
+    conductorOne.registerFederationTrust(trustClientId, {
+      oidcPublicJwk: oidc.publicJwk,
+      issuer: oidc.issuer,
+      audience: conductorOne.host,
+    });
+  }
+  const inputs: Record<string, string> = {
+    'app-id': APP_ID,
+    'connector-id': CONNECTOR_ID,
+    'client-id': auth.clientId,
+    'client-secret': auth.clientSecret,
+    'server-url': conductorOne.url,
+    'github-token': githubToken,
+    'github-api-url': github.url,
+    repositories: Object.keys(repositories).join('\n'),
+    'client-id-secret-name': 'BATON_CLIENT_ID',
+    'client-secret-secret-name': 'BATON_CLIENT_SECRET',
+  };
   return {
     conductorOne,
     github,
     clientId: auth.clientId,
     clientSecret: auth.clientSecret,
     githubToken,
-    inputs: {
-      'app-id': APP_ID,
-      'connector-id': CONNECTOR_ID,
-      'client-id': auth.clientId,
-      'client-secret': auth.clientSecret,
-      'server-url': conductorOne.url,
-      'github-token': githubToken,
-      'github-api-url': github.url,
-      repositories: Object.keys(repositories).join('\n'),
-      'client-id-secret-name': 'BATON_CLIENT_ID',
-      'client-secret-secret-name': 'BATON_CLIENT_SECRET',
-    },
+    inputs,
+    ...(oidc && trustClientId
+      ? {
+          oidc,
+          trustClientId,
+          federationInputs: { ...inputs, 'client-id': trustClientId, 'client-secret': '' },
+          federationEnv: {
+            ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+          },
+        }
+      : {}),
     knownSecrets: () => [
       auth.clientSecret,
       githubToken,
       ...conductorOne.tokensIssued,
       ...conductorOne.issued.map((c) => c.clientSecret),
+      ...(oidc ? [oidc.requestToken, ...oidc.issued] : []),
     ],
     close: async () => {
-      await Promise.all([conductorOne.close(), github.close()]);
+      await Promise.all([conductorOne.close(), github.close(), ...(oidc ? [oidc.close()] : [])]);
     },
   };
 }
