@@ -12,8 +12,9 @@ import {
 import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { describeErrorResponse } from '../../src/conductorone/errors.js';
 import { ActionError, InputError } from '../../src/errors.js';
-import { DEFAULT_RETRY_POLICY, Http, type Clock } from '../../src/http.js';
+import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import type { Ed25519PrivateJwk } from '../../src/inputs.js';
+import { fakeClock, type FakeClock } from './fake-clock.js';
 
 const TENANT = 'https://acme.conductor.one';
 const CLIENT_ID = 'rotator@acme.conductor.one/spc';
@@ -34,23 +35,7 @@ beforeAll(async () => {
   signingKey = await importSigningKey(privateJwk);
 });
 
-interface FakeClock extends Clock {
-  waits: number[];
-}
 
-function fakeClock(): FakeClock {
-  let now = NOW_MS;
-  const waits: number[] = [];
-  return {
-    waits,
-    now: () => now,
-    sleep: async (ms) => {
-      waits.push(ms);
-      now += ms;
-    },
-    random: () => 0.5,
-  };
-}
 
 interface Recorded {
   method: string;
@@ -75,7 +60,7 @@ let masked: string[];
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  clock = fakeClock();
+  clock = fakeClock(NOW_MS);
   requests = [];
   masked = [];
 });

@@ -6,7 +6,8 @@ import { createOctokit } from '../../src/github/client.js';
 import { sealSecret } from '../../src/github/seal.js';
 import { describeGitHubError, readPublicKey, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
-import { DEFAULT_RETRY_POLICY, Http, type Clock } from '../../src/http.js';
+import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
+import { fakeClock } from './fake-clock.js';
 
 const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
 const TOKEN = 'ghs_installationtoken';
@@ -68,19 +69,6 @@ interface Recorded {
   body: string;
 }
 
-function fakeClock(): Clock & { waits: number[] } {
-  let now = NOW_MS;
-  const waits: number[] = [];
-  return {
-    waits,
-    now: () => now,
-    sleep: async (ms) => {
-      waits.push(ms);
-      now += ms;
-    },
-    random: () => 0.5,
-  };
-}
 
 describe('Octokit through the action HTTP policy', () => {
   let agent: MockAgent;
@@ -90,7 +78,7 @@ describe('Octokit through the action HTTP policy', () => {
   beforeEach(() => {
     agent = new MockAgent();
     agent.disableNetConnect();
-    clock = fakeClock();
+    clock = fakeClock(NOW_MS);
     requests = [];
   });
 

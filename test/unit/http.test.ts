@@ -2,32 +2,12 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, Http, judgeResponse, requestedWaitMs, type Clock, type RetryPolicy } from '../../src/http.js';
+import { fakeClock, type FakeClock } from './fake-clock.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const ORIGIN = 'https://api.example.com';
 
-interface FakeClock extends Clock {
-  waits: number[];
-  advance(ms: number): void;
-}
 
-function fakeClock(start = NOW): FakeClock {
-  let now = start;
-  const waits: number[] = [];
-  const advance = (ms: number) => {
-    now += ms;
-  };
-  return {
-    waits,
-    advance,
-    now: () => now,
-    sleep: async (ms) => {
-      waits.push(ms);
-      advance(ms);
-    },
-    random: () => 0.5,
-  };
-}
 
 function headers(values: Record<string, string> = {}): Headers {
   return new Headers(values);
@@ -143,7 +123,7 @@ describe('Http.send', () => {
   beforeEach(() => {
     agent = new MockAgent();
     agent.disableNetConnect();
-    clock = fakeClock();
+    clock = fakeClock(NOW);
     logged = [];
   });
 
@@ -324,7 +304,7 @@ describe('Http.fetch (for Octokit)', () => {
   beforeEach(() => {
     agent = new MockAgent();
     agent.disableNetConnect();
-    clock = fakeClock();
+    clock = fakeClock(NOW);
   });
 
   afterEach(async () => {

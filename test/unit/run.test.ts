@@ -3,8 +3,9 @@ import sodium from 'libsodium-wrappers';
 import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, InputError } from '../../src/errors.js';
-import { DEFAULT_RETRY_POLICY, Http, type Clock } from '../../src/http.js';
+import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import { run, type ActionCore } from '../../src/run.js';
+import { fakeClock } from './fake-clock.js';
 
 const C1 = 'https://acme.conductor.one';
 const GH = 'https://api.github.com';
@@ -106,19 +107,6 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
   return core;
 }
 
-function fakeClock(): Clock & { waits: number[] } {
-  let now = NOW_MS;
-  const waits: number[] = [];
-  return {
-    waits,
-    now: () => now,
-    sleep: async (ms) => {
-      waits.push(ms);
-      now += ms;
-    },
-    random: () => 0.5,
-  };
-}
 
 interface Recorded {
   /** e.g. "POST c1 /auth/v1/token 200" */
@@ -136,7 +124,7 @@ let requests: Recorded[];
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  clock = fakeClock();
+  clock = fakeClock(NOW_MS);
   requests = [];
 });
 
