@@ -1,7 +1,7 @@
 // Shared pieces of the loopback fakes: a request log, a fault-injection queue,
 // uniform latency, and small body/response helpers. Each fake supplies only a
 // handler that turns a fully read request into a Reply.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -178,11 +178,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
       if (!res.headersSent && !res.destroyed) writeReply(res, { status: 500, body: { message: String(error) } });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   // Idempotent, so a test may close explicitly and again in afterEach.
   let closing: Promise<void> | undefined;
@@ -271,4 +267,13 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
 /** Convenience for the fakes' own handlers and for ad-hoc servers in tests. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   writeReply(res, { status, body, ...(headers ? { headers } : {}) });
+}
+
+/** Listens on a free port of 127.0.0.1 (never another address) and returns the port. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }

@@ -4,8 +4,9 @@
 // Only loopback targets are served; anything else is refused with 403, so no traffic can leave
 // the machine even if a test points a client at a real host.
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listenOnLoopback } from './log.js';
 
 export interface FakeProxy {
   /** http://127.0.0.1:PORT */
@@ -142,11 +143,7 @@ export async function startFakeProxy(): Promise<FakeProxy> {
 
   const server = createServer(forward);
   server.on('connect', tunnel);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   let closing: Promise<void> | undefined;
   const stop = () =>
