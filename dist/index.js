@@ -39545,7 +39545,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6803);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(641);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9597);
 /**
  * Entry point, run by the Actions runner as `node dist/index.js`. It only wires
  * the real world (the environment, @actions/core, an HTTP dispatcher) to
@@ -39561,7 +39561,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 const dispatcher = new undici__WEBPACK_IMPORTED_MODULE_1__/* .EnvHttpProxyAgent */ .J2({ connect: { timeout: 10_000 } });
 const http = new _http_js__WEBPACK_IMPORTED_MODULE_3__/* .Http */ .lw({ dispatcher, log: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message) });
 try {
-    await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)({
+    await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)({
         core: {
             getInput: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name),
             setSecret: (value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value),
@@ -39601,16 +39601,16 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 641:
+/***/ 9597:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: WRITE_CONCURRENCY
+// UNUSED EXPORTS: READ_CONCURRENCY, WRITE_CONCURRENCY
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -40604,7 +40604,8 @@ class ClientCredentialsTokenSource {
             client_assertion: assertion,
         });
         return requestToken(http, url, form, mask, {
-            refused: (detail) => `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`,
+            refused: this.options.refused ??
+                ((detail) => `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`),
         });
     }
 }
@@ -40705,7 +40706,9 @@ async function requestToken(http, url, form, mask, messages) {
 /**
  * ConductorOne API calls the action makes, over the shared HTTP policy.
  * RotateCredential: https://docs.conductorone.com/ (Connector service,
- * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt)
+ * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt).
+ * Get connector, get and revoke one credential: SPEC 5 (ConductorOne's Go SDK,
+ * ConnectorService.Get, GetCredentials, RevokeCredential).
  */
 
 
@@ -40757,13 +40760,82 @@ class ConductorOneClient {
             displayName: typeof credential.displayName === 'string' ? credential.displayName : '',
         };
     }
+    /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
+    async checkConnector(appId, connectorId) {
+        const subject = `connector ${connectorId} of app ${appId}`;
+        const response = await this.callOrExplain('GET', `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}`);
+        if (response.ok)
+            return;
+        const detail = await describeErrorResponse(response);
+        if (response.status === 404)
+            throw new errors/* ActionError */.lZ(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+        throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `read ${subject}`));
+    }
+    /** One credential of the connector; undefined when it no longer exists (revoked or deleted). */
+    async getCredential(appId, connectorId, id) {
+        const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
+        if (response.status === 404)
+            return undefined;
+        if (!response.ok) {
+            const detail = await describeErrorResponse(response);
+            throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `read credential ${id} of connector ${connectorId}`));
+        }
+        let credential;
+        try {
+            credential = (await response.json()).credential;
+        }
+        catch {
+            credential = undefined;
+        }
+        if (typeof credential?.id !== 'string')
+            throw new errors/* ActionError */.lZ(`ConductorOne answered the read of credential ${id} without a credential.`);
+        return {
+            id: credential.id,
+            clientId: typeof credential.clientId === 'string' ? credential.clientId : '',
+            expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
+        };
+    }
+    /**
+     * Revokes one credential. A 404 means it is gone already (revoked by hand,
+     * or by an earlier attempt of this very request), which is what was wanted.
+     */
+    async revokeCredential(appId, connectorId, id) {
+        // Repeating a revoke is harmless: a second one finds the credential gone.
+        const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
+        if (response.status === 404)
+            return 'already revoked';
+        if (response.ok)
+            return 'revoked';
+        const detail = await describeErrorResponse(response);
+        throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `revoke credential ${id} of connector ${connectorId}`));
+    }
+    async callOrExplain(method, path, body) {
+        try {
+            return await this.call(method, path, body, true);
+        }
+        catch (err) {
+            throw this.unreachable(err);
+        }
+    }
+    refusal(status, detail, doing) {
+        const who = this.options.tokenSource.description;
+        if (status === 401)
+            return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
+        if (status === 403)
+            return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+        return `ConductorOne could not ${doing} (${detail}).`;
+    }
     async call(method, path, body, idempotent) {
         const token = await this.options.tokenSource.getToken();
         const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
         return this.options.http.send(url, {
             method,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify(body),
+            headers: {
+                authorization: `Bearer ${token}`,
+                accept: 'application/json',
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }, { idempotent });
     }
     unreachable(err) {
@@ -40790,6 +40862,734 @@ class ConductorOneClient {
             default:
                 return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
         }
+    }
+}
+const e = encodeURIComponent;
+function credentialPath(appId, connectorId, id) {
+    return `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}/credentials/${e(id)}`;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and validates every input before anything touches the network.
+ * Each problem becomes one InputError that names the input and the fix.
+ * Secrets are masked the moment they are read, before any validation can
+ * fail, so not even an error message can print them.
+ */
+
+const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+const CLIENT_ID = /^[^@\s/]+@([A-Za-z0-9.-]+(?::\d+)?)\/(pcc|spc|wfe)$/;
+// ConductorOne IDs are KSUID-like; anything that could change a URL path is refused.
+const RESOURCE_ID = /^[A-Za-z0-9._-]+$/;
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function readInputs(source) {
+    const get = (name) => source.getInput(name).trim();
+    // Mask first: nothing below may run before these are hidden.
+    const clientSecret = get('client-secret');
+    const accessToken = get('access-token');
+    const githubToken = get('github-token');
+    for (const secret of [clientSecret, accessToken, githubToken])
+        if (secret)
+            source.setSecret(secret);
+    const appId = resourceId('app-id', get('app-id'));
+    const connectorId = resourceId('connector-id', get('connector-id'));
+    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
+    if (!githubToken) {
+        throw new errors/* InputError */.dz('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+    }
+    const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
+    const repositories = parseRepositories(get('repositories'));
+    const scope = readScope(get('environment'), get('organization'), get('visibility'));
+    const clientIdSecretName = get('client-id-secret-name');
+    const clientSecretSecretName = get('client-secret-secret-name');
+    if (clientIdSecretName)
+        secretName('client-id-secret-name', clientIdSecretName);
+    if (!clientSecretSecretName) {
+        throw new errors/* InputError */.dz('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
+    }
+    secretName('client-secret-secret-name', clientSecretSecretName);
+    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
+        throw new errors/* InputError */.dz('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
+    }
+    const credentialIdVariable = get('credential-id-variable');
+    if (credentialIdVariable)
+        variableName('credential-id-variable', credentialIdVariable);
+    const previousCredentialId = get('previous-credential-id');
+    if (previousCredentialId)
+        resourceId('previous-credential-id', previousCredentialId);
+    const window = get('rotate-if-expires-within');
+    const verify = booleanInput('verify', get('verify'), true);
+    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
+    const dryRun = booleanInput('dry-run', get('dry-run'), false);
+    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+    const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+    if (revokePrevious && !tracksCurrent) {
+        throw new errors/* InputError */.dz('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
+    }
+    if (revokePrevious && !verify) {
+        throw new errors/* InputError */.dz('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+    }
+    if (window && !tracksCurrent) {
+        throw new errors/* InputError */.dz('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
+    }
+    return {
+        appId,
+        connectorId,
+        auth,
+        serverUrl,
+        githubToken,
+        githubApiUrl,
+        repositories,
+        scope,
+        clientIdSecretName,
+        clientSecretSecretName,
+        credentialIdVariable,
+        previousCredentialId,
+        verify,
+        revokePrevious,
+        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
+        dryRun,
+    };
+}
+const VISIBILITIES = ['all', 'private', 'selected'];
+// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
+const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
+/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
+function readScope(environment, organization, visibility) {
+    if (organization) {
+        if (environment) {
+            throw new errors/* InputError */.dz('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+        }
+        if (!OWNER.test(organization)) {
+            throw new errors/* InputError */.dz('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+        }
+        if (visibility && !VISIBILITIES.includes(visibility)) {
+            throw new errors/* InputError */.dz('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+        }
+        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
+    }
+    if (visibility) {
+        throw new errors/* InputError */.dz('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+    }
+    if (environment) {
+        if (!ENVIRONMENT.test(environment)) {
+            throw new errors/* InputError */.dz('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+        }
+        return { kind: 'environment', environment };
+    }
+    return { kind: 'repository' };
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+function booleanInput(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new errors/* InputError */.dz(input, `"${value}" is not a boolean: use true or false.`);
+}
+const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
+function parseDuration(input, value) {
+    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
+    const amount = Number(match?.[1]);
+    if (!match || amount <= 0) {
+        throw new errors/* InputError */.dz(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
+    }
+    return { text: value, ms: amount * DURATION_UNITS[match[2].toLowerCase()] };
+}
+const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused (SPEC 2).
+ */
+function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
+    if (accessToken) {
+        if (clientId || clientSecret) {
+            throw new errors/* InputError */.dz('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+        }
+        if (!serverUrlInput) {
+            throw new errors/* InputError */.dz('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+        }
+        if (oidcAudience)
+            throw new errors/* InputError */.dz('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
+        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
+    }
+    if (!clientId) {
+        if (clientSecret)
+            throw new errors/* InputError */.dz('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+        throw new errors/* InputError */.dz('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    }
+    const match = CLIENT_ID.exec(clientId);
+    if (!match) {
+        throw new errors/* InputError */.dz('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+    }
+    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
+    const kind = match[2];
+    if (clientSecret) {
+        if (kind === 'wfe') {
+            throw new errors/* InputError */.dz('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+        }
+        if (oidcAudience)
+            throw new errors/* InputError */.dz('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+        return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
+    }
+    if (kind !== 'wfe') {
+        throw new errors/* InputError */.dz('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
+    }
+    if (!source.oidcAvailable()) {
+        throw new errors/* InputError */.dz('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
+    }
+    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+function resourceId(input, value) {
+    if (!value)
+        throw new errors/* InputError */.dz(input, `is required: copy the ID from the connector's page in ConductorOne.`);
+    if (!RESOURCE_ID.test(value)) {
+        throw new errors/* InputError */.dz(input, `"${value}" is not a ConductorOne ID: use only letters, digits, ".", "_" and "-".`);
+    }
+    return value;
+}
+/**
+ * ConductorOne client secrets are `secret-token:conductorone.com:v1:` followed
+ * by the base64url (unpadded) JSON of an Ed25519 private JWK (SPEC 5).
+ * The messages never quote the value.
+ */
+function parseClientSecret(secret) {
+    const fix = 'paste the whole client secret ConductorOne showed when the API client was created (it starts with "secret-token:conductorone.com:v1:").';
+    const parts = secret.split(':');
+    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== SECRET_PREFIX) {
+        throw new errors/* InputError */.dz('client-secret', `is not a ConductorOne client secret: ${fix}`);
+    }
+    const encoded = parts[3] ?? '';
+    let jwk;
+    try {
+        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+            throw new Error('not base64url');
+        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    }
+    catch {
+        throw new errors/* InputError */.dz('client-secret', `has a damaged key part (not base64url JSON): ${fix}`);
+    }
+    const key = jwk;
+    if (!key ||
+        key.kty !== 'OKP' ||
+        key.crv !== 'Ed25519' ||
+        typeof key.x !== 'string' ||
+        typeof key.d !== 'string' ||
+        Buffer.from(key.d, 'base64url').length !== 32 ||
+        Buffer.from(key.x, 'base64url').length !== 32) {
+        throw new errors/* InputError */.dz('client-secret', `does not hold an Ed25519 private key: ${fix}`);
+    }
+    return { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d };
+}
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+function isLoopback(url) {
+    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+}
+/** https only; plain http is allowed for loopback hosts (local fakes). */
+function serviceUrl(input, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new errors/* InputError */.dz(input, `"${value}" is not a URL: give an https:// URL.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+        throw new errors/* InputError */.dz(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new errors/* InputError */.dz(input, `"${value}" must not carry credentials, a query or a fragment.`);
+    }
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+function parseRepositories(value) {
+    const seen = new Set();
+    const repositories = [];
+    for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
+        const [owner = '', repo = '', ...rest] = entry.split('/');
+        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
+            throw new errors/* InputError */.dz('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+        }
+        const key = entry.toLowerCase();
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        repositories.push({ owner, repo });
+    }
+    if (repositories.length === 0) {
+        throw new errors/* InputError */.dz('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+    }
+    return repositories;
+}
+/** Variable names follow the same rules as secret names. */
+function variableName(input, name) {
+    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+        throw new errors/* InputError */.dz(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+    }
+    return name;
+}
+/** GitHub's rules for secret names; they are case-insensitive. */
+function secretName(input, name) {
+    if (!SECRET_NAME.test(name)) {
+        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+    }
+    if (/^GITHUB_/i.test(name)) {
+        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
+    }
+    return name;
+}
+
+;// CONCATENATED MODULE: ./src/conductorone/proof.ts
+/**
+ * The "test" step of a rotation (as in AWS Secrets Manager's create, set,
+ * test, finish): the new credential must get a ConductorOne token before the
+ * run reports success or revokes anything. It is the same client-credentials
+ * grant a baton connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
+ */
+
+
+
+
+async function proveCredential(credential, { serverUrl, http, mask }) {
+    const failed = (why) => new errors/* ActionError */.lZ(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
+    let key;
+    try {
+        key = await importJWK({ ...parseClientSecret(credential.clientSecret) }, 'EdDSA');
+    }
+    catch {
+        // Never quote the secret, nor a parser message that might.
+        throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
+    }
+    const source = new ClientCredentialsTokenSource({
+        clientId: credential.clientId,
+        key,
+        serverUrl,
+        http,
+        mask,
+        refused: (detail) => `the token request was refused (${detail})`,
+    });
+    try {
+        await source.getToken();
+    }
+    catch (err) {
+        throw failed((0,errors/* errorMessage */.gJ)(err).replace(/\.$/, ''));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/seal.ts
+/**
+ * GitHub wants secret values encrypted with a libsodium sealed box against the
+ * target's public key, then standard (not URL-safe) base64.
+ * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
+ */
+
+let loading;
+/**
+ * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
+ * bundle chunk: run() starts loading it while the first requests are in
+ * flight, so its start-up cost hides behind network time.
+ */
+function loadSodium() {
+    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
+        await sodium.ready;
+        return sodium;
+    });
+    return loading;
+}
+/** GitHub stores at most 48 KB per secret. */
+const MAX_SECRET_BYTES = 48 * 1024;
+async function sealSecret(value, publicKeyBase64) {
+    const sodium = await loadSodium();
+    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+        throw new errors/* ActionError */.lZ('The value to store is larger than the 48 KB GitHub allows for a secret.');
+    }
+    let key;
+    try {
+        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+    }
+    catch {
+        key = new Uint8Array();
+    }
+    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
+        throw new errors/* ActionError */.lZ('GitHub returned a secrets public key that is not a 32-byte base64 key.');
+    }
+    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
+    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+}
+
+;// CONCATENATED MODULE: ./src/github/errors.ts
+/**
+ * Turns an Octokit failure into one sentence that says what went wrong, where,
+ * and what to do about it (SPEC 4). Response bodies are never quoted whole:
+ * only GitHub's `message` field, which never holds a secret value.
+ */
+
+function isRequestError(err) {
+    return err instanceof Error && typeof err.status === 'number';
+}
+function describeGitHubError(err, target, attempt) {
+    // Octokit wraps whatever its fetch throws in a RequestError with status 500;
+    // the real cause (no connection, a timeout) is what people need to see.
+    const cause = err?.cause;
+    if (cause instanceof errors/* TransportError */.wX)
+        err = cause;
+    if (err instanceof errors/* TransportError */.wX) {
+        return new errors/* ActionError */.lZ(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+    }
+    if (!isRequestError(err))
+        return err;
+    const data = err.response?.data;
+    const message = typeof data?.message === 'string' ? data.message : '';
+    const detail = message ? `${err.status} ${message}` : `${err.status}`;
+    const what = `${attempt.doing} ${target.label}`;
+    const headers = err.response?.headers ?? {};
+    if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
+        return new errors/* ActionError */.lZ(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
+    }
+    switch (err.status) {
+        case 401:
+            return new errors/* ActionError */.lZ(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
+        case 403:
+            return new errors/* ActionError */.lZ(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
+        case 404:
+            return new errors/* ActionError */.lZ(notFound(target, detail));
+        default:
+            return new errors/* ActionError */.lZ(`GitHub could not ${what} (${detail}).`);
+    }
+}
+/** What to grant, in the words of GitHub's settings pages (SPEC 6.4). */
+function permissionFix(target, permission) {
+    if (permission === 'Metadata')
+        return 'give the token read access to that repository (Metadata read).';
+    if (target.kind === 'organization') {
+        return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
+    }
+    const where = target.kind === 'environment' ? `${target.owner}/${target.repo}` : 'that repository';
+    return `give the token the ${permission} read and write permission on ${where}; the workflow GITHUB_TOKEN can never write secrets.`;
+}
+function notFound(target, detail) {
+    switch (target.kind) {
+        case 'repository':
+            return `Repository ${target.label} was not found, or github-token cannot see it (${detail}): check the name in repositories and that the token (GitHub App installation or fine-grained token) includes that repository.`;
+        case 'environment':
+            return `Environment "${target.environment}" was not found in ${target.owner}/${target.repo}, or github-token cannot see that repository (${detail}): create the environment under Settings > Environments, or fix environment or repositories.`;
+        case 'organization':
+            return `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}): check organization, and give the token the organization Secrets permission (admin:org for a classic token).`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/targets.ts
+/** One target per repository, or one per repository's environment, or the organization. */
+function targetsFor(scope, repositories) {
+    switch (scope.kind) {
+        case 'repository':
+            return repositories.map(repositoryTarget);
+        case 'environment':
+            return repositories.map((repository) => environmentTarget(repository, scope.environment));
+        case 'organization':
+            return [
+                {
+                    kind: 'organization',
+                    org: scope.organization,
+                    ...(scope.visibility ? { visibility: scope.visibility } : {}),
+                    repositories: [...repositories],
+                    label: `organization ${scope.organization}`,
+                },
+            ];
+    }
+}
+function repositoryTarget({ owner, repo }) {
+    return { kind: 'repository', owner, repo, label: `${owner}/${repo}` };
+}
+function environmentTarget({ owner, repo }, environment) {
+    return { kind: 'environment', owner, repo, environment, label: `${owner}/${repo} environment ${environment}` };
+}
+/**
+ * The REST base of a target's Actions secrets and variables. Every name is
+ * URL-encoded: environment names may hold spaces and other characters.
+ */
+function targetBasePath(target) {
+    const e = encodeURIComponent;
+    switch (target.kind) {
+        case 'repository':
+            return `/repos/${e(target.owner)}/${e(target.repo)}/actions`;
+        case 'environment':
+            return `/repos/${e(target.owner)}/${e(target.repo)}/environments/${e(target.environment)}`;
+        case 'organization':
+            return `/orgs/${e(target.org)}/actions`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/secrets.ts
+
+
+async function readPublicKey(octokit, target) {
+    try {
+        const { data } = await octokit.request(`GET ${targetBasePath(target)}/secrets/public-key`);
+        const body = data;
+        if (typeof body.key_id !== 'string' || typeof body.key !== 'string') {
+            throw new Error(`the public key of ${target.label} came without key_id and key`);
+        }
+        return { keyId: body.key_id, key: body.key };
+    }
+    catch (err) {
+        throw describeGitHubError(err, target, { doing: 'read the secrets public key of', permission: 'Secrets' });
+    }
+}
+/**
+ * PUT answers 201 when the secret is new and 204 when it replaced one.
+ * Organization secrets also take their visibility (and, for `selected`, the
+ * repositories): without them GitHub would reset an existing secret's access.
+ */
+async function writeSecret(octokit, target, name, encryptedValue, publicKey, access) {
+    try {
+        const response = await octokit.request(`PUT ${targetBasePath(target)}/secrets/{secret_name}`, {
+            secret_name: name,
+            encrypted_value: encryptedValue,
+            key_id: publicKey.keyId,
+            ...(access ? { visibility: access.visibility } : {}),
+            ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {}),
+        });
+        return response.status === 201 ? 'created' : 'updated';
+    }
+    catch (err) {
+        throw describeGitHubError(err, target, { doing: `write the secret ${name} in`, permission: 'Secrets' });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pool.ts
+/** Runs at most `limit` tasks at once, the rest in the order they were queued. */
+function createLimiter(limit) {
+    let running = 0;
+    const queue = [];
+    const release = () => {
+        running--;
+        queue.shift()?.();
+    };
+    return (task) => new Promise((resolve, reject) => {
+        const start = () => {
+            running++;
+            let result;
+            try {
+                result = task();
+            }
+            catch (err) {
+                result = Promise.reject(err);
+            }
+            result.then(resolve, reject).finally(release);
+        };
+        if (running < Math.max(1, limit))
+            start();
+        else
+            queue.push(start);
+    });
+}
+/**
+ * Runs `work` over `items` with at most `limit` in flight, and settles every
+ * one: a failed write must not stop the others, since each target reports
+ * whether it holds the new credential.
+ */
+function settleWithConcurrency(items, limit, work) {
+    const limited = createLimiter(limit);
+    return Promise.allSettled(items.map((item) => limited(() => work(item))));
+}
+
+;// CONCATENATED MODULE: ./src/store.ts
+
+
+
+
+async function writeEverywhere(context, credential) {
+    const { octokit, targets, publicKeys, orgAccess, secrets, concurrency } = context;
+    // Target by target, so a repository's two secrets are written close together.
+    const writes = targets.flatMap((target) => secrets.map((secret) => ({ target, secret, access: orgAccess.get(target)?.get(secret.name) })));
+    const settled = await settleWithConcurrency(writes, concurrency, async ({ target, secret, access }) => {
+        const publicKey = publicKeys.get(target);
+        const sealed = await sealSecret(secret.value(credential), publicKey.key);
+        return writeSecret(octokit, target, secret.name, sealed, publicKey, access);
+    });
+    return settled.map((result, index) => {
+        const { target, secret, access } = writes[index];
+        const detail = access ? { detail: describeAccess(access) } : {};
+        if (result.status === 'fulfilled')
+            return { target, secret: secret.name, result: result.value, ...detail };
+        return { target, secret: secret.name, result: 'failed', error: (0,errors/* errorMessage */.gJ)(result.reason) };
+    });
+}
+/** "visibility selected, 3 repositories (kept)", for the summary. */
+function describeAccess(access) {
+    const repositories = access.selectedRepositoryIds ? `, ${access.selectedRepositoryIds.length} ${access.selectedRepositoryIds.length === 1 ? 'repository' : 'repositories'}` : '';
+    const why = { kept: 'kept', input: 'from the visibility input', new: 'default for a new secret' }[access.origin];
+    return `visibility ${access.visibility}${repositories} (${why})`;
+}
+
+;// CONCATENATED MODULE: ./src/dry-run.ts
+
+function planDryRun(inputs, targets, secretNames, preflight, due) {
+    const { previous, current } = preflight;
+    const plan = [];
+    if (!due.due) {
+        plan.push(`Skip rotation: ${due.reason}. The steps below would run once it is due.`);
+    }
+    else if (inputs.rotateIfExpiresWithin) {
+        plan.push(`Rotate, since ${due.reason}.`);
+    }
+    plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
+    plan.push(`Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? targets[0].label : `${targets.length} targets`}, at most a few writes at a time.`);
+    plan.push(inputs.verify ? 'Prove the new credential by getting a ConductorOne token with it.' : 'Not prove the new credential (verify: false).');
+    if (inputs.credentialIdVariable) {
+        const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
+        plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
+    }
+    const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
+    const state = current === 'gone' ? ', which no longer exists in ConductorOne' : current?.expiresTime ? `, which expires ${current.expiresTime}` : '';
+    if (!inputs.revokePrevious) {
+        plan.push(previous.id ? `Leave the previous credential ${previousText}${state} valid (revoke-previous is off).` : 'Revoke nothing (revoke-previous is off).');
+    }
+    else if (previous.id) {
+        plan.push(`Revoke the previous credential ${previousText}${state}, after every write succeeded and the proof passed.`);
+    }
+    else {
+        plan.push('Revoke nothing: no previous credential is known yet.');
+    }
+    const writes = targets.flatMap((target) => secretNames.map((secret) => {
+        const access = preflight.orgAccess.get(target)?.get(secret);
+        return { target: target.label, secret, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
+    }));
+    return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes };
+}
+
+;// CONCATENATED MODULE: ./src/expiry.ts
+function rotationDue(window, previous, current, nowMs) {
+    if (!window)
+        return { due: true, reason: 'rotate-if-expires-within is not set' };
+    if (!previous.id)
+        return { due: true, reason: 'no current credential is known' };
+    if (current === undefined || current === 'gone')
+        return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
+    if (!current.expiresTime) {
+        return {
+            due: false,
+            reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
+        };
+    }
+    const expires = Date.parse(current.expiresTime);
+    // An expiry that cannot be read is treated as due: rotating early never locks anyone out.
+    if (Number.isNaN(expires))
+        return { due: true, reason: `the expiry of ${current.id} ("${current.expiresTime}") is not a date` };
+    const deadline = nowMs + window.ms;
+    if (expires > deadline) {
+        return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
+    }
+    return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
+}
+function isoSeconds(ms) {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+;// CONCATENATED MODULE: ./src/github/variables.ts
+
+
+/** The variable's value, or undefined when the target has no such variable yet. */
+async function readVariable(octokit, target, name) {
+    try {
+        const { data } = await octokit.request(`GET ${targetBasePath(target)}/variables/{name}`, { name });
+        const value = data.value;
+        return typeof value === 'string' ? value.trim() : undefined;
+    }
+    catch (err) {
+        if (isRequestError(err) && err.status === 404)
+            return undefined;
+        throw describeGitHubError(err, target, { doing: `read the variable ${name} of`, permission: 'Variables' });
+    }
+}
+/**
+ * Updates the variable, or creates it when it does not exist. Either request
+ * may meet the other case (someone created or deleted it since the preflight,
+ * or a retried create already went through), so each falls back to the other
+ * once. A new organization variable gets the same access as the secrets.
+ */
+async function writeVariable(octokit, target, name, value, exists, access) {
+    const base = targetBasePath(target);
+    const update = async () => {
+        await octokit.request(`PATCH ${base}/variables/{name}`, { name, value });
+        return 'updated';
+    };
+    const create = async () => {
+        await octokit.request(`POST ${base}/variables`, {
+            name,
+            value,
+            ...(access ? { visibility: access.visibility } : {}),
+            ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {}),
+        });
+        return 'created';
+    };
+    try {
+        if (exists) {
+            try {
+                return await update();
+            }
+            catch (err) {
+                if (isRequestError(err) && err.status === 404)
+                    return await create();
+                throw err;
+            }
+        }
+        try {
+            return await create();
+        }
+        catch (err) {
+            if (isRequestError(err) && err.status === 409)
+                return await update();
+            throw err;
+        }
+    }
+    catch (err) {
+        throw describeGitHubError(err, target, { doing: `write the variable ${name} in`, permission: 'Variables' });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/finish.ts
+
+
+
+async function finishRotation(context, credential) {
+    const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
+    return { ...(variables ? { variables } : {}), revoke };
+}
+async function recordCredentialId(context, credential) {
+    const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
+    const name = inputs.credentialIdVariable;
+    if (!name)
+        return undefined;
+    const settled = await settleWithConcurrency(targets, concurrency, (target) => 
+    // A new organization variable gets the access of the client secret beside it.
+    writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)));
+    return settled.map((result, index) => {
+        const target = targets[index];
+        return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: (0,errors/* errorMessage */.gJ)(result.reason) };
+    });
+}
+async function revokePrevious(context, credential) {
+    const { inputs, conductorOne, previous } = context;
+    const id = previous.id;
+    if (!inputs.revokePrevious)
+        return { state: 'skipped', id, why: 'revoke-previous is off' };
+    if (!id)
+        return { state: 'skipped', id, why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}` };
+    if (id === credential.id)
+        return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
+    try {
+        return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };
+    }
+    catch (err) {
+        return { state: 'failed', id, error: (0,errors/* errorMessage */.gJ)(err) };
     }
 }
 
@@ -45812,335 +46612,137 @@ function createOctokit(token, apiUrl, http) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/github/seal.ts
-/**
- * GitHub wants secret values encrypted with a libsodium sealed box against the
- * target's public key, then standard (not URL-safe) base64.
- * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
- */
+;// CONCATENATED MODULE: ./src/github/organization.ts
 
-let loading;
-/**
- * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
- * bundle chunk: run() starts loading it while the first requests are in
- * flight, so its start-up cost hides behind network time.
- */
-function loadSodium() {
-    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
-        await sodium.ready;
-        return sodium;
-    });
-    return loading;
+/** Reads one organization secret's current access and decides what the write sends. */
+async function resolveOrgSecretAccess(octokit, target, name) {
+    const existing = await readExistingAccess(octokit, target, name);
+    const wanted = target.visibility;
+    if (wanted === undefined)
+        return existing ? { ...existing, origin: 'kept' } : { visibility: 'private', origin: 'new' };
+    if (wanted !== 'selected')
+        return { visibility: wanted, origin: 'input' };
+    // `selected` keeps the repositories a selected secret already has; otherwise
+    // the `repositories` input names the ones to select.
+    if (existing?.visibility === 'selected')
+        return { ...existing, origin: 'kept' };
+    return { visibility: 'selected', selectedRepositoryIds: await repositoryIds(octokit, target), origin: 'input' };
 }
-/** GitHub stores at most 48 KB per secret. */
-const MAX_SECRET_BYTES = 48 * 1024;
-async function sealSecret(value, publicKeyBase64) {
-    const sodium = await loadSodium();
-    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
-        throw new errors/* ActionError */.lZ('The value to store is larger than the 48 KB GitHub allows for a secret.');
-    }
-    let key;
+async function readExistingAccess(octokit, target, name) {
+    const attempt = { doing: `read the secret ${name} of`, permission: 'Secrets' };
+    let visibility;
     try {
-        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
-    }
-    catch {
-        key = new Uint8Array();
-    }
-    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
-        throw new errors/* ActionError */.lZ('GitHub returned a secrets public key that is not a 32-byte base64 key.');
-    }
-    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
-    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
-}
-
-;// CONCATENATED MODULE: ./src/github/secrets.ts
-/**
- * Reading a target's secrets public key and writing one sealed secret.
- * https://docs.github.com/en/rest/actions/secrets
- */
-
-async function readPublicKey(octokit, target) {
-    try {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
-            owner: target.owner,
-            repo: target.repo,
-        });
-        return { keyId: data.key_id, key: data.key };
+        const { data } = await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name });
+        visibility = data.visibility;
     }
     catch (err) {
-        throw describeGitHubError(err, 'read', target);
+        if (isRequestError(err) && err.status === 404)
+            return undefined; // a new secret
+        throw describeGitHubError(err, target, attempt);
     }
-}
-/** PUT answers 201 when the secret is new and 204 when it replaced one. */
-async function writeSecret(octokit, target, name, encryptedValue, publicKey) {
+    if (visibility !== 'selected')
+        return { visibility };
     try {
-        const response = await octokit.request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', {
-            owner: target.owner,
-            repo: target.repo,
+        const repositories = await octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', {
+            org: target.org,
             secret_name: name,
-            encrypted_value: encryptedValue,
-            key_id: publicKey.keyId,
+            per_page: 100,
         });
-        return response.status === 201 ? 'created' : 'updated';
+        return { visibility, selectedRepositoryIds: repositories.map((r) => Number(r.id)) };
     }
     catch (err) {
-        throw describeGitHubError(err, 'write', target, name);
+        throw describeGitHubError(err, target, { doing: `read the repositories selected for the secret ${name} of`, permission: 'Secrets' });
     }
 }
-function isRequestError(err) {
-    return err instanceof Error && typeof err.status === 'number';
-}
-/** Turns an Octokit failure into one sentence that says what to do. */
-function describeGitHubError(err, doing, target, secret) {
-    // Octokit wraps whatever its fetch throws in a RequestError with status 500;
-    // the real cause (no connection, a timeout) is what people need to see.
-    const cause = err?.cause;
-    if (cause instanceof errors/* TransportError */.wX)
-        err = cause;
-    if (err instanceof errors/* TransportError */.wX) {
-        return new errors/* ActionError */.lZ(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
-    }
-    if (!isRequestError(err))
-        return err;
-    const data = err.response?.data;
-    const message = typeof data?.message === 'string' ? data.message : '';
-    const detail = message ? `${err.status} ${message}` : `${err.status}`;
-    const what = doing === 'read' ? 'read the secrets public key of' : `write the secret ${secret ?? ''} in`;
-    const headers = err.response?.headers ?? {};
-    if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
-        return new errors/* ActionError */.lZ(`GitHub rate-limited the attempt to ${what} ${target.label} (${detail}) longer than this action waits; re-run later.`);
-    }
-    switch (err.status) {
-        case 401:
-            return new errors/* ActionError */.lZ(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
-        case 403:
-            return new errors/* ActionError */.lZ(`github-token cannot ${what} ${target.label} (${detail}): give the token the Secrets read and write permission on that repository; the workflow GITHUB_TOKEN can never write secrets.`);
-        case 404:
-            return new errors/* ActionError */.lZ(`Repository ${target.label} was not found, or github-token cannot see it (${detail}): check the name in repositories and that the token (GitHub App installation or fine-grained token) includes that repository.`);
-        default:
-            return new errors/* ActionError */.lZ(`GitHub could not ${what} ${target.label} (${detail}).`);
-    }
+async function repositoryIds(octokit, target) {
+    return Promise.all(target.repositories.map(async ({ owner, repo }) => {
+        try {
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
+            return Number(data.id);
+        }
+        catch (err) {
+            if (isRequestError(err) && err.status === 404) {
+                throw describeGitHubError(err, { kind: 'repository', owner, repo, label: `${owner}/${repo}` }, { doing: 'read', permission: 'Metadata' });
+            }
+            throw describeGitHubError(err, target, { doing: `look up repository ${owner}/${repo} to select it for`, permission: 'Metadata' });
+        }
+    }));
 }
 
-;// CONCATENATED MODULE: ./src/github/targets.ts
-function repositoryTarget({ owner, repo }) {
-    return { kind: 'repository', owner, repo, label: `${owner}/${repo}` };
-}
+;// CONCATENATED MODULE: ./src/preflight.ts
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Reads and validates every input before anything touches the network.
- * Each problem becomes one InputError that names the input and the fix.
- * Secrets are masked the moment they are read, before any validation can
- * fail, so not even an error message can print them.
- */
 
-const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
-const CLIENT_ID = /^[^@\s/]+@([A-Za-z0-9.-]+(?::\d+)?)\/(pcc|spc|wfe)$/;
-// ConductorOne IDs are KSUID-like; anything that could change a URL path is refused.
-const RESOURCE_ID = /^[A-Za-z0-9._-]+$/;
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function readInputs(source) {
-    const get = (name) => source.getInput(name).trim();
-    // Mask first: nothing below may run before these are hidden.
-    const clientSecret = get('client-secret');
-    const accessToken = get('access-token');
-    const githubToken = get('github-token');
-    for (const secret of [clientSecret, accessToken, githubToken])
-        if (secret)
-            source.setSecret(secret);
-    const appId = resourceId('app-id', get('app-id'));
-    const connectorId = resourceId('connector-id', get('connector-id'));
-    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
-    if (!githubToken) {
-        throw new errors/* InputError */.dz('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+
+
+const CREDENTIAL_ID = /^[A-Za-z0-9._-]+$/;
+async function authenticateAndPreflight(context) {
+    const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
+    const token = tokenSource.getToken();
+    const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId)) : Promise.resolve();
+    const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
+    const accessReads = targets.flatMap((target) => target.kind === 'organization'
+        ? secretNames.map((name) => readLimit(() => resolveOrgSecretAccess(octokit, target, name)).then((access) => ({ target, name, access })))
+        : []);
+    const variable = inputs.credentialIdVariable;
+    const variableReads = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+    const previous = inputs.previousCredentialId
+        ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
+        : Promise.all(variableReads).then((values) => previousFromVariable(variable, targets, values));
+    const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
+    const current = needsCurrent
+        ? Promise.all([previous, token]).then(async ([{ id }]) => id ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? 'gone') : undefined)
+        : Promise.resolve(undefined);
+    const settled = await Promise.allSettled([token, connector, previous, current, ...keyReads, ...accessReads, ...variableReads]);
+    // A failed read also fails what waits on it (the previous ID, the current
+    // credential) with the same error: each is reported once.
+    const problems = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])))];
+    if (problems.length > 0) {
+        const unexpected = problems.find((p) => !(p instanceof errors/* ActionError */.lZ));
+        if (unexpected !== undefined)
+            throw unexpected;
+        throw new errors/* ActionError */.lZ(`Nothing was rotated. ${problems.map(errors/* errorMessage */.gJ).join(' ')}`);
     }
-    const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
-    const repositories = parseRepositories(get('repositories'));
-    const clientIdSecretName = get('client-id-secret-name');
-    const clientSecretSecretName = get('client-secret-secret-name');
-    if (clientIdSecretName)
-        secretName('client-id-secret-name', clientIdSecretName);
-    if (!clientSecretSecretName) {
-        throw new errors/* InputError */.dz('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
+    const publicKeys = new Map();
+    await Promise.all(keyReads.map(async (read, index) => publicKeys.set(targets[index], await read)));
+    const orgAccess = new Map();
+    for (const { target, name, access } of await Promise.all(accessReads)) {
+        const byName = orgAccess.get(target) ?? new Map();
+        byName.set(name, access);
+        orgAccess.set(target, byName);
     }
-    secretName('client-secret-secret-name', clientSecretSecretName);
-    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-        throw new errors/* InputError */.dz('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
-    }
+    const variableValues = new Map();
+    (await Promise.all(variableReads)).forEach((value, index) => variableValues.set(targets[index], value));
+    const currentCredential = await current;
     return {
-        appId,
-        connectorId,
-        auth,
-        serverUrl,
-        githubToken,
-        githubApiUrl,
-        repositories,
-        clientIdSecretName,
-        clientSecretSecretName,
+        publicKeys,
+        orgAccess,
+        variableValues,
+        previous: await previous,
+        ...(currentCredential !== undefined ? { current: currentCredential } : {}),
     };
 }
-const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
 /**
- * Picks the one ConductorOne authentication the inputs describe; any other
- * combination is ambiguous and refused (SPEC 2).
+ * The variable's value is the credential the secrets hold. Targets that lack
+ * it (newly added to the list) do not matter; targets that disagree do: the
+ * action cannot know which credential is safe to revoke.
  */
-function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
-    if (accessToken) {
-        if (clientId || clientSecret) {
-            throw new errors/* InputError */.dz('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+function previousFromVariable(variable, targets, values) {
+    const holders = new Map();
+    values.forEach((value, index) => {
+        if (!value)
+            return;
+        const label = targets[index].label;
+        if (!CREDENTIAL_ID.test(value)) {
+            throw new errors/* ActionError */.lZ(`The variable ${variable} in ${label} holds "${value.slice(0, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
         }
-        if (!serverUrlInput) {
-            throw new errors/* InputError */.dz('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
-        }
-        if (oidcAudience)
-            throw new errors/* InputError */.dz('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
-        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
+        holders.set(value, [...(holders.get(value) ?? []), label]);
+    });
+    if (holders.size > 1) {
+        const seen = [...holders].map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`).join('; ');
+        throw new errors/* ActionError */.lZ(`The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`);
     }
-    if (!clientId) {
-        if (clientSecret)
-            throw new errors/* InputError */.dz('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
-        throw new errors/* InputError */.dz('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
-    }
-    const match = CLIENT_ID.exec(clientId);
-    if (!match) {
-        throw new errors/* InputError */.dz('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
-    }
-    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
-    const kind = match[2];
-    if (clientSecret) {
-        if (kind === 'wfe') {
-            throw new errors/* InputError */.dz('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
-        }
-        if (oidcAudience)
-            throw new errors/* InputError */.dz('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
-        return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
-    }
-    if (kind !== 'wfe') {
-        throw new errors/* InputError */.dz('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
-    }
-    if (!source.oidcAvailable()) {
-        throw new errors/* InputError */.dz('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
-    }
-    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
-}
-function resourceId(input, value) {
-    if (!value)
-        throw new errors/* InputError */.dz(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-    if (!RESOURCE_ID.test(value)) {
-        throw new errors/* InputError */.dz(input, `"${value}" is not a ConductorOne ID: use only letters, digits, ".", "_" and "-".`);
-    }
-    return value;
-}
-/**
- * ConductorOne client secrets are `secret-token:conductorone.com:v1:` followed
- * by the base64url (unpadded) JSON of an Ed25519 private JWK (SPEC 5).
- * The messages never quote the value.
- */
-function parseClientSecret(secret) {
-    const fix = 'paste the whole client secret ConductorOne showed when the API client was created (it starts with "secret-token:conductorone.com:v1:").';
-    const parts = secret.split(':');
-    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== SECRET_PREFIX) {
-        throw new errors/* InputError */.dz('client-secret', `is not a ConductorOne client secret: ${fix}`);
-    }
-    const encoded = parts[3] ?? '';
-    let jwk;
-    try {
-        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
-            throw new Error('not base64url');
-        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-    }
-    catch {
-        throw new errors/* InputError */.dz('client-secret', `has a damaged key part (not base64url JSON): ${fix}`);
-    }
-    const key = jwk;
-    if (!key ||
-        key.kty !== 'OKP' ||
-        key.crv !== 'Ed25519' ||
-        typeof key.x !== 'string' ||
-        typeof key.d !== 'string' ||
-        Buffer.from(key.d, 'base64url').length !== 32 ||
-        Buffer.from(key.x, 'base64url').length !== 32) {
-        throw new errors/* InputError */.dz('client-secret', `does not hold an Ed25519 private key: ${fix}`);
-    }
-    return { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d };
-}
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-function isLoopback(url) {
-    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-}
-/** https only; plain http is allowed for loopback hosts (local fakes). */
-function serviceUrl(input, value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new errors/* InputError */.dz(input, `"${value}" is not a URL: give an https:// URL.`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-        throw new errors/* InputError */.dz(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new errors/* InputError */.dz(input, `"${value}" must not carry credentials, a query or a fragment.`);
-    }
-    url.pathname = url.pathname.replace(/\/+$/, '');
-    return url;
-}
-function parseRepositories(value) {
-    const seen = new Set();
-    const repositories = [];
-    for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
-        const [owner = '', repo = '', ...rest] = entry.split('/');
-        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
-            throw new errors/* InputError */.dz('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
-        }
-        const key = entry.toLowerCase();
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        repositories.push({ owner, repo });
-    }
-    if (repositories.length === 0) {
-        throw new errors/* InputError */.dz('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
-    }
-    return repositories;
-}
-/** GitHub's rules for secret names; they are case-insensitive. */
-function secretName(input, name) {
-    if (!SECRET_NAME.test(name)) {
-        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
-    }
-    if (/^GITHUB_/i.test(name)) {
-        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
-    }
-    return name;
-}
-
-;// CONCATENATED MODULE: ./src/pool.ts
-/**
- * Runs `work` over `items` with at most `limit` in flight, and settles every
- * one: a failed write must not stop the others, since each target reports
- * whether it holds the new credential.
- */
-async function settleWithConcurrency(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const lane = async () => {
-        while (next < items.length) {
-            const index = next++;
-            try {
-                results[index] = { status: 'fulfilled', value: await work(items[index]) };
-            }
-            catch (reason) {
-                results[index] = { status: 'rejected', reason };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-    return results;
+    const [id] = holders.keys();
+    return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -46173,8 +46775,13 @@ function setCredentialOutputs(core, credential) {
 function renderRotationSummary(report) {
     const { credential, outcomes } = report;
     const failed = outcomes.some((o) => o.result === 'failed');
+    const heading = failed
+        ? '## ConductorOne credential rotated, but not stored everywhere'
+        : report.unfinished
+            ? '## ConductorOne credential rotated and stored, but not finished'
+            : '## ConductorOne credential rotated';
     const lines = [
-        failed ? '## ConductorOne credential rotated, but not stored everywhere' : '## ConductorOne credential rotated',
+        heading,
         '',
         '| | |',
         '|---|---|',
@@ -46182,12 +46789,16 @@ function renderRotationSummary(report) {
         `| Credential ID | \`${credential.id}\` |`,
         `| Client ID | \`${cell(credential.clientId)}\` |`,
         `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
+        `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
         '',
         '| Target | Secret | Result |',
         '|---|---|---|',
-        ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : o.result} |`),
+        ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.detail ? `${o.result}, ${o.detail}` : o.result)} |`),
         '',
     ];
+    if (report.steps.length > 0) {
+        lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
+    }
     if (failed) {
         lines.push('| Target | Now holds |', '|---|---|');
         for (const [label, holding] of holdings(outcomes)) {
@@ -46205,6 +46816,33 @@ function renderRotationSummary(report) {
 function renderNotRotatedSummary(reason) {
     return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
 }
+/** rotate-if-expires-within found the current credential far enough from expiry. */
+function renderSkippedSummary(report) {
+    return [
+        '## ConductorOne credential not due for rotation',
+        '',
+        `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+        '',
+        'Nothing was rotated, written or revoked.',
+        '',
+    ].join('\n');
+}
+function renderDryRunSummary(report) {
+    return [
+        '## ConductorOne credential rotation: dry run',
+        '',
+        `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+        '',
+        '| Target | Secret | Would write |',
+        '|---|---|---|',
+        ...report.writes.map((w) => `| ${cell(w.target)} | \`${w.secret}\` | ${cell(w.detail)} |`),
+        '',
+        'A real run would:',
+        '',
+        ...report.plan.map((step, index) => `${index + 1}. ${step}`),
+        '',
+    ].join('\n');
+}
 /** Keeps a value inside one Markdown table cell. */
 function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -46212,10 +46850,17 @@ function cell(text) {
 
 ;// CONCATENATED MODULE: ./src/run.ts
 /**
- * The pipeline, in order: inputs -> authenticate + preflight -> rotate ->
- * seal + write -> report. Everything it touches comes in through RunContext,
- * so tests drive it with a fake core and an undici MockAgent.
+ * The pipeline, in order (SPEC 1): inputs -> authenticate + preflight ->
+ * (dry run or not due: report and stop) -> rotate -> seal + write, with the
+ * proof alongside -> record + revoke -> report. Everything it touches comes in
+ * through RunContext, so tests drive it with a fake core and an undici
+ * MockAgent.
  */
+
+
+
+
+
 
 
 
@@ -46227,10 +46872,16 @@ function cell(text) {
 
 
 /**
- * GitHub asks integrations not to burst concurrent writes; a few in flight
- * keep a multi-repository run quick without tripping secondary rate limits.
+ * Writes (secret PUTs, variable updates) in flight at once. GitHub asks for no
+ * bursts of concurrent writes; `npm run bench` measured 1, 2, 4 and 8 for 20
+ * repositories x 2 secrets at 40 ms per request (README, "How it works"):
+ * 4 keeps such a run at 10 write round trips while staying far below GitHub's
+ * secondary limits (100 concurrent requests, 80 content-creating requests a
+ * minute).
  */
 const WRITE_CONCURRENCY = 4;
+/** Preflight reads in flight at once: enough for 20 targets in one round trip. */
+const READ_CONCURRENCY = 20;
 async function run(context) {
     let issued = false;
     try {
@@ -46247,14 +46898,35 @@ async function run(context) {
         throw err;
     }
 }
-async function rotateAndStore({ core, http }, onIssued) {
+async function rotateAndStore(context, onIssued) {
+    const { core, http } = context;
     const inputs = readInputs(core);
     const tokenSource = await createTokenSource(inputs, core, http);
     const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
     const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
-    const targets = inputs.repositories.map(repositoryTarget);
-    core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; reading the secrets public key of ${list(targets.map((t) => t.label))}.`);
-    const publicKeys = await authenticateAndPreflight(tokenSource.getToken(), octokit, targets);
+    const targets = targetsFor(inputs.scope, inputs.repositories);
+    const secrets = secretsToWrite(inputs);
+    const secretNames = secrets.map((s) => s.name);
+    const concurrency = context.writeConcurrency ?? WRITE_CONCURRENCY;
+    core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${list(targets.map((t) => t.label))}.`);
+    const preflight = await authenticateAndPreflight({ inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit: createLimiter(READ_CONCURRENCY) });
+    const { previous } = preflight;
+    core.setOutput('previous-credential-id', previous.id);
+    if (previous.id)
+        core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);
+    const due = rotationDue(inputs.rotateIfExpiresWithin, previous, preflight.current, (context.now ?? Date.now)());
+    if (inputs.dryRun) {
+        core.setOutput('rotated', 'false');
+        core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
+        await core.writeSummary(renderDryRunSummary(planDryRun(inputs, targets, secretNames, preflight, due)));
+        return;
+    }
+    if (!due.due) {
+        core.setOutput('rotated', 'false');
+        core.info(`Not rotating: ${due.reason}.`);
+        await core.writeSummary(renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }));
+        return;
+    }
     const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
     // Load the sealing library while RotateCredential is in flight, once the
     // request is on its way (a macrotask later), so it costs no wall time.
@@ -46263,16 +46935,41 @@ async function rotateAndStore({ core, http }, onIssued) {
     onIssued();
     setCredentialOutputs(core, credential);
     core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
-    const outcomes = await writeEverywhere(octokit, targets, publicKeys, secretsToWrite(inputs), credential);
+    // The proof changes nothing, so it runs alongside the writes; what depends
+    // on it (record, revoke) waits for both.
+    const proof = inputs.verify ? settle(proveCredential(credential, { serverUrl: inputs.serverUrl, http, mask: (value) => core.setSecret(value) })) : undefined;
+    const outcomes = await writeEverywhere({ octokit, targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets, concurrency }, credential);
+    const proofError = await proof;
     core.setOutput('targets', targetsOutput(outcomes));
     for (const o of outcomes) {
         if (o.result !== 'failed')
-            core.info(`${o.target.label}: ${o.secret} ${o.result}.`);
+            core.info(`${o.target.label}: ${o.secret} ${o.result}${o.detail ? `, ${o.detail}` : ''}.`);
     }
-    await core.writeSummary(renderRotationSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credential, outcomes }));
+    const report = { appId: inputs.appId, connectorId: inputs.connectorId, credential, previousId: previous.id, outcomes };
+    const proofStep = {
+        step: 'Prove the new credential',
+        result: !inputs.verify ? 'skipped (verify: false)' : proofError ? `**failed**: ${(0,errors/* errorMessage */.gJ)(proofError)}` : 'passed: it got a ConductorOne token',
+    };
+    if (proofError === undefined && inputs.verify)
+        core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
     const failures = outcomes.filter((o) => o.result === 'failed');
-    if (failures.length > 0)
-        throw new errors/* ActionError */.lZ(partialFailureMessage(credential, outcomes, failures));
+    if (failures.length > 0) {
+        await core.writeSummary(renderRotationSummary({ ...report, steps: [proofStep, ...notRun(inputs, 'not every target holds the new credential')] }));
+        throw new errors/* ActionError */.lZ(partialFailureMessage(inputs, credential, outcomes, failures));
+    }
+    if (proofError !== undefined) {
+        await core.writeSummary(renderRotationSummary({ ...report, unfinished: true, steps: [proofStep, ...notRun(inputs, 'the proof failed')] }));
+        throw new errors/* ActionError */.lZ(`${(0,errors/* errorMessage */.gJ)(proofError)} It is already stored in ${list(targets.map((t) => t.label))}, whose consumers may fail to authenticate until a re-run succeeds. Nothing was revoked, so the previous credential stays valid${inputs.credentialIdVariable ? `, and ${inputs.credentialIdVariable} still names it` : ''}. Re-run the workflow; if the proof fails again, check the connector's credentials in ConductorOne.`);
+    }
+    const finish = await finishRotation({ inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous, concurrency }, credential);
+    if (finish.revoke.state === 'revoked')
+        core.setOutput('revoked-credential-id', finish.revoke.id);
+    logFinish(core, inputs, finish);
+    const finishProblems = finishFailures(inputs, finish);
+    await core.writeSummary(renderRotationSummary({ ...report, unfinished: finishProblems.length > 0, steps: [proofStep, ...finishSteps(inputs, finish)] }));
+    if (finishProblems.length > 0) {
+        throw new errors/* ActionError */.lZ(`Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${finishProblems.join(' ')}`);
+    }
 }
 /** The one ConductorOne authentication the inputs chose. */
 async function createTokenSource(inputs, core, http) {
@@ -46288,51 +46985,82 @@ async function createTokenSource(inputs, core, http) {
             return new AccessTokenSource(auth.token);
     }
 }
-/**
- * The token request and every public-key read run together: a bad token or an
- * unreadable target is found before anything is rotated, and every problem is
- * reported at once rather than one per run.
- */
-async function authenticateAndPreflight(token, octokit, targets) {
-    const [auth, ...keys] = await Promise.allSettled([token, ...targets.map((target) => readPublicKey(octokit, target))]);
-    const problems = [];
-    if (auth?.status === 'rejected')
-        problems.push(auth.reason);
-    const publicKeys = new Map();
-    keys.forEach((result, index) => {
-        if (result.status === 'rejected')
-            problems.push(result.reason);
-        else
-            publicKeys.set(targets[index], result.value);
-    });
-    if (problems.length === 0)
-        return publicKeys;
-    const unexpected = problems.find((p) => !(p instanceof errors/* ActionError */.lZ));
-    if (unexpected !== undefined)
-        throw unexpected;
-    throw new errors/* ActionError */.lZ(`Nothing was rotated. ${problems.map(errors/* errorMessage */.gJ).join(' ')}`);
-}
 function secretsToWrite(inputs) {
     const secrets = [{ name: inputs.clientSecretSecretName, value: (c) => c.clientSecret }];
     if (inputs.clientIdSecretName)
         secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
     return secrets;
 }
-async function writeEverywhere(octokit, targets, publicKeys, secrets, credential) {
-    const writes = targets.flatMap((target) => secrets.map((secret) => ({ target, secret })));
-    const settled = await settleWithConcurrency(writes, WRITE_CONCURRENCY, async ({ target, secret }) => {
-        const publicKey = publicKeys.get(target);
-        const sealed = await sealSecret(secret.value(credential), publicKey.key);
-        return writeSecret(octokit, target, secret.name, sealed, publicKey);
-    });
-    return settled.map((result, index) => {
-        const { target, secret } = writes[index];
-        if (result.status === 'fulfilled')
-            return { target, secret: secret.name, result: result.value };
-        return { target, secret: secret.name, result: 'failed', error: (0,errors/* errorMessage */.gJ)(result.reason) };
-    });
+/** Resolves to the rejection reason, or undefined on success. */
+async function settle(promise) {
+    try {
+        await promise;
+        return undefined;
+    }
+    catch (err) {
+        return err ?? new Error('failed');
+    }
 }
-function partialFailureMessage(credential, outcomes, failures) {
+/** The steps after the writes that a failure before them kept from running. */
+function notRun(inputs, because) {
+    const steps = [];
+    if (inputs.credentialIdVariable)
+        steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
+    if (inputs.revokePrevious)
+        steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
+    return steps;
+}
+function finishSteps(inputs, finish) {
+    const steps = [];
+    if (finish.variables) {
+        steps.push({
+            step: `Record the credential ID in ${inputs.credentialIdVariable}`,
+            result: finish.variables.map((v) => `${v.target.label}: ${v.result === 'failed' ? `**failed**: ${v.error ?? ''}` : v.result}`).join('; '),
+        });
+    }
+    const { revoke } = finish;
+    const step = revoke.id ? `Revoke the previous credential \`${revoke.id}\`` : 'Revoke the previous credential';
+    switch (revoke.state) {
+        case 'revoked':
+            steps.push({ step, result: 'revoked' });
+            break;
+        case 'already revoked':
+            steps.push({ step, result: 'already revoked (ConductorOne no longer has it)' });
+            break;
+        case 'failed':
+            steps.push({ step, result: `**failed**: ${revoke.error}` });
+            break;
+        case 'skipped':
+            steps.push({ step, result: `not done: ${revoke.why}` });
+            break;
+    }
+    return steps;
+}
+function logFinish(core, inputs, finish) {
+    for (const v of finish.variables ?? []) {
+        if (v.result !== 'failed')
+            core.info(`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`);
+    }
+    const { revoke } = finish;
+    if (revoke.state === 'revoked')
+        core.info(`Revoked the previous credential ${revoke.id}.`);
+    if (revoke.state === 'already revoked')
+        core.info(`The previous credential ${revoke.id} was already revoked.`);
+    if (revoke.state === 'skipped' && inputs.revokePrevious)
+        core.info(`Nothing revoked: ${revoke.why}.`);
+}
+function finishFailures(inputs, finish) {
+    const problems = [];
+    const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
+    if (failed.length > 0) {
+        problems.push(`the variable ${inputs.credentialIdVariable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
+    }
+    if (finish.revoke.state === 'failed') {
+        problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
+    }
+    return problems;
+}
+function partialFailureMessage(inputs, credential, outcomes, failures) {
     const held = holdings(outcomes);
     const labelsHolding = (holding) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
     const failedTargets = [...new Set(failures.map((f) => f.target.label))];
@@ -46350,6 +47078,9 @@ function partialFailureMessage(credential, outcomes, failures) {
     if (mixed.length)
         parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
     parts.push('Fix the cause and re-run the workflow.');
+    if (inputs.revokePrevious) {
+        parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
+    }
     return parts.join(' ');
 }
 function list(items) {

@@ -15,9 +15,33 @@ export interface Inputs {
   githubToken: string;
   githubApiUrl: URL;
   repositories: Repository[];
+  /** Where the secrets go: each repository, an environment of each, or an organization (SPEC 2). */
+  scope: SecretScope;
   /** Empty when the client ID is not to be stored. */
   clientIdSecretName: string;
   clientSecretSecretName: string;
+  /** Actions variable recording the current credential ID; empty when not used. */
+  credentialIdVariable: string;
+  /** The credential to treat as current; empty: the value of credentialIdVariable. */
+  previousCredentialId: string;
+  verify: boolean;
+  revokePrevious: boolean;
+  /** Skip rotation while the current credential expires later than now + this; undefined: always rotate. */
+  rotateIfExpiresWithin?: Duration;
+  dryRun: boolean;
+}
+
+export type SecretScope =
+  | { kind: 'repository' }
+  | { kind: 'environment'; environment: string }
+  | { kind: 'organization'; organization: string; visibility?: Visibility };
+
+export type Visibility = 'all' | 'private' | 'selected';
+
+/** A window such as `30d`, as given and in milliseconds. */
+export interface Duration {
+  text: string;
+  ms: number;
 }
 
 /** Exactly one way to authenticate to ConductorOne (SPEC 2). */
@@ -90,6 +114,7 @@ export function readInputs(source: InputSource): Inputs {
   const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
 
   const repositories = parseRepositories(get('repositories'));
+  const scope = readScope(get('environment'), get('organization'), get('visibility'));
 
   const clientIdSecretName = get('client-id-secret-name');
   const clientSecretSecretName = get('client-secret-secret-name');
@@ -102,6 +127,26 @@ export function readInputs(source: InputSource): Inputs {
     throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
   }
 
+  const credentialIdVariable = get('credential-id-variable');
+  if (credentialIdVariable) variableName('credential-id-variable', credentialIdVariable);
+  const previousCredentialId = get('previous-credential-id');
+  if (previousCredentialId) resourceId('previous-credential-id', previousCredentialId);
+  const window = get('rotate-if-expires-within');
+  const verify = booleanInput('verify', get('verify'), true);
+  const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
+  const dryRun = booleanInput('dry-run', get('dry-run'), false);
+  const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+  const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+  if (revokePrevious && !tracksCurrent) {
+    throw new InputError('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
+  }
+  if (revokePrevious && !verify) {
+    throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+  }
+  if (window && !tracksCurrent) {
+    throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
+  }
+
   return {
     appId,
     connectorId,
@@ -110,9 +155,66 @@ export function readInputs(source: InputSource): Inputs {
     githubToken,
     githubApiUrl,
     repositories,
+    scope,
     clientIdSecretName,
     clientSecretSecretName,
+    credentialIdVariable,
+    previousCredentialId,
+    verify,
+    revokePrevious,
+    ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
+    dryRun,
   };
+}
+
+const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
+// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
+const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
+
+/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
+function readScope(environment: string, organization: string, visibility: string): SecretScope {
+  if (organization) {
+    if (environment) {
+      throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+    }
+    if (!OWNER.test(organization)) {
+      throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+    }
+    if (visibility && !VISIBILITIES.includes(visibility)) {
+      throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+    }
+    return { kind: 'organization', organization, ...(visibility ? { visibility: visibility as Visibility } : {}) };
+  }
+  if (visibility) {
+    throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+  }
+  if (environment) {
+    if (!ENVIRONMENT.test(environment)) {
+      throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+    }
+    return { kind: 'environment', environment };
+  }
+  return { kind: 'repository' };
+}
+
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+function booleanInput(input: string, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
+}
+
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
+export function parseDuration(input: string, value: string): Duration {
+  const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
+  const amount = Number(match?.[1]);
+  if (!match || amount <= 0) {
+    throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
+  }
+  return { text: value, ms: amount * (DURATION_UNITS[match[2]!.toLowerCase()] as number) };
 }
 
 const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
@@ -254,6 +356,14 @@ export function parseRepositories(value: string): Repository[] {
     throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
   }
   return repositories;
+}
+
+/** Variable names follow the same rules as secret names. */
+function variableName(input: string, name: string): string {
+  if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+    throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+  }
+  return name;
 }
 
 /** GitHub's rules for secret names; they are case-insensitive. */

@@ -1,25 +1,45 @@
 /**
+ * Bounded concurrency. GitHub asks integrations not to send bursts of
+ * concurrent requests (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests),
+ * so reads and writes each go through a limiter with a few slots.
+ */
+export type Limiter = <R>(task: () => Promise<R>) => Promise<R>;
+
+/** Runs at most `limit` tasks at once, the rest in the order they were queued. */
+export function createLimiter(limit: number): Limiter {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  const release = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return <R>(task: () => Promise<R>) =>
+    new Promise<R>((resolve, reject) => {
+      const start = () => {
+        running++;
+        let result: Promise<R>;
+        try {
+          result = task();
+        } catch (err) {
+          result = Promise.reject(err);
+        }
+        result.then(resolve, reject).finally(release);
+      };
+      if (running < Math.max(1, limit)) start();
+      else queue.push(start);
+    });
+}
+
+/**
  * Runs `work` over `items` with at most `limit` in flight, and settles every
  * one: a failed write must not stop the others, since each target reports
  * whether it holds the new credential.
  */
-export async function settleWithConcurrency<T, R>(
+export function settleWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await work(items[index] as T) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return results;
+  const limited = createLimiter(limit);
+  return Promise.allSettled(items.map((item) => limited(() => work(item))));
 }

@@ -22,6 +22,14 @@ export interface WriteOutcome {
   result: WriteResult | 'failed';
   /** Why it failed; already a sentence fit for people. */
   error?: string;
+  /** More about a successful write, e.g. an organization secret's visibility. */
+  detail?: string;
+}
+
+/** One step after the writes (prove, record, revoke) and how it went, for the summary. */
+export interface StepReport {
+  step: string;
+  result: string;
 }
 
 /** What a target holds once every write was attempted. */
@@ -62,14 +70,25 @@ export interface RotationReport {
   appId: string;
   connectorId: string;
   credential: IssuedCredential;
+  /** The credential the secrets held before, when known. */
+  previousId: string;
   outcomes: readonly WriteOutcome[];
+  /** Prove, record, revoke: what happened after the writes. */
+  steps: readonly StepReport[];
+  /** Set when a step after the writes failed: the heading says the rotation is not finished. */
+  unfinished?: boolean;
 }
 
 export function renderRotationSummary(report: RotationReport): string {
   const { credential, outcomes } = report;
   const failed = outcomes.some((o) => o.result === 'failed');
+  const heading = failed
+    ? '## ConductorOne credential rotated, but not stored everywhere'
+    : report.unfinished
+      ? '## ConductorOne credential rotated and stored, but not finished'
+      : '## ConductorOne credential rotated';
   const lines = [
-    failed ? '## ConductorOne credential rotated, but not stored everywhere' : '## ConductorOne credential rotated',
+    heading,
     '',
     '| | |',
     '|---|---|',
@@ -77,12 +96,16 @@ export function renderRotationSummary(report: RotationReport): string {
     `| Credential ID | \`${credential.id}\` |`,
     `| Client ID | \`${cell(credential.clientId)}\` |`,
     `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
+    `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
     '',
     '| Target | Secret | Result |',
     '|---|---|---|',
-    ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : o.result} |`),
+    ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.detail ? `${o.result}, ${o.detail}` : o.result)} |`),
     '',
   ];
+  if (report.steps.length > 0) {
+    lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
+  }
   if (failed) {
     lines.push('| Target | Now holds |', '|---|---|');
     for (const [label, holding] of holdings(outcomes)) {
@@ -101,6 +124,44 @@ export function renderRotationSummary(report: RotationReport): string {
 
 export function renderNotRotatedSummary(reason: string): string {
   return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
+}
+
+/** rotate-if-expires-within found the current credential far enough from expiry. */
+export function renderSkippedSummary(report: { connectorId: string; appId: string; reason: string }): string {
+  return [
+    '## ConductorOne credential not due for rotation',
+    '',
+    `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+    '',
+    'Nothing was rotated, written or revoked.',
+    '',
+  ].join('\n');
+}
+
+export interface DryRunReport {
+  appId: string;
+  connectorId: string;
+  /** What a real run would do, in order, one sentence each. */
+  plan: readonly string[];
+  /** Each target and what would be written there. */
+  writes: ReadonlyArray<{ target: string; secret: string; detail: string }>;
+}
+
+export function renderDryRunSummary(report: DryRunReport): string {
+  return [
+    '## ConductorOne credential rotation: dry run',
+    '',
+    `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+    '',
+    '| Target | Secret | Would write |',
+    '|---|---|---|',
+    ...report.writes.map((w) => `| ${cell(w.target)} | \`${w.secret}\` | ${cell(w.detail)} |`),
+    '',
+    'A real run would:',
+    '',
+    ...report.plan.map((step, index) => `${index + 1}. ${step}`),
+    '',
+  ].join('\n');
 }
 
 /** Keeps a value inside one Markdown table cell. */

@@ -68,6 +68,8 @@ export interface ClientCredentialsOptions {
   /** core.setSecret: the access token is masked the moment it arrives. */
   mask(value: string): void;
   now?: () => number;
+  /** The message for a refused token request; by default it speaks of the client-id input. */
+  refused?(detail: string): string;
 }
 
 /** Client credentials with a signed assertion; the token is fetched once and reused. */
@@ -96,8 +98,10 @@ export class ClientCredentialsTokenSource implements TokenSource {
       client_assertion: assertion,
     });
     return requestToken(http, url, form, mask, {
-      refused: (detail) =>
-        `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`,
+      refused:
+        this.options.refused ??
+        ((detail) =>
+          `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`),
     });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * ConductorOne API calls the action makes, over the shared HTTP policy.
  * RotateCredential: https://docs.conductorone.com/ (Connector service,
- * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt)
+ * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt).
+ * Get connector, get and revoke one credential: SPEC 5 (ConductorOne's Go SDK,
+ * ConnectorService.Get, GetCredentials, RevokeCredential).
  */
 import { ActionError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
@@ -25,6 +27,16 @@ export interface ConductorOneClientOptions {
   /** core.setSecret: the new client secret is masked before anything else. */
   mask(value: string): void;
 }
+
+/** A credential as GetCredentials shows it: never with its secret. */
+export interface CredentialInfo {
+  id: string;
+  clientId: string;
+  /** RFC 3339; empty when it does not expire. */
+  expiresTime: string;
+}
+
+export type RevokeResult = 'revoked' | 'already revoked';
 
 interface CredentialBody {
   id?: unknown;
@@ -84,6 +96,66 @@ export class ConductorOneClient {
     };
   }
 
+  /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
+  async checkConnector(appId: string, connectorId: string): Promise<void> {
+    const subject = `connector ${connectorId} of app ${appId}`;
+    const response = await this.callOrExplain('GET', `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}`);
+    if (response.ok) return;
+    const detail = await describeErrorResponse(response);
+    if (response.status === 404) throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+    throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
+  }
+
+  /** One credential of the connector; undefined when it no longer exists (revoked or deleted). */
+  async getCredential(appId: string, connectorId: string, id: string): Promise<CredentialInfo | undefined> {
+    const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
+    if (response.status === 404) return undefined;
+    if (!response.ok) {
+      const detail = await describeErrorResponse(response);
+      throw new ActionError(this.refusal(response.status, detail, `read credential ${id} of connector ${connectorId}`));
+    }
+    let credential: CredentialBody | undefined;
+    try {
+      credential = ((await response.json()) as { credential?: CredentialBody }).credential;
+    } catch {
+      credential = undefined;
+    }
+    if (typeof credential?.id !== 'string') throw new ActionError(`ConductorOne answered the read of credential ${id} without a credential.`);
+    return {
+      id: credential.id,
+      clientId: typeof credential.clientId === 'string' ? credential.clientId : '',
+      expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
+    };
+  }
+
+  /**
+   * Revokes one credential. A 404 means it is gone already (revoked by hand,
+   * or by an earlier attempt of this very request), which is what was wanted.
+   */
+  async revokeCredential(appId: string, connectorId: string, id: string): Promise<RevokeResult> {
+    // Repeating a revoke is harmless: a second one finds the credential gone.
+    const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
+    if (response.status === 404) return 'already revoked';
+    if (response.ok) return 'revoked';
+    const detail = await describeErrorResponse(response);
+    throw new ActionError(this.refusal(response.status, detail, `revoke credential ${id} of connector ${connectorId}`));
+  }
+
+  private async callOrExplain(method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await this.call(method, path, body, true);
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+  }
+
+  private refusal(status: number, detail: string, doing: string): string {
+    const who = this.options.tokenSource.description;
+    if (status === 401) return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
+    if (status === 403) return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+    return `ConductorOne could not ${doing} (${detail}).`;
+  }
+
   private async call(method: string, path: string, body: unknown, idempotent: boolean): Promise<Response> {
     const token = await this.options.tokenSource.getToken();
     const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
@@ -91,8 +163,12 @@ export class ConductorOneClient {
       url,
       {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       },
       { idempotent },
     );
@@ -124,4 +200,10 @@ export class ConductorOneClient {
         return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
     }
   }
+}
+
+const e = encodeURIComponent;
+
+function credentialPath(appId: string, connectorId: string, id: string): string {
+  return `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}/credentials/${e(id)}`;
 }

@@ -126,11 +126,13 @@ const ADD_MASK = '::add-mask::';
 /**
  * Checks that each secret was masked in time, and returns the problems without
  * ever quoting a secret. `knownAtStart` secrets (inputs) must be masked before
- * the first line that is not a mask; the others (they arrive from a server)
- * before the first line reporting the rotation and before any annotation,
- * which are the first lines printed after they exist that could carry them.
+ * the first line that is not a mask; `received` ones (they arrive from a server
+ * before the rotation) before the first line reporting the rotation and before
+ * any annotation, which are the first lines printed after they exist that
+ * could carry them; `receivedLater` ones (the proof's token) before any
+ * annotation.
  */
-export function maskingProblems(stdout: string, secrets: { knownAtStart: string[]; received: string[] }): string[] {
+export function maskingProblems(stdout: string, secrets: { knownAtStart: string[]; received: string[]; receivedLater?: string[] }): string[] {
   const all = lines(stdout);
   const firstIndex = (test: (line: string) => boolean) => {
     const index = all.findIndex(test);
@@ -147,5 +149,6 @@ export function maskingProblems(stdout: string, secrets: { knownAtStart: string[
     });
   check('input secret', secrets.knownAtStart, firstNonMask, 'the first log line');
   check('received secret', secrets.received, firstAfterReceipt, 'the rotation report or an annotation');
+  check('later secret', secrets.receivedLater ?? [], firstIndex((line) => /^::(error|warning|notice)/.test(line)), 'an annotation');
   return problems;
 }

@@ -11,13 +11,16 @@ import { maskingProblems, ROTATE_PATH, scenarioFor, secretPath, TOKEN_PATH, visi
 function expectNothingLeaked(context: TestContext, scenario: E2EScenario, result: RunActionResult): void {
   const { expect } = context;
   const secrets = scenario.knownSecrets();
-  // The auth client secret, the GitHub token, the one access token and the issued client secret.
-  expect(secrets).toHaveLength(4);
+  // The auth client secret, the GitHub token, two access tokens (the run's and the one that
+  // proved the new credential) and the issued client secret.
+  expect(secrets).toHaveLength(5);
   expect(findLeaks(secrets, visibleTexts(result))).toEqual([]);
   expect(
     maskingProblems(result.stdout, {
       knownAtStart: [scenario.clientSecret, scenario.githubToken],
-      received: [...scenario.conductorOne.tokensIssued, ...scenario.conductorOne.issued.map((c) => c.clientSecret)],
+      // The last token is the proof's, requested with the new credential after the rotation.
+      received: [...scenario.conductorOne.tokensIssued.slice(0, -1), ...scenario.conductorOne.issued.map((c) => c.clientSecret)],
+      receivedLater: scenario.conductorOne.tokensIssued.slice(-1),
     }),
   ).toEqual([]);
 }
@@ -61,6 +64,7 @@ describe.concurrent('secrets stay masked', () => {
       `${TOKEN_PATH} 503`,
       `${TOKEN_PATH} 200`,
       `${ROTATE_PATH} 200`,
+      `${TOKEN_PATH} 200`, // the proof of the new credential
     ]);
     context.expect(result.stdout).toMatch(/retrying/);
     expectNothingLeaked(context, scenario, result);

@@ -56,6 +56,7 @@ describe.concurrent('transient faults', () => {
       `POST ${TOKEN_PATH} 503 [status 503]`,
       `POST ${TOKEN_PATH} 200`,
       `POST ${ROTATE_PATH} 200`,
+      `POST ${TOKEN_PATH} 200`, // the proof of the new credential
     ]);
   });
 
@@ -72,6 +73,7 @@ describe.concurrent('transient faults', () => {
       `POST ${TOKEN_PATH} 200`,
       `POST ${ROTATE_PATH} 429 [status 429]`,
       `POST ${ROTATE_PATH} 200`,
+      `POST ${TOKEN_PATH} 200`, // the proof of the new credential
     ]);
   });
 

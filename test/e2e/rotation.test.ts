@@ -49,21 +49,23 @@ describe('rotation into one repository', () => {
     expect(result.summary).toContain(`| ${REPO} | \`BATON_CLIENT_SECRET\` | created |`);
   });
 
-  it('authenticates and reads the public key first, then rotates, then writes both secrets', async (context) => {
+  it('authenticates and reads the public key first, then rotates, then writes both secrets while proving the new credential', async (context) => {
     const scenario = await scenarioFor(context);
 
     const result = await scenario.run();
 
     expect(result.code).toBe(0);
     const timeline = scenario.timeline();
-    expect(timeline).toHaveLength(5);
+    expect(timeline).toHaveLength(6);
     // Round one runs in parallel: either may arrive first.
     expect(timeline.slice(0, 2).sort()).toEqual([
       `conductorone POST ${TOKEN_PATH} 200`,
       `github GET ${publicKeyPath(REPO)} 200`,
     ]);
     expect(timeline[2]).toBe(`conductorone POST ${ROTATE_PATH} 200`);
+    // Round three: the writes, and the proof beside them (it changes nothing).
     expect(timeline.slice(3).sort()).toEqual([
+      `conductorone POST ${TOKEN_PATH} 200`,
       `github PUT ${secretPath(REPO, 'BATON_CLIENT_ID')} 201`,
       `github PUT ${secretPath(REPO, 'BATON_CLIENT_SECRET')} 201`,
     ]);
@@ -106,7 +108,7 @@ describe('rotation into several repositories', () => {
 
     expect(result.code).toBe(0);
     const issued = onlyIssued(scenario);
-    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 200`]);
+    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 200`, `POST ${TOKEN_PATH} 200`]);
     const github = requestLog(scenario.github);
     expect(github.filter((line) => line.startsWith('GET')).sort()).toEqual(
       repositories.map((r) => `GET ${publicKeyPath(r)} 200`).sort(),

@@ -4,11 +4,13 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, TransportError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/client.js';
 import { sealSecret } from '../../src/github/seal.js';
-import { describeGitHubError, readPublicKey, writeSecret } from '../../src/github/secrets.js';
+import { describeGitHubError } from '../../src/github/errors.js';
+import { readPublicKey, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import { fakeClock } from './fake-clock.js';
 
+const READ_KEY = { doing: 'read the secrets public key of', permission: 'Secrets' } as const;
 const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
 const TOKEN = 'ghs_installationtoken';
 const target = repositoryTarget({ owner: 'acme', repo: 'connectors' });
@@ -238,7 +240,7 @@ describe('describeGitHubError', () => {
   }
 
   it('wraps a TransportError with the target', () => {
-    const err = describeGitHubError(new TransportError('GET api.github.com/x failed: network error ECONNRESET', true), 'read', target) as Error;
+    const err = describeGitHubError(new TransportError('GET api.github.com/x failed: network error ECONNRESET', true), target, READ_KEY) as Error;
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain('acme/connectors');
     expect(err.message).toContain('ECONNRESET');
@@ -246,16 +248,16 @@ describe('describeGitHubError', () => {
 
   it('passes through errors that are not request errors', () => {
     const bug = new TypeError('boom');
-    expect(describeGitHubError(bug, 'read', target)).toBe(bug);
+    expect(describeGitHubError(bug, target, READ_KEY)).toBe(bug);
   });
 
   it('treats a 429 with retry-after as a rate limit', () => {
-    const err = describeGitHubError(requestError(429, 'slow down', { 'retry-after': '600' }), 'write', target, 'BATON_CLIENT_ID') as Error;
+    const err = describeGitHubError(requestError(429, 'slow down', { 'retry-after': '600' }), target, { doing: 'write the secret BATON_CLIENT_ID in', permission: 'Secrets' }) as Error;
     expect(err.message).toBe('GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.');
   });
 
   it('shows the status alone when GitHub gave no message', () => {
-    const err = describeGitHubError(Object.assign(new Error('x'), { status: 500 }), 'read', target) as Error;
+    const err = describeGitHubError(Object.assign(new Error('x'), { status: 500 }), target, READ_KEY) as Error;
     expect(err.message).toBe('GitHub could not read the secrets public key of acme/connectors (500).');
   });
 });

@@ -100,7 +100,7 @@ describe('setCredentialOutputs', () => {
 });
 
 describe('renderRotationSummary', () => {
-  const report = { appId: 'app-1', connectorId: 'conn-1', credential };
+  const report = { appId: 'app-1', connectorId: 'conn-1', credential, previousId: '', steps: [] };
 
   it('shows the credential and every write, without a "Now holds" table when all succeeded', () => {
     const md = renderRotationSummary({ ...report, outcomes: allWritten });

@@ -74,6 +74,8 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
     repositories: 'acme/one\nacme/two',
     'client-id-secret-name': 'BATON_CLIENT_ID',
     'client-secret-secret-name': 'BATON_CLIENT_SECRET',
+    // The proof of the new credential has its own tests (proof.test.ts, e2e lifecycle).
+    verify: 'false',
     ...overrides,
   };
   const core: FakeCore = {
@@ -310,6 +312,7 @@ describe('run', () => {
       'credential-id': 'cred-new',
       'client-id': issued.clientId,
       'expires-at': '2026-06-01T12:00:00Z',
+      'previous-credential-id': '',
       targets: expect.any(String),
     });
     expect(JSON.parse(core.outputs['targets']!)).toEqual([

@@ -1,0 +1,33 @@
+/**
+ * rotate-if-expires-within: a scheduled workflow can run daily and rotate
+ * only when the current credential is about to expire (SPEC 2).
+ */
+import type { CredentialInfo } from './conductorone/client.js';
+import type { Duration } from './inputs.js';
+import type { Previous } from './preflight.js';
+
+export type Due = { due: true; reason: string } | { due: false; reason: string };
+
+export function rotationDue(window: Duration | undefined, previous: Previous, current: CredentialInfo | 'gone' | undefined, nowMs: number): Due {
+  if (!window) return { due: true, reason: 'rotate-if-expires-within is not set' };
+  if (!previous.id) return { due: true, reason: 'no current credential is known' };
+  if (current === undefined || current === 'gone') return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
+  if (!current.expiresTime) {
+    return {
+      due: false,
+      reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
+    };
+  }
+  const expires = Date.parse(current.expiresTime);
+  // An expiry that cannot be read is treated as due: rotating early never locks anyone out.
+  if (Number.isNaN(expires)) return { due: true, reason: `the expiry of ${current.id} ("${current.expiresTime}") is not a date` };
+  const deadline = nowMs + window.ms;
+  if (expires > deadline) {
+    return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
+  }
+  return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

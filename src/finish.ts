@@ -1,0 +1,78 @@
+/**
+ * The last steps of a rotation, run only once every write succeeded and the
+ * new credential proved it works (SPEC 1.5): record the new credential ID in
+ * the credential-id variable of every target, and revoke the previous
+ * credential. Both only move forward from a state in which every consumer
+ * already holds the new credential, so they run side by side, and neither
+ * waits for the other to succeed.
+ */
+import type { ConductorOneClient, RevokeResult, RotatedCredential } from './conductorone/client.js';
+import { errorMessage } from './errors.js';
+import type { Octokit } from './github/client.js';
+import type { OrgSecretAccess } from './github/organization.js';
+import type { Target } from './github/targets.js';
+import { writeVariable } from './github/variables.js';
+import type { Inputs } from './inputs.js';
+import { settleWithConcurrency } from './pool.js';
+import type { Previous } from './preflight.js';
+
+export interface FinishContext {
+  inputs: Inputs;
+  octokit: Octokit;
+  conductorOne: ConductorOneClient;
+  targets: readonly Target[];
+  variableValues: ReadonlyMap<Target, string | undefined>;
+  orgAccess: ReadonlyMap<Target, ReadonlyMap<string, OrgSecretAccess>>;
+  previous: Previous;
+  concurrency: number;
+}
+
+export interface VariableOutcome {
+  target: Target;
+  result: 'created' | 'updated' | 'failed';
+  error?: string;
+}
+
+export type RevokeOutcome =
+  | { state: RevokeResult; id: string }
+  | { state: 'failed'; id: string; error: string }
+  /** revoke-previous is off, or no previous credential is known, or it is the new one. */
+  | { state: 'skipped'; id: string; why: string };
+
+export interface FinishOutcome {
+  /** Undefined without credential-id-variable. */
+  variables?: VariableOutcome[];
+  revoke: RevokeOutcome;
+}
+
+export async function finishRotation(context: FinishContext, credential: RotatedCredential): Promise<FinishOutcome> {
+  const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
+  return { ...(variables ? { variables } : {}), revoke };
+}
+
+async function recordCredentialId(context: FinishContext, credential: RotatedCredential): Promise<VariableOutcome[] | undefined> {
+  const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
+  const name = inputs.credentialIdVariable;
+  if (!name) return undefined;
+  const settled = await settleWithConcurrency(targets, concurrency, (target) =>
+    // A new organization variable gets the access of the client secret beside it.
+    writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)),
+  );
+  return settled.map((result, index) => {
+    const target = targets[index] as Target;
+    return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: errorMessage(result.reason) };
+  });
+}
+
+async function revokePrevious(context: FinishContext, credential: RotatedCredential): Promise<RevokeOutcome> {
+  const { inputs, conductorOne, previous } = context;
+  const id = previous.id;
+  if (!inputs.revokePrevious) return { state: 'skipped', id, why: 'revoke-previous is off' };
+  if (!id) return { state: 'skipped', id, why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}` };
+  if (id === credential.id) return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
+  try {
+    return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };
+  } catch (err) {
+    return { state: 'failed', id, error: errorMessage(err) };
+  }
+}

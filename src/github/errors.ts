@@ -1,0 +1,74 @@
+/**
+ * Turns an Octokit failure into one sentence that says what went wrong, where,
+ * and what to do about it (SPEC 4). Response bodies are never quoted whole:
+ * only GitHub's `message` field, which never holds a secret value.
+ */
+import { ActionError, TransportError } from '../errors.js';
+import type { Target } from './targets.js';
+
+export interface GitHubAttempt {
+  /** What was being done, ending in a preposition the target label follows: "write the secret X in". */
+  doing: string;
+  /** The fine-grained permission the request needs. */
+  permission: 'Secrets' | 'Variables' | 'Metadata';
+}
+
+interface RequestErrorLike {
+  status: number;
+  message: string;
+  response?: { data?: unknown; headers?: Record<string, string | number | undefined> };
+}
+
+export function isRequestError(err: unknown): err is RequestErrorLike {
+  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+}
+
+export function describeGitHubError(err: unknown, target: Target, attempt: GitHubAttempt): unknown {
+  // Octokit wraps whatever its fetch throws in a RequestError with status 500;
+  // the real cause (no connection, a timeout) is what people need to see.
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause instanceof TransportError) err = cause;
+  if (err instanceof TransportError) {
+    return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+  }
+  if (!isRequestError(err)) return err;
+  const data = err.response?.data as { message?: unknown } | undefined;
+  const message = typeof data?.message === 'string' ? data.message : '';
+  const detail = message ? `${err.status} ${message}` : `${err.status}`;
+  const what = `${attempt.doing} ${target.label}`;
+  const headers = err.response?.headers ?? {};
+  if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
+    return new ActionError(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
+  }
+  switch (err.status) {
+    case 401:
+      return new ActionError(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
+    case 403:
+      return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
+    case 404:
+      return new ActionError(notFound(target, detail));
+    default:
+      return new ActionError(`GitHub could not ${what} (${detail}).`);
+  }
+}
+
+/** What to grant, in the words of GitHub's settings pages (SPEC 6.4). */
+function permissionFix(target: Target, permission: GitHubAttempt['permission']): string {
+  if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
+  if (target.kind === 'organization') {
+    return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
+  }
+  const where = target.kind === 'environment' ? `${target.owner}/${target.repo}` : 'that repository';
+  return `give the token the ${permission} read and write permission on ${where}; the workflow GITHUB_TOKEN can never write secrets.`;
+}
+
+function notFound(target: Target, detail: string): string {
+  switch (target.kind) {
+    case 'repository':
+      return `Repository ${target.label} was not found, or github-token cannot see it (${detail}): check the name in repositories and that the token (GitHub App installation or fine-grained token) includes that repository.`;
+    case 'environment':
+      return `Environment "${target.environment}" was not found in ${target.owner}/${target.repo}, or github-token cannot see that repository (${detail}): create the environment under Settings > Environments, or fix environment or repositories.`;
+    case 'organization':
+      return `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}): check organization, and give the token the organization Secrets permission (admin:org for a classic token).`;
+  }
+}

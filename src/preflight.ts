@@ -1,0 +1,131 @@
+/**
+ * Authenticate + preflight: everything that must be true before a credential
+ * is rotated, checked at once (SPEC 1.2, 4). The ConductorOne token request
+ * and every GitHub read run together: each target's secrets public key, an
+ * organization secret's current visibility, the credential-id variable; then,
+ * when needed, the current credential. A problem anywhere stops the run with
+ * every problem listed, and nothing has changed.
+ */
+import type { ConductorOneClient, CredentialInfo } from './conductorone/client.js';
+import type { TokenSource } from './conductorone/auth.js';
+import { ActionError, errorMessage } from './errors.js';
+import type { Octokit } from './github/client.js';
+import { resolveOrgSecretAccess, type OrgSecretAccess } from './github/organization.js';
+import { readPublicKey, type PublicKey } from './github/secrets.js';
+import type { Target } from './github/targets.js';
+import { readVariable } from './github/variables.js';
+import type { Inputs } from './inputs.js';
+import type { Limiter } from './pool.js';
+
+export interface PreflightContext {
+  inputs: Inputs;
+  tokenSource: TokenSource;
+  conductorOne: ConductorOneClient;
+  octokit: Octokit;
+  targets: readonly Target[];
+  /** The secret names to be written in every target. */
+  secretNames: readonly string[];
+  readLimit: Limiter;
+}
+
+/** Which credential the secrets hold now, and how the action knows. */
+export interface Previous {
+  /** Empty when nothing is known (first run with a new variable, say). */
+  id: string;
+  source: 'previous-credential-id' | 'credential-id-variable' | 'none';
+}
+
+export interface Preflight {
+  publicKeys: Map<Target, PublicKey>;
+  /** Organization targets only: what each secret's PUT must say about its access. */
+  orgAccess: Map<Target, Map<string, OrgSecretAccess>>;
+  /** With credential-id-variable: its value in each target (undefined: not set there). */
+  variableValues: Map<Target, string | undefined>;
+  previous: Previous;
+  /**
+   * The previous credential as ConductorOne shows it, read when the run needs
+   * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
+   */
+  current?: CredentialInfo | 'gone';
+}
+
+const CREDENTIAL_ID = /^[A-Za-z0-9._-]+$/;
+
+export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
+  const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
+  const token = tokenSource.getToken();
+  const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId)) : Promise.resolve();
+
+  const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
+  const accessReads = targets.flatMap((target) =>
+    target.kind === 'organization'
+      ? secretNames.map((name) => readLimit(() => resolveOrgSecretAccess(octokit, target, name)).then((access) => ({ target, name, access })))
+      : [],
+  );
+  const variable = inputs.credentialIdVariable;
+  const variableReads = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+
+  const previous: Promise<Previous> = inputs.previousCredentialId
+    ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
+    : Promise.all(variableReads).then((values) => previousFromVariable(variable, targets, values));
+  const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
+  const current = needsCurrent
+    ? Promise.all([previous, token]).then(async ([{ id }]) =>
+        id ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? ('gone' as const)) : undefined,
+      )
+    : Promise.resolve(undefined);
+
+  const settled = await Promise.allSettled([token, connector, previous, current, ...keyReads, ...accessReads, ...variableReads]);
+  // A failed read also fails what waits on it (the previous ID, the current
+  // credential) with the same error: each is reported once.
+  const problems = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])))];
+  if (problems.length > 0) {
+    const unexpected = problems.find((p) => !(p instanceof ActionError));
+    if (unexpected !== undefined) throw unexpected;
+    throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
+  }
+
+  const publicKeys = new Map<Target, PublicKey>();
+  await Promise.all(keyReads.map(async (read, index) => publicKeys.set(targets[index] as Target, await read)));
+  const orgAccess = new Map<Target, Map<string, OrgSecretAccess>>();
+  for (const { target, name, access } of await Promise.all(accessReads)) {
+    const byName = orgAccess.get(target) ?? new Map<string, OrgSecretAccess>();
+    byName.set(name, access);
+    orgAccess.set(target, byName);
+  }
+  const variableValues = new Map<Target, string | undefined>();
+  (await Promise.all(variableReads)).forEach((value, index) => variableValues.set(targets[index] as Target, value));
+  const currentCredential = await current;
+  return {
+    publicKeys,
+    orgAccess,
+    variableValues,
+    previous: await previous,
+    ...(currentCredential !== undefined ? { current: currentCredential } : {}),
+  };
+}
+
+/**
+ * The variable's value is the credential the secrets hold. Targets that lack
+ * it (newly added to the list) do not matter; targets that disagree do: the
+ * action cannot know which credential is safe to revoke.
+ */
+function previousFromVariable(variable: string, targets: readonly Target[], values: ReadonlyArray<string | undefined>): Previous {
+  const holders = new Map<string, string[]>();
+  values.forEach((value, index) => {
+    if (!value) return;
+    const label = (targets[index] as Target).label;
+    if (!CREDENTIAL_ID.test(value)) {
+      throw new ActionError(`The variable ${variable} in ${label} holds "${value.slice(0, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
+    }
+    holders.set(value, [...(holders.get(value) ?? []), label]);
+  });
+  if (holders.size > 1) {
+    const seen = [...holders].map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`).join('; ');
+    throw new ActionError(
+      `The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`,
+    );
+  }
+  const [id] = holders.keys();
+  return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };
+}
