@@ -41270,8 +41270,11 @@ function permissionFix(target, permission) {
     if (target.kind === 'organization') {
         return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
     }
-    const where = target.kind === 'environment' ? `${target.owner}/${target.repo}` : 'that repository';
-    return `give the token the ${permission} read and write permission on ${where}; the workflow GITHUB_TOKEN can never write secrets.`;
+    if (target.kind === 'environment') {
+        // Environment secrets and variables are governed by the Environments permission.
+        return `give the token the Environments read and write permission on ${target.owner}/${target.repo}; the workflow GITHUB_TOKEN can never write secrets.`;
+    }
+    return `give the token the ${permission} read and write permission on that repository; the workflow GITHUB_TOKEN can never write secrets.`;
 }
 function notFound(target, detail) {
     switch (target.kind) {
@@ -46927,6 +46930,8 @@ async function rotateAndStore(context, onIssued) {
         await core.writeSummary(renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }));
         return;
     }
+    if (inputs.rotateIfExpiresWithin)
+        core.info(`Rotating: ${due.reason}.`);
     const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
     // Load the sealing library while RotateCredential is in flight, once the
     // request is on its way (a macrotask later), so it costs no wall time.
@@ -46962,8 +46967,7 @@ async function rotateAndStore(context, onIssued) {
         throw new errors/* ActionError */.lZ(`${(0,errors/* errorMessage */.gJ)(proofError)} It is already stored in ${list(targets.map((t) => t.label))}, whose consumers may fail to authenticate until a re-run succeeds. Nothing was revoked, so the previous credential stays valid${inputs.credentialIdVariable ? `, and ${inputs.credentialIdVariable} still names it` : ''}. Re-run the workflow; if the proof fails again, check the connector's credentials in ConductorOne.`);
     }
     const finish = await finishRotation({ inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous, concurrency }, credential);
-    if (finish.revoke.state === 'revoked')
-        core.setOutput('revoked-credential-id', finish.revoke.id);
+    core.setOutput('revoked-credential-id', finish.revoke.state === 'revoked' ? finish.revoke.id : '');
     logFinish(core, inputs, finish);
     const finishProblems = finishFailures(inputs, finish);
     await core.writeSummary(renderRotationSummary({ ...report, unfinished: finishProblems.length > 0, steps: [proofStep, ...finishSteps(inputs, finish)] }));
@@ -47015,7 +47019,7 @@ function finishSteps(inputs, finish) {
     if (finish.variables) {
         steps.push({
             step: `Record the credential ID in ${inputs.credentialIdVariable}`,
-            result: finish.variables.map((v) => `${v.target.label}: ${v.result === 'failed' ? `**failed**: ${v.error ?? ''}` : v.result}`).join('; '),
+            result: describeVariableOutcomes(finish.variables),
         });
     }
     const { revoke } = finish;
@@ -47035,6 +47039,15 @@ function finishSteps(inputs, finish) {
             break;
     }
     return steps;
+}
+/** "updated in acme/a, acme/b; created in acme/c", or counts once the lists get long. */
+function describeVariableOutcomes(outcomes) {
+    const groups = new Map();
+    for (const o of outcomes) {
+        const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
+        groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
+    }
+    return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
 }
 function logFinish(core, inputs, finish) {
     for (const v of finish.variables ?? []) {

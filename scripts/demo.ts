@@ -5,7 +5,9 @@
  * end-to-end tests use), runs the bundled dist/index.js against them exactly
  * as the Actions runner would, then prints the run's log, its outputs and job
  * summary, and proof that the stored secrets open to the credential that
- * ConductorOne issued. No request leaves the machine.
+ * ConductorOne issued, and that the previous credential (recorded in the
+ * BATON_CREDENTIAL_ID variable, as an earlier run would have left it) was
+ * revoked. No request leaves the machine.
  */
 import { createHash } from 'node:crypto';
 import { requestClientToken } from '../test/fakes/conductorone.js';
@@ -18,16 +20,24 @@ const REPOSITORIES = ['acme/baton-okta', 'acme/baton-github'];
 /** Enough to tell two secrets apart without printing either. */
 const fingerprint = (value: string) => `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`;
 
+const VARIABLE = 'BATON_CREDENTIAL_ID';
+
 const scenario = await startScenario({ repositories: Object.fromEntries(REPOSITORIES.map((r) => [r, 'write'])) });
 let failed = false;
 try {
-  console.log('# Inputs (secrets elided)');
-  for (const [name, value] of Object.entries(scenario.inputs)) {
+  // What an earlier rotation left behind: a live credential, recorded in each repository's variable.
+  const previous = await scenario.conductorOne.addCredential();
+  for (const repository of REPOSITORIES) scenario.github.presetVariable(repoScope(repository), VARIABLE, previous.id);
+  const inputs = { ...scenario.inputs, 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' };
+
+  console.log(`# Before: the secrets hold credential ${previous.id} (recorded in the ${VARIABLE} variable)`);
+  console.log('\n# Inputs (secrets elided)');
+  for (const [name, value] of Object.entries(inputs)) {
     const shown = name === 'client-secret' || name === 'github-token' ? '***' : value.replace(/\n/g, ', ');
     console.log(`  ${name}: ${shown}`);
   }
 
-  const result = await runAction({ inputs: scenario.inputs });
+  const result = await runAction({ inputs });
   console.log(`\n# Action log (node dist/index.js, exit code ${result.code})`);
   // The runner hides ::add-mask:: lines; the demo does not print their values either.
   process.stdout.write(result.stdout.replace(/^::add-mask::.*$/gm, '::add-mask::<value hidden by the runner>').replace(/^/gm, '  '));
@@ -60,6 +70,14 @@ try {
   const login = await requestClientToken(scenario.conductorOne, credential.clientId, await scenario.github.open(repoScope(REPOSITORIES[0] as string), 'BATON_CLIENT_SECRET'));
   console.log(`  The stored client ID and secret get a ConductorOne token: ${login.status === 200 ? 'yes' : `no (${login.status})`}`);
   failed ||= login.status !== 200;
+  const oldLogin = await requestClientToken(scenario.conductorOne, previous.clientId, previous.clientSecret);
+  console.log(`  The previous credential ${previous.id} was revoked: ${previous.revoked && oldLogin.status === 401 ? 'yes, its secret no longer gets a token' : 'NO'}`);
+  failed ||= !previous.revoked || oldLogin.status !== 401;
+  for (const repository of REPOSITORIES) {
+    const recorded = scenario.github.variables.get(repoScope(repository))?.get(VARIABLE)?.value;
+    console.log(`  ${repository}: ${VARIABLE} = ${recorded} -> ${recorded === credential.id ? 'the new credential, for the next run to revoke' : 'WRONG'}`);
+    failed ||= recorded !== credential.id;
+  }
   const leaked = scenario.knownSecrets().filter((secret) =>
     [result.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), result.stderr, result.summary, ...Object.values(result.outputs)].some((text) => text.includes(secret)),
   );

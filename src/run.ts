@@ -11,7 +11,7 @@ import { proveCredential } from './conductorone/proof.js';
 import { planDryRun } from './dry-run.js';
 import { ActionError, errorMessage } from './errors.js';
 import { rotationDue } from './expiry.js';
-import { finishRotation, type FinishOutcome } from './finish.js';
+import { finishRotation, type FinishOutcome, type VariableOutcome } from './finish.js';
 import { createOctokit } from './github/client.js';
 import { loadSodium } from './github/seal.js';
 import { targetsFor } from './github/targets.js';
@@ -109,6 +109,7 @@ async function rotateAndStore(context: RunContext, onIssued: () => void): Promis
     return;
   }
 
+  if (inputs.rotateIfExpiresWithin) core.info(`Rotating: ${due.reason}.`);
   const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
   // Load the sealing library while RotateCredential is in flight, once the
   // request is on its way (a macrotask later), so it costs no wall time.
@@ -150,7 +151,7 @@ async function rotateAndStore(context: RunContext, onIssued: () => void): Promis
     { inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous, concurrency },
     credential,
   );
-  if (finish.revoke.state === 'revoked') core.setOutput('revoked-credential-id', finish.revoke.id);
+  core.setOutput('revoked-credential-id', finish.revoke.state === 'revoked' ? finish.revoke.id : '');
   logFinish(core, inputs, finish);
   const finishProblems = finishFailures(inputs, finish);
   await core.writeSummary(renderRotationSummary({ ...report, unfinished: finishProblems.length > 0, steps: [proofStep, ...finishSteps(inputs, finish)] }));
@@ -203,7 +204,7 @@ function finishSteps(inputs: Inputs, finish: FinishOutcome): StepReport[] {
   if (finish.variables) {
     steps.push({
       step: `Record the credential ID in ${inputs.credentialIdVariable}`,
-      result: finish.variables.map((v) => `${v.target.label}: ${v.result === 'failed' ? `**failed**: ${v.error ?? ''}` : v.result}`).join('; '),
+      result: describeVariableOutcomes(finish.variables),
     });
   }
   const { revoke } = finish;
@@ -223,6 +224,16 @@ function finishSteps(inputs: Inputs, finish: FinishOutcome): StepReport[] {
       break;
   }
   return steps;
+}
+
+/** "updated in acme/a, acme/b; created in acme/c", or counts once the lists get long. */
+function describeVariableOutcomes(outcomes: readonly VariableOutcome[]): string {
+  const groups = new Map<string, string[]>();
+  for (const o of outcomes) {
+    const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
+    groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
+  }
+  return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
 }
 
 function logFinish(core: ActionCore, inputs: Inputs, finish: FinishOutcome): void {

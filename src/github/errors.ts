@@ -58,8 +58,11 @@ function permissionFix(target: Target, permission: GitHubAttempt['permission']):
   if (target.kind === 'organization') {
     return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
   }
-  const where = target.kind === 'environment' ? `${target.owner}/${target.repo}` : 'that repository';
-  return `give the token the ${permission} read and write permission on ${where}; the workflow GITHUB_TOKEN can never write secrets.`;
+  if (target.kind === 'environment') {
+    // Environment secrets and variables are governed by the Environments permission.
+    return `give the token the Environments read and write permission on ${target.owner}/${target.repo}; the workflow GITHUB_TOKEN can never write secrets.`;
+  }
+  return `give the token the ${permission} read and write permission on that repository; the workflow GITHUB_TOKEN can never write secrets.`;
 }
 
 function notFound(target: Target, detail: string): string {
