@@ -422,3 +422,147 @@ describe('describeErrorResponse', () => {
     expect(await describeErrorResponse(response)).toBe(`400: ${'x'.repeat(300)}`);
   });
 });
+
+describe('ConductorOneClient: connector and credential reads, revoke', () => {
+  const CONNECTOR = '/api/v1/apps/app-1/connectors/conn-1';
+  const CREDENTIAL = `${CONNECTOR}/credentials/cred-1`;
+  const tokenSource: TokenSource = { description: `client-id ${CLIENT_ID}`, getToken: async () => 'c1-access-token' };
+
+  function client(): ConductorOneClient {
+    return new ConductorOneClient({ serverUrl: new URL(TENANT), http: http(), tokenSource, mask: (v) => masked.push(v) });
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<Error> {
+    const outcome = await promise.then(
+      (value) => ({ value }),
+      (err: unknown) => ({ err }),
+    );
+    if (!('err' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
+    return outcome.err as Error;
+  }
+
+  describe('checkConnector', () => {
+    it('reads the connector with the bearer token and resolves when it exists', async () => {
+      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(200, { connector: { id: 'conn-1', appId: 'app-1' } }));
+      await expect(client().checkConnector('app-1', 'conn-1')).resolves.toBeUndefined();
+      expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CONNECTOR}`]);
+      expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
+      agent.assertNoPendingInterceptors();
+    });
+
+    it('points to app-id and connector-id when ConductorOne finds no connector (404)', async () => {
+      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(404, { code: 5, message: 'connector not found' }));
+      const err = await rejection(client().checkConnector('app-1', 'conn-1'));
+      expect(err).toBeInstanceOf(ActionError);
+      expect(err.message).toContain('found no connector conn-1 of app app-1');
+      expect(err.message).toContain('connector not found');
+      expect(err.message).toMatch(/check app-id and connector-id/);
+    });
+
+    it('names the identity and asks for a role when it may not read the connector (403)', async () => {
+      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      const err = await rejection(client().checkConnector('app-1', 'conn-1'));
+      expect(err.message).toBe(
+        `client-id ${CLIENT_ID} may not read connector conn-1 of app app-1 (403 Forbidden: permission denied): give that identity a ConductorOne role that can manage this app's connectors.`,
+      );
+    });
+  });
+
+  describe('getCredential', () => {
+    it('returns the id, client ID and expiry of the credential, never asking for its secret', async () => {
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-1', clientId: 'connector-1@acme.conductor.one/pcc', expiresTime: '2026-04-01T12:00:00Z', displayName: 'x' } }));
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({
+        id: 'cred-1',
+        clientId: 'connector-1@acme.conductor.one/pcc',
+        expiresTime: '2026-04-01T12:00:00Z',
+      });
+      expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CREDENTIAL}`]);
+      expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
+    });
+
+    it('returns an empty expiry for a credential that does not expire', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', clientId: 'c' } }));
+      expect((await client().getCredential('app-1', 'conn-1', 'cred-1'))?.expiresTime).toBe('');
+    });
+
+    it('returns undefined for a credential that no longer exists (404)', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, { code: 5, message: 'not found' }));
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toBeUndefined();
+      expect(requests).toHaveLength(1);
+    });
+
+    it('names the credential and asks for a role when it may not be read (403)', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      const err = await rejection(client().getCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err).toBeInstanceOf(ActionError);
+      expect(err.message).toContain('may not read credential cred-1 of connector conn-1');
+      expect(err.message).toContain('403 Forbidden: permission denied');
+      expect(err.message).toContain('role');
+    });
+
+    it('refuses a 200 that carries no credential', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, {}));
+      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without a credential.');
+    });
+
+    it('retries a 503 on the read', async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(503, { message: 'unavailable' }));
+      pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1' } }));
+      expect((await client().getCredential('app-1', 'conn-1', 'cred-1'))?.id).toBe('cred-1');
+      expect(clock.waits).toHaveLength(1);
+    });
+  });
+
+  describe('revokeCredential', () => {
+    it('POSTs {} to the credential with the bearer token and answers revoked on 200', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(200, {}));
+      expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('revoked');
+      expect(requests).toHaveLength(1);
+      const [sent] = requests as [Recorded];
+      expect(sent.method).toBe('POST');
+      expect(sent.path).toBe(CREDENTIAL);
+      expect(sent.body).toBe('{}');
+      expect(sent.headers['content-type']).toBe('application/json');
+      expect(sent.headers['authorization']).toBe('Bearer c1-access-token');
+    });
+
+    it('answers already revoked when the credential is gone (404)', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, { code: 5, message: 'not found' }));
+      expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
+    });
+
+    it('names the credential and the identity and asks for a role when revoking is refused (403)', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err).toBeInstanceOf(ActionError);
+      expect(err.message).toBe(
+        `client-id ${CLIENT_ID} may not revoke credential cred-1 of connector conn-1 (403 Forbidden: permission denied): give that identity a ConductorOne role that can manage this app's connectors.`,
+      );
+    });
+
+    it('says the access token was not accepted on a 401', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(401, { code: 16, message: 'unauthenticated' }));
+      const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err.message).toContain(`did not accept the access token of client-id ${CLIENT_ID} to revoke credential cred-1`);
+    });
+
+    it('retries a revoke that got a 502: repeating it is harmless', async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(502, 'bad gateway', {}));
+      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, { code: 5, message: 'not found' }));
+      expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
+      expect(requests).toHaveLength(2);
+    });
+
+    it('says ConductorOne could not be reached when the network fails every time', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).replyWithError(new Error('socket hang up')).times(4);
+      const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err).toBeInstanceOf(ActionError);
+      expect(err.message).toMatch(/^Could not reach ConductorOne at acme\.conductor\.one: .*server-url/);
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseClientSecret, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
+import { parseClientSecret, parseDuration, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
 
 const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
 
@@ -402,5 +402,192 @@ describe('readInputs picks exactly one ConductorOne authentication', () => {
 
   it('refuses a run with no authentication at all', () => {
     expectInputError({ 'client-id': '', 'client-secret': '' }, 'client-id', /no ConductorOne authentication/);
+  });
+});
+
+describe('readInputs: where the secrets go (environment, organization, visibility)', () => {
+  it('writes repository secrets when neither environment nor organization is set', () => {
+    expect(readInputs(source()).scope).toEqual({ kind: 'repository' });
+  });
+
+  it('writes environment secrets of the named environment, spaces and all', () => {
+    expect(readInputs(source({ environment: 'production' })).scope).toEqual({ kind: 'environment', environment: 'production' });
+    expect(readInputs(source({ environment: 'Production EU / blue' })).scope).toEqual({ kind: 'environment', environment: 'Production EU / blue' });
+  });
+
+  it('accepts an environment name of 255 characters and refuses one of 256', () => {
+    expect(readInputs(source({ environment: 'e'.repeat(255) })).scope).toEqual({ kind: 'environment', environment: 'e'.repeat(255) });
+    expectInputError({ environment: 'e'.repeat(256) }, 'environment', /at most 255 characters/);
+  });
+
+  it('refuses an environment name holding a control character', () => {
+    expectInputError({ environment: 'prod\nstaging' }, 'environment', /not a GitHub environment name/);
+    expectInputError({ environment: 'prod\u0007' }, 'environment', /not a GitHub environment name/);
+  });
+
+  it('writes organization secrets, with no visibility when the input is empty (keep what exists)', () => {
+    const { scope } = readInputs(source({ organization: 'acme' }));
+    expect(scope).toEqual({ kind: 'organization', organization: 'acme' });
+    expect('visibility' in scope).toBe(false);
+  });
+
+  it('takes each of all, private and selected as the organization secrets visibility', () => {
+    for (const visibility of ['all', 'private', 'selected']) {
+      expect(readInputs(source({ organization: 'acme', visibility })).scope).toEqual({ kind: 'organization', organization: 'acme', visibility });
+    }
+  });
+
+  it('refuses a visibility GitHub does not have, quoting it', () => {
+    for (const visibility of ['public', 'internal', 'Private', 'selected,private']) {
+      const err = expectInputError({ organization: 'acme', visibility }, 'visibility', /use all, private or selected/);
+      expect(err.message).toContain(`"${visibility}"`);
+    }
+  });
+
+  it('refuses visibility without organization, for repository and environment secrets alike', () => {
+    expectInputError({ visibility: 'private' }, 'visibility', /applies only to organization secrets/);
+    expectInputError({ visibility: 'selected', environment: 'production' }, 'visibility', /applies only to organization secrets/);
+  });
+
+  it('refuses environment together with organization', () => {
+    expectInputError({ organization: 'acme', environment: 'production' }, 'environment', /cannot be combined with organization/);
+  });
+
+  it('refuses an organization given as a URL or owner/repo, quoting it', () => {
+    for (const organization of ['https://github.com/acme', 'acme/connectors', '-acme', 'ac_me', 'a'.repeat(40)]) {
+      const err = expectInputError({ organization }, 'organization', /login only/);
+      expect(err.message).toContain(`"${organization}"`);
+    }
+  });
+
+  it('accepts an organization login of 39 characters with dashes', () => {
+    const organization = `a${'-b'.repeat(19)}`;
+    expect(organization).toHaveLength(39);
+    expect(readInputs(source({ organization })).scope).toEqual({ kind: 'organization', organization });
+  });
+});
+
+describe('readInputs: booleans (verify, revoke-previous, dry-run)', () => {
+  const tracked = { 'credential-id-variable': 'C1_CREDENTIAL_ID' };
+
+  it('defaults verify to true, revoke-previous and dry-run to false', () => {
+    const inputs = readInputs(source());
+    expect(inputs.verify).toBe(true);
+    expect(inputs.revokePrevious).toBe(false);
+    expect(inputs.dryRun).toBe(false);
+  });
+
+  it('reads the YAML 1.2 core spellings true/True/TRUE and false/False/FALSE', () => {
+    for (const yes of ['true', 'True', 'TRUE']) {
+      const inputs = readInputs(source({ ...tracked, verify: yes, 'revoke-previous': yes, 'dry-run': yes }));
+      expect([inputs.verify, inputs.revokePrevious, inputs.dryRun]).toEqual([true, true, true]);
+    }
+    for (const no of ['false', 'False', 'FALSE']) {
+      const inputs = readInputs(source({ ...tracked, verify: no, 'revoke-previous': no, 'dry-run': no }));
+      expect([inputs.verify, inputs.revokePrevious, inputs.dryRun]).toEqual([false, false, false]);
+    }
+  });
+
+  it('trims a boolean before reading it', () => {
+    expect(readInputs(source({ 'dry-run': ' true\n' })).dryRun).toBe(true);
+  });
+
+  it('refuses anything else as a boolean, naming the input and quoting the value', () => {
+    for (const input of ['verify', 'revoke-previous', 'dry-run']) {
+      for (const value of ['yes', 'no', '1', '0', 'on', 'tRUE', 'ture']) {
+        const err = expectInputError({ ...tracked, [input]: value }, input, /is not a boolean: use true or false/);
+        expect(err.message).toContain(`"${value}"`);
+      }
+    }
+  });
+});
+
+describe('readInputs: credential tracking (credential-id-variable, previous-credential-id)', () => {
+  it('leaves both empty by default', () => {
+    const inputs = readInputs(source());
+    expect(inputs.credentialIdVariable).toBe('');
+    expect(inputs.previousCredentialId).toBe('');
+  });
+
+  it('keeps a valid credential-id-variable and previous-credential-id', () => {
+    const inputs = readInputs(source({ 'credential-id-variable': 'C1_CREDENTIAL_ID', 'previous-credential-id': '2Xk9.cred_1-a' }));
+    expect(inputs.credentialIdVariable).toBe('C1_CREDENTIAL_ID');
+    expect(inputs.previousCredentialId).toBe('2Xk9.cred_1-a');
+  });
+
+  it('refuses a credential-id-variable that is not a valid variable name, quoting it', () => {
+    for (const name of ['1ID', 'GITHUB_CRED', 'github_cred', 'C1-CREDENTIAL', 'C1 CREDENTIAL']) {
+      const err = expectInputError({ 'credential-id-variable': name }, 'credential-id-variable', /not a valid variable name/);
+      expect(err.message).toContain(`"${name}"`);
+    }
+  });
+
+  it('refuses a previous-credential-id that could change a URL path', () => {
+    for (const id of ['cred/1', '../cred', 'cred?x=1', 'cred 1']) {
+      expectInputError({ 'previous-credential-id': id }, 'previous-credential-id', /not a ConductorOne ID/);
+    }
+  });
+});
+
+describe('readInputs: what revoke-previous and rotate-if-expires-within need', () => {
+  it('refuses revoke-previous when nothing says which credential is the previous one', () => {
+    const err = expectInputError({ 'revoke-previous': 'true' }, 'revoke-previous', /cannot list a connector's credentials/);
+    expect(err.message).toContain('credential-id-variable');
+    expect(err.message).toContain('previous-credential-id');
+  });
+
+  it('accepts revoke-previous with credential-id-variable or with previous-credential-id', () => {
+    expect(readInputs(source({ 'revoke-previous': 'true', 'credential-id-variable': 'C1_CREDENTIAL_ID' })).revokePrevious).toBe(true);
+    expect(readInputs(source({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-1' })).revokePrevious).toBe(true);
+  });
+
+  it('refuses revoke-previous with verify: false, since only a proved credential may replace the previous one', () => {
+    expectInputError({ 'revoke-previous': 'true', verify: 'false', 'credential-id-variable': 'C1_CREDENTIAL_ID' }, 'revoke-previous', /needs verify: true/);
+  });
+
+  it('allows verify: false when nothing is revoked', () => {
+    expect(readInputs(source({ verify: 'false' })).verify).toBe(false);
+  });
+
+  it('refuses rotate-if-expires-within when the current credential is not known', () => {
+    const err = expectInputError({ 'rotate-if-expires-within': '30d' }, 'rotate-if-expires-within', /needs to know the current credential/);
+    expect(err.message).toContain('credential-id-variable');
+    expect(err.message).toContain('previous-credential-id');
+  });
+
+  it('reads rotate-if-expires-within as hours, days or weeks, with either way of tracking the credential', () => {
+    const cases: Array<[string, number]> = [
+      ['12h', 12 * 3_600_000],
+      ['30d', 30 * 86_400_000],
+      ['2w', 14 * 86_400_000],
+    ];
+    for (const [text, ms] of cases) {
+      expect(readInputs(source({ 'rotate-if-expires-within': text, 'credential-id-variable': 'C1_CREDENTIAL_ID' })).rotateIfExpiresWithin).toEqual({ text, ms });
+      expect(readInputs(source({ 'rotate-if-expires-within': text, 'previous-credential-id': 'cred-1' })).rotateIfExpiresWithin).toEqual({ text, ms });
+    }
+  });
+
+  it('leaves rotate-if-expires-within unset when it is empty: every run rotates', () => {
+    expect('rotateIfExpiresWithin' in readInputs(source())).toBe(false);
+  });
+
+  it('refuses a rotate-if-expires-within that is not a whole number of hours, days or weeks', () => {
+    for (const value of ['30', 'd', '30m', '30s', '1.5d', '-1d', '0d', '0h', '30 days', '1y', '123456d']) {
+      const err = expectInputError({ 'rotate-if-expires-within': value, 'previous-credential-id': 'cred-1' }, 'rotate-if-expires-within', /not a duration/);
+      expect(err.message).toContain(`"${value}"`);
+    }
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads the unit case-insensitively and keeps the text as given', () => {
+    expect(parseDuration('x', '2W')).toEqual({ text: '2W', ms: 2 * 604_800_000 });
+    expect(parseDuration('x', '1h')).toEqual({ text: '1h', ms: 3_600_000 });
+  });
+
+  it('names the input it was given in its error', () => {
+    const err = inputErrorOf(() => parseDuration('rotate-if-expires-within', 'soon'));
+    expect(err.input).toBe('rotate-if-expires-within');
+    expect(err.message).toMatch(/e\.g\. 12h, 30d or 2w/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settleWithConcurrency } from '../../src/pool.js';
+import { createLimiter, settleWithConcurrency } from '../../src/pool.js';
 
 interface Deferred {
   resolve(): void;
@@ -127,5 +127,101 @@ describe('settleWithConcurrency', () => {
       }),
     ).toEqual([]);
     expect(calls).toBe(0);
+  });
+});
+
+describe('createLimiter', () => {
+  it('never has more than the limit in flight, however many tasks are queued', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(2);
+    const results = [0, 1, 2, 3, 4, 5].map((item) => limited(() => c.work(item)));
+    await flush();
+    expect(c.started).toEqual([0, 1]);
+    await c.settle(0);
+    expect(c.started).toEqual([0, 1, 2]);
+    await c.settle(2);
+    await c.settle(1);
+    expect(c.started).toEqual([0, 1, 2, 3, 4]);
+    await c.settle(3);
+    await c.settle(4);
+    await c.settle(5);
+    expect(await Promise.all(results)).toEqual(['done 0', 'done 1', 'done 2', 'done 3', 'done 4', 'done 5']);
+    expect(c.maxInFlight).toBe(2);
+  });
+
+  it('starts queued tasks in the order they were queued, whichever running task finishes first', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(2);
+    const results = [0, 1, 2, 3, 4].map((item) => limited(() => c.work(item)));
+    await flush();
+    await c.settle(1);
+    expect(c.started).toEqual([0, 1, 2]);
+    await c.settle(2);
+    expect(c.started).toEqual([0, 1, 2, 3]);
+    await c.settle(0);
+    expect(c.started).toEqual([0, 1, 2, 3, 4]);
+    await c.settle(4);
+    await c.settle(3);
+    await Promise.all(results);
+  });
+
+  it('shares its slots among every caller, not per call site', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(1);
+    const first = limited(() => c.work(0));
+    const second = limited(() => c.work(1).then((v) => v.toUpperCase()));
+    await flush();
+    expect(c.started).toEqual([0]);
+    await c.settle(0);
+    await c.settle(1);
+    expect(await first).toBe('done 0');
+    expect(await second).toBe('DONE 1');
+  });
+
+  it('rejects only the task that threw synchronously, and frees its slot', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(1);
+    const thrown = new Error('sync');
+    const failing = limited<string>(() => {
+      throw thrown;
+    });
+    const next = limited(() => c.work(1));
+    await expect(failing).rejects.toBe(thrown);
+    await flush();
+    expect(c.started).toEqual([1]);
+    await c.settle(1);
+    expect(await next).toBe('done 1');
+  });
+
+  it('rejects a task whose promise rejects with its own reason and keeps running the rest', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(1);
+    const first = limited(() => c.work(0));
+    const second = limited(() => c.work(1));
+    const firstOutcome = first.catch((e: unknown) => e);
+    await flush();
+    await c.settle(0, 'reject');
+    expect(await firstOutcome).toEqual(new Error('failed 0'));
+    await c.settle(1);
+    expect(await second).toBe('done 1');
+  });
+
+  it('runs a task at once while a slot is free', () => {
+    let ran = false;
+    void createLimiter(1)(async () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+  });
+
+  it('still runs one task at a time with a limit below 1', async () => {
+    const c = controlledWork();
+    const limited = createLimiter(0);
+    const results = [0, 1].map((item) => limited(() => c.work(item)));
+    await flush();
+    expect(c.started).toEqual([0]);
+    await c.settle(0);
+    await c.settle(1);
+    expect(await Promise.all(results)).toEqual(['done 0', 'done 1']);
   });
 });

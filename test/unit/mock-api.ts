@@ -1,0 +1,86 @@
+import { MockAgent } from 'undici';
+import { createOctokit, type Octokit } from '../../src/github/client.js';
+import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
+import { fakeClock, type FakeClock } from './fake-clock.js';
+
+export interface Recorded {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type InterceptOptions = { method: string; path: string; headers?: unknown; body?: unknown };
+
+/**
+ * A MockAgent, the fake clock and a request log for one test: every reply made
+ * with `answer` records what was sent, so tests can assert paths, bodies and order.
+ */
+export interface MockApi {
+  agent: MockAgent;
+  clock: FakeClock;
+  requests: Recorded[];
+  http(): Http;
+  octokit(apiUrl?: string): Octokit;
+  answer(status: number, data?: unknown, headers?: Record<string, string>): (opts: InterceptOptions) => {
+    statusCode: number;
+    data: string;
+    responseOptions: { headers: Record<string, string> };
+  };
+  /** "METHOD path status" per request, in order. */
+  log(): string[];
+  close(): Promise<void>;
+}
+
+export const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
+export const GITHUB_TOKEN = 'ghs_installationtoken';
+
+export function mockApi(): MockApi {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const clock = fakeClock(NOW_MS);
+  const requests: Recorded[] = [];
+  const statuses: number[] = [];
+  const http = () => new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY });
+  return {
+    agent,
+    clock,
+    requests,
+    http,
+    octokit: (apiUrl = 'https://api.github.com') => createOctokit(GITHUB_TOKEN, new URL(apiUrl), http()),
+    answer(status, data = '', headers = {}) {
+      return (opts) => {
+        const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
+        const raw = opts.headers;
+        if (raw instanceof Headers) raw.forEach((v, k) => (recorded.headers[k] = v));
+        else if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
+        requests.push(recorded);
+        statuses.push(status);
+        const json = typeof data !== 'string';
+        return {
+          statusCode: status,
+          data: json ? JSON.stringify(data) : (data as string),
+          responseOptions: { headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers } },
+        };
+      };
+    },
+    log: () => requests.map((r, i) => `${r.method} ${r.path} ${statuses[i]}`),
+    close: () => agent.close(),
+  };
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  let value: unknown;
+  try {
+    value = await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error(`expected a rejection, but it resolved with ${JSON.stringify(value)}`);
+}
+
+/** How many times `needle` occurs in `text`. */
+export function occurrences(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}

@@ -1,0 +1,124 @@
+import { exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RotatedCredential } from '../../src/conductorone/client.js';
+import { proveCredential } from '../../src/conductorone/proof.js';
+import { ActionError } from '../../src/errors.js';
+import { mockApi, rejectionOf, type MockApi } from './mock-api.js';
+
+const TENANT = 'https://acme.conductor.one';
+const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+const NEW_CLIENT_ID = 'connector-new@acme.conductor.one/pcc';
+
+/** The key pair ConductorOne put in the new credential, and one that has nothing to do with it. */
+let newPublicKey: CryptoKey;
+let otherPublicKey: CryptoKey;
+let newD: string;
+let newClientSecret: string;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  newPublicKey = pair.publicKey;
+  const jwk = await exportJWK(pair.privateKey);
+  newD = jwk.d!;
+  newClientSecret = SECRET_PREFIX + Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d })).toString('base64url');
+  otherPublicKey = (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).publicKey;
+});
+
+let api: MockApi;
+let masked: string[];
+
+beforeEach(() => {
+  api = mockApi();
+  masked = [];
+});
+
+afterEach(async () => {
+  await api.close();
+});
+
+function credential(clientSecret = newClientSecret): RotatedCredential {
+  return { id: 'cred-new', clientId: NEW_CLIENT_ID, clientSecret, expiresTime: '2026-06-01T12:00:00Z', displayName: 'rotated' };
+}
+
+function prove(c: RotatedCredential = credential()): Promise<void> {
+  return proveCredential(c, { serverUrl: new URL(TENANT), http: api.http(), mask: (v) => masked.push(v) });
+}
+
+describe('proveCredential', () => {
+  it('gets a token with the new credential: a client-credentials form whose assertion the new key signed', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token', token_type: 'Bearer', expires_in: 3600 }));
+    await prove();
+
+    expect(api.log()).toEqual(['POST /auth/v1/token 200']);
+    const sent = api.requests[0]!;
+    expect(sent.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(sent.body);
+    expect([...form.keys()].sort()).toEqual(['client_assertion', 'client_assertion_type', 'client_id', 'grant_type']);
+    expect(form.get('grant_type')).toBe('client_credentials');
+    expect(form.get('client_id')).toBe(NEW_CLIENT_ID);
+    expect(form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const assertion = form.get('client_assertion')!;
+    const { payload, protectedHeader } = await jwtVerify(assertion, newPublicKey, { issuer: NEW_CLIENT_ID, subject: NEW_CLIENT_ID, audience: 'acme.conductor.one' });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect(payload.exp! - payload.nbf!).toBe(240);
+    await expect(jwtVerify(assertion, otherPublicKey)).rejects.toThrow();
+  });
+
+  it('never sends the new client secret or its private key', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
+    await prove();
+    const everything = JSON.stringify(api.requests);
+    expect(everything).not.toContain(newClientSecret);
+    expect(everything).not.toContain(newD);
+  });
+
+  it('masks the token the proof obtained', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
+    await prove();
+    expect(masked).toEqual(['proof-token']);
+  });
+
+  it('fails naming the credential ID and client ID, and never the secret, when the token request is refused (401)', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'invalid client assertion' }));
+    const err = await rejectionOf(prove());
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: /);
+    expect(err.message).toContain('401');
+    expect(err.message).toContain('invalid client assertion');
+    expect(err.message).not.toContain(newClientSecret);
+    expect(err.message).not.toContain(newClientSecret.slice(SECRET_PREFIX.length));
+    expect(err.message).not.toContain(newD);
+    // The message is about the new credential, not the client-id input of the action.
+    expect(err.message).not.toContain('check that client-secret');
+    expect(api.requests).toHaveLength(1);
+    expect(masked).toEqual([]);
+  });
+
+  it('fails without quoting a malformed client secret, and makes no request', async () => {
+    const malformed = [
+      `${SECRET_PREFIX}not+base64url/at-all`,
+      `${SECRET_PREFIX}${Buffer.from(JSON.stringify({ kty: 'RSA', n: 'abc', d: newD })).toString('base64url')}`,
+      `secret-token:example.com:v1:${newD}`,
+      newD,
+    ];
+    for (const secret of malformed) {
+      const err = await rejectionOf(prove(credential(secret)));
+      expect(err).toBeInstanceOf(ActionError);
+      expect(err.message).toContain('cred-new');
+      expect(err.message).toContain('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
+      expect(err.message).not.toContain(secret);
+      expect(err.message).not.toContain(newD);
+      expect(err.message).not.toMatch(/^Input /);
+    }
+    expect(api.requests).toEqual([]);
+  });
+
+  it('fails when ConductorOne cannot be reached, naming the credential', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).replyWithError(new Error('socket hang up')).times(4);
+    const err = await rejectionOf(prove());
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toContain('The new credential cred-new');
+    expect(err.message).toContain('Could not reach ConductorOne at acme.conductor.one');
+    expect(api.clock.waits).toHaveLength(3);
+  });
+});
