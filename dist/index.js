@@ -41378,13 +41378,8 @@ function createLimiter(limit) {
     return (task) => new Promise((resolve, reject) => {
         const start = () => {
             running++;
-            let result;
-            try {
-                result = task();
-            }
-            catch (err) {
-                result = Promise.reject(err);
-            }
+            // An async wrapper turns a synchronous throw into a rejection, so the slot is always released.
+            const result = (async () => task())();
             result.then(resolve, reject).finally(release);
         };
         if (running < Math.max(1, limit))
@@ -46629,7 +46624,17 @@ async function resolveOrgSecretAccess(octokit, target, name) {
     // the `repositories` input names the ones to select.
     if (existing?.visibility === 'selected')
         return { ...existing, origin: 'kept' };
-    return { visibility: 'selected', selectedRepositoryIds: await repositoryIds(octokit, target), origin: 'input' };
+    return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target), origin: 'input' };
+}
+// Both secrets of a target may need the same lookup; it is made once per target.
+const lookups = new WeakMap();
+function repositoryIdsOnce(octokit, target) {
+    let ids = lookups.get(target);
+    if (!ids) {
+        ids = repositoryIds(octokit, target);
+        lookups.set(target, ids);
+    }
+    return ids;
 }
 async function readExistingAccess(octokit, target, name) {
     const attempt = { doing: `read the secret ${name} of`, permission: 'Secrets' };

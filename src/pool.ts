@@ -17,12 +17,8 @@ export function createLimiter(limit: number): Limiter {
     new Promise<R>((resolve, reject) => {
       const start = () => {
         running++;
-        let result: Promise<R>;
-        try {
-          result = task();
-        } catch (err) {
-          result = Promise.reject(err);
-        }
+        // An async wrapper turns a synchronous throw into a rejection, so the slot is always released.
+        const result = (async () => task())();
         result.then(resolve, reject).finally(release);
       };
       if (running < Math.max(1, limit)) start();

@@ -29,7 +29,19 @@ export async function resolveOrgSecretAccess(octokit: Octokit, target: Organizat
   // `selected` keeps the repositories a selected secret already has; otherwise
   // the `repositories` input names the ones to select.
   if (existing?.visibility === 'selected') return { ...existing, origin: 'kept' };
-  return { visibility: 'selected', selectedRepositoryIds: await repositoryIds(octokit, target), origin: 'input' };
+  return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target), origin: 'input' };
+}
+
+// Both secrets of a target may need the same lookup; it is made once per target.
+const lookups = new WeakMap<OrganizationTarget, Promise<number[]>>();
+
+function repositoryIdsOnce(octokit: Octokit, target: OrganizationTarget): Promise<number[]> {
+  let ids = lookups.get(target);
+  if (!ids) {
+    ids = repositoryIds(octokit, target);
+    lookups.set(target, ids);
+  }
+  return ids;
 }
 
 async function readExistingAccess(octokit: Octokit, target: OrganizationTarget, name: string): Promise<Omit<OrgSecretAccess, 'origin'> | undefined> {

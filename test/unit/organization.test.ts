@@ -132,6 +132,21 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
     expect(access).toEqual({ visibility: 'selected', selectedRepositoryIds: [102, 101], origin: 'input' });
   });
 
+  it('looks each listed repository up once for both secrets of one target', async () => {
+    noSecret();
+    api.agent.get(GH).intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' }).reply(api.answer(404, { message: 'Not Found' }));
+    repositoryLookups({ 'acme/one': 101, 'acme/two': 102 });
+    const target = orgTarget('selected');
+    const octokit = api.octokit();
+    const [secret, id] = await Promise.all([
+      resolveOrgSecretAccess(octokit, target, 'BATON_CLIENT_SECRET'),
+      resolveOrgSecretAccess(octokit, target, 'BATON_CLIENT_ID'),
+    ]);
+    expect(secret.selectedRepositoryIds).toEqual([101, 102]);
+    expect(id.selectedRepositoryIds).toEqual([101, 102]);
+    expect(api.log().filter((line) => line.startsWith('GET /repos/')).sort()).toEqual(['GET /repos/acme/one 200', 'GET /repos/acme/two 200']);
+  });
+
   it('keeps the repositories of a secret that is selected already, looking up none', async () => {
     existingSecret('selected');
     selectedRepositories();

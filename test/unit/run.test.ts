@@ -313,6 +313,7 @@ describe('run', () => {
       'client-id': issued.clientId,
       'expires-at': '2026-06-01T12:00:00Z',
       'previous-credential-id': '',
+      'revoked-credential-id': '',
       targets: expect.any(String),
     });
     expect(JSON.parse(core.outputs['targets']!)).toEqual([
