@@ -488,6 +488,32 @@ describe('fake servers', () => {
     await fake.close();
     expect(await pending).toBeInstanceOf(Error);
   });
+
+  it('time each request: arrival, then an answer at least the latency later; the log entries keep their shape', async () => {
+    const latencyMs = 20;
+    const c1 = await startFakeConductorOne({ appId: APP_ID, connectorId: CONNECTOR_ID, latencyMs });
+    closers.push(c1.close);
+    const github = await startFakeGitHub({ token: GH_TOKEN, repositories: { 'acme/app': 'write' }, latencyMs });
+    closers.push(github.close);
+    const sent = performance.now();
+    const responses = await Promise.all([
+      fetch(`${c1.url}/api/v1/nothing`),
+      fetch(`${github.url}/repos/acme/app/actions/secrets/public-key`, { headers: { authorization: `token ${GH_TOKEN}` } }),
+    ]);
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    const received = performance.now();
+    for (const fake of [c1, github]) {
+      const entry = fake.requests[0]!;
+      expect(Object.keys(entry)).toEqual(['method', 'path', 'status']);
+      const timing = fake.timing(entry)!;
+      expect(timing.arrivedAt).toBeGreaterThanOrEqual(sent);
+      expect(timing.answeredAt!).toBeGreaterThan(timing.arrivedAt);
+      expect(timing.answeredAt! - timing.arrivedAt).toBeGreaterThanOrEqual(latencyMs);
+      expect(timing.answeredAt!).toBeLessThanOrEqual(received);
+      expect(fake.timing({ ...entry })).toBeUndefined();
+    }
+    expect(c1.requests).toEqual([{ method: 'GET', path: '/api/v1/nothing', status: 404 }]);
+  });
 });
 
 async function fakeOidc(): Promise<FakeOidc> {

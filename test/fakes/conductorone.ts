@@ -23,6 +23,7 @@ import {
   type FakeRequest,
   type Reply,
   type RequestLogEntry,
+  type RequestTiming,
 } from './log.js';
 
 export interface FakeConductorOneOptions {
@@ -65,6 +66,8 @@ export interface FakeConductorOne {
   /** The token audience: the host without port. */
   host: string;
   requests: RequestLogEntry[];
+  /** Arrival and answer times of an entry of `requests` (see FakeServer.timing). */
+  timing(entry: RequestLogEntry): RequestTiming | undefined;
   /** Every credential created by rotation, in order. */
   issued: IssuedCredential[];
   /** Lets a client credential (e.g. from makeClientCredential) authenticate at /auth/v1/token. */
@@ -539,6 +542,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     url: server.origin,
     host,
     requests: server.requests,
+    timing: server.timing,
     issued,
     registerClient,
     registerFederationTrust,

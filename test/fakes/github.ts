@@ -13,6 +13,7 @@ import {
   type FakeRequest,
   type Reply,
   type RequestLogEntry,
+  type RequestTiming,
 } from './log.js';
 
 export type Access = 'write' | 'read';
@@ -52,6 +53,8 @@ export interface FakeGitHub {
   /** http://127.0.0.1:PORT plus the path prefix: what the action gets as its API URL. */
   url: string;
   requests: RequestLogEntry[];
+  /** Arrival and answer times of an entry of `requests` (see FakeServer.timing). */
+  timing(entry: RequestLogEntry): RequestTiming | undefined;
   inject(fault: Fault): void;
   /** Scope key (see repoScope/envScope/orgScope) -> uppercased secret name -> what was stored. */
   secrets: Map<string, Map<string, StoredSecret>>;
@@ -431,6 +434,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   return {
     url: `${origin}${prefix}`,
     requests: server.requests,
+    timing: server.timing,
     inject: server.inject,
     secrets,
     variables,

@@ -1,8 +1,10 @@
 // Shared pieces of the loopback fakes: a request log, a fault-injection queue,
 // uniform latency, and small body/response helpers. Each fake supplies only a
 // handler that turns a fully read request into a Reply.
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One line of the per-scenario request log (create-github-app-token style). */
@@ -14,6 +16,19 @@ export interface RequestLogEntry {
   status: number;
   /** Set when an injected fault touched this request, e.g. "status 503" or "delay 50ms, destroy". */
   fault?: string;
+}
+
+/**
+ * When a logged request arrived and was answered, in performance.now()
+ * milliseconds of the process that runs the fake (so entries of all fakes in
+ * one process compare). Kept outside RequestLogEntry, whose shape tests
+ * compare with toEqual.
+ */
+export interface RequestTiming {
+  /** When the request line and headers had arrived, before its body was read. */
+  arrivedAt: number;
+  /** When the fake answered: after the latency, just before writing the response. Undefined while pending or when a fault destroyed the socket. */
+  answeredAt?: number;
 }
 
 export interface Fault {
@@ -99,6 +114,8 @@ export interface FakeServer {
   origin: string;
   port: number;
   requests: RequestLogEntry[];
+  /** Arrival and answer times of an entry of `requests`; undefined for any other object. */
+  timing(entry: RequestLogEntry): RequestTiming | undefined;
   inject(fault: Fault): void;
   close(): Promise<void>;
 }
@@ -113,17 +130,29 @@ export interface FakeServerOptions {
 
 export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
   const requests: RequestLogEntry[] = [];
+  const timings = new WeakMap<RequestLogEntry, RequestTiming>();
   const faults = new FaultQueue();
   const latencyMs = opts.latencyMs ?? 0;
   const prefix = opts.pathPrefix ?? '';
   // Aborted on close, so a parked delay never keeps a demo or benchmark process alive.
   const closed = new AbortController();
+  // Every parked delay listens on it: 20 concurrent requests are not a leak.
+  setMaxListeners(0, closed.signal);
   const wait = (ms: number) => sleep(ms, undefined, { signal: closed.signal });
+  // Node's timers run on libuv's cached millisecond clock and may fire up to
+  // about 1 ms early by performance.now(): wait out the rest, so every answer
+  // takes at least the latency as timing() reports it.
+  async function waitAtLeast(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    for (let left = ms; left > 0; left = until - performance.now()) await wait(Math.ceil(left));
+  }
 
   async function respond(res: ServerResponse, entry: RequestLogEntry, reply: Reply): Promise<void> {
-    if (latencyMs > 0) await wait(latencyMs);
+    if (latencyMs > 0) await waitAtLeast(latencyMs);
     // Record before writing, so the log is complete as soon as the client has its answer.
     entry.status = reply.status;
+    const timing = timings.get(entry);
+    if (timing) timing.answeredAt = performance.now();
     if (process.env.FAKES_DEBUG && reply.status >= 400) {
       process.stderr.write(`[fake] ${entry.method} ${entry.path} -> ${reply.status} ${JSON.stringify(reply.body)}\n`);
     }
@@ -137,6 +166,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     const entry: RequestLogEntry = { method, path: target, status: 0 };
     // Logged on arrival, so the log shows the order the client issued requests in.
     requests.push(entry);
+    timings.set(entry, { arrivedAt: performance.now() });
     const body = await readBody(req);
     const url = new URL(target, 'http://fake.invalid');
     const path = url.pathname;
@@ -194,6 +224,10 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     origin: `http://127.0.0.1:${port}`,
     port,
     requests,
+    timing: (entry) => {
+      const timing = timings.get(entry);
+      return timing && { ...timing };
+    },
     inject: (fault) => faults.inject(fault),
     close: () => (closing ??= stop()),
   };
