@@ -51,6 +51,26 @@ const BAD_INPUTS: BadInput[] = [
     inputs: () => ({ 'client-secret-secret-name': '' }),
   },
   { name: 'a missing github-token', input: 'github-token', inputs: () => ({ 'github-token': undefined }) },
+  { name: 'organization together with environment', input: 'environment', inputs: () => ({ organization: 'acme', environment: 'production' }) },
+  { name: 'visibility without organization', input: 'visibility', inputs: () => ({ visibility: 'all' }) },
+  { name: 'an unknown visibility', input: 'visibility', inputs: () => ({ organization: 'acme', visibility: 'internal' }) },
+  { name: 'an organization given as owner/repo', input: 'organization', inputs: () => ({ organization: 'acme/connectors' }) },
+  { name: 'an environment name with a control character', input: 'environment', inputs: () => ({ environment: 'prod\u0007uction' }) },
+  { name: 'a credential-id-variable starting with GITHUB_', input: 'credential-id-variable', inputs: () => ({ 'credential-id-variable': 'GITHUB_CRED' }) },
+  { name: 'revoke-previous with nothing to find the previous credential', input: 'revoke-previous', inputs: () => ({ 'revoke-previous': 'true' }) },
+  {
+    name: 'revoke-previous with verify: false',
+    input: 'revoke-previous',
+    inputs: () => ({ 'revoke-previous': 'true', verify: 'false', 'previous-credential-id': '2abcCRED' }),
+  },
+  { name: 'a verify that is not a boolean', input: 'verify', inputs: () => ({ verify: 'yes' }) },
+  {
+    name: 'a rotate-if-expires-within that is not a duration',
+    input: 'rotate-if-expires-within',
+    inputs: () => ({ 'rotate-if-expires-within': '30 days', 'credential-id-variable': 'BATON_CREDENTIAL_ID' }),
+  },
+  { name: 'rotate-if-expires-within with no known credential', input: 'rotate-if-expires-within', inputs: () => ({ 'rotate-if-expires-within': '30d' }) },
+  { name: 'a previous-credential-id with "/"', input: 'previous-credential-id', inputs: () => ({ 'previous-credential-id': '../connectors' }) },
 ];
 
 describe.concurrent('invalid input', () => {

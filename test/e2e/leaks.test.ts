@@ -35,6 +35,18 @@ describe.concurrent('secrets stay masked', () => {
     expectNothingLeaked(context, scenario, result);
   });
 
+  it('in a rotation that proves the new credential, records its ID and revokes the previous one', async (context) => {
+    const scenario = await scenarioFor(context);
+    const previous = await scenario.conductorOne.addCredential();
+
+    const result = await scenario.run({ 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true', 'previous-credential-id': previous.id });
+
+    context.expect(result.code).toBe(0);
+    context.expect(previous.revoked).toBe(true);
+    expectNothingLeaked(context, scenario, result);
+    context.expect(findLeaks([previous.clientSecret], visibleTexts(result))).toEqual([]);
+  });
+
   it('in a rotation that fails to write one repository', async (context) => {
     const scenario = await scenarioFor(context, { repositories: { 'acme/connectors': 'write', 'acme/readonly': 'read' } });
 

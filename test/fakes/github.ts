@@ -316,11 +316,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const existing = scope.secrets.get(key);
     const now = timestamp();
     const visibility = scope.kind === 'org' ? readVisibility(body, true) : {};
-    // Keep an earlier selection when 'selected' comes without IDs (our choice; GitHub does not document it).
-    const keptIds =
-      visibility.visibility === 'selected' && !visibility.selected_repository_ids
-        ? { selected_repository_ids: existing?.selected_repository_ids ?? [] }
-        : {};
+    // GitHub does not document what 'selected' without IDs does to an existing selection; the fake
+    // assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
+    const keptIds = visibility.visibility === 'selected' && !visibility.selected_repository_ids ? { selected_repository_ids: [] } : {};
     scope.secrets.set(key, {
       encrypted_value: encryptedValue,
       key_id: keyId,
@@ -393,11 +391,22 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return { status: 204 };
   }
 
+  // ---- repositories -------------------------------------------------------------------------
+
+  /** GET /repos/{owner}/{repo}: only what the action reads (its numeric ID, for selected_repository_ids). */
+  function getRepository(ownerRepo: string): Reply {
+    const id = repositoryIds.get(ownerRepo.toLowerCase());
+    if (id === undefined) throw notFound();
+    return { status: 200, body: { id, name: ownerRepo.split('/')[1], full_name: repositoryNames.get(id) } };
+  }
+
   // ---- routing ------------------------------------------------------------------------------
 
   function handle(req: FakeRequest): Reply {
     requireAuth(req);
     if (!req.path.startsWith(`${prefix}/`)) throw notFound();
+    const repository = /^\/repos\/([^/]+)\/([^/]+)$/.exec(req.path.slice(prefix.length));
+    if (repository && req.method === 'GET') return getRepository(`${repository[1]}/${repository[2]}`);
     const parsed = parseScopePath(req.path.slice(prefix.length));
     if (!parsed) throw notFound();
     const scope = scopes.get(parsed.scopeKey.toLowerCase());

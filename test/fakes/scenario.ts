@@ -15,6 +15,7 @@ export const CONNECTOR_ID = '2sT3uV5wX7yZ9aB1cD3eF5gH7iJ';
 export interface ScenarioOptions {
   repositories?: Record<string, Access>;
   environments?: Record<string, string[]>;
+  organizations?: Record<string, Access>;
   latencyMs?: number;
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
@@ -60,6 +61,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     token: githubToken,
     repositories,
     ...(options.environments ? { environments: options.environments } : {}),
+    ...(options.organizations ? { organizations: options.organizations } : {}),
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
   });
