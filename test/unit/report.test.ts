@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { repositoryTarget } from '../../src/github/targets.js';
 import {
   holdings,
+  renderDryRunSummary,
   renderNotRotatedSummary,
   renderRotationSummary,
+  renderSkippedSummary,
   setCredentialOutputs,
   targetsOutput,
   type IssuedCredential,
@@ -140,6 +142,135 @@ describe('renderRotationSummary', () => {
     const md = renderRotationSummary({ ...report, credential: { id: 'c', clientId: 'a|b', expiresTime: 'x|y' }, outcomes: allWritten });
     expect(md).toContain('| Client ID | `a\\|b` |');
     expect(md).toContain('| Expires | x\\|y |');
+  });
+});
+
+describe('renderRotationSummary: previous credential, detail and steps', () => {
+  const report = { appId: 'app-1', connectorId: 'conn-1', credential, previousId: '', steps: [] };
+
+  it('names the previous credential when it is known, and says "not known" otherwise', () => {
+    expect(renderRotationSummary({ ...report, previousId: 'cred-1', outcomes: allWritten })).toContain('| Previous credential | `cred-1` |');
+    expect(renderRotationSummary({ ...report, outcomes: allWritten })).toContain('| Previous credential | not known |');
+  });
+
+  it('adds the detail of a write after its result, e.g. an organization secret\'s visibility', () => {
+    const org: WriteOutcome[] = [
+      { target: one, secret: 'BATON_CLIENT_ID', result: 'updated', detail: 'visibility selected, 2 repositories (kept)' },
+      { target: one, secret: 'BATON_CLIENT_SECRET', result: 'created' },
+    ];
+    const md = renderRotationSummary({ ...report, outcomes: org });
+    expect(md).toContain('| acme/one | `BATON_CLIENT_ID` | updated, visibility selected, 2 repositories (kept) |');
+    expect(md).toContain('| acme/one | `BATON_CLIENT_SECRET` | created |');
+  });
+
+  it('keeps a detail with | or a newline inside its cell', () => {
+    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'updated', detail: 'a|b\nc' }] });
+    expect(md).toContain('| acme/one | `S` | updated, a\\|b c |');
+  });
+
+  it('shows a failed write\'s error, not its detail', () => {
+    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'refused (403)', detail: 'visibility all (kept)' }] });
+    expect(md).toContain('| acme/one | `S` | **failed**: refused (403) |');
+    expect(md).not.toContain('visibility all');
+  });
+
+  it('lists each step after the writes with its result, in the order given', () => {
+    const steps = [
+      { step: 'Prove the new credential', result: 'passed: it got a ConductorOne token' },
+      { step: 'Revoke the previous credential `cred-1`', result: 'revoked' },
+    ];
+    const md = renderRotationSummary({ ...report, outcomes: allWritten, steps });
+    const lines = md.split('\n');
+    const header = lines.indexOf('| Step | Result |');
+    expect(header).toBeGreaterThan(lines.indexOf('| acme/two | `BATON_CLIENT_SECRET` | updated |'));
+    expect(lines.slice(header, header + 4)).toEqual([
+      '| Step | Result |',
+      '|---|---|',
+      '| Prove the new credential | passed: it got a ConductorOne token |',
+      '| Revoke the previous credential `cred-1` | revoked |',
+    ]);
+  });
+
+  it('has no steps table when no step is given', () => {
+    expect(renderRotationSummary({ ...report, outcomes: allWritten })).not.toContain('| Step |');
+  });
+
+  it('keeps a step result with | or a newline inside its cell', () => {
+    const md = renderRotationSummary({ ...report, outcomes: allWritten, steps: [{ step: 'Revoke', result: '**failed**: no | way\nat all' }] });
+    expect(md).toContain('| Revoke | **failed**: no \\| way at all |');
+  });
+
+  it('heads an unfinished rotation as stored but not finished', () => {
+    const md = renderRotationSummary({ ...report, outcomes: allWritten, unfinished: true });
+    expect(md.split('\n')[0]).toBe('## ConductorOne credential rotated and stored, but not finished');
+    expect(md).not.toContain('Now holds');
+  });
+
+  it('heads a finished rotation as rotated when unfinished is false', () => {
+    expect(renderRotationSummary({ ...report, outcomes: allWritten, unfinished: false }).split('\n')[0]).toBe('## ConductorOne credential rotated');
+  });
+
+  it('heads with the failed writes when writes failed, even if also unfinished', () => {
+    const md = renderRotationSummary({ ...report, outcomes: partlyFailed, unfinished: true });
+    expect(md.split('\n')[0]).toBe('## ConductorOne credential rotated, but not stored everywhere');
+    expect(md).not.toContain('but not finished');
+  });
+});
+
+describe('renderSkippedSummary', () => {
+  it('says the credential is not due, names the connector and the reason, and that nothing changed', () => {
+    const md = renderSkippedSummary({ appId: 'app-1', connectorId: 'conn-1', reason: 'the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.' });
+    expect(md.split('\n')[0]).toBe('## ConductorOne credential not due for rotation');
+    expect(md).toContain('Connector `conn-1` (app `app-1`): the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.');
+    expect(md).toContain('Nothing was rotated, written or revoked.');
+    expect(md).not.toContain('| Target |');
+  });
+
+  it('keeps the reason on one line, with | escaped', () => {
+    const md = renderSkippedSummary({ appId: 'app-1', connectorId: 'conn-1', reason: 'a | b\nc' });
+    expect(md).toContain('Connector `conn-1` (app `app-1`): a \\| b c\n');
+  });
+});
+
+describe('renderDryRunSummary', () => {
+  const dryRun = {
+    appId: 'app-1',
+    connectorId: 'conn-1',
+    plan: ['Call RotateCredential for connector `conn-1`.', 'Prove the new credential.', 'Revoke nothing (revoke-previous is off).'],
+    writes: [
+      { target: 'acme/one', secret: 'BATON_CLIENT_ID', detail: 'yes' },
+      { target: 'organization acme', secret: 'BATON_CLIENT_SECRET', detail: 'yes, visibility selected, 2 repositories (kept)' },
+    ],
+  };
+
+  it('heads as a dry run, names the connector and says nothing was changed', () => {
+    const md = renderDryRunSummary(dryRun);
+    expect(md.split('\n')[0]).toBe('## ConductorOne credential rotation: dry run');
+    expect(md).toContain('Connector `conn-1` (app `app-1`) exists, the token can authenticate, and every target below is readable. Nothing was changed.');
+  });
+
+  it('lists every target and secret with what would be written there', () => {
+    const lines = renderDryRunSummary(dryRun).split('\n');
+    const header = lines.indexOf('| Target | Secret | Would write |');
+    expect(lines.slice(header, header + 4)).toEqual([
+      '| Target | Secret | Would write |',
+      '|---|---|---|',
+      '| acme/one | `BATON_CLIENT_ID` | yes |',
+      '| organization acme | `BATON_CLIENT_SECRET` | yes, visibility selected, 2 repositories (kept) |',
+    ]);
+  });
+
+  it('numbers the plan in order, after the table', () => {
+    const md = renderDryRunSummary(dryRun);
+    expect(md).toContain(
+      ['A real run would:', '', '1. Call RotateCredential for connector `conn-1`.', '2. Prove the new credential.', '3. Revoke nothing (revoke-previous is off).'].join('\n'),
+    );
+    expect(md.indexOf('A real run would:')).toBeGreaterThan(md.indexOf('| organization acme |'));
+  });
+
+  it('keeps a target or detail with | or a newline inside its cell', () => {
+    const md = renderDryRunSummary({ ...dryRun, writes: [{ target: 'odd|target', secret: 'S', detail: 'yes,\nreally' }] });
+    expect(md).toContain('| odd\\|target | `S` | yes, really |');
   });
 });
 

@@ -32,6 +32,9 @@ const issued = {
 
 let clientSecret: string;
 let verifyKey: CryptoKey;
+/** A credential whose client secret holds a real Ed25519 key, so the proof can sign with it. */
+let provable: typeof issued;
+let provableVerifyKey: CryptoKey;
 const repoKeys = new Map<string, { keyId: string; publicKey: Uint8Array; privateKey: Uint8Array }>();
 
 beforeAll(async () => {
@@ -40,6 +43,14 @@ beforeAll(async () => {
   const jwk = await exportJWK(pair.privateKey);
   clientSecret =
     'secret-token:conductorone.com:v1:' + Buffer.from(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d })).toString('base64url');
+  const fresh = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  provableVerifyKey = fresh.publicKey;
+  const freshJwk = await exportJWK(fresh.privateKey);
+  provable = {
+    ...issued,
+    clientSecret:
+      'secret-token:conductorone.com:v1:' + Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: freshJwk.x, d: freshJwk.d })).toString('base64url'),
+  };
   await sodium.ready;
   for (const [repo, keyId] of [
     ['acme/one', 'key-one'],
@@ -122,31 +133,39 @@ interface Recorded {
 let agent: MockAgent;
 let clock: ReturnType<typeof fakeClock>;
 let requests: Recorded[];
+/** Each request's arrival ("> line") and answer ("< line"), in order: what waits for what. */
+let timeline: string[];
 
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
   clock = fakeClock(NOW_MS);
   requests = [];
+  timeline = [];
 });
 
 afterEach(async () => {
   await agent.close();
 });
 
-function reply(service: 'c1' | 'gh', status: number, data: unknown = '') {
-  return (opts: { method: string; path: string; headers?: unknown; body?: unknown }) => {
-    const headers: Record<string, string> = {};
-    if (opts.headers && typeof opts.headers === 'object') {
-      for (const [k, v] of Object.entries(opts.headers as Record<string, string>)) headers[k.toLowerCase()] = String(v);
-    }
-    requests.push({
-      line: `${opts.method} ${service} ${opts.path} ${status}`,
-      method: opts.method,
-      path: opts.path,
-      headers,
-      body: typeof opts.body === 'string' ? opts.body : '',
-    });
+type Intercepted = { method: string; path: string; headers?: unknown; body?: unknown };
+
+/** Records an arriving request; `note` tells apart requests to one path (the proof's token request). */
+function record(service: 'c1' | 'gh', status: number, opts: Intercepted, note?: string): string {
+  const headers: Record<string, string> = {};
+  if (opts.headers && typeof opts.headers === 'object') {
+    for (const [k, v] of Object.entries(opts.headers as Record<string, string>)) headers[k.toLowerCase()] = String(v);
+  }
+  const line = `${opts.method} ${service} ${opts.path} ${status}${note ? ` (${note})` : ''}`;
+  requests.push({ line, method: opts.method, path: opts.path, headers, body: typeof opts.body === 'string' ? opts.body : '' });
+  timeline.push(`> ${line}`);
+  return line;
+}
+
+function reply(service: 'c1' | 'gh', status: number, data: unknown = '', note?: string) {
+  return (opts: Intercepted) => {
+    const line = record(service, status, opts, note);
+    timeline.push(`< ${line}`);
     const json = typeof data !== 'string';
     return {
       statusCode: status,
@@ -155,6 +174,21 @@ function reply(service: 'c1' | 'gh', status: number, data: unknown = '') {
     };
   };
 }
+
+/** One event-loop turn: lets the action run on, without waiting on any clock. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Holds an answer until `ready()` (or, so that a run that never gets there
+ * cannot hang the test, a thousand turns), then twenty turns more, so the
+ * action has every chance to send what it should not send yet.
+ */
+async function hold(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ready(); i++) await turn();
+  for (let i = 0; i < 20; i++) await turn();
+}
+
+const formOf = (body: unknown) => new URLSearchParams(typeof body === 'string' ? body : '');
 
 function publicKeyOf(repo: string) {
   const keys = repoKeys.get(repo)!;
@@ -173,18 +207,63 @@ interface Scenario {
   /** "repo NAME" -> status of that PUT (default 201) */
   putStatus?: Record<string, number>;
   repositories?: string[];
+  /** What RotateCredential issues; default `issued`, whose secret holds no key (verify: false only). */
+  issued?: typeof issued;
+  /** Status of the proof: the token request made with the issued client ID (default 200). */
+  proofStatus?: number;
+  /** id -> expiresTime of a credential ConductorOne shows on GET. */
+  credentials?: Record<string, string>;
+  /** id -> status of its revoke. */
+  revokeStatus?: Record<string, number>;
+  /** Answers GET of the connector (the dry run's check). */
+  connector?: boolean;
+  /** Answer this one last: the proof only once every write was answered, or the last write only once the proof was. */
+  answerLast?: 'proof' | 'last write';
 }
+
+const credentialPath = (id: string) => `/api/v1/apps/app-1/connectors/conn-1/credentials/${id}`;
+const answered = (fragment: string) => timeline.filter((event) => event.startsWith('< ') && event.includes(fragment)).length;
 
 /** Serves ConductorOne and GitHub; every route answers as many times as asked. */
 function serve(scenario: Scenario = {}): void {
   const c1 = agent.get(C1);
   const tokenStatus = scenario.tokenStatus ?? 200;
+  const credential = scenario.issued ?? issued;
+  const proofStatus = scenario.proofStatus ?? 200;
+  const proofBody = proofStatus === 200 ? { access_token: 'proofAccessToken', token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' };
+  const isProof = (body: unknown) => formOf(body).get('client_id') === credential.clientId;
+  if (scenario.answerLast === 'proof') {
+    c1.intercept({ path: '/auth/v1/token', method: 'POST', body: isProof }).reply(proofStatus, async (opts: Intercepted) => {
+      const line = record('c1', proofStatus, opts, 'proof');
+      await hold(() => answered('PUT gh') === 4);
+      timeline.push(`< ${line}`);
+      return JSON.stringify(proofBody);
+    }, { headers: { 'content-type': 'application/json' } });
+  }
+  c1.intercept({ path: '/auth/v1/token', method: 'POST', body: isProof }).reply(reply('c1', proofStatus, proofBody, 'proof')).persist();
   c1.intercept({ path: '/auth/v1/token', method: 'POST' })
     .reply(reply('c1', tokenStatus, tokenStatus === 200 ? { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' }))
     .persist();
-  c1.intercept({ path: ROTATE, method: 'POST' }).reply(reply('c1', 200, { credential: issued })).persist();
+  c1.intercept({ path: ROTATE, method: 'POST' }).reply(reply('c1', 200, { credential })).persist();
+  if (scenario.connector) {
+    c1.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1', method: 'GET' }).reply(reply('c1', 200, { connector: { id: 'conn-1', appId: 'app-1' } })).persist();
+  }
+  for (const [id, expiresTime] of Object.entries(scenario.credentials ?? {})) {
+    c1.intercept({ path: credentialPath(id), method: 'GET' }).reply(reply('c1', 200, { credential: { id, appId: 'app-1', connectorId: 'conn-1', clientId: `old-${id}@acme.conductor.one/pcc`, expiresTime } })).persist();
+  }
+  for (const [id, status] of Object.entries(scenario.revokeStatus ?? {})) {
+    c1.intercept({ path: credentialPath(id), method: 'POST' }).reply(reply('c1', status, status === 200 ? {} : { code: 7, message: 'permission denied' })).persist();
+  }
 
   const gh = agent.get(GH);
+  if (scenario.answerLast === 'last write') {
+    gh.intercept({ path: '/repos/acme/two/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' }).reply(201, async (opts: Intercepted) => {
+      const line = record('gh', 201, opts);
+      await hold(() => answered('(proof)') === 1);
+      timeline.push(`< ${line}`);
+      return '{}';
+    }, { headers: { 'content-type': 'application/json' } });
+  }
   for (const repo of scenario.repositories ?? ['acme/one', 'acme/two']) {
     const keyStatus = scenario.publicKeyStatus?.[repo] ?? 200;
     gh.intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
@@ -450,5 +529,153 @@ describe('run', () => {
     expect((error as InputError).input).toBe('connector-id');
     expect(requests).toEqual([]);
     expect(core.masked).toEqual([clientSecret, GITHUB_TOKEN]);
+  });
+});
+
+const revokeLines = () => lines().filter((line) => line.startsWith('POST c1 /api/v1/apps/app-1/connectors/conn-1/credentials/'));
+
+describe('run: dry run', () => {
+  it('checks the connector, the previous credential and every target, rotates and writes nothing, and summarizes the plan', async () => {
+    serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' }, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore({ 'dry-run': 'true', verify: 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    await run({ core, http: http(core), now: () => NOW_MS });
+
+    expect(lines().sort()).toEqual([
+      'GET c1 /api/v1/apps/app-1/connectors/conn-1 200',
+      `GET c1 ${credentialPath('cred-old')} 200`,
+      'GET gh /repos/acme/one/actions/secrets/public-key 200',
+      'GET gh /repos/acme/two/actions/secrets/public-key 200',
+      'POST c1 /auth/v1/token 200',
+    ]);
+    expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
+    expect(core.outputHistory.filter(([name]) => name === 'rotated')).toEqual([['rotated', 'false']]);
+    expect(core.summaries).toHaveLength(1);
+    const summary = core.summaries[0]!;
+    expect(summary).toContain('## ConductorOne credential rotation: dry run');
+    expect(summary).toContain('| acme/two | `BATON_CLIENT_SECRET` | yes |');
+    expect(summary).toContain('Prove the new credential by getting a ConductorOne token with it.');
+    expect(summary).toContain('Revoke the previous credential `cred-old` (from previous-credential-id), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.');
+    expect(core.infos).toContain('Dry run: the connector, the token and every target check out; nothing was changed.');
+  });
+
+  it('plans the skip, still without rotating, when the credential is not due', async () => {
+    serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' } });
+    const core = fakeCore({ 'dry-run': 'true', 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
+    await run({ core, http: http(core), now: () => NOW_MS });
+
+    expect(indexOf(ROTATE)).toBe(-1);
+    expect(core.outputs['rotated']).toBe('false');
+    expect(core.summaries).toHaveLength(1);
+    expect(core.summaries[0]).toContain('## ConductorOne credential rotation: dry run');
+    expect(core.summaries[0]).toContain('1. Skip rotation: the current credential cred-old expires 2026-09-01T00:00:00Z, later than 30d from now');
+  });
+});
+
+describe('run: rotate-if-expires-within', () => {
+  it('does not rotate while the current credential expires later than the window, and ends without error', async () => {
+    serve({ credentials: { 'cred-old': '2026-12-01T00:00:00Z' }, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore({ 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
+    await run({ core, http: http(core), now: () => NOW_MS });
+
+    expect(lines()).toContain(`GET c1 ${credentialPath('cred-old')} 200`);
+    expect(indexOf(ROTATE)).toBe(-1);
+    expect(indicesOf('PUT')).toEqual([]);
+    expect(revokeLines()).toEqual([]);
+    expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
+    const reason = 'the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)';
+    expect(core.infos).toContain(`Not rotating: ${reason}.`);
+    expect(core.summaries).toHaveLength(1);
+    expect(core.summaries[0]).toContain('## ConductorOne credential not due for rotation');
+    expect(core.summaries[0]).toContain(`Connector \`conn-1\` (app \`app-1\`): ${reason}.`);
+  });
+
+  it('rotates, after reading the expiry, when the current credential expires within the window', async () => {
+    serve({ credentials: { 'cred-old': '2026-03-20T00:00:00Z' } });
+    const core = fakeCore({ 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
+    await run({ core, http: http(core), now: () => NOW_MS });
+
+    expect(indexOf(`GET c1 ${credentialPath('cred-old')}`)).toBeLessThan(indexOf(ROTATE));
+    expect(indicesOf(ROTATE)).toHaveLength(1);
+    expect(indicesOf('PUT gh')).toHaveLength(4);
+    expect(core.outputs['rotated']).toBe('true');
+    expect(core.infos).toContain('Rotating: the current credential cred-old expires 2026-03-20T00:00:00Z, within 30d.');
+  });
+});
+
+describe('run: proof, record and revoke', () => {
+  const revoking = { verify: 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' };
+
+  it('proves the new credential with a token request signed by its own key', async () => {
+    serve({ issued: provable, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore(revoking);
+    await run({ core, http: http(core) });
+
+    const proofs = requests.filter((r) => r.line.endsWith('(proof)'));
+    expect(proofs).toHaveLength(1);
+    const form = new URLSearchParams(proofs[0]!.body);
+    expect(form.get('client_id')).toBe(issued.clientId);
+    await jwtVerify(form.get('client_assertion')!, provableVerifyKey, { issuer: issued.clientId, audience: 'acme.conductor.one' });
+    expect(proofs[0]!.body).not.toContain(provable.clientSecret);
+    expect(core.outputs['revoked-credential-id']).toBe('cred-old');
+  });
+
+  it('fails without revoking anything when the new credential cannot get a token, and says the previous one stays valid', async () => {
+    serve({ issued: provable, proofStatus: 401, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore(revoking);
+    const error = await runAndCatch(core);
+
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error!.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: .*401/);
+    expect(error!.message).toContain('It is already stored in acme/one, acme/two');
+    expect(error!.message).toContain('Nothing was revoked, so the previous credential stays valid.');
+    expect(lines()).toContain('POST c1 /auth/v1/token 401 (proof)');
+    expect(revokeLines()).toEqual([]);
+    expect(indicesOf('PUT gh')).toHaveLength(4);
+
+    expect(core.outputs['rotated']).toBe('true');
+    expect(core.outputs['credential-id']).toBe('cred-new');
+    expect(core.outputs['revoked-credential-id'] ?? '').toBe('');
+    expect(core.summaries).toHaveLength(1);
+    const summary = core.summaries[0]!;
+    expect(summary).toContain('## ConductorOne credential rotated and stored, but not finished');
+    expect(summary).toMatch(/\| Prove the new credential \| \*\*failed\*\*: The new credential cred-new .*401/);
+    expect(summary).toContain('| Revoke the previous credential | not done: the proof failed; the previous credential stays valid |');
+    expectNeverShown(core, [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, provable.clientSecret], error);
+  });
+
+  it('fails saying the secrets are up to date and only the revoke is left when ConductorOne refuses the revoke', async () => {
+    serve({ issued: provable, revokeStatus: { 'cred-old': 403 } });
+    const core = fakeCore(revoking);
+    const error = await runAndCatch(core);
+
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error!.message).toMatch(
+      /^Credential cred-new is stored in every target and proved it works, so the secrets are up to date; only this is left: revoking the previous credential cred-old failed \(.*403.*permission denied.*\); revoke it in ConductorOne, or re-run with previous-credential-id: cred-old\.$/,
+    );
+    expect(revokeLines()).toEqual([`POST c1 ${credentialPath('cred-old')} 403`]);
+    expect(core.outputs['revoked-credential-id']).toBe('');
+    expect(core.outputs['rotated']).toBe('true');
+    expect(core.outputs['credential-id']).toBe('cred-new');
+    const summary = core.summaries.at(-1)!;
+    expect(core.summaries).toHaveLength(1);
+    expect(summary).toContain('## ConductorOne credential rotated and stored, but not finished');
+    expect(summary).toContain('| Prove the new credential | passed: it got a ConductorOne token |');
+    expect(summary).toMatch(/\| Revoke the previous credential `cred-old` \| \*\*failed\*\*: .*403/);
+  });
+
+  it.each(['proof', 'last write'] as const)('sends the revoke only after every write and the proof were answered, even when the %s is answered last', async (answerLast) => {
+    serve({ issued: provable, revokeStatus: { 'cred-old': 200 }, answerLast });
+    const core = fakeCore(revoking);
+    await run({ core, http: http(core) });
+
+    const revokeAt = timeline.indexOf(`> POST c1 ${credentialPath('cred-old')} 200`);
+    expect(revokeAt).toBeGreaterThan(0);
+    const answers = timeline.flatMap((event, index) => (event.startsWith('< ') && (event.includes('PUT gh') || event.endsWith('(proof)')) ? [index] : []));
+    expect(answers).toHaveLength(5);
+    for (const index of answers) expect(index, `${timeline[index]} came after the revoke`).toBeLessThan(revokeAt);
+    // The held answer really came last of the five.
+    const last = timeline[Math.max(...answers)]!;
+    expect(last).toContain(answerLast === 'proof' ? '(proof)' : 'PUT gh /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET');
+    expect(core.outputs['revoked-credential-id']).toBe('cred-old');
   });
 });
