@@ -26,13 +26,15 @@ export function planDryRun(inputs: Inputs, targets: readonly Target[], secretNam
     plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
   }
   const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
-  const state = current === 'gone' ? ', which no longer exists in ConductorOne' : current?.expiresTime ? `, which expires ${current.expiresTime}` : '';
-  if (!inputs.revokePrevious) {
-    plan.push(previous.id ? `Leave the previous credential ${previousText}${state} valid (revoke-previous is off).` : 'Revoke nothing (revoke-previous is off).');
-  } else if (previous.id) {
-    plan.push(`Revoke the previous credential ${previousText}${state}, after every write succeeded and the proof passed.`);
+  const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
+  if (!previous.id) {
+    plan.push(inputs.revokePrevious ? 'Revoke nothing: no previous credential is known yet.' : 'Revoke nothing (revoke-previous is off).');
+  } else if (current === 'gone') {
+    plan.push(`Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`);
+  } else if (!inputs.revokePrevious) {
+    plan.push(`Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`);
   } else {
-    plan.push('Revoke nothing: no previous credential is known yet.');
+    plan.push(`Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`);
   }
 
   const writes = targets.flatMap((target) =>

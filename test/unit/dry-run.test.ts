@@ -130,7 +130,7 @@ describe('planDryRun: the plan', () => {
 
   it('says the previous credential no longer exists when ConductorOne did not find it', () => {
     const steps = plan({ inputs: inputs({ revokePrevious: true }), preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: 'gone' }) });
-    expect(steps.at(-1)).toBe('Revoke the previous credential `cred-1` (from previous-credential-id), which no longer exists in ConductorOne, after every write succeeded and the proof passed.');
+    expect(steps.at(-1)).toBe('Revoke nothing: the previous credential `cred-1` (from previous-credential-id) no longer exists in ConductorOne (a real run reports it as already revoked).');
   });
 
   it('gives no expiry for a previous credential that does not expire', () => {
