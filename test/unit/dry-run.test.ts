@@ -5,6 +5,7 @@ import type { OrgSecretAccess } from '../../src/github/organization.js';
 import { environmentTarget, repositoryTarget, targetsFor, type OrganizationTarget, type Target } from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
 import type { Preflight } from '../../src/preflight.js';
+import { parsedInputs } from './parsed-inputs.js';
 
 const VARIABLE = 'C1_CREDENTIAL_ID';
 const SECRET_NAMES = ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'];
@@ -14,27 +15,7 @@ const org = targetsFor({ kind: 'organization', organization: 'acme' }, [{ owner:
 const DUE: Due = { due: true, reason: 'rotate-if-expires-within is not set' };
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
-    appId: 'app-1',
-    connectorId: 'conn-1',
-    auth: { kind: 'access-token', token: 'c1-access-token' },
-    serverUrl: new URL('https://acme.conductor.one'),
-    githubToken: 'ghs_installationtoken',
-    githubApiUrl: new URL('https://api.github.com'),
-    repositories: [
-      { owner: 'acme', repo: 'one' },
-      { owner: 'acme', repo: 'two' },
-    ],
-    scope: { kind: 'repository' },
-    clientIdSecretName: 'BATON_CLIENT_ID',
-    clientSecretSecretName: 'BATON_CLIENT_SECRET',
-    credentialIdVariable: '',
-    previousCredentialId: '',
-    verify: true,
-    revokePrevious: false,
-    dryRun: true,
-    ...overrides,
-  };
+  return parsedInputs({ dryRun: true, ...overrides });
 }
 
 function preflight(overrides: Partial<Preflight> = {}): Preflight {

@@ -7,6 +7,7 @@ import { repositoryTarget, targetsFor, type OrganizationTarget, type Target } fr
 import type { Inputs } from '../../src/inputs.js';
 import type { Previous } from '../../src/preflight.js';
 import { mockApi, type MockApi } from './mock-api.js';
+import { parsedInputs } from './parsed-inputs.js';
 
 const C1 = 'https://acme.conductor.one';
 const GH = 'https://api.github.com';
@@ -35,27 +36,7 @@ afterEach(async () => {
 });
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
-    appId: 'app-1',
-    connectorId: 'conn-1',
-    auth: { kind: 'access-token', token: 'c1-access-token' },
-    serverUrl: new URL(C1),
-    githubToken: 'ghs_installationtoken',
-    githubApiUrl: new URL(GH),
-    repositories: [
-      { owner: 'acme', repo: 'one' },
-      { owner: 'acme', repo: 'two' },
-    ],
-    scope: { kind: 'repository' },
-    clientIdSecretName: 'BATON_CLIENT_ID',
-    clientSecretSecretName: 'BATON_CLIENT_SECRET',
-    credentialIdVariable: VARIABLE,
-    previousCredentialId: '',
-    verify: true,
-    revokePrevious: true,
-    dryRun: false,
-    ...overrides,
-  };
+  return parsedInputs({ credentialIdVariable: VARIABLE, revokePrevious: true, ...overrides });
 }
 
 const tokenSource: TokenSource = { description: 'access-token', getToken: () => Promise.resolve('c1-access-token') };

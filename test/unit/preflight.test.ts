@@ -8,6 +8,7 @@ import type { Inputs } from '../../src/inputs.js';
 import { createLimiter } from '../../src/pool.js';
 import { authenticateAndPreflight, type Preflight } from '../../src/preflight.js';
 import { mockApi, occurrences, rejectionOf, type MockApi } from './mock-api.js';
+import { parsedInputs } from './parsed-inputs.js';
 
 const C1 = 'https://acme.conductor.one';
 const GH = 'https://api.github.com';
@@ -34,27 +35,7 @@ afterEach(async () => {
 });
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return {
-    appId: 'app-1',
-    connectorId: 'conn-1',
-    auth: { kind: 'access-token', token: 'c1-access-token' },
-    serverUrl: new URL(C1),
-    githubToken: 'ghs_installationtoken',
-    githubApiUrl: new URL(GH),
-    repositories: [
-      { owner: 'acme', repo: 'one' },
-      { owner: 'acme', repo: 'two' },
-    ],
-    scope: { kind: 'repository' },
-    clientIdSecretName: 'BATON_CLIENT_ID',
-    clientSecretSecretName: 'BATON_CLIENT_SECRET',
-    credentialIdVariable: VARIABLE,
-    previousCredentialId: '',
-    verify: true,
-    revokePrevious: false,
-    dryRun: false,
-    ...overrides,
-  };
+  return parsedInputs({ credentialIdVariable: VARIABLE, ...overrides });
 }
 
 const workingToken: TokenSource = { description: 'access-token', getToken: () => Promise.resolve('c1-access-token') };
