@@ -211,12 +211,18 @@ describe('credential-id-variable', () => {
   });
 });
 
+/** A live credential that expires in `days`, recorded in the repository's variable as a previous run would leave it. */
+async function recordedCredentialExpiringIn(scenario: E2EScenario, days: number) {
+  const credential = await scenario.conductorOne.addCredential();
+  credential.expiresTime = new Date(Date.now() + days * DAY_MS).toISOString();
+  scenario.github.presetVariable(repoScope(REPO), VARIABLE, credential.id);
+  return credential;
+}
+
 describe('rotate-if-expires-within', () => {
   it('leaves a credential that expires later than the window alone, with rotated=false and the reason', async (context) => {
     const scenario = await scenarioFor(context);
-    const current = await scenario.conductorOne.addCredential();
-    current.expiresTime = new Date(Date.now() + 60 * DAY_MS).toISOString();
-    scenario.github.presetVariable(repoScope(REPO), VARIABLE, current.id);
+    const current = await recordedCredentialExpiringIn(scenario, 60);
 
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'rotate-if-expires-within': '30d', 'revoke-previous': 'true' });
 
@@ -234,9 +240,7 @@ describe('rotate-if-expires-within', () => {
 
   it('rotates, and revokes the old one, when the credential expires within the window', async (context) => {
     const scenario = await scenarioFor(context);
-    const current = await scenario.conductorOne.addCredential();
-    current.expiresTime = new Date(Date.now() + 10 * DAY_MS).toISOString();
-    scenario.github.presetVariable(repoScope(REPO), VARIABLE, current.id);
+    const current = await recordedCredentialExpiringIn(scenario, 10);
 
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'rotate-if-expires-within': '2w', 'revoke-previous': 'true' });
 
