@@ -34,6 +34,9 @@ export interface FakeConductorOneOptions {
   legacyRotateShape?: boolean;
 }
 
+/** Changes the body of a rotate answer; the credential itself was created and is live as usual. */
+export type RotationTamper = (body: { credential: Record<string, unknown> }, credential: IssuedCredential) => unknown;
+
 export interface IssuedCredential {
   id: string;
   appId: string;
@@ -78,6 +81,13 @@ export interface FakeConductorOne {
   issueAccessToken(): string;
   /** Creates a connector credential without a request (e.g. the "previous" one a test expects to be revoked). Not added to `issued`. */
   addCredential(): Promise<IssuedCredential>;
+  /** The next rotation's answer goes through `tamper` (a hostile or broken server); the credential is created as usual. */
+  tamperNextRotation(tamper: RotationTamper): void;
+  /**
+   * New credentials refuse their first `attempts` token requests with 401, as a
+   * credential that takes a moment to go live would.
+   */
+  activateAfter(attempts: number): void;
   inject(fault: Fault): void;
   /** Every access token handed out, in order. */
   tokensIssued: string[];
@@ -223,6 +233,10 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
   const tokensIssued: string[] = [];
   const credentials = new Map<string, IssuedCredential>();
   const issued: IssuedCredential[] = [];
+  const tampers: RotationTamper[] = [];
+  let refusalsBeforeLive = 0;
+  // Client ID of a new credential -> token requests it must still refuse.
+  const notLiveYet = new Map<string, number>();
 
   function registerClient(clientId: string, publicJwk: JWK): void {
     if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519' || !publicJwk.x) {
@@ -338,6 +352,11 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     const publicJwk = clients.get(clientId);
     if (!publicJwk) throw unauthenticated(`unknown client ${clientId}`);
     await verifyAssertion(clientId, publicJwk, assertion);
+    const refusals = notLiveYet.get(clientId) ?? 0;
+    if (refusals > 0) {
+      notLiveYet.set(clientId, refusals - 1);
+      throw unauthenticated(`client ${clientId} is not active yet`);
+    }
     return issueToken(clientId);
   }
 
@@ -450,7 +469,10 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     requireConnector(body.appId, body.connectorId);
     const credential = await createCredential();
     issued.push(credential);
-    return { status: 200, body: { credential: credentialView(credential, true) } };
+    if (refusalsBeforeLive > 0) notLiveYet.set(credential.clientId, refusalsBeforeLive);
+    const answer = { credential: credentialView(credential, true) };
+    const tamper = tampers.shift();
+    return { status: 200, body: tamper ? tamper(answer, credential) : answer };
   }
 
   async function legacyRotate(req: FakeRequest, appId: string, connectorId: string): Promise<Reply> {
@@ -548,6 +570,10 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     registerFederationTrust,
     issueAccessToken: () => mintAccessToken('ready-access-token'),
     addCredential: createCredential,
+    tamperNextRotation: (tamper) => void tampers.push(tamper),
+    activateAfter: (attempts) => {
+      refusalsBeforeLive = attempts;
+    },
     inject: server.inject,
     tokensIssued,
     close: server.close,

@@ -46,6 +46,10 @@ export interface Fault {
   delayMs?: number;
   /** Destroy the socket without a response: the client sees a network error. */
   destroy?: boolean;
+  /** Runs when the fault takes a request, before anything else: e.g. another client changing the fake's state meanwhile. */
+  effect?: (req: FakeRequest) => void;
+  /** An answer made from the request (a body that echoes it, say); wins over status, headers and body. */
+  reply?: (req: FakeRequest) => Reply;
 }
 
 /** A request after its body has been read completely. */
@@ -105,6 +109,7 @@ function describeFault(f: Fault): string {
   const parts: string[] = [];
   if (f.delayMs) parts.push(`delay ${f.delayMs}ms`);
   if (f.destroy) parts.push('destroy');
+  else if (f.reply) parts.push('reply');
   else if (f.status !== undefined) parts.push(`status ${f.status}`);
   return parts.join(', ') || 'pass';
 }
@@ -173,11 +178,17 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
 
     const candidates = prefix && path.startsWith(prefix) ? [path, path.slice(prefix.length) || '/'] : [path];
     const fault = faults.take(method, candidates);
+    const request: FakeRequest = { method, path, query: url.searchParams, headers: req.headers, body };
     if (fault) {
       entry.fault = describeFault(fault);
+      fault.effect?.(request);
       if (fault.delayMs) await wait(fault.delayMs);
       if (fault.destroy) {
         req.socket.destroy();
+        return;
+      }
+      if (fault.reply) {
+        await respond(res, entry, fault.reply(request));
         return;
       }
       if (fault.status !== undefined) {
@@ -192,7 +203,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
 
     let reply: Reply;
     try {
-      reply = await opts.handle({ method, path, query: url.searchParams, headers: req.headers, body });
+      reply = await opts.handle(request);
     } catch (error) {
       reply =
         error instanceof HttpError

@@ -1,6 +1,6 @@
 // Runs the bundled action the way the GitHub runner does: `node dist/index.js` with a
 // clean environment, inputs as INPUT_* variables and fresh file-command files.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ export interface RunActionOptions {
   entry?: string;
   /** Working directory; default a fresh temp directory (the runner's workspace stands in). */
   cwd?: string;
+  /** Called once the child runs, e.g. to cancel it with a signal as the runner does. */
+  onStart?: (child: ChildProcess) => void;
 }
 
 export interface RunActionResult {
@@ -68,6 +70,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunActionResult
       let out = '';
       let err = '';
       let killed = false;
+      opts.onStart?.(child);
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
       const timer = setTimeout(() => {
