@@ -39300,15 +39300,2977 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3916:
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(968);
+// Entry point, run by the Actions runner as `node dist/index.js`; see main.ts.
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 968:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   lZ: () => (/* binding */ ActionError),
-/* harmony export */   wX: () => (/* binding */ TransportError)
-/* harmony export */ });
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  e: () => (/* binding */ main_run)
+});
+
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+;// CONCATENATED MODULE: external "string_decoder"
+const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_namespaceObject.platform();
+const arch = external_os_namespaceObject.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * One error type for every expected failure (bad input, authentication,
  * unreachable target, API refusal). index.ts turns it into a single
@@ -39344,18 +42306,99 @@ function errorMessage(err) {
     return err instanceof Error ? err.message : String(err);
 }
 
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * What the action prints is read by the runner as workflow commands and by
+ * people in the job summary, so nothing that came from a server (an error
+ * message, an ID, a date) may reach either unchecked, and no secret may reach
+ * them at all:
+ *
+ * - `Redactor` remembers every secret the run masked and replaces it, and
+ *   anything shaped like a ConductorOne client secret, a JWT or a bearer
+ *   token, before an error body is shown. The runner masks registered secrets
+ *   too, but only line by line and only in the log, not in the job summary.
+ * - `oneLine` keeps a server's text on one line, so it cannot start a line the
+ *   runner reads as a workflow command (`::stop-commands::`, `::set-output`).
+ *   https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
+ */
+/** Plain text in a log line and in Markdown alike: no character here starts a link, a tag or a cell. */
+const REDACTED = '(redacted)';
+/** Shapes of credentials worth hiding even when this run never saw the value. */
+const CREDENTIAL_SHAPES = [
+    // ConductorOne client secrets: secret-token:conductorone.com:v1:<base64url JWK>
+    [/secret-token:[^\s"'<>]*:[A-Za-z0-9_-]{8,}/gi, REDACTED],
+    // JWTs (client assertions, OIDC tokens): three base64url parts, the first a JSON header.
+    [/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+    // An authorization header as a server might echo it.
+    [/\b(Bearer|Basic|token) +[A-Za-z0-9._~+/=-]{16,}/gi, `$1 ${REDACTED}`],
+    // GitHub tokens (https://github.blog/engineering/behind-githubs-new-authentication-token-formats/)
+    [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+];
+class Redactor {
+    secrets = new Set();
+    /**
+     * Remembers a secret, and each of its lines (the runner masks line by line),
+     * also as the job summary would show it escaped.
+     */
+    add(value) {
+        for (const part of secretParts(value)) {
+            if (part.length < 4)
+                continue;
+            this.secrets.add(part);
+            this.secrets.add(markdownText(part));
+        }
+    }
+    /** The text with every known secret and every credential-shaped string replaced. */
+    redact(text) {
+        let result = text;
+        // Longest first, so a secret that contains another is replaced whole.
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length))
+            result = result.split(secret).join(REDACTED);
+        return redactCredentialShapes(result);
+    }
+}
+/** The text with everything shaped like a credential replaced (no knowledge of this run's secrets needed). */
+function redactCredentialShapes(text) {
+    let result = text;
+    for (const [shape, replacement] of CREDENTIAL_SHAPES)
+        result = result.replace(shape, replacement);
+    return result;
+}
+/** The value and each of its non-empty lines: what must be masked for the runner to hide it. */
+function secretParts(value) {
+    const lines = value.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '');
+    return lines.length > 1 ? [value, ...lines] : [value];
+}
+/** Line breaks and other control characters (C0, DEL, C1, Unicode line and paragraph separators). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+function hasControlCharacters(value) {
+    return CONTROL.test(value);
+}
+/**
+ * Text from a server, made fit for one log line: control characters become a
+ * space and the length is capped, so it can neither start a workflow command
+ * nor flood the log.
+ */
+function oneLine(text, maxLength = 300) {
+    const flat = text.replace(CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
+    return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+}
+/**
+ * Text for one cell or line of the job summary (GitHub-flavoured Markdown,
+ * which also renders some HTML): one line, with HTML characters as entities
+ * and the characters that make code spans, links, images and table cells
+ * escaped, so a server's text can add no tag, link, image or cell.
+ */
+function markdownText(text) {
+    return oneLine(text, 2000)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`|[\]]/g, '\\$&');
+}
 
-/***/ }),
-
-/***/ 6803:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   lw: () => (/* binding */ Http)
-/* harmony export */ });
-/* unused harmony exports DEFAULT_RETRY_POLICY, systemClock, judgeResponse, requestedWaitMs, backoffMs */
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6752);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/http.ts
 /**
  * The one HTTP policy of the action: per-attempt timeouts, and bounded retries
  * with jittered exponential backoff that honours `retry-after` and GitHub's
@@ -39365,6 +42408,7 @@ function errorMessage(err) {
  *
  * GitHub: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
  */
+
 
 
 const DEFAULT_RETRY_POLICY = {
@@ -39436,6 +42480,7 @@ function backoffMs(attempt, policy, random) {
 }
 class Http {
     policy;
+    /** Also the proof's clock, so tests never sleep. */
     clock;
     log;
     dispatcher;
@@ -39467,7 +42512,7 @@ class Http {
                 const waitMs = backoffMs(attempt, this.policy, this.clock.random);
                 if (last || !retryable || !this.withinBudget(started, waitMs)) {
                     const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TransportError */ .wX(`${label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+                    throw new TransportError(`${label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
                 }
                 await this.wait(label, failure.text, attempt, waitMs);
                 continue;
@@ -39491,8 +42536,12 @@ class Http {
         const timeout = AbortSignal.timeout(this.policy.timeoutMs);
         const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
         // undici's own fetch, so a test's MockAgent or a proxy agent can be the dispatcher.
-        const response = await (0,undici__WEBPACK_IMPORTED_MODULE_0__/* .fetch */ .hd)(url, {
+        const response = await (0,undici/* fetch */.hd)(url, {
             ...init,
+            // Never follow a redirect: a credential request answered by a 3xx (a
+            // proxy, a captive portal, a moved API) must not be replayed to another
+            // host, and its 3xx is not a documented success.
+            redirect: 'manual',
             signal,
             ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
         });
@@ -39531,86 +42580,364 @@ function describeFailure(err, timeoutMs) {
     if (code)
         return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };
     const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-    return { text: `network error (${message})`, notSent: false };
+    // An error's text may quote what was sent (a header value, say): one line, no credential.
+    return { text: `network error (${oneLine(redactCredentialShapes(message), 200)})`, notSent: false };
 }
-
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7170);
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6803);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9597);
 /**
- * Entry point, run by the Actions runner as `node dist/index.js`. It only wires
- * the real world (the environment, @actions/core, an HTTP dispatcher) to
- * run(); the logic lives in run.ts.
+ * Ends every connection of a dispatcher, within `boundMs`. It destroys rather
+ * than closes: close() waits for every open request, and a request stalled in
+ * a proxy tunnel may never end; undici's Agent also forgets its connections
+ * as soon as close() starts, so a destroy() after it cannot end that request.
+ * The run has awaited every request it cares about by the time this is called
+ * (or is being cancelled), so nothing of value is cut short.
  */
-
-
-
-
-
-// HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
-// alike (self-hosted runners behind a corporate proxy).
-const dispatcher = new undici__WEBPACK_IMPORTED_MODULE_1__/* .EnvHttpProxyAgent */ .J2({ connect: { timeout: 10_000 } });
-const http = new _http_js__WEBPACK_IMPORTED_MODULE_3__/* .Http */ .lw({ dispatcher, log: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message) });
-try {
-    await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)({
-        core: {
-            getInput: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name),
-            setSecret: (value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value),
-            oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
-            getIdToken: (audience) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience),
-            setOutput: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value),
-            info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
-            writeSummary: async (markdown) => {
-                // Outside a runner (a local try) there is no summary file to write.
-                if (!process.env['GITHUB_STEP_SUMMARY'])
-                    return;
-                try {
-                    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
-                }
-                catch (err) {
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
-                }
-            },
-        },
-        http,
-    });
-}
-catch (err) {
-    // Expected failures are already one actionable sentence; a stack is shown
-    // only when the run has step debug logging on (ACTIONS_STEP_DEBUG).
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o() && err instanceof Error && err.stack)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(err.stack);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ActionError */ .lZ ? err.message : `Unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-}
-finally {
-    // Keep-alive sockets would hold the process open for seconds.
-    await dispatcher.close().catch(() => { });
+async function closeDispatcher(dispatcher, boundMs) {
+    const expired = new Promise((resolve) => setTimeout(resolve, boundMs).unref());
+    await Promise.race([dispatcher.destroy().catch(() => { }), expired]);
 }
 
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
+;// CONCATENATED MODULE: ./src/report.ts
 
-/***/ }),
+function holdings(outcomes) {
+    const byTarget = new Map();
+    for (const outcome of outcomes) {
+        const list = byTarget.get(outcome.target.label) ?? [];
+        list.push(outcome);
+        byTarget.set(outcome.target.label, list);
+    }
+    const result = new Map();
+    for (const [label, list] of byTarget) {
+        const failed = list.filter((o) => o.result === 'failed').length;
+        result.set(label, failed === 0 ? 'new credential' : failed === list.length ? 'previous credential' : 'mixed');
+    }
+    return result;
+}
+/** `targets` output: one object per secret written (SPEC 3). */
+function targetsOutput(outcomes) {
+    return JSON.stringify(outcomes
+        .filter((o) => o.result !== 'failed')
+        .map((o) => ({ target: o.target.label, secret: o.secret, result: o.result })));
+}
+function setCredentialOutputs(core, credential) {
+    core.setOutput('credential-id', credential.id);
+    core.setOutput('client-id', credential.clientId);
+    core.setOutput('expires-at', credential.expiresTime);
+    core.setOutput('rotated', 'true');
+}
+function renderRotationSummary(report) {
+    const { credential, outcomes } = report;
+    const failed = outcomes.some((o) => o.result === 'failed');
+    const heading = failed
+        ? '## ConductorOne credential rotated, but not stored everywhere'
+        : report.unfinished
+            ? '## ConductorOne credential rotated and stored, but not finished'
+            : '## ConductorOne credential rotated';
+    const lines = [
+        heading,
+        '',
+        '| | |',
+        '|---|---|',
+        `| Connector | \`${report.connectorId}\` (app \`${report.appId}\`) |`,
+        `| Credential ID | \`${credential.id}\` |`,
+        `| Client ID | \`${cell(credential.clientId)}\` |`,
+        `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
+        `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
+        '',
+        '| Target | Secret | Result |',
+        '|---|---|---|',
+        ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`),
+        '',
+    ];
+    if (report.steps.length > 0) {
+        lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
+    }
+    if (failed) {
+        lines.push('| Target | Now holds |', '|---|---|');
+        for (const [label, holding] of holdings(outcomes)) {
+            const note = holding === 'mixed'
+                ? '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds'
+                : holding === 'previous credential'
+                    ? 'the previous credential (still valid, nothing was revoked)'
+                    : 'the new credential';
+            lines.push(`| ${cell(label)} | ${note} |`);
+        }
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+function renderNotRotatedSummary(reason) {
+    return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
+}
+/** rotate-if-expires-within found the current credential far enough from expiry. */
+function renderSkippedSummary(report) {
+    return [
+        '## ConductorOne credential not due for rotation',
+        '',
+        `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+        '',
+        'Nothing was rotated, written or revoked.',
+        '',
+    ].join('\n');
+}
+function renderDryRunSummary(report) {
+    return [
+        '## ConductorOne credential rotation: dry run',
+        '',
+        `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+        '',
+        '| Target | Secret | Would write |',
+        '|---|---|---|',
+        ...report.writes.map((w) => `| ${cell(w.target)} | \`${w.secret}\` | ${cell(w.detail)} |`),
+        '',
+        'A real run would:',
+        '',
+        ...report.plan.map((step, index) => `${index + 1}. ${step}`),
+        '',
+    ].join('\n');
+}
+/** "visibility selected, 3 repositories (kept)", for the summary. */
+function describeAccess(access) {
+    const ids = access.selectedRepositoryIds;
+    const repositories = ids ? `, ${ids.length} ${ids.length === 1 ? 'repository' : 'repositories'}` : '';
+    const why = { kept: 'kept', input: 'from the visibility input', new: 'default for a new secret' }[access.origin];
+    return `visibility ${access.visibility}${repositories} (${why})`;
+}
+function renderDiscardedSummary(report) {
+    return [
+        '## ConductorOne credential rotated, but not stored',
+        '',
+        `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+        '',
+        '| Step | Result |',
+        '|---|---|',
+        `| Write the secrets | not done: no target was changed, and every one still holds the previous credential, which stays valid |`,
+        `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
+        '',
+    ].join('\n');
+}
+/** What a cancelled run had done: which targets already hold the new credential. */
+function renderCancelledSummary(message, progress) {
+    const lines = ['## ConductorOne credential rotation cancelled', '', cell(message), ''];
+    const holdings = progress.holdings();
+    if (holdings.length > 0) {
+        const words = { new: 'the new credential', previous: 'the previous credential', unknown: '**unknown**: a write was in flight, or only one secret was written' };
+        lines.push('| Target | Now holds |', '|---|---|', ...holdings.map((h) => `| ${cell(h.target)} | ${words[h.holds]} |`), '');
+    }
+    return lines.join('\n');
+}
+/** Keeps a text inside one Markdown table cell or line, with nothing in it that Markdown or HTML would act on. */
+function cell(text) {
+    return markdownText(text);
+}
 
-/***/ 9597:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+;// CONCATENATED MODULE: ./src/messages.ts
 
+function list(items) {
+    return items.join(', ');
+}
+/** The steps after the writes that a failure before them kept from running. */
+function stepsNotRun(inputs, because) {
+    const steps = [];
+    if (inputs.credentialIdVariable)
+        steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
+    if (inputs.revokePrevious)
+        steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
+    return steps;
+}
+function proofStep(inputs) {
+    return {
+        step: 'Check and prove the new credential',
+        result: inputs.verify ? 'passed: well formed, and it got a ConductorOne token' : 'well formed; not proved (verify: false)',
+    };
+}
+function finishSteps(inputs, finish) {
+    const steps = [];
+    const variable = inputs.credentialIdVariable;
+    if (finish.variables)
+        steps.push({ step: `Record the credential ID in ${variable}`, result: describeVariableOutcomes(finish.variables) });
+    else if (finish.interference)
+        steps.push({ step: `Record the credential ID in ${variable}`, result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile` });
+    else if (finish.recheckError)
+        steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
+    const { revoke } = finish;
+    const step = revoke.id ? `Revoke the previous credential ${revoke.id}` : 'Revoke the previous credential';
+    const result = {
+        revoked: () => 'revoked',
+        'already revoked': () => 'already revoked (ConductorOne no longer has it)',
+        failed: () => (revoke.state === 'failed' ? `**failed**: ${revoke.error}` : ''),
+        skipped: () => (revoke.state === 'skipped' ? `not done: ${revoke.why}` : ''),
+    }[revoke.state]();
+    steps.push({ step, result });
+    return steps;
+}
+/** "updated in acme/a, acme/b; created in acme/c", or counts once the lists get long. */
+function describeVariableOutcomes(outcomes) {
+    const groups = new Map();
+    for (const o of outcomes) {
+        const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
+        groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
+    }
+    return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
+}
+/** Log lines for what the last steps did. */
+function finishLog(inputs, finish) {
+    const lines = (finish.variables ?? []).flatMap((v) => (v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`]));
+    const { revoke } = finish;
+    if (revoke.state === 'revoked')
+        lines.push(`Revoked the previous credential ${revoke.id}.`);
+    if (revoke.state === 'already revoked')
+        lines.push(`The previous credential ${revoke.id} was already revoked.`);
+    if (revoke.state === 'skipped' && inputs.revokePrevious)
+        lines.push(`Nothing revoked: ${revoke.why}.`);
+    return lines;
+}
+/** What the last steps left undone, one sentence each; empty when they all succeeded. */
+function finishProblems(inputs, finish) {
+    const problems = [];
+    const variable = inputs.credentialIdVariable;
+    if (finish.recheckError) {
+        problems.push(`the variable ${variable} could not be read again before recording the new credential (${finish.recheckError}), so it was not updated and nothing was revoked: set it to the new credential ID, or re-run.`);
+    }
+    const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
+    if (failed.length > 0) {
+        problems.push(`the variable ${variable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
+    }
+    if (finish.revoke.state === 'failed') {
+        problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
+    }
+    return problems;
+}
+/**
+ * Another rotation recorded a credential while this one ran: the two runs'
+ * writes may have interleaved, so a target may hold the client ID of one and
+ * the secret of the other.
+ */
+function interferenceWarning(inputs, credential, interference) {
+    const seen = interference.changes.map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`).join('; ');
+    const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
+    return (`The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
+        `so the secrets may hold this run's credential ${credential.id}, the other run's ${list(others) || 'credential'}, or a mix of the two. ` +
+        `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
+        'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
+        `then revoke in ConductorOne whichever of ${credential.id} and ${list(others) || 'the other credential'} the variable does not name.`);
+}
+/** Warnings about inputs that are valid but probably not what the user wants. */
+function inputWarnings(inputs) {
+    const warnings = [];
+    if (!inputs.clientIdSecretName && inputs.revokePrevious) {
+        warnings.push({
+            title: 'Consumers keep the previous client ID',
+            message: 'client-id-secret-name is empty, so no secret receives the new client ID: consumers that read the client ID from a secret keep the previous one, which stops working when revoke-previous revokes the previous credential. Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+        });
+    }
+    return warnings;
+}
+/** What became of a new credential the run could not use. */
+function discardOutcome(connectorId, credentialId, revoke) {
+    if (revoke === 'no id')
+        return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
+    if (revoke === 'revoked')
+        return `The unusable credential ${credentialId} was revoked.`;
+    if (revoke === 'already revoked')
+        return `The unusable credential ${credentialId} is already gone from ConductorOne.`;
+    return `Revoking the unusable credential ${credentialId} failed (${revoke.error}): revoke it in ConductorOne.`;
+}
+function discardMessage(reason, revokeOutcome) {
+    return `${reason} It was stored nowhere: every target still holds the previous credential, which stays valid. ${revokeOutcome} Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.`;
+}
+/** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
+function storedNowhereReason(credential, failures) {
+    return `Credential ${credential.id} could not be stored in ${list([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+}
+function partialFailureMessage(inputs, credential, outcomes, failures) {
+    const held = holdings(outcomes);
+    const labelsHolding = (holding) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
+    const failedTargets = [...new Set(failures.map((f) => f.target.label))];
+    const parts = [`Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`, ...new Set(failures.map((f) => f.error ?? ''))];
+    const fresh = labelsHolding('new credential');
+    const old = labelsHolding('previous credential');
+    const mixed = labelsHolding('mixed');
+    if (fresh.length)
+        parts.push(`The new credential is stored in ${list(fresh)}.`);
+    if (old.length)
+        parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
+    if (mixed.length)
+        parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+    parts.push('Fix the cause and re-run the workflow.');
+    if (inputs.revokePrevious) {
+        parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
+    }
+    return parts.join(' ');
+}
+/** What a run cancelled by a signal had done, for the log and the summary. */
+function cancelledMessage(signal, progress) {
+    const id = progress.credentialId;
+    if (!id)
+        return `The run was cancelled (${signal}) before ConductorOne issued a new credential: nothing was changed.`;
+    if (progress.discarded)
+        return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
+    const held = progress.holdings();
+    const where = (holds) => held.filter((h) => h.holds === holds).map((h) => h.target);
+    const fresh = where('new');
+    const old = where('previous');
+    const unknown = where('unknown');
+    const parts = [`The run was cancelled (${signal}) after ConductorOne issued credential ${id}.`];
+    if (held.length === 0 || fresh.length + unknown.length === 0) {
+        parts.push(`No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`);
+    }
+    else {
+        if (fresh.length)
+            parts.push(`The new credential is stored in ${list(fresh)}.`);
+        if (old.length)
+            parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
+        if (unknown.length)
+            parts.push(`${list(unknown)} may hold either, or one secret of each (a write was under way).`);
+        parts.push('Re-run the workflow to store one credential everywhere.');
+    }
+    if (progress.previousRevoke === 'revoked')
+        parts.push('The previous credential was revoked.');
+    else if (progress.previousRevoke === 'in flight')
+        parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
+    else
+        parts.push('Nothing was revoked.');
+    return parts.join(' ');
+}
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
-});
-
-// UNUSED EXPORTS: READ_CONCURRENCY, WRITE_CONCURRENCY
+;// CONCATENATED MODULE: ./src/progress.ts
+class RunProgress {
+    /** The credential ConductorOne issued to this run, once it exists. */
+    credentialId = '';
+    /** Whether that credential was revoked again (it was unusable, or stored nowhere). */
+    discarded = false;
+    /** The revoke of the previous credential: not started, under way, or done. */
+    previousRevoke = '';
+    writes = new Map();
+    issued(id) {
+        this.credentialId = id;
+    }
+    /** Every write the run is about to make, in order. */
+    planWrites(writes) {
+        for (const { target, secret } of writes) {
+            const secrets = this.writes.get(target) ?? new Map();
+            secrets.set(secret, 'pending');
+            this.writes.set(target, secrets);
+        }
+    }
+    write(target, secret, state) {
+        this.writes.get(target)?.set(secret, state);
+    }
+    /** Per target: 'new' (every secret stored), 'previous' (none started), or 'unknown' (some in flight or mixed). */
+    holdings() {
+        return [...this.writes].map(([target, secrets]) => {
+            const states = [...secrets.values()];
+            if (states.every((s) => s === 'stored'))
+                return { target, holds: 'new' };
+            if (states.every((s) => s === 'pending' || s === 'failed'))
+                return { target, holds: 'previous' };
+            return { target, holds: 'unknown' };
+        });
+    }
+}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -40510,19 +43837,20 @@ async function importJWK(jwk, alg, options) {
 }
 
 
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/conductorone/errors.ts
 /**
  * ConductorOne answers errors with a gRPC status as JSON, `{code, message,
  * details}`; only `message` is for people. Bodies of successful responses are
- * never passed here: they can hold a client secret or a token.
+ * never passed here: they can hold a client secret or a token. Even an error
+ * body is a server's text: it is shown on one line, cut short, and with
+ * anything shaped like a credential redacted (a hostile or broken server may
+ * echo the request, client assertion included).
  */
+
 async function describeErrorResponse(response) {
     let message = '';
     try {
-        const text = await response.text();
-        const body = JSON.parse(text);
+        const body = JSON.parse(await response.text());
         const candidate = body.message ?? body.error_description ?? body.error;
         if (typeof candidate === 'string')
             message = candidate;
@@ -40530,9 +43858,24 @@ async function describeErrorResponse(response) {
     catch {
         // not JSON (a proxy's HTML page, say): the status alone must do
     }
-    message = message.replace(/\s+/g, ' ').trim().slice(0, 300);
-    const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    message = oneLine(redactCredentialShapes(message), 300);
+    const statusText = oneLine(response.statusText, 60);
+    const status = `${response.status}${statusText ? ` ${statusText}` : ''}`;
     return message ? `${status}: ${message}` : status;
+}
+/** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
+async function isConductorOneError(response) {
+    const body = await readJson(response);
+    return typeof body === 'object' && body !== null && typeof body.code === 'number' && typeof body.message === 'string';
+}
+/** The JSON body, or undefined when it is not JSON. */
+async function readJson(response) {
+    try {
+        return JSON.parse(await response.text());
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/conductorone/auth.ts
@@ -40549,7 +43892,12 @@ async function describeErrorResponse(response) {
 
 
 
+
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The token endpoint refused the credentials (400, 401 or 403): not a transient failure. */
+class TokenRefusedError extends ActionError {
+    name = 'TokenRefusedError';
+}
 /** The token endpoint of a tenant: `https://{host}/auth/v1/token`. */
 function tokenUrl(serverUrl) {
     return new URL(`${serverUrl.href.replace(/\/$/, '')}/auth/v1/token`);
@@ -40576,7 +43924,7 @@ async function importSigningKey(privateJwk) {
         return await importJWK({ ...privateJwk }, 'EdDSA');
     }
     catch {
-        throw new errors/* InputError */.dz('client-secret', 'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.');
+        throw new InputError('client-secret', 'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.');
     }
 }
 /** Client credentials with a signed assertion; the token is fetched once and reused. */
@@ -40636,9 +43984,11 @@ class FederationTokenSource {
             idToken = await getIdToken(audience);
         }
         catch (err) {
-            throw new errors/* ActionError */.lZ(`Could not get the workflow's GitHub OIDC token for audience ${audience} (${err instanceof Error ? err.message : String(err)}): check that the job has "permissions: id-token: write".`);
+            throw new ActionError(`Could not get the workflow's GitHub OIDC token for audience ${audience} (${oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)))}): check that the job has "permissions: id-token: write".`);
         }
         mask(idToken);
+        if (hasControlCharacters(idToken))
+            throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`);
         const url = tokenUrl(serverUrl);
         const form = new URLSearchParams({
             grant_type: TOKEN_EXCHANGE,
@@ -40676,17 +44026,20 @@ async function requestToken(http, url, form, mask, messages) {
         }, { idempotent: true });
     }
     catch (err) {
-        if (err instanceof errors/* TransportError */.wX) {
-            throw new errors/* ActionError */.lZ(`Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+        if (err instanceof TransportError) {
+            throw new ActionError(`Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
         }
         throw err;
     }
     if (!response.ok) {
         const detail = await describeErrorResponse(response);
         if (response.status === 400 || response.status === 401 || response.status === 403) {
-            throw new errors/* ActionError */.lZ(messages.refused(detail));
+            throw new TokenRefusedError(messages.refused(detail));
         }
-        throw new errors/* ActionError */.lZ(`ConductorOne token request to ${url.host} failed (${detail}).`);
+        throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
+    }
+    if (response.status !== 200) {
+        throw new ActionError(`ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`);
     }
     let token;
     try {
@@ -40696,22 +44049,111 @@ async function requestToken(http, url, form, mask, messages) {
         token = undefined;
     }
     if (typeof token !== 'string' || token === '') {
-        throw new errors/* ActionError */.lZ(`ConductorOne token response from ${url.host} carried no access_token.`);
+        throw new ActionError(`ConductorOne token response from ${url.host} carried no access_token.`);
     }
+    // Masked first (line by line), then refused if it could not be a header value.
     mask(token);
+    if (hasControlCharacters(token) || /\s/.test(token)) {
+        throw new ActionError(`ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`);
+    }
     return token;
+}
+
+;// CONCATENATED MODULE: ./src/conductorone/credential.ts
+/**
+ * The formats of ConductorOne's identifiers and credentials, checked wherever
+ * they enter the action: inputs, the credential-id variable, and the answers
+ * of ConductorOne itself. An ID goes into a URL path, a log line and the job
+ * summary, so only a conservative character set passes: no "." or ".." path
+ * segment, no "/", no control character.
+ *
+ * Client IDs are `<name>@<tenant host>/<kind>`; client secrets are
+ * `secret-token:conductorone.com:v1:` followed by the base64url (unpadded)
+ * JSON of an Ed25519 private JWK, as ConductorOne's SDKs read them
+ * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
+ */
+/** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
+const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
+const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+/** RFC 3339, as ConductorOne's APIs write timestamps (protobuf JSON: optional fraction, Z or offset). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+function isConductorOneId(value) {
+    return ID.test(value);
+}
+function parseClientId(value) {
+    const match = CLIENT_ID.exec(value);
+    if (!match)
+        return undefined;
+    return { name: match[1], host: match[2], kind: match[3] };
+}
+function isRfc3339(value) {
+    return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+/** The private key in a client secret, or the problem with it. */
+function parseClientSecret(secret) {
+    const parts = secret.split(':');
+    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
+        return { problem: 'not a ConductorOne client secret' };
+    const encoded = parts[3] ?? '';
+    let jwk;
+    try {
+        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+            throw new Error('not base64url');
+        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    }
+    catch {
+        return { problem: 'damaged key part (not base64url JSON)' };
+    }
+    const key = jwk;
+    if (!key ||
+        key.kty !== 'OKP' ||
+        key.crv !== 'Ed25519' ||
+        typeof key.x !== 'string' ||
+        typeof key.d !== 'string' ||
+        !isKeyBytes(key.x) ||
+        !isKeyBytes(key.d)) {
+        return { problem: 'no Ed25519 private key' };
+    }
+    return { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d } };
+}
+/** 32 bytes of base64url, as an Ed25519 key part must be. */
+function isKeyBytes(value) {
+    return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32;
 }
 
 ;// CONCATENATED MODULE: ./src/conductorone/client.ts
 /**
  * ConductorOne API calls the action makes, over the shared HTTP policy.
  * RotateCredential: https://docs.conductorone.com/ (Connector service,
- * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt).
- * Get connector, get and revoke one credential: SPEC 5 (ConductorOne's Go SDK,
- * ConnectorService.Get, GetCredentials, RevokeCredential).
+ * POST /api/v1/apps/connectors/credentials; ConductorOne's API page is kept in
+ * shared/seed/RotateCredential.txt). Get connector, get and revoke one
+ * credential follow ConductorOne's Go SDK (ConnectorService.Get,
+ * GetCredentials, RevokeCredential): https://github.com/conductorone/conductorone-sdk-go
+ *
+ * Only documented answers count: 200 with ConductorOne's JSON. Whatever else
+ * comes back (a proxy's page, a redirect, which is never followed) is a
+ * failure, and nothing in an answer reaches a URL or a log line unchecked.
  */
 
 
+
+/**
+ * RotateCredential answered, but not with a credential the action can use.
+ * Nothing was stored; `credentialId` is set when the answer named a credential
+ * by a valid ID, so that it can be revoked.
+ */
+class MalformedCredentialError extends ActionError {
+    problem;
+    credentialId;
+    name = 'MalformedCredentialError';
+    constructor(problem, credentialId) {
+        super(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
+        this.problem = problem;
+        this.credentialId = credentialId;
+    }
+}
 class ConductorOneClient {
     options;
     constructor(options) {
@@ -40729,92 +44171,98 @@ class ConductorOneClient {
             response = await this.call('POST', '/api/v1/apps/connectors/credentials', { appId, connectorId }, false);
         }
         catch (err) {
-            if (err instanceof errors/* TransportError */.wX && err.mayHaveBeenProcessed) {
-                throw new errors/* ActionError */.lZ(`RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`, { cause: err });
+            if (err instanceof TransportError && err.mayHaveBeenProcessed) {
+                throw new ActionError(`RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`, { cause: err });
             }
-            throw this.unreachable(err);
+            throw this.unreachableError(err);
         }
-        if (!response.ok)
-            throw new errors/* ActionError */.lZ(await this.rotateRefused(response, subject));
-        let body;
-        try {
-            body = (await response.json());
-        }
-        catch {
+        if (response.status !== 200)
+            throw new ActionError(await this.rotateRefused(response, subject));
+        const body = await readJson(response);
+        if (!client_isObject(body)) {
             // Never quote the body: it may hold the new secret.
-            throw new errors/* ActionError */.lZ(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
+            throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
         }
-        const credential = body.credential ?? {};
-        // Older API versions put clientSecret beside `credential` (SPEC 5).
+        const credential = client_isObject(body.credential) ? body.credential : {};
+        // Older API versions put clientSecret beside `credential`.
         const clientSecret = credential.clientSecret ?? body.clientSecret;
+        // Masked before anything is checked, so no message below can print it.
         if (typeof clientSecret === 'string' && clientSecret !== '')
             this.options.mask(clientSecret);
-        if (typeof clientSecret !== 'string' || clientSecret === '' || typeof credential.id !== 'string' || typeof credential.clientId !== 'string') {
-            throw new errors/* ActionError */.lZ(`RotateCredential for ${subject} answered without a credential id, client ID and client secret; nothing was stored and the previous credential is still valid.`);
-        }
-        return {
-            id: credential.id,
-            clientId: credential.clientId,
-            clientSecret,
-            expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
-            displayName: typeof credential.displayName === 'string' ? credential.displayName : '',
-        };
+        return checkIssuedCredential(credential, clientSecret);
     }
     /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
     async checkConnector(appId, connectorId) {
         const subject = `connector ${connectorId} of app ${appId}`;
-        const response = await this.callOrExplain('GET', `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}`);
-        if (response.ok)
+        const response = await this.callOrExplain('GET', `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}`);
+        if (response.status === 200 && client_isObject(await readJson(response)))
             return;
         const detail = await describeErrorResponse(response);
         if (response.status === 404)
-            throw new errors/* ActionError */.lZ(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
-        throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `read ${subject}`));
+            throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+        throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
     }
-    /** One credential of the connector; undefined when it no longer exists (revoked or deleted). */
+    /**
+     * One credential of the connector; undefined when it no longer exists: a
+     * 404 that is ConductorOne's own error, or a credential marked deleted.
+     */
     async getCredential(appId, connectorId, id) {
+        const doing = `read credential ${id} of connector ${connectorId}`;
         const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
-        if (response.status === 404)
-            return undefined;
-        if (!response.ok) {
+        if (response.status === 404) {
+            if (await isConductorOneError(response.clone()))
+                return undefined;
+            throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
+        }
+        if (response.status !== 200) {
             const detail = await describeErrorResponse(response);
-            throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `read credential ${id} of connector ${connectorId}`));
+            throw new ActionError(this.refusal(response.status, detail, doing));
         }
-        let credential;
-        try {
-            credential = (await response.json()).credential;
-        }
-        catch {
-            credential = undefined;
-        }
-        if (typeof credential?.id !== 'string')
-            throw new errors/* ActionError */.lZ(`ConductorOne answered the read of credential ${id} without a credential.`);
-        return {
-            id: credential.id,
-            clientId: typeof credential.clientId === 'string' ? credential.clientId : '',
-            expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
-        };
+        const body = await readJson(response);
+        const credential = client_isObject(body) && client_isObject(body.credential) ? body.credential : undefined;
+        if (credential?.id !== id)
+            throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
+        if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '')
+            return undefined;
+        const expires = credential.expiresTime;
+        if (expires === undefined || expires === null || expires === '')
+            return { id, expiresTime: '' };
+        if (typeof expires === 'string' && isRfc3339(expires))
+            return { id, expiresTime: expires };
+        return { id, expiresTime: '', expiryUnreadable: true };
     }
     /**
      * Revokes one credential. A 404 means it is gone already (revoked by hand,
-     * or by an earlier attempt of this very request), which is what was wanted.
+     * or by an earlier attempt of this very request), which is what was wanted,
+     * but only when ConductorOne itself says so: a proxy's 404 page proves
+     * nothing, so then a read decides.
      */
     async revokeCredential(appId, connectorId, id) {
+        const doing = `revoke credential ${id} of connector ${connectorId}`;
         // Repeating a revoke is harmless: a second one finds the credential gone.
         const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
-        if (response.status === 404)
-            return 'already revoked';
-        if (response.ok)
-            return 'revoked';
+        if (response.status === 200) {
+            if (client_isObject(await readJson(response)))
+                return 'revoked';
+            throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
+        }
+        if (response.status === 404) {
+            if (await isConductorOneError(response.clone()))
+                return 'already revoked';
+            const detail = await describeErrorResponse(response);
+            if ((await this.getCredential(appId, connectorId, id)) === undefined)
+                return 'already revoked';
+            throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
+        }
         const detail = await describeErrorResponse(response);
-        throw new errors/* ActionError */.lZ(this.refusal(response.status, detail, `revoke credential ${id} of connector ${connectorId}`));
+        throw new ActionError(this.refusal(response.status, detail, doing));
     }
     async callOrExplain(method, path, body) {
         try {
             return await this.call(method, path, body, true);
         }
         catch (err) {
-            throw this.unreachable(err);
+            throw this.unreachableError(err);
         }
     }
     refusal(status, detail, doing) {
@@ -40838,9 +44286,9 @@ class ConductorOneClient {
             ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }, { idempotent });
     }
-    unreachable(err) {
-        if (err instanceof errors/* TransportError */.wX) {
-            return new errors/* ActionError */.lZ(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+    unreachableError(err) {
+        if (err instanceof TransportError) {
+            return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
         }
         return err;
     }
@@ -40854,373 +44302,210 @@ class ConductorOneClient {
                 return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
             case 404:
                 return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
-            case 500:
-            case 502:
-            case 504:
-                // Not retried: the server may have issued the credential before failing.
-                return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
             default:
-                return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+                if (response.status >= 400 && response.status < 500) {
+                    return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+                }
+                // A 5xx, a redirect (never followed) or another 2xx: the server may
+                // have issued the credential before answering so.
+                return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
         }
     }
 }
-const e = encodeURIComponent;
+/**
+ * A credential the action may store: a valid ID, a client ID of the form
+ * `name@host/kind`, a client secret holding an Ed25519 key, and an expiry that
+ * is RFC 3339 or absent. The values are never quoted: the client ID and the
+ * expiry are checked before anything prints them, and the secret never is.
+ */
+function checkIssuedCredential(credential, clientSecret) {
+    const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
+    const malformed = (problem) => new MalformedCredentialError(problem, id);
+    if (id === undefined)
+        throw malformed(credential.id === undefined || credential.id === '' ? 'no credential ID' : 'a credential ID that is not a ConductorOne ID');
+    if (typeof credential.clientId !== 'string' || credential.clientId === '')
+        throw malformed('no client ID');
+    if (!parseClientId(credential.clientId))
+        throw malformed('a client ID that is not of the form name@host/kind');
+    if (typeof clientSecret !== 'string' || clientSecret === '')
+        throw malformed('no client secret');
+    const secret = parseClientSecret(clientSecret);
+    if ('problem' in secret)
+        throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
+    const expires = credential.expiresTime;
+    if (expires !== undefined && expires !== null && !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
+        throw malformed('an expiry that is not an RFC 3339 time');
+    }
+    return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };
+}
+function client_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const client_encode = encodeURIComponent;
 function credentialPath(appId, connectorId, id) {
-    return `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}/credentials/${e(id)}`;
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Reads and validates every input before anything touches the network.
- * Each problem becomes one InputError that names the input and the fix.
- * Secrets are masked the moment they are read, before any validation can
- * fail, so not even an error message can print them.
- */
-
-const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
-const CLIENT_ID = /^[^@\s/]+@([A-Za-z0-9.-]+(?::\d+)?)\/(pcc|spc|wfe)$/;
-// ConductorOne IDs are KSUID-like; anything that could change a URL path is refused.
-const RESOURCE_ID = /^[A-Za-z0-9._-]+$/;
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function readInputs(source) {
-    const get = (name) => source.getInput(name).trim();
-    // Mask first: nothing below may run before these are hidden.
-    const clientSecret = get('client-secret');
-    const accessToken = get('access-token');
-    const githubToken = get('github-token');
-    for (const secret of [clientSecret, accessToken, githubToken])
-        if (secret)
-            source.setSecret(secret);
-    const appId = resourceId('app-id', get('app-id'));
-    const connectorId = resourceId('connector-id', get('connector-id'));
-    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
-    if (!githubToken) {
-        throw new errors/* InputError */.dz('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
-    }
-    const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
-    const repositories = parseRepositories(get('repositories'));
-    const scope = readScope(get('environment'), get('organization'), get('visibility'));
-    const clientIdSecretName = get('client-id-secret-name');
-    const clientSecretSecretName = get('client-secret-secret-name');
-    if (clientIdSecretName)
-        secretName('client-id-secret-name', clientIdSecretName);
-    if (!clientSecretSecretName) {
-        throw new errors/* InputError */.dz('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
-    }
-    secretName('client-secret-secret-name', clientSecretSecretName);
-    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-        throw new errors/* InputError */.dz('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
-    }
-    const credentialIdVariable = get('credential-id-variable');
-    if (credentialIdVariable)
-        variableName('credential-id-variable', credentialIdVariable);
-    const previousCredentialId = get('previous-credential-id');
-    if (previousCredentialId)
-        resourceId('previous-credential-id', previousCredentialId);
-    const window = get('rotate-if-expires-within');
-    const verify = booleanInput('verify', get('verify'), true);
-    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
-    const dryRun = booleanInput('dry-run', get('dry-run'), false);
-    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
-    const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
-    if (revokePrevious && !tracksCurrent) {
-        throw new errors/* InputError */.dz('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
-    }
-    if (revokePrevious && !verify) {
-        throw new errors/* InputError */.dz('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
-    }
-    if (window && !tracksCurrent) {
-        throw new errors/* InputError */.dz('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
-    }
-    return {
-        appId,
-        connectorId,
-        auth,
-        serverUrl,
-        githubToken,
-        githubApiUrl,
-        repositories,
-        scope,
-        clientIdSecretName,
-        clientSecretSecretName,
-        credentialIdVariable,
-        previousCredentialId,
-        verify,
-        revokePrevious,
-        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
-        dryRun,
-    };
-}
-const VISIBILITIES = ['all', 'private', 'selected'];
-// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
-const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
-/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
-function readScope(environment, organization, visibility) {
-    if (organization) {
-        if (environment) {
-            throw new errors/* InputError */.dz('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
-        }
-        if (!OWNER.test(organization)) {
-            throw new errors/* InputError */.dz('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
-        }
-        if (visibility && !VISIBILITIES.includes(visibility)) {
-            throw new errors/* InputError */.dz('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
-        }
-        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
-    }
-    if (visibility) {
-        throw new errors/* InputError */.dz('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
-    }
-    if (environment) {
-        if (!ENVIRONMENT.test(environment)) {
-            throw new errors/* InputError */.dz('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
-        }
-        return { kind: 'environment', environment };
-    }
-    return { kind: 'repository' };
-}
-/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
-function booleanInput(input, value, fallback) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.dz(input, `"${value}" is not a boolean: use true or false.`);
-}
-const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
-function parseDuration(input, value) {
-    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
-    const amount = Number(match?.[1]);
-    if (!match || amount <= 0) {
-        throw new errors/* InputError */.dz(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
-    }
-    return { text: value, ms: amount * DURATION_UNITS[match[2].toLowerCase()] };
-}
-const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
-/**
- * Picks the one ConductorOne authentication the inputs describe; any other
- * combination is ambiguous and refused (SPEC 2).
- */
-function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
-    if (accessToken) {
-        if (clientId || clientSecret) {
-            throw new errors/* InputError */.dz('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
-        }
-        if (!serverUrlInput) {
-            throw new errors/* InputError */.dz('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
-        }
-        if (oidcAudience)
-            throw new errors/* InputError */.dz('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
-        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
-    }
-    if (!clientId) {
-        if (clientSecret)
-            throw new errors/* InputError */.dz('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
-        throw new errors/* InputError */.dz('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
-    }
-    const match = CLIENT_ID.exec(clientId);
-    if (!match) {
-        throw new errors/* InputError */.dz('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
-    }
-    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
-    const kind = match[2];
-    if (clientSecret) {
-        if (kind === 'wfe') {
-            throw new errors/* InputError */.dz('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
-        }
-        if (oidcAudience)
-            throw new errors/* InputError */.dz('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
-        return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
-    }
-    if (kind !== 'wfe') {
-        throw new errors/* InputError */.dz('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
-    }
-    if (!source.oidcAvailable()) {
-        throw new errors/* InputError */.dz('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
-    }
-    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
-}
-function resourceId(input, value) {
-    if (!value)
-        throw new errors/* InputError */.dz(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-    if (!RESOURCE_ID.test(value)) {
-        throw new errors/* InputError */.dz(input, `"${value}" is not a ConductorOne ID: use only letters, digits, ".", "_" and "-".`);
-    }
-    return value;
-}
-/**
- * ConductorOne client secrets are `secret-token:conductorone.com:v1:` followed
- * by the base64url (unpadded) JSON of an Ed25519 private JWK (SPEC 5).
- * The messages never quote the value.
- */
-function parseClientSecret(secret) {
-    const fix = 'paste the whole client secret ConductorOne showed when the API client was created (it starts with "secret-token:conductorone.com:v1:").';
-    const parts = secret.split(':');
-    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== SECRET_PREFIX) {
-        throw new errors/* InputError */.dz('client-secret', `is not a ConductorOne client secret: ${fix}`);
-    }
-    const encoded = parts[3] ?? '';
-    let jwk;
-    try {
-        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
-            throw new Error('not base64url');
-        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-    }
-    catch {
-        throw new errors/* InputError */.dz('client-secret', `has a damaged key part (not base64url JSON): ${fix}`);
-    }
-    const key = jwk;
-    if (!key ||
-        key.kty !== 'OKP' ||
-        key.crv !== 'Ed25519' ||
-        typeof key.x !== 'string' ||
-        typeof key.d !== 'string' ||
-        Buffer.from(key.d, 'base64url').length !== 32 ||
-        Buffer.from(key.x, 'base64url').length !== 32) {
-        throw new errors/* InputError */.dz('client-secret', `does not hold an Ed25519 private key: ${fix}`);
-    }
-    return { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d };
-}
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-function isLoopback(url) {
-    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-}
-/** https only; plain http is allowed for loopback hosts (local fakes). */
-function serviceUrl(input, value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new errors/* InputError */.dz(input, `"${value}" is not a URL: give an https:// URL.`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-        throw new errors/* InputError */.dz(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new errors/* InputError */.dz(input, `"${value}" must not carry credentials, a query or a fragment.`);
-    }
-    url.pathname = url.pathname.replace(/\/+$/, '');
-    return url;
-}
-function parseRepositories(value) {
-    const seen = new Set();
-    const repositories = [];
-    for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
-        const [owner = '', repo = '', ...rest] = entry.split('/');
-        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
-            throw new errors/* InputError */.dz('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
-        }
-        const key = entry.toLowerCase();
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        repositories.push({ owner, repo });
-    }
-    if (repositories.length === 0) {
-        throw new errors/* InputError */.dz('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
-    }
-    return repositories;
-}
-/** Variable names follow the same rules as secret names. */
-function variableName(input, name) {
-    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
-        throw new errors/* InputError */.dz(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
-    }
-    return name;
-}
-/** GitHub's rules for secret names; they are case-insensitive. */
-function secretName(input, name) {
-    if (!SECRET_NAME.test(name)) {
-        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
-    }
-    if (/^GITHUB_/i.test(name)) {
-        throw new errors/* InputError */.dz(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
-    }
-    return name;
+    return `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}/credentials/${client_encode(id)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/conductorone/proof.ts
 /**
  * The "test" step of a rotation (as in AWS Secrets Manager's create, set,
- * test, finish): the new credential must get a ConductorOne token before the
- * run reports success or revokes anything. It is the same client-credentials
- * grant a baton connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
+ * test, finish): the new credential must get a ConductorOne token before any
+ * secret is written, because a GitHub secret is live for its consumers the
+ * moment it is written. It is the same client-credentials grant a baton
+ * connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
  */
 
 
 
 
-async function proveCredential(credential, { serverUrl, http, mask }) {
-    const failed = (why) => new errors/* ActionError */.lZ(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
-    let key;
-    try {
-        key = await importJWK({ ...parseClientSecret(credential.clientSecret) }, 'EdDSA');
-    }
-    catch {
-        // Never quote the secret, nor a parser message that might.
+/**
+ * A new credential may take a moment to go live, so a refusal is retried
+ * after these waits (3.5 s in all); any other failure was already retried by
+ * the HTTP policy and ends the proof.
+ */
+const PROOF_RETRY_DELAYS_MS = [500, 1_000, 2_000];
+/** A proof that failed: the new credential cannot be used, so nothing may store it. */
+class ProofError extends ActionError {
+    name = 'ProofError';
+}
+async function proveCredential(credential, options) {
+    const { serverUrl, http, mask } = options;
+    const failed = (why) => new ProofError(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
+    const key = await signingKeyOf(credential.clientSecret);
+    // Never quote the secret, nor a parser message that might.
+    if (!key)
         throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
-    }
-    const source = new ClientCredentialsTokenSource({
-        clientId: credential.clientId,
-        key,
-        serverUrl,
-        http,
-        mask,
-        refused: (detail) => `the token request was refused (${detail})`,
-    });
-    try {
-        await source.getToken();
-    }
-    catch (err) {
-        throw failed((0,errors/* errorMessage */.gJ)(err).replace(/\.$/, ''));
+    const delays = options.retryDelaysMs ?? PROOF_RETRY_DELAYS_MS;
+    for (let attempt = 0;; attempt++) {
+        // A fresh source per attempt: each one caches its token, or its refusal.
+        const source = new ClientCredentialsTokenSource({
+            clientId: credential.clientId,
+            key,
+            serverUrl,
+            http,
+            mask,
+            refused: (detail) => `the token request was refused (${detail})`,
+        });
+        try {
+            await source.getToken();
+            return;
+        }
+        catch (err) {
+            const delay = delays[attempt];
+            if (!(err instanceof TokenRefusedError) || delay === undefined) {
+                const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)` : '';
+                throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
+            }
+            options.log?.(`The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`);
+            await http.clock.sleep(delay);
+        }
     }
 }
-
-;// CONCATENATED MODULE: ./src/github/seal.ts
-/**
- * GitHub wants secret values encrypted with a libsodium sealed box against the
- * target's public key, then standard (not URL-safe) base64.
- * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
- */
-
-let loading;
-/**
- * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
- * bundle chunk: run() starts loading it while the first requests are in
- * flight, so its start-up cost hides behind network time.
- */
-function loadSodium() {
-    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
-        await sodium.ready;
-        return sodium;
-    });
-    return loading;
-}
-/** GitHub stores at most 48 KB per secret. */
-const MAX_SECRET_BYTES = 48 * 1024;
-async function sealSecret(value, publicKeyBase64) {
-    const sodium = await loadSodium();
-    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
-        throw new errors/* ActionError */.lZ('The value to store is larger than the 48 KB GitHub allows for a secret.');
-    }
-    let key;
+async function signingKeyOf(clientSecret) {
+    const parsed = parseClientSecret(clientSecret);
+    if (!('jwk' in parsed))
+        return undefined;
     try {
-        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+        return await importJWK({ ...parsed.jwk }, 'EdDSA');
     }
     catch {
-        key = new Uint8Array();
+        return undefined;
     }
-    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
-        throw new errors/* ActionError */.lZ('GitHub returned a secrets public key that is not a 32-byte base64 key.');
+}
+
+;// CONCATENATED MODULE: ./src/action-core.ts
+
+/**
+ * - `setSecret` masks each line of a multi-line value as well as the whole
+ *   (the runner masks line by line), and remembers the value for redaction.
+ * - `info` keeps every message on one line: a value that slipped through with
+ *   a line break can never start a line the runner reads as a command.
+ * - Every text (log line, annotation, output, summary) is redacted of every
+ *   secret the run knows and of anything shaped like a credential.
+ */
+function guardCore(core, redactor = new Redactor()) {
+    const clean = (text) => redactor.redact(text);
+    return {
+        getInput: (name) => core.getInput(name),
+        oidcAvailable: () => core.oidcAvailable(),
+        setSecret: (value) => {
+            for (const part of secretParts(value))
+                core.setSecret(part);
+            redactor.add(value);
+        },
+        getIdToken: (audience) => core.getIdToken(audience),
+        setOutput: (name, value) => core.setOutput(name, clean(value)),
+        info: (message) => core.info(clean(message).replace(/[\r\n\u2028\u2029]+/g, ' ')),
+        warning: (message, title) => core.warning(clean(message), title),
+        writeSummary: (markdown) => core.writeSummary(clean(markdown)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/dry-run.ts
+
+function planDryRun(inputs, targets, secretNames, preflight, due) {
+    const { previous, current } = preflight;
+    const plan = [];
+    if (!due.due) {
+        plan.push(`Skip rotation: ${due.reason}. The steps below would run once it is due.`);
     }
-    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
-    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+    else if (inputs.rotateIfExpiresWithin) {
+        plan.push(`Rotate, since ${due.reason}.`);
+    }
+    plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
+    plan.push(`Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? targets[0].label : `${targets.length} targets`}, at most a few writes at a time.`);
+    plan.push(inputs.verify ? 'Prove the new credential by getting a ConductorOne token with it.' : 'Not prove the new credential (verify: false).');
+    if (inputs.credentialIdVariable) {
+        const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
+        plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
+    }
+    const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
+    const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
+    if (!previous.id) {
+        plan.push(inputs.revokePrevious ? 'Revoke nothing: no previous credential is known yet.' : 'Revoke nothing (revoke-previous is off).');
+    }
+    else if (current === 'gone') {
+        plan.push(`Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`);
+    }
+    else if (!inputs.revokePrevious) {
+        plan.push(`Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`);
+    }
+    else {
+        plan.push(`Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`);
+    }
+    const writes = targets.flatMap((target) => secretNames.map((secret) => {
+        const access = preflight.orgAccess.get(target)?.get(secret);
+        return { target: target.label, secret, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
+    }));
+    return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes };
+}
+
+;// CONCATENATED MODULE: ./src/expiry.ts
+function rotationDue(window, previous, current, nowMs) {
+    if (!window)
+        return { due: true, reason: 'rotate-if-expires-within is not set' };
+    if (!previous.id)
+        return { due: true, reason: 'no current credential is known' };
+    if (current === undefined || current === 'gone')
+        return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
+    // An expiry that cannot be read is treated as due: rotating early never locks anyone out.
+    if (current.expiryUnreadable)
+        return { due: true, reason: `ConductorOne gave an expiry for ${current.id} that is not an RFC 3339 time` };
+    if (!current.expiresTime) {
+        return {
+            due: false,
+            reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
+        };
+    }
+    const expires = Date.parse(current.expiresTime);
+    const deadline = nowMs + window.ms;
+    if (expires > deadline) {
+        return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
+    }
+    return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
+}
+function isoSeconds(ms) {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 ;// CONCATENATED MODULE: ./src/github/errors.ts
@@ -41230,37 +44515,74 @@ async function sealSecret(value, publicKeyBase64) {
  * only GitHub's `message` field, which never holds a secret value.
  */
 
+
 function isRequestError(err) {
     return err instanceof Error && typeof err.status === 'number';
+}
+/**
+ * GitHub's own 404 (a JSON body with `message`), not a proxy's page: only that
+ * may mean "this secret or variable does not exist yet".
+ */
+function isGitHubNotFound(err) {
+    if (!isRequestError(err) || err.status !== 404)
+        return false;
+    const data = err.response?.data;
+    return typeof data === 'object' && data !== null && typeof data.message === 'string';
+}
+/**
+ * Octokit resolves every status below 400 (but 304) as a success, so a 3xx
+ * (redirects are never followed) or an undocumented 2xx would pass for one.
+ * Each request names the statuses GitHub documents; anything else is this.
+ */
+class UndocumentedStatusError extends Error {
+    status;
+    expected;
+    name = 'UndocumentedStatusError';
+    constructor(status, expected) {
+        super(`status ${status}`);
+        this.status = status;
+        this.expected = expected;
+    }
+}
+/** Passes a response on only when its status is one the API documents for the request. */
+function expectStatus(response, expected) {
+    if (!expected.includes(response.status))
+        throw new UndocumentedStatusError(response.status, expected);
+    return response;
 }
 function describeGitHubError(err, target, attempt) {
     // Octokit wraps whatever its fetch throws in a RequestError with status 500;
     // the real cause (no connection, a timeout) is what people need to see.
     const cause = err?.cause;
-    if (cause instanceof errors/* TransportError */.wX)
+    if (cause instanceof TransportError)
         err = cause;
-    if (err instanceof errors/* TransportError */.wX) {
-        return new errors/* ActionError */.lZ(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+    if (err instanceof TransportError) {
+        return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+    }
+    const what = `${attempt.doing} ${target.label}`;
+    if (err instanceof UndocumentedStatusError) {
+        const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
+        return new ActionError(`GitHub answered the attempt to ${what} with status ${err.status}${redirect}, not the documented ${err.expected.join(' or ')}, so it did not count as done: check github-api-url and any proxy between the runner and GitHub.`);
     }
     if (!isRequestError(err))
         return err;
     const data = err.response?.data;
-    const message = typeof data?.message === 'string' ? data.message : '';
+    // GitHub's message is still a server's text: one line, nothing shaped like a credential.
+    const message = typeof data?.message === 'string' ? oneLine(redactCredentialShapes(data.message), 300) : '';
     const detail = message ? `${err.status} ${message}` : `${err.status}`;
-    const what = `${attempt.doing} ${target.label}`;
     const headers = err.response?.headers ?? {};
     if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
-        return new errors/* ActionError */.lZ(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
+        return new ActionError(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
     }
     switch (err.status) {
         case 401:
-            return new errors/* ActionError */.lZ(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
+            return new ActionError(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
         case 403:
-            return new errors/* ActionError */.lZ(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
+            return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
         case 404:
-            return new errors/* ActionError */.lZ(notFound(target, detail));
+            return new ActionError(notFound(target, detail));
         default:
-            return new errors/* ActionError */.lZ(`GitHub could not ${what} (${detail}).`);
+            return new ActionError(`GitHub could not ${what} (${detail}).`);
     }
 }
 /** What to grant, in the words of GitHub's settings pages (SPEC 6.4). */
@@ -41329,40 +44651,67 @@ function targetBasePath(target) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/github/secrets.ts
+;// CONCATENATED MODULE: ./src/github/variables.ts
 
 
-async function readPublicKey(octokit, target) {
+/** The variable's value, or undefined when the target has no such variable yet. */
+async function readVariable(octokit, target, name) {
     try {
-        const { data } = await octokit.request(`GET ${targetBasePath(target)}/secrets/public-key`);
-        const body = data;
-        if (typeof body.key_id !== 'string' || typeof body.key !== 'string') {
-            throw new Error(`the public key of ${target.label} came without key_id and key`);
-        }
-        return { keyId: body.key_id, key: body.key };
+        const { data } = expectStatus(await octokit.request(`GET ${targetBasePath(target)}/variables/{name}`, { name }), [200]);
+        const value = data?.value;
+        return typeof value === 'string' ? value.trim() : undefined;
     }
     catch (err) {
-        throw describeGitHubError(err, target, { doing: 'read the secrets public key of', permission: 'Secrets' });
+        if (isGitHubNotFound(err))
+            return undefined;
+        throw describeGitHubError(err, target, { doing: `read the variable ${name} of`, permission: 'Variables' });
     }
 }
 /**
- * PUT answers 201 when the secret is new and 204 when it replaced one.
- * Organization secrets also take their visibility (and, for `selected`, the
- * repositories): without them GitHub would reset an existing secret's access.
+ * Updates the variable (204), or creates it (201) when it does not exist.
+ * Either request may meet the other case (someone created or deleted it since
+ * the preflight, or a retried create already went through), so each falls
+ * back to the other once. A new organization variable gets the same access as
+ * the secrets.
  */
-async function writeSecret(octokit, target, name, encryptedValue, publicKey, access) {
-    try {
-        const response = await octokit.request(`PUT ${targetBasePath(target)}/secrets/{secret_name}`, {
-            secret_name: name,
-            encrypted_value: encryptedValue,
-            key_id: publicKey.keyId,
+async function writeVariable(octokit, target, name, value, exists, access) {
+    const base = targetBasePath(target);
+    const update = async () => {
+        expectStatus(await octokit.request(`PATCH ${base}/variables/{name}`, { name, value }), [204]);
+        return 'updated';
+    };
+    const create = async () => {
+        const body = {
+            name,
+            value,
             ...(access ? { visibility: access.visibility } : {}),
             ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {}),
-        });
-        return response.status === 201 ? 'created' : 'updated';
+        };
+        expectStatus(await octokit.request(`POST ${base}/variables`, body), [201]);
+        return 'created';
+    };
+    try {
+        if (exists) {
+            try {
+                return await update();
+            }
+            catch (err) {
+                if (isGitHubNotFound(err))
+                    return await create();
+                throw err;
+            }
+        }
+        try {
+            return await create();
+        }
+        catch (err) {
+            if (isRequestError(err) && err.status === 409)
+                return await update();
+            throw err;
+        }
     }
     catch (err) {
-        throw describeGitHubError(err, target, { doing: `write the secret ${name} in`, permission: 'Secrets' });
+        throw describeGitHubError(err, target, { doing: `write the variable ${name} in`, permission: 'Variables' });
     }
 }
 
@@ -41398,171 +44747,39 @@ function settleWithConcurrency(items, limit, work) {
     return Promise.allSettled(items.map((item) => limited(() => work(item))));
 }
 
-;// CONCATENATED MODULE: ./src/store.ts
-
-
-
-
-async function writeEverywhere(context, credential) {
-    const { octokit, targets, publicKeys, orgAccess, secrets, concurrency } = context;
-    // Target by target, so a repository's two secrets are written close together.
-    const writes = targets.flatMap((target) => secrets.map((secret) => ({ target, secret, access: orgAccess.get(target)?.get(secret.name) })));
-    const settled = await settleWithConcurrency(writes, concurrency, async ({ target, secret, access }) => {
-        const publicKey = publicKeys.get(target);
-        const sealed = await sealSecret(secret.value(credential), publicKey.key);
-        return writeSecret(octokit, target, secret.name, sealed, publicKey, access);
-    });
-    return settled.map((result, index) => {
-        const { target, secret, access } = writes[index];
-        const detail = access ? { detail: describeAccess(access) } : {};
-        if (result.status === 'fulfilled')
-            return { target, secret: secret.name, result: result.value, ...detail };
-        return { target, secret: secret.name, result: 'failed', error: (0,errors/* errorMessage */.gJ)(result.reason) };
-    });
-}
-/** "visibility selected, 3 repositories (kept)", for the summary. */
-function describeAccess(access) {
-    const repositories = access.selectedRepositoryIds ? `, ${access.selectedRepositoryIds.length} ${access.selectedRepositoryIds.length === 1 ? 'repository' : 'repositories'}` : '';
-    const why = { kept: 'kept', input: 'from the visibility input', new: 'default for a new secret' }[access.origin];
-    return `visibility ${access.visibility}${repositories} (${why})`;
-}
-
-;// CONCATENATED MODULE: ./src/dry-run.ts
-
-function planDryRun(inputs, targets, secretNames, preflight, due) {
-    const { previous, current } = preflight;
-    const plan = [];
-    if (!due.due) {
-        plan.push(`Skip rotation: ${due.reason}. The steps below would run once it is due.`);
-    }
-    else if (inputs.rotateIfExpiresWithin) {
-        plan.push(`Rotate, since ${due.reason}.`);
-    }
-    plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
-    plan.push(`Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? targets[0].label : `${targets.length} targets`}, at most a few writes at a time.`);
-    plan.push(inputs.verify ? 'Prove the new credential by getting a ConductorOne token with it.' : 'Not prove the new credential (verify: false).');
-    if (inputs.credentialIdVariable) {
-        const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
-        plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
-    }
-    const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
-    const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
-    if (!previous.id) {
-        plan.push(inputs.revokePrevious ? 'Revoke nothing: no previous credential is known yet.' : 'Revoke nothing (revoke-previous is off).');
-    }
-    else if (current === 'gone') {
-        plan.push(`Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`);
-    }
-    else if (!inputs.revokePrevious) {
-        plan.push(`Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`);
-    }
-    else {
-        plan.push(`Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`);
-    }
-    const writes = targets.flatMap((target) => secretNames.map((secret) => {
-        const access = preflight.orgAccess.get(target)?.get(secret);
-        return { target: target.label, secret, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
-    }));
-    return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes };
-}
-
-;// CONCATENATED MODULE: ./src/expiry.ts
-function rotationDue(window, previous, current, nowMs) {
-    if (!window)
-        return { due: true, reason: 'rotate-if-expires-within is not set' };
-    if (!previous.id)
-        return { due: true, reason: 'no current credential is known' };
-    if (current === undefined || current === 'gone')
-        return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
-    if (!current.expiresTime) {
-        return {
-            due: false,
-            reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
-        };
-    }
-    const expires = Date.parse(current.expiresTime);
-    // An expiry that cannot be read is treated as due: rotating early never locks anyone out.
-    if (Number.isNaN(expires))
-        return { due: true, reason: `the expiry of ${current.id} ("${current.expiresTime}") is not a date` };
-    const deadline = nowMs + window.ms;
-    if (expires > deadline) {
-        return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
-    }
-    return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
-}
-function isoSeconds(ms) {
-    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-;// CONCATENATED MODULE: ./src/github/variables.ts
-
-
-/** The variable's value, or undefined when the target has no such variable yet. */
-async function readVariable(octokit, target, name) {
-    try {
-        const { data } = await octokit.request(`GET ${targetBasePath(target)}/variables/{name}`, { name });
-        const value = data.value;
-        return typeof value === 'string' ? value.trim() : undefined;
-    }
-    catch (err) {
-        if (isRequestError(err) && err.status === 404)
-            return undefined;
-        throw describeGitHubError(err, target, { doing: `read the variable ${name} of`, permission: 'Variables' });
-    }
-}
-/**
- * Updates the variable, or creates it when it does not exist. Either request
- * may meet the other case (someone created or deleted it since the preflight,
- * or a retried create already went through), so each falls back to the other
- * once. A new organization variable gets the same access as the secrets.
- */
-async function writeVariable(octokit, target, name, value, exists, access) {
-    const base = targetBasePath(target);
-    const update = async () => {
-        await octokit.request(`PATCH ${base}/variables/{name}`, { name, value });
-        return 'updated';
-    };
-    const create = async () => {
-        await octokit.request(`POST ${base}/variables`, {
-            name,
-            value,
-            ...(access ? { visibility: access.visibility } : {}),
-            ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {}),
-        });
-        return 'created';
-    };
-    try {
-        if (exists) {
-            try {
-                return await update();
-            }
-            catch (err) {
-                if (isRequestError(err) && err.status === 404)
-                    return await create();
-                throw err;
-            }
-        }
-        try {
-            return await create();
-        }
-        catch (err) {
-            if (isRequestError(err) && err.status === 409)
-                return await update();
-            throw err;
-        }
-    }
-    catch (err) {
-        throw describeGitHubError(err, target, { doing: `write the variable ${name} in`, permission: 'Variables' });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/finish.ts
 
 
 
 async function finishRotation(context, credential) {
+    let interference;
+    try {
+        interference = await recheckVariable(context, credential);
+    }
+    catch (err) {
+        const recheckError = errorMessage(err);
+        return { revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' }, recheckError };
+    }
+    if (interference) {
+        return { revoke: { state: 'skipped', id: context.previous.id, why: 'another rotation changed the credential-id variable while this one ran' }, interference };
+    }
     const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
     return { ...(variables ? { variables } : {}), revoke };
+}
+/** Reads the variable again in every target; undefined when nobody else changed it. */
+async function recheckVariable(context, credential) {
+    const { inputs, octokit, targets, variableValues, readLimit } = context;
+    const name = inputs.credentialIdVariable;
+    if (!name)
+        return undefined;
+    const now = await Promise.all(targets.map((target) => readLimit(() => readVariable(octokit, target, name))));
+    const changes = targets.flatMap((target, index) => {
+        const before = variableValues.get(target) ?? '';
+        const current = now[index] ?? '';
+        // A retried write of this very run may already have recorded its own credential.
+        return current !== before && current !== credential.id ? [{ target, before, now: current }] : [];
+    });
+    return changes.length > 0 ? { changes } : undefined;
 }
 async function recordCredentialId(context, credential) {
     const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
@@ -41574,7 +44791,7 @@ async function recordCredentialId(context, credential) {
     writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)));
     return settled.map((result, index) => {
         const target = targets[index];
-        return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: (0,errors/* errorMessage */.gJ)(result.reason) };
+        return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: errorMessage(result.reason) };
     });
 }
 async function revokePrevious(context, credential) {
@@ -41590,14 +44807,10 @@ async function revokePrevious(context, credential) {
         return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };
     }
     catch (err) {
-        return { state: 'failed', id, error: (0,errors/* errorMessage */.gJ)(err) };
+        return { state: 'failed', id, error: errorMessage(err) };
     }
 }
 
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -41609,12 +44822,12 @@ class Context {
         var _a, _b, _c;
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -41651,12 +44864,8 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -41677,16 +44886,16 @@ function getAuthString(token, options) {
     return typeof options.auth === 'string' ? options.auth : `token ${token}`;
 }
 function getProxyAgent(destinationUrl) {
-    const hc = new lib/* HttpClient */.Qq();
+    const hc = new HttpClient();
     return hc.getAgent(destinationUrl);
 }
 function getProxyAgentDispatcher(destinationUrl) {
-    const hc = new lib/* HttpClient */.Qq();
+    const hc = new HttpClient();
     return hc.getAgentDispatcher(destinationUrl);
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
         return (0,undici/* fetch */.hd)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -41890,7 +45099,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function lowercaseKeys(object) {
+function dist_bundle_lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -41942,7 +45151,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = lowercaseKeys(options.headers);
+  options.headers = dist_bundle_lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -46613,11 +49822,331 @@ function createOctokit(token, apiUrl, http) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/github/organization.ts
+;// CONCATENATED MODULE: ./src/github/seal.ts
+/**
+ * GitHub wants secret values encrypted with a libsodium sealed box against the
+ * target's public key, then standard (not URL-safe) base64.
+ * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
+ */
 
-/** Reads one organization secret's current access and decides what the write sends. */
-async function resolveOrgSecretAccess(octokit, target, name) {
-    const existing = await readExistingAccess(octokit, target, name);
+let loading;
+/**
+ * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
+ * bundle chunk: run() starts loading it while the first requests are in
+ * flight, so its start-up cost hides behind network time.
+ */
+function loadSodium() {
+    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
+        await sodium.ready;
+        return sodium;
+    });
+    return loading;
+}
+/** GitHub stores at most 48 KB per secret. */
+const MAX_SECRET_BYTES = 48 * 1024;
+async function sealSecret(value, publicKeyBase64) {
+    const sodium = await loadSodium();
+    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+        throw new ActionError('The value to store is larger than the 48 KB GitHub allows for a secret.');
+    }
+    let key;
+    try {
+        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+    }
+    catch {
+        key = new Uint8Array();
+    }
+    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
+        throw new ActionError('GitHub returned a secrets public key that is not a 32-byte base64 key.');
+    }
+    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
+    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and validates every input before anything touches the network.
+ * Each problem becomes one InputError that names the input and the fix.
+ * Secrets are masked the moment they are read, before any validation can
+ * fail, so not even an error message can print them.
+ */
+
+
+
+/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
+const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function readInputs(source) {
+    const get = (name) => source.getInput(name).trim();
+    // Mask first: nothing below may run before these are hidden.
+    const clientSecret = get('client-secret');
+    const accessToken = get('access-token');
+    const githubToken = get('github-token');
+    for (const secret of [clientSecret, accessToken, githubToken])
+        if (secret)
+            source.setSecret(secret);
+    // A secret with a line break is masked line by line above, but would be
+    // sent as a broken header or form field: refuse it, never quoting it.
+    for (const [input, secret] of [['client-secret', clientSecret], ['access-token', accessToken], ['github-token', githubToken]]) {
+        if (hasControlCharacters(secret)) {
+            throw new InputError(input, 'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.');
+        }
+    }
+    const appId = resourceId('app-id', get('app-id'));
+    const connectorId = resourceId('connector-id', get('connector-id'));
+    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
+    if (!githubToken) {
+        throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+    }
+    const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
+    const repositories = parseRepositories(get('repositories'));
+    const scope = readScope(get('environment'), get('organization'), get('visibility'));
+    const clientIdSecretName = get('client-id-secret-name');
+    const clientSecretSecretName = get('client-secret-secret-name');
+    if (clientIdSecretName)
+        secretName('client-id-secret-name', clientIdSecretName);
+    if (!clientSecretSecretName) {
+        throw new InputError('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
+    }
+    secretName('client-secret-secret-name', clientSecretSecretName);
+    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
+        throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
+    }
+    const credentialIdVariable = get('credential-id-variable');
+    if (credentialIdVariable)
+        variableName('credential-id-variable', credentialIdVariable);
+    const previousCredentialId = get('previous-credential-id');
+    if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
+        throw new InputError('previous-credential-id', `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
+    }
+    const window = get('rotate-if-expires-within');
+    const verify = booleanInput('verify', get('verify'), true);
+    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
+    const dryRun = booleanInput('dry-run', get('dry-run'), false);
+    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+    const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+    if (revokePrevious && !tracksCurrent) {
+        throw new InputError('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
+    }
+    if (revokePrevious && !verify) {
+        throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+    }
+    if (window && !tracksCurrent) {
+        throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
+    }
+    return {
+        appId,
+        connectorId,
+        auth,
+        serverUrl,
+        githubToken,
+        githubApiUrl,
+        repositories,
+        scope,
+        clientIdSecretName,
+        clientSecretSecretName,
+        credentialIdVariable,
+        previousCredentialId,
+        verify,
+        revokePrevious,
+        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
+        dryRun,
+    };
+}
+const VISIBILITIES = ['all', 'private', 'selected'];
+// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
+const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
+/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
+function readScope(environment, organization, visibility) {
+    if (organization) {
+        if (environment) {
+            throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+        }
+        if (!OWNER.test(organization)) {
+            throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+        }
+        if (visibility && !VISIBILITIES.includes(visibility)) {
+            throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+        }
+        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
+    }
+    if (visibility) {
+        throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+    }
+    if (environment) {
+        if (!ENVIRONMENT.test(environment)) {
+            throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+        }
+        return { kind: 'environment', environment };
+    }
+    return { kind: 'repository' };
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+function booleanInput(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
+}
+const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
+function parseDuration(input, value) {
+    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
+    const amount = Number(match?.[1]);
+    if (!match || amount <= 0) {
+        throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
+    }
+    return { text: value, ms: amount * DURATION_UNITS[match[2].toLowerCase()] };
+}
+const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused (SPEC 2).
+ */
+function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
+    if (accessToken) {
+        if (clientId || clientSecret) {
+            throw new InputError('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+        }
+        if (!serverUrlInput) {
+            throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+        }
+        if (oidcAudience)
+            throw new InputError('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
+        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
+    }
+    if (!clientId) {
+        if (clientSecret)
+            throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    }
+    const parsed = parseClientId(clientId);
+    if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
+        throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+    }
+    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${parsed.host}`);
+    const kind = parsed.kind;
+    if (clientSecret) {
+        if (kind === 'wfe') {
+            throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+        }
+        if (oidcAudience)
+            throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+        return { auth: { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) }, serverUrl };
+    }
+    if (kind !== 'wfe') {
+        throw new InputError('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
+    }
+    if (!source.oidcAvailable()) {
+        throw new InputError('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
+    }
+    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
+function resourceId(input, value) {
+    if (!value)
+        throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
+    if (!isConductorOneId(value))
+        throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
+    return value;
+}
+/** The Ed25519 key in the client-secret input; the messages never quote the value. */
+function clientSecretKey(secret) {
+    const parsed = parseClientSecret(secret);
+    if ('jwk' in parsed)
+        return parsed.jwk;
+    const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
+    const problem = {
+        'not a ConductorOne client secret': 'is not a ConductorOne client secret',
+        'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
+        'no Ed25519 private key': 'does not hold an Ed25519 private key',
+    }[parsed.problem];
+    throw new InputError('client-secret', `${problem}: ${fix}`);
+}
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+function isLoopback(url) {
+    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+}
+/** https only; plain http is allowed for loopback hosts (local fakes). */
+function serviceUrl(input, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+        throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
+    }
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+function parseRepositories(value) {
+    const seen = new Set();
+    const repositories = [];
+    for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
+        const [owner = '', repo = '', ...rest] = entry.split('/');
+        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
+            throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+        }
+        const key = entry.toLowerCase();
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        repositories.push({ owner, repo });
+    }
+    if (repositories.length === 0) {
+        throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+    }
+    return repositories;
+}
+/** Variable names follow the same rules as secret names. */
+function variableName(input, name) {
+    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+    }
+    return name;
+}
+/** GitHub's rules for secret names; they are case-insensitive. */
+function secretName(input, name) {
+    if (!SECRET_NAME.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+    }
+    if (/^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
+    }
+    return name;
+}
+
+;// CONCATENATED MODULE: ./src/github/organization.ts
+/**
+ * Who may use an organization secret. A PUT must state the visibility, and
+ * GitHub applies whatever it is given, so an update that does not repeat the
+ * current settings silently widens or narrows access (a known bug class:
+ * `selected` reset to `private`). The current settings are read in the
+ * preflight and written back unchanged unless the `visibility` input says
+ * otherwise.
+ * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
+ */
+
+
+/**
+ * Reads one organization secret's current access and decides what the write
+ * sends. Every request it makes goes through `limit`, one slot each, so an
+ * organization with hundreds of selected repositories never sends them all
+ * at once.
+ */
+async function resolveOrgSecretAccess(octokit, target, name, limit) {
+    const existing = await readExistingAccess(octokit, target, name, limit);
     const wanted = target.visibility;
     if (wanted === undefined)
         return existing ? { ...existing, origin: 'kept' } : { visibility: 'private', origin: 'new' };
@@ -46627,52 +50156,64 @@ async function resolveOrgSecretAccess(octokit, target, name) {
     // the `repositories` input names the ones to select.
     if (existing?.visibility === 'selected')
         return { ...existing, origin: 'kept' };
-    return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target), origin: 'input' };
+    return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit), origin: 'input' };
 }
 // Both secrets of a target may need the same lookup; it is made once per target.
 const lookups = new WeakMap();
-function repositoryIdsOnce(octokit, target) {
+function repositoryIdsOnce(octokit, target, limit) {
     let ids = lookups.get(target);
     if (!ids) {
-        ids = repositoryIds(octokit, target);
+        ids = repositoryIds(octokit, target, limit);
         lookups.set(target, ids);
     }
     return ids;
 }
-async function readExistingAccess(octokit, target, name) {
+const organization_VISIBILITIES = ['all', 'private', 'selected'];
+async function readExistingAccess(octokit, target, name, limit) {
     const attempt = { doing: `read the secret ${name} of`, permission: 'Secrets' };
     let visibility;
     try {
-        const { data } = await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name });
-        visibility = data.visibility;
+        const { data } = await limit(async () => expectStatus(await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name }), [200]));
+        visibility = data?.visibility;
     }
     catch (err) {
-        if (isRequestError(err) && err.status === 404)
+        if (isGitHubNotFound(err))
             return undefined; // a new secret
         throw describeGitHubError(err, target, attempt);
     }
+    if (typeof visibility !== 'string' || !organization_VISIBILITIES.includes(visibility)) {
+        throw new ActionError(`GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`);
+    }
     if (visibility !== 'selected')
-        return { visibility };
+        return { visibility: visibility };
+    let repositories;
     try {
-        const repositories = await octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', {
-            org: target.org,
-            secret_name: name,
-            per_page: 100,
-        });
-        return { visibility, selectedRepositoryIds: repositories.map((r) => Number(r.id)) };
+        // Pages are read one after the other, so the whole listing holds one slot.
+        repositories = await limit(() => octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org: target.org, secret_name: name, per_page: 100 }));
     }
     catch (err) {
         throw describeGitHubError(err, target, { doing: `read the repositories selected for the secret ${name} of`, permission: 'Secrets' });
     }
+    return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r.id, target)) };
 }
-async function repositoryIds(octokit, target) {
+/** A repository ID as GitHub gives it (a number; the API also accepts digit strings). */
+function repositoryId(id, target) {
+    const value = typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : id;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+        throw new ActionError(`GitHub answered a repository lookup for ${target.label} without a numeric repository ID: check github-api-url.`);
+    }
+    return value;
+}
+async function repositoryIds(octokit, target, limit) {
     return Promise.all(target.repositories.map(async ({ owner, repo }) => {
         try {
-            const { data } = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
-            return Number(data.id);
+            const { data } = await limit(async () => expectStatus(await octokit.request('GET /repos/{owner}/{repo}', { owner, repo }), [200]));
+            return repositoryId(data?.id, target);
         }
         catch (err) {
-            if (isRequestError(err) && err.status === 404) {
+            if (err instanceof ActionError)
+                throw err;
+            if (isGitHubNotFound(err)) {
                 throw describeGitHubError(err, { kind: 'repository', owner, repo, label: `${owner}/${repo}` }, { doing: 'read', permission: 'Metadata' });
             }
             throw describeGitHubError(err, target, { doing: `look up repository ${owner}/${repo} to select it for`, permission: 'Metadata' });
@@ -46680,19 +50221,98 @@ async function repositoryIds(octokit, target) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/github/secrets.ts
+/**
+ * Reading a target's secrets public key and writing one sealed secret, for
+ * repository, environment and organization targets alike.
+ * https://docs.github.com/en/rest/actions/secrets
+ */
+
+
+
+/**
+ * A secret write that did not succeed. `mayBeStored` is false only when the
+ * answer proves GitHub kept nothing (a 4xx, a redirect, or a request that
+ * never left): then a credential no target holds can safely be revoked.
+ */
+class SecretWriteError extends ActionError {
+    mayBeStored;
+    name = 'SecretWriteError';
+    constructor(message, mayBeStored) {
+        super(message);
+        this.mayBeStored = mayBeStored;
+    }
+}
+async function readPublicKey(octokit, target) {
+    let body;
+    try {
+        const response = expectStatus(await octokit.request(`GET ${targetBasePath(target)}/secrets/public-key`), [200]);
+        body = response.data;
+    }
+    catch (err) {
+        throw describeGitHubError(err, target, { doing: 'read the secrets public key of', permission: 'Secrets' });
+    }
+    // Checked here, before anything rotates: a key that cannot seal would only fail after the rotation.
+    if (typeof body?.key_id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(body.key_id) || typeof body.key !== 'string' || !isPublicKey(body.key)) {
+        throw new ActionError(`GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`);
+    }
+    return { keyId: body.key_id, key: body.key };
+}
+/** Standard, padded base64 of 32 bytes: what libsodium's sealed box needs. */
+function isPublicKey(key) {
+    return /^[A-Za-z0-9+/]{43}=$/.test(key) && Buffer.from(key, 'base64').length === 32;
+}
+/**
+ * PUT answers 201 when the secret is new and 204 when it replaced one; no
+ * other answer stores anything.
+ * Organization secrets also take their visibility (and, for `selected`, the
+ * repositories): without them GitHub would reset an existing secret's access.
+ */
+async function writeSecret(octokit, target, name, encryptedValue, publicKey, access) {
+    try {
+        const response = await octokit.request(`PUT ${targetBasePath(target)}/secrets/{secret_name}`, {
+            secret_name: name,
+            encrypted_value: encryptedValue,
+            key_id: publicKey.keyId,
+            ...(access ? { visibility: access.visibility } : {}),
+            ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {}),
+        });
+        return expectStatus(response, [201, 204]).status === 201 ? 'created' : 'updated';
+    }
+    catch (err) {
+        const described = describeGitHubError(err, target, { doing: `write the secret ${name} in`, permission: 'Secrets' });
+        throw new SecretWriteError(described instanceof Error ? described.message : String(described), mayBeStored(err));
+    }
+}
+/** Whether a failed write may still have stored the value (see SecretWriteError). */
+function mayBeStored(err) {
+    // Octokit wraps what its fetch throws in a RequestError (status 500) with the cause.
+    const cause = err?.cause;
+    if (cause instanceof TransportError)
+        return cause.mayHaveBeenProcessed;
+    if (err instanceof TransportError)
+        return err.mayHaveBeenProcessed;
+    if (err instanceof UndocumentedStatusError)
+        return err.status < 300 || err.status >= 400;
+    if (isRequestError(err))
+        return err.status >= 500;
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/preflight.ts
 
 
 
 
-const CREDENTIAL_ID = /^[A-Za-z0-9._-]+$/;
+
+
 async function authenticateAndPreflight(context) {
     const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
     const token = tokenSource.getToken();
     const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId)) : Promise.resolve();
     const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
     const accessReads = targets.flatMap((target) => target.kind === 'organization'
-        ? secretNames.map((name) => readLimit(() => resolveOrgSecretAccess(octokit, target, name)).then((access) => ({ target, name, access })))
+        ? secretNames.map((name) => resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })))
         : []);
     const variable = inputs.credentialIdVariable;
     const variableReads = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
@@ -46708,10 +50328,10 @@ async function authenticateAndPreflight(context) {
     // credential) with the same error: each is reported once.
     const problems = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])))];
     if (problems.length > 0) {
-        const unexpected = problems.find((p) => !(p instanceof errors/* ActionError */.lZ));
+        const unexpected = problems.find((p) => !(p instanceof ActionError));
         if (unexpected !== undefined)
             throw unexpected;
-        throw new errors/* ActionError */.lZ(`Nothing was rotated. ${problems.map(errors/* errorMessage */.gJ).join(' ')}`);
+        throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
     }
     const publicKeys = new Map();
     await Promise.all(keyReads.map(async (read, index) => publicKeys.set(targets[index], await read)));
@@ -46743,130 +50363,72 @@ function previousFromVariable(variable, targets, values) {
         if (!value)
             return;
         const label = targets[index].label;
-        if (!CREDENTIAL_ID.test(value)) {
-            throw new errors/* ActionError */.lZ(`The variable ${variable} in ${label} holds "${value.slice(0, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
+        if (!isConductorOneId(value)) {
+            // Quoted on one line and cut short: the value is whatever someone stored.
+            throw new ActionError(`The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
         }
         holders.set(value, [...(holders.get(value) ?? []), label]);
     });
     if (holders.size > 1) {
         const seen = [...holders].map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`).join('; ');
-        throw new errors/* ActionError */.lZ(`The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`);
+        throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`);
     }
     const [id] = holders.keys();
     return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
-function holdings(outcomes) {
-    const byTarget = new Map();
-    for (const outcome of outcomes) {
-        const list = byTarget.get(outcome.target.label) ?? [];
-        list.push(outcome);
-        byTarget.set(outcome.target.label, list);
-    }
-    const result = new Map();
-    for (const [label, list] of byTarget) {
-        const failed = list.filter((o) => o.result === 'failed').length;
-        result.set(label, failed === 0 ? 'new credential' : failed === list.length ? 'previous credential' : 'mixed');
-    }
-    return result;
+;// CONCATENATED MODULE: ./src/store.ts
+
+
+
+
+/** Target by target, so a repository's two secrets are written close together. */
+async function sealEverywhere(context, credential) {
+    const { targets, publicKeys, orgAccess, secrets } = context;
+    return Promise.all(targets.flatMap((target) => secrets.map(async (secret) => {
+        const publicKey = publicKeys.get(target);
+        const access = orgAccess.get(target)?.get(secret.name);
+        const encryptedValue = await sealSecret(secret.value(credential), publicKey.key);
+        return { target, secret: secret.name, encryptedValue, publicKey, ...(access ? { access } : {}) };
+    })));
 }
-/** `targets` output: one object per secret written (SPEC 3). */
-function targetsOutput(outcomes) {
-    return JSON.stringify(outcomes
-        .filter((o) => o.result !== 'failed')
-        .map((o) => ({ target: o.target.label, secret: o.secret, result: o.result })));
-}
-function setCredentialOutputs(core, credential) {
-    core.setOutput('credential-id', credential.id);
-    core.setOutput('client-id', credential.clientId);
-    core.setOutput('expires-at', credential.expiresTime);
-    core.setOutput('rotated', 'true');
-}
-function renderRotationSummary(report) {
-    const { credential, outcomes } = report;
-    const failed = outcomes.some((o) => o.result === 'failed');
-    const heading = failed
-        ? '## ConductorOne credential rotated, but not stored everywhere'
-        : report.unfinished
-            ? '## ConductorOne credential rotated and stored, but not finished'
-            : '## ConductorOne credential rotated';
-    const lines = [
-        heading,
-        '',
-        '| | |',
-        '|---|---|',
-        `| Connector | \`${report.connectorId}\` (app \`${report.appId}\`) |`,
-        `| Credential ID | \`${credential.id}\` |`,
-        `| Client ID | \`${cell(credential.clientId)}\` |`,
-        `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
-        `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
-        '',
-        '| Target | Secret | Result |',
-        '|---|---|---|',
-        ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.detail ? `${o.result}, ${o.detail}` : o.result)} |`),
-        '',
-    ];
-    if (report.steps.length > 0) {
-        lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
-    }
-    if (failed) {
-        lines.push('| Target | Now holds |', '|---|---|');
-        for (const [label, holding] of holdings(outcomes)) {
-            const note = holding === 'mixed'
-                ? '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds'
-                : holding === 'previous credential'
-                    ? 'the previous credential (still valid, nothing was revoked)'
-                    : 'the new credential';
-            lines.push(`| ${label} | ${note} |`);
+async function writeEverywhere(context, writes) {
+    const { octokit, concurrency, progress } = context;
+    progress.planWrites(writes.map((w) => ({ target: w.target.label, secret: w.secret })));
+    const settled = await settleWithConcurrency(writes, concurrency, async ({ target, secret, encryptedValue, publicKey, access }) => {
+        progress.write(target.label, secret, 'in flight');
+        try {
+            const result = await writeSecret(octokit, target, secret, encryptedValue, publicKey, access);
+            progress.write(target.label, secret, 'stored');
+            return result;
         }
-        lines.push('');
-    }
-    return lines.join('\n');
-}
-function renderNotRotatedSummary(reason) {
-    return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
-}
-/** rotate-if-expires-within found the current credential far enough from expiry. */
-function renderSkippedSummary(report) {
-    return [
-        '## ConductorOne credential not due for rotation',
-        '',
-        `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
-        '',
-        'Nothing was rotated, written or revoked.',
-        '',
-    ].join('\n');
-}
-function renderDryRunSummary(report) {
-    return [
-        '## ConductorOne credential rotation: dry run',
-        '',
-        `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
-        '',
-        '| Target | Secret | Would write |',
-        '|---|---|---|',
-        ...report.writes.map((w) => `| ${cell(w.target)} | \`${w.secret}\` | ${cell(w.detail)} |`),
-        '',
-        'A real run would:',
-        '',
-        ...report.plan.map((step, index) => `${index + 1}. ${step}`),
-        '',
-    ].join('\n');
-}
-/** Keeps a value inside one Markdown table cell. */
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+        catch (err) {
+            progress.write(target.label, secret, 'failed');
+            throw err;
+        }
+    });
+    return settled.map((result, index) => {
+        const { target, secret, access } = writes[index];
+        if (result.status === 'fulfilled')
+            return { target, secret, result: result.value, ...(access ? { access } : {}) };
+        const mayBeStored = !(result.reason instanceof SecretWriteError) || result.reason.mayBeStored;
+        return { target, secret, result: 'failed', error: errorMessage(result.reason), mayBeStored };
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/run.ts
 /**
- * The pipeline, in order (SPEC 1): inputs -> authenticate + preflight ->
- * (dry run or not due: report and stop) -> rotate -> seal + write, with the
- * proof alongside -> record + revoke -> report. Everything it touches comes in
- * through RunContext, so tests drive it with a fake core and an undici
- * MockAgent.
+ * The pipeline, in order: inputs -> authenticate + preflight -> (dry run, or
+ * not due: report and stop) -> rotate -> check + prove -> seal + write ->
+ * record + revoke -> report. Nothing is written before the new credential is
+ * known to work; a credential that cannot be used, or that no target could
+ * store, is revoked again. Everything the pipeline touches comes in through
+ * RunContext, so tests drive it with a fake core and an undici MockAgent.
  */
+
+
+
+
 
 
 
@@ -46885,103 +50447,205 @@ function cell(text) {
 /**
  * Writes (secret PUTs, variable updates) in flight at once. GitHub asks for no
  * bursts of concurrent writes; `npm run bench` measured 1, 2, 4 and 8 for 20
- * repositories x 2 secrets at 40 ms per request (README, "How it works"):
- * 4 keeps such a run at 10 write round trips while staying far below GitHub's
- * secondary limits (100 concurrent requests, 80 content-creating requests a
- * minute).
+ * repositories x 2 secrets at 40 ms per request (README, "How many writes at
+ * once"): 4 keeps such a run at 10 write round trips while staying far below
+ * GitHub's secondary limits (100 concurrent requests, 80 content-creating
+ * requests a minute).
  */
 const WRITE_CONCURRENCY = 4;
-/** Preflight reads in flight at once: enough for 20 targets in one round trip. */
+/** Reads in flight at once: enough for 20 targets in one round trip. */
 const READ_CONCURRENCY = 20;
 async function run(context) {
-    let issued = false;
+    const core = guardCore(context.core, context.redactor);
+    const progress = context.progress ?? new RunProgress();
     try {
-        await rotateAndStore(context, () => {
-            issued = true;
-        });
+        await rotateAndStore({ ...context, core, progress });
     }
     catch (err) {
-        // Before ConductorOne issued anything, a failure changed nothing: say so.
-        if (!issued) {
-            context.core.setOutput('rotated', 'false');
-            await context.core.writeSummary(renderNotRotatedSummary((0,errors/* errorMessage */.gJ)(err)));
+        // Before a usable credential existed, a failure changed nothing: say so.
+        if (!progress.credentialId || progress.discarded) {
+            core.setOutput('rotated', 'false');
+            if (!(err instanceof DiscardedError))
+                await core.writeSummary(renderNotRotatedSummary(errorMessage(err)));
         }
         throw err;
     }
 }
-async function rotateAndStore(context, onIssued) {
-    const { core, http } = context;
+async function rotateAndStore(context) {
+    const { core } = context;
     const inputs = readInputs(core);
+    for (const { title, message } of inputWarnings(inputs))
+        core.warning(message, title);
+    const session = await prepare(context, inputs);
+    if (await reportIfNotRotating(session, context.now ?? Date.now))
+        return;
+    const credential = await issueCredential(session);
+    const writes = await proveAndSeal(session, credential);
+    setCredentialOutputs(core, credential);
+    const outcomes = await store(session, credential, writes);
+    await finish(session, credential, outcomes);
+}
+/** Inputs are valid: authenticate, and check every target before anything changes. */
+async function prepare(context, inputs) {
+    const { core, http } = context;
     const tokenSource = await createTokenSource(inputs, core, http);
     const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
     const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
     const targets = targetsFor(inputs.scope, inputs.repositories);
     const secrets = secretsToWrite(inputs);
-    const secretNames = secrets.map((s) => s.name);
-    const concurrency = context.writeConcurrency ?? WRITE_CONCURRENCY;
+    const readLimit = createLimiter(READ_CONCURRENCY);
     core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${list(targets.map((t) => t.label))}.`);
-    const preflight = await authenticateAndPreflight({ inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit: createLimiter(READ_CONCURRENCY) });
-    const { previous } = preflight;
-    core.setOutput('previous-credential-id', previous.id);
-    if (previous.id)
-        core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);
-    const due = rotationDue(inputs.rotateIfExpiresWithin, previous, preflight.current, (context.now ?? Date.now)());
+    const preflight = await authenticateAndPreflight({ inputs, tokenSource, conductorOne, octokit, targets, secretNames: secrets.map((s) => s.name), readLimit });
+    core.setOutput('previous-credential-id', preflight.previous.id);
+    if (preflight.previous.id)
+        core.info(`The secrets hold credential ${preflight.previous.id} (from ${preflight.previous.source}).`);
+    return {
+        core,
+        http,
+        progress: context.progress,
+        inputs,
+        conductorOne,
+        octokit,
+        targets,
+        secrets,
+        preflight,
+        readLimit,
+        concurrency: context.writeConcurrency ?? WRITE_CONCURRENCY,
+        ...(context.proofRetryDelaysMs ? { proofRetryDelaysMs: context.proofRetryDelaysMs } : {}),
+    };
+}
+/** A dry run, or a credential not due yet: report and stop. */
+async function reportIfNotRotating({ core, inputs, targets, secrets, preflight }, now) {
+    const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
     if (inputs.dryRun) {
         core.setOutput('rotated', 'false');
         core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
-        await core.writeSummary(renderDryRunSummary(planDryRun(inputs, targets, secretNames, preflight, due)));
-        return;
+        await core.writeSummary(renderDryRunSummary(planDryRun(inputs, targets, secrets.map((s) => s.name), preflight, due)));
+        return true;
     }
     if (!due.due) {
         core.setOutput('rotated', 'false');
         core.info(`Not rotating: ${due.reason}.`);
         await core.writeSummary(renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }));
-        return;
+        return true;
     }
     if (inputs.rotateIfExpiresWithin)
         core.info(`Rotating: ${due.reason}.`);
+    return false;
+}
+/** RotateCredential, and the check that its answer is a credential the action can store. */
+async function issueCredential(session) {
+    const { core, inputs, conductorOne, progress } = session;
     const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
     // Load the sealing library while RotateCredential is in flight, once the
     // request is on its way (a macrotask later), so it costs no wall time.
     setImmediate(() => void loadSodium().catch(() => { }));
-    const credential = await rotation;
-    onIssued();
-    setCredentialOutputs(core, credential);
-    core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
-    // The proof changes nothing, so it runs alongside the writes; what depends
-    // on it (record, revoke) waits for both.
-    const proof = inputs.verify ? settle(proveCredential(credential, { serverUrl: inputs.serverUrl, http, mask: (value) => core.setSecret(value) })) : undefined;
-    const outcomes = await writeEverywhere({ octokit, targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets, concurrency }, credential);
-    const proofError = await proof;
-    core.setOutput('targets', targetsOutput(outcomes));
-    for (const o of outcomes) {
-        if (o.result !== 'failed')
-            core.info(`${o.target.label}: ${o.secret} ${o.result}${o.detail ? `, ${o.detail}` : ''}.`);
+    try {
+        const credential = await rotation;
+        progress.issued(credential.id);
+        core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
+        return credential;
     }
-    const report = { appId: inputs.appId, connectorId: inputs.connectorId, credential, previousId: previous.id, outcomes };
-    const proofStep = {
-        step: 'Prove the new credential',
-        result: !inputs.verify ? 'skipped (verify: false)' : proofError ? `**failed**: ${(0,errors/* errorMessage */.gJ)(proofError)}` : 'passed: it got a ConductorOne token',
-    };
-    if (proofError === undefined && inputs.verify)
+    catch (err) {
+        if (!(err instanceof MalformedCredentialError))
+            throw err;
+        if (err.credentialId)
+            progress.issued(err.credentialId);
+        return run_discard(session, err.credentialId ?? '', err.message);
+    }
+}
+/**
+ * Before any write: prove the new credential gets a ConductorOne token (with
+ * verify), and seal every value for its target. Either failing means the
+ * credential must not reach any consumer.
+ */
+async function proveAndSeal(session, credential) {
+    const { core, http, inputs, targets, secrets, preflight } = session;
+    const proof = inputs.verify
+        ? proveCredential(credential, {
+            serverUrl: inputs.serverUrl,
+            http,
+            mask: (value) => core.setSecret(value),
+            log: (message) => core.info(message),
+            ...(session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {}),
+        })
+        : Promise.resolve();
+    const sealing = sealEverywhere({ targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets }, credential);
+    const [proved, sealed] = await Promise.allSettled([proof, sealing]);
+    const failure = proved.status === 'rejected' ? proved.reason : sealed.status === 'rejected' ? sealed.reason : undefined;
+    if (failure !== undefined || sealed.status === 'rejected') {
+        if (!(failure instanceof ActionError))
+            throw failure;
+        return run_discard(session, credential.id, failure.message);
+    }
+    if (inputs.verify)
         core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
+    return sealed.value;
+}
+/** Writes every secret. A credential no target could store is revoked; a partial failure fails the run, naming each target. */
+async function store(session, credential, writes) {
+    const { core, inputs, octokit, progress } = session;
+    const outcomes = await writeEverywhere({ octokit, concurrency: session.concurrency, progress }, writes);
+    core.setOutput('targets', targetsOutput(outcomes));
+    for (const o of outcomes)
+        if (o.result !== 'failed')
+            core.info(`${o.target.label}: ${o.secret} ${o.result}.`);
     const failures = outcomes.filter((o) => o.result === 'failed');
-    if (failures.length > 0) {
-        await core.writeSummary(renderRotationSummary({ ...report, steps: [proofStep, ...notRun(inputs, 'not every target holds the new credential')] }));
-        throw new errors/* ActionError */.lZ(partialFailureMessage(inputs, credential, outcomes, failures));
+    if (failures.length === 0)
+        return outcomes;
+    if (failures.length === outcomes.length && failures.every((f) => f.mayBeStored === false)) {
+        return run_discard(session, credential.id, storedNowhereReason(credential, failures));
     }
-    if (proofError !== undefined) {
-        await core.writeSummary(renderRotationSummary({ ...report, unfinished: true, steps: [proofStep, ...notRun(inputs, 'the proof failed')] }));
-        throw new errors/* ActionError */.lZ(`${(0,errors/* errorMessage */.gJ)(proofError)} It is already stored in ${list(targets.map((t) => t.label))}, whose consumers may fail to authenticate until a re-run succeeds. Nothing was revoked, so the previous credential stays valid${inputs.credentialIdVariable ? `, and ${inputs.credentialIdVariable} still names it` : ''}. Re-run the workflow; if the proof fails again, check the connector's credentials in ConductorOne.`);
+    const steps = [proofStep(inputs), ...stepsNotRun(inputs, 'not every target holds the new credential')];
+    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), steps }));
+    throw new ActionError(partialFailureMessage(inputs, credential, outcomes, failures));
+}
+/** Record the new credential ID and revoke the previous credential, then report. */
+async function finish(session, credential, outcomes) {
+    const { core, inputs, octokit, conductorOne, targets, preflight, progress, readLimit } = session;
+    if (inputs.revokePrevious)
+        progress.previousRevoke = 'in flight';
+    const outcome = await finishRotation({ inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous: preflight.previous, concurrency: session.concurrency, readLimit }, credential);
+    progress.previousRevoke = outcome.revoke.state === 'revoked' ? 'revoked' : '';
+    core.setOutput('revoked-credential-id', outcome.revoke.state === 'revoked' ? outcome.revoke.id : '');
+    for (const line of finishLog(inputs, outcome))
+        core.info(line);
+    if (outcome.interference)
+        core.warning(interferenceWarning(inputs, credential, outcome.interference), 'Another rotation ran at the same time');
+    const problems = finishProblems(inputs, outcome);
+    const steps = [proofStep(inputs), ...finishSteps(inputs, outcome)];
+    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished: problems.length > 0, steps }));
+    if (problems.length > 0) {
+        throw new ActionError(`Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${problems.join(' ')}`);
     }
-    const finish = await finishRotation({ inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous, concurrency }, credential);
-    core.setOutput('revoked-credential-id', finish.revoke.state === 'revoked' ? finish.revoke.id : '');
-    logFinish(core, inputs, finish);
-    const finishProblems = finishFailures(inputs, finish);
-    await core.writeSummary(renderRotationSummary({ ...report, unfinished: finishProblems.length > 0, steps: [proofStep, ...finishSteps(inputs, finish)] }));
-    if (finishProblems.length > 0) {
-        throw new errors/* ActionError */.lZ(`Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${finishProblems.join(' ')}`);
+}
+/** A failure that ended the run after an unusable credential was revoked again; its summary is written. */
+class DiscardedError extends ActionError {
+    name = 'DiscardedError';
+}
+/**
+ * The new credential was never stored anywhere and must not be: revoke it,
+ * so no unusable or orphaned credential stays valid, and fail.
+ */
+async function run_discard(session, credentialId, reason) {
+    const { core, inputs, conductorOne, progress } = session;
+    progress.discarded = true;
+    let revoke = 'no id';
+    if (credentialId) {
+        try {
+            revoke = await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, credentialId);
+        }
+        catch (err) {
+            revoke = { error: errorMessage(err) };
+        }
     }
+    const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
+    await core.writeSummary(renderDiscardedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credentialId, reason, revoke: outcome }));
+    throw new DiscardedError(discardMessage(reason, outcome));
+}
+function rotationReport(session, credential, outcomes) {
+    const { inputs, preflight } = session;
+    return { appId: inputs.appId, connectorId: inputs.connectorId, credential, previousId: preflight.previous.id, outcomes };
 }
 /** The one ConductorOne authentication the inputs chose. */
 async function createTokenSource(inputs, core, http) {
@@ -47003,109 +50667,102 @@ function secretsToWrite(inputs) {
         secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
     return secrets;
 }
-/** Resolves to the rejection reason, or undefined on success. */
-async function settle(promise) {
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * run(): the action as the runner starts it. It builds the real context
+ * (@actions/core, one undici dispatcher for both APIs) and calls the
+ * pipeline in run.ts, then makes sure the process ends: a cancelled run
+ * (SIGINT, SIGTERM) reports what it had done, and connections are closed
+ * within a bound even when a proxy stalls.
+ */
+
+
+
+
+
+
+
+
+
+/** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
+const CLOSE_BOUND_MS = 2_000;
+async function main_run() {
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
+    // alike (self-hosted runners behind a corporate proxy).
+    const dispatcher = new undici/* EnvHttpProxyAgent */.J2({ connect: { timeout: 10_000 } });
+    const http = new Http({ dispatcher, log: (message) => info(message) });
+    const redactor = new Redactor();
+    const progress = new RunProgress();
+    const stopListening = onCancel(async (signal) => {
+        const message = cancelledMessage(signal, progress);
+        setFailed(redactor.redact(message));
+        await withinBound(writeSummary(redactor.redact(renderCancelledSummary(message, progress))), CLOSE_BOUND_MS);
+        await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
+        process.exit(1);
+    });
     try {
-        await promise;
-        return undefined;
+        await run({ core: actionsCore(), http, progress, redactor });
     }
     catch (err) {
-        return err ?? new Error('failed');
+        // Expected failures are already one actionable sentence; a stack is shown
+        // only when the run has step debug logging on (ACTIONS_STEP_DEBUG).
+        if (isDebug() && err instanceof Error && err.stack)
+            debug(redactor.redact(err.stack));
+        const message = err instanceof ActionError ? err.message : `Unexpected error: ${errorMessage(err)}`;
+        setFailed(redactor.redact(message));
+    }
+    finally {
+        stopListening();
+        // Keep-alive sockets would hold the process open for seconds; a stalled one, for ever.
+        await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
+        // Whatever else might still hold the event loop, the step ends. Unref'd,
+        // so a process that can exit by itself does not wait for it.
+        setTimeout(() => process.exit(), CLOSE_BOUND_MS).unref();
     }
 }
-/** The steps after the writes that a failure before them kept from running. */
-function notRun(inputs, because) {
-    const steps = [];
-    if (inputs.credentialIdVariable)
-        steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
-    if (inputs.revokePrevious)
-        steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
-    return steps;
+/** @actions/core, narrowed to what the pipeline uses. */
+function actionsCore() {
+    return {
+        getInput: (name) => getInput(name),
+        setSecret: (value) => setSecret(value),
+        oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+        getIdToken: (audience) => getIDToken(audience),
+        setOutput: (name, value) => setOutput(name, value),
+        info: (message) => info(message),
+        warning: (message, title) => warning(message, { title }),
+        writeSummary,
+    };
 }
-function finishSteps(inputs, finish) {
-    const steps = [];
-    if (finish.variables) {
-        steps.push({
-            step: `Record the credential ID in ${inputs.credentialIdVariable}`,
-            result: describeVariableOutcomes(finish.variables),
-        });
+async function writeSummary(markdown) {
+    // Outside a runner (a local try) there is no summary file to write.
+    if (!process.env['GITHUB_STEP_SUMMARY'])
+        return;
+    try {
+        await summary.addRaw(markdown, true).write();
     }
-    const { revoke } = finish;
-    const step = revoke.id ? `Revoke the previous credential \`${revoke.id}\`` : 'Revoke the previous credential';
-    switch (revoke.state) {
-        case 'revoked':
-            steps.push({ step, result: 'revoked' });
-            break;
-        case 'already revoked':
-            steps.push({ step, result: 'already revoked (ConductorOne no longer has it)' });
-            break;
-        case 'failed':
-            steps.push({ step, result: `**failed**: ${revoke.error}` });
-            break;
-        case 'skipped':
-            steps.push({ step, result: `not done: ${revoke.why}` });
-            break;
+    catch (err) {
+        warning(`Could not write the job summary: ${errorMessage(err)}`);
     }
-    return steps;
 }
-/** "updated in acme/a, acme/b; created in acme/c", or counts once the lists get long. */
-function describeVariableOutcomes(outcomes) {
-    const groups = new Map();
-    for (const o of outcomes) {
-        const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
-        groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
-    }
-    return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
+/** Calls `handler` once on the first SIGINT or SIGTERM; a second signal ends the process at once. */
+function onCancel(handler) {
+    let cancelled = false;
+    const listener = (signal) => {
+        if (cancelled)
+            process.exit(1);
+        cancelled = true;
+        void handler(signal).finally(() => process.exit(1));
+    };
+    process.on('SIGINT', listener);
+    process.on('SIGTERM', listener);
+    return () => {
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+    };
 }
-function logFinish(core, inputs, finish) {
-    for (const v of finish.variables ?? []) {
-        if (v.result !== 'failed')
-            core.info(`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`);
-    }
-    const { revoke } = finish;
-    if (revoke.state === 'revoked')
-        core.info(`Revoked the previous credential ${revoke.id}.`);
-    if (revoke.state === 'already revoked')
-        core.info(`The previous credential ${revoke.id} was already revoked.`);
-    if (revoke.state === 'skipped' && inputs.revokePrevious)
-        core.info(`Nothing revoked: ${revoke.why}.`);
-}
-function finishFailures(inputs, finish) {
-    const problems = [];
-    const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
-    if (failed.length > 0) {
-        problems.push(`the variable ${inputs.credentialIdVariable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
-    }
-    if (finish.revoke.state === 'failed') {
-        problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
-    }
-    return problems;
-}
-function partialFailureMessage(inputs, credential, outcomes, failures) {
-    const held = holdings(outcomes);
-    const labelsHolding = (holding) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
-    const failedTargets = [...new Set(failures.map((f) => f.target.label))];
-    const parts = [
-        `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
-        ...[...new Set(failures.map((f) => f.error ?? ''))],
-    ];
-    const fresh = labelsHolding('new credential');
-    const old = labelsHolding('previous credential');
-    const mixed = labelsHolding('mixed');
-    if (fresh.length)
-        parts.push(`The new credential is stored in ${list(fresh)}.`);
-    if (old.length)
-        parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
-    if (mixed.length)
-        parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
-    parts.push('Fix the cause and re-run the workflow.');
-    if (inputs.revokePrevious) {
-        parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
-    }
-    return parts.join(' ');
-}
-function list(items) {
-    return items.join(', ');
+function withinBound(promise, ms) {
+    return Promise.race([promise.catch(() => { }), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }
 
 
@@ -47122,13 +50779,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 9896:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -47321,13 +50971,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 857:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-
-/***/ }),
-
 /***/ 4756:
 /***/ ((module) => {
 
@@ -47339,2992 +50982,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 7170:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ debug),
-  V9: () => (/* binding */ getIDToken),
-  V4: () => (/* binding */ getInput),
-  pq: () => (/* binding */ info),
-  _o: () => (/* binding */ isDebug),
-  C1: () => (/* binding */ setFailed),
-  uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ setSecret),
-  z: () => (/* reexport */ summary),
-  $e: () => (/* binding */ warning)
-});
-
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, getState, group, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
-
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return __awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new lib/* HttpClient */.Qq('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-;// CONCATENATED MODULE: external "string_decoder"
-const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-
-/***/ }),
-
-/***/ 4942:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient)
-});
-
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, getProxyUrl, isHttps
-
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
 
 /***/ })
 

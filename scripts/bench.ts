@@ -178,6 +178,7 @@ async function runInProcess(scenario: Scenario, inputs: Record<string, string>, 
     getIdToken: () => Promise.reject(new Error('the benchmark has no GitHub OIDC token')),
     setOutput: () => {},
     info: () => {},
+    warning: () => {},
     writeSummary: async () => {},
   };
   const from = mark(scenario);

@@ -7,8 +7,7 @@ import type { Due } from './expiry.js';
 import type { Target } from './github/targets.js';
 import type { Inputs } from './inputs.js';
 import type { Preflight } from './preflight.js';
-import type { DryRunReport } from './report.js';
-import { describeAccess } from './store.js';
+import { describeAccess, type DryRunReport } from './report.js';
 
 export function planDryRun(inputs: Inputs, targets: readonly Target[], secretNames: readonly string[], preflight: Preflight, due: Due): DryRunReport {
   const { previous, current } = preflight;

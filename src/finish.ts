@@ -1,19 +1,23 @@
 /**
  * The last steps of a rotation, run only once every write succeeded and the
- * new credential proved it works (SPEC 1.5): record the new credential ID in
- * the credential-id variable of every target, and revoke the previous
- * credential. Both only move forward from a state in which every consumer
- * already holds the new credential, so they run side by side, and neither
- * waits for the other to succeed.
+ * new credential proved it works: record the new credential ID in the
+ * credential-id variable of every target, and revoke the previous credential.
+ * Both only move forward from a state in which every consumer already holds
+ * the new credential, so they run side by side, and neither waits for the
+ * other to succeed.
+ *
+ * Before either, the variable is read again: if another rotation recorded a
+ * different credential while this one ran, the two runs' writes may have
+ * interleaved, and neither the record nor the revoke would be safe.
  */
 import type { ConductorOneClient, RevokeResult, RotatedCredential } from './conductorone/client.js';
 import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import type { OrgSecretAccess } from './github/organization.js';
 import type { Target } from './github/targets.js';
-import { writeVariable } from './github/variables.js';
+import { readVariable, writeVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
-import { settleWithConcurrency } from './pool.js';
+import { settleWithConcurrency, type Limiter } from './pool.js';
 import type { Previous } from './preflight.js';
 
 export interface FinishContext {
@@ -25,6 +29,7 @@ export interface FinishContext {
   orgAccess: ReadonlyMap<Target, ReadonlyMap<string, OrgSecretAccess>>;
   previous: Previous;
   concurrency: number;
+  readLimit: Limiter;
 }
 
 export interface VariableOutcome {
@@ -36,18 +41,52 @@ export interface VariableOutcome {
 export type RevokeOutcome =
   | { state: RevokeResult; id: string }
   | { state: 'failed'; id: string; error: string }
-  /** revoke-previous is off, or no previous credential is known, or it is the new one. */
+  /** revoke-previous is off, or no previous credential is known, or it is the new one, or another run interfered. */
   | { state: 'skipped'; id: string; why: string };
 
+/** Another rotation changed the credential-id variable while this run ran. */
+export interface Interference {
+  /** Where the variable changed, what the preflight read there, and what it holds now. */
+  changes: Array<{ target: Target; before: string; now: string }>;
+}
+
 export interface FinishOutcome {
-  /** Undefined without credential-id-variable. */
+  /** Undefined without credential-id-variable, or when another run interfered. */
   variables?: VariableOutcome[];
   revoke: RevokeOutcome;
+  interference?: Interference;
+  /** The variable could not be read again, so nothing was recorded or revoked. */
+  recheckError?: string;
 }
 
 export async function finishRotation(context: FinishContext, credential: RotatedCredential): Promise<FinishOutcome> {
+  let interference: Interference | undefined;
+  try {
+    interference = await recheckVariable(context, credential);
+  } catch (err) {
+    const recheckError = errorMessage(err);
+    return { revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' }, recheckError };
+  }
+  if (interference) {
+    return { revoke: { state: 'skipped', id: context.previous.id, why: 'another rotation changed the credential-id variable while this one ran' }, interference };
+  }
   const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
   return { ...(variables ? { variables } : {}), revoke };
+}
+
+/** Reads the variable again in every target; undefined when nobody else changed it. */
+async function recheckVariable(context: FinishContext, credential: RotatedCredential): Promise<Interference | undefined> {
+  const { inputs, octokit, targets, variableValues, readLimit } = context;
+  const name = inputs.credentialIdVariable;
+  if (!name) return undefined;
+  const now = await Promise.all(targets.map((target) => readLimit(() => readVariable(octokit, target, name))));
+  const changes = targets.flatMap((target, index) => {
+    const before = variableValues.get(target) ?? '';
+    const current = now[index] ?? '';
+    // A retried write of this very run may already have recorded its own credential.
+    return current !== before && current !== credential.id ? [{ target, before, now: current }] : [];
+  });
+  return changes.length > 0 ? { changes } : undefined;
 }
 
 async function recordCredentialId(context: FinishContext, credential: RotatedCredential): Promise<VariableOutcome[] | undefined> {

@@ -9,6 +9,7 @@
  */
 import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
 import { TransportError } from './errors.js';
+import { oneLine, redactCredentialShapes } from './redact.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -129,7 +130,8 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
 
 export class Http {
   readonly policy: RetryPolicy;
-  private readonly clock: Clock;
+  /** Also the proof's clock, so tests never sleep. */
+  readonly clock: Clock;
   private readonly log: (message: string) => void;
   private readonly dispatcher: Dispatcher | undefined;
 
@@ -188,6 +190,10 @@ export class Http {
     // undici's own fetch, so a test's MockAgent or a proxy agent can be the dispatcher.
     const response = await undiciFetch(url, {
       ...(init as UndiciRequestInit),
+      // Never follow a redirect: a credential request answered by a 3xx (a
+      // proxy, a captive portal, a moved API) must not be replayed to another
+      // host, and its 3xx is not a documented success.
+      redirect: 'manual',
       signal,
       ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
     });
@@ -227,5 +233,19 @@ function describeFailure(err: unknown, timeoutMs: number): { text: string; notSe
   const code = cause?.code ?? (err as { code?: string } | undefined)?.code;
   if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };
   const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return { text: `network error (${message})`, notSent: false };
+  // An error's text may quote what was sent (a header value, say): one line, no credential.
+  return { text: `network error (${oneLine(redactCredentialShapes(message), 200)})`, notSent: false };
+}
+
+/**
+ * Ends every connection of a dispatcher, within `boundMs`. It destroys rather
+ * than closes: close() waits for every open request, and a request stalled in
+ * a proxy tunnel may never end; undici's Agent also forgets its connections
+ * as soon as close() starts, so a destroy() after it cannot end that request.
+ * The run has awaited every request it cares about by the time this is called
+ * (or is being cancelled), so nothing of value is cut short.
+ */
+export async function closeDispatcher(dispatcher: Dispatcher, boundMs: number): Promise<void> {
+  const expired = new Promise<void>((resolve) => setTimeout(resolve, boundMs).unref());
+  await Promise.race([dispatcher.destroy().catch(() => {}), expired]);
 }

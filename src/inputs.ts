@@ -4,7 +4,11 @@
  * Secrets are masked the moment they are read, before any validation can
  * fail, so not even an error message can print them.
  */
+import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret, type Ed25519PrivateJwk } from './conductorone/credential.js';
 import { InputError } from './errors.js';
+import { hasControlCharacters } from './redact.js';
+
+export type { Ed25519PrivateJwk } from './conductorone/credential.js';
 
 export interface Inputs {
   appId: string;
@@ -69,13 +73,6 @@ export interface ClientCredentialsAuth {
   privateJwk: Ed25519PrivateJwk;
 }
 
-export interface Ed25519PrivateJwk {
-  kty: 'OKP';
-  crv: 'Ed25519';
-  x: string;
-  d: string;
-}
-
 export interface Repository {
   owner: string;
   repo: string;
@@ -83,15 +80,14 @@ export interface Repository {
 
 export interface InputSource {
   getInput(name: string): string;
+  /** Masks a secret (each of its lines) and remembers it for redaction. */
   setSecret(value: string): void;
   /** Whether the runner offers a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is set). */
   oidcAvailable(): boolean;
 }
 
-const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
-const CLIENT_ID = /^[^@\s/]+@([A-Za-z0-9.-]+(?::\d+)?)\/(pcc|spc|wfe)$/;
-// ConductorOne IDs are KSUID-like; anything that could change a URL path is refused.
-const RESOURCE_ID = /^[A-Za-z0-9._-]+$/;
+/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
+const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -103,6 +99,13 @@ export function readInputs(source: InputSource): Inputs {
   const accessToken = get('access-token');
   const githubToken = get('github-token');
   for (const secret of [clientSecret, accessToken, githubToken]) if (secret) source.setSecret(secret);
+  // A secret with a line break is masked line by line above, but would be
+  // sent as a broken header or form field: refuse it, never quoting it.
+  for (const [input, secret] of [['client-secret', clientSecret], ['access-token', accessToken], ['github-token', githubToken]] as const) {
+    if (hasControlCharacters(secret)) {
+      throw new InputError(input, 'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.');
+    }
+  }
 
   const appId = resourceId('app-id', get('app-id'));
   const connectorId = resourceId('connector-id', get('connector-id'));
@@ -130,7 +133,9 @@ export function readInputs(source: InputSource): Inputs {
   const credentialIdVariable = get('credential-id-variable');
   if (credentialIdVariable) variableName('credential-id-variable', credentialIdVariable);
   const previousCredentialId = get('previous-credential-id');
-  if (previousCredentialId) resourceId('previous-credential-id', previousCredentialId);
+  if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
+    throw new InputError('previous-credential-id', `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
+  }
   const window = get('rotate-if-expires-within');
   const verify = booleanInput('verify', get('verify'), true);
   const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
@@ -245,18 +250,18 @@ function readAuth(
     if (clientSecret) throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
     throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
   }
-  const match = CLIENT_ID.exec(clientId);
-  if (!match) {
-    throw new InputError('client-id', `"${clientId}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+  const parsed = parseClientId(clientId);
+  if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
+    throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
   }
-  const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${match[1]}`);
-  const kind = match[2];
+  const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${parsed.host}`);
+  const kind = parsed.kind;
   if (clientSecret) {
     if (kind === 'wfe') {
       throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
     }
     if (oidcAudience) throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
-    return { auth: { kind: 'client-credentials', clientId, privateJwk: parseClientSecret(clientSecret) }, serverUrl };
+    return { auth: { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) }, serverUrl };
   }
   if (kind !== 'wfe') {
     throw new InputError(
@@ -273,46 +278,25 @@ function readAuth(
   return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
 }
 
+const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
+
 function resourceId(input: string, value: string): string {
   if (!value) throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-  if (!RESOURCE_ID.test(value)) {
-    throw new InputError(input, `"${value}" is not a ConductorOne ID: use only letters, digits, ".", "_" and "-".`);
-  }
+  if (!isConductorOneId(value)) throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
   return value;
 }
 
-/**
- * ConductorOne client secrets are `secret-token:conductorone.com:v1:` followed
- * by the base64url (unpadded) JSON of an Ed25519 private JWK (SPEC 5).
- * The messages never quote the value.
- */
-export function parseClientSecret(secret: string): Ed25519PrivateJwk {
-  const fix = 'paste the whole client secret ConductorOne showed when the API client was created (it starts with "secret-token:conductorone.com:v1:").';
-  const parts = secret.split(':');
-  if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== SECRET_PREFIX) {
-    throw new InputError('client-secret', `is not a ConductorOne client secret: ${fix}`);
-  }
-  const encoded = parts[3] ?? '';
-  let jwk: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new Error('not base64url');
-    jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-  } catch {
-    throw new InputError('client-secret', `has a damaged key part (not base64url JSON): ${fix}`);
-  }
-  const key = jwk as Partial<Record<keyof Ed25519PrivateJwk, unknown>> | null;
-  if (
-    !key ||
-    key.kty !== 'OKP' ||
-    key.crv !== 'Ed25519' ||
-    typeof key.x !== 'string' ||
-    typeof key.d !== 'string' ||
-    Buffer.from(key.d, 'base64url').length !== 32 ||
-    Buffer.from(key.x, 'base64url').length !== 32
-  ) {
-    throw new InputError('client-secret', `does not hold an Ed25519 private key: ${fix}`);
-  }
-  return { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d };
+/** The Ed25519 key in the client-secret input; the messages never quote the value. */
+export function clientSecretKey(secret: string): Ed25519PrivateJwk {
+  const parsed = parseClientSecret(secret);
+  if ('jwk' in parsed) return parsed.jwk;
+  const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
+  const problem = {
+    'not a ConductorOne client secret': 'is not a ConductorOne client secret',
+    'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
+    'no Ed25519 private key': 'does not hold an Ed25519 private key',
+  }[parsed.problem];
+  throw new InputError('client-secret', `${problem}: ${fix}`);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -7,6 +7,7 @@
  * every problem listed, and nothing has changed.
  */
 import type { ConductorOneClient, CredentialInfo } from './conductorone/client.js';
+import { isConductorOneId } from './conductorone/credential.js';
 import type { TokenSource } from './conductorone/auth.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
@@ -16,6 +17,7 @@ import type { Target } from './github/targets.js';
 import { readVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
 import type { Limiter } from './pool.js';
+import { oneLine } from './redact.js';
 
 export interface PreflightContext {
   inputs: Inputs;
@@ -49,8 +51,6 @@ export interface Preflight {
   current?: CredentialInfo | 'gone';
 }
 
-const CREDENTIAL_ID = /^[A-Za-z0-9._-]+$/;
-
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
   const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
   const token = tokenSource.getToken();
@@ -59,7 +59,7 @@ export async function authenticateAndPreflight(context: PreflightContext): Promi
   const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
   const accessReads = targets.flatMap((target) =>
     target.kind === 'organization'
-      ? secretNames.map((name) => readLimit(() => resolveOrgSecretAccess(octokit, target, name)).then((access) => ({ target, name, access })))
+      ? secretNames.map((name) => resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })))
       : [],
   );
   const variable = inputs.credentialIdVariable;
@@ -115,8 +115,9 @@ function previousFromVariable(variable: string, targets: readonly Target[], valu
   values.forEach((value, index) => {
     if (!value) return;
     const label = (targets[index] as Target).label;
-    if (!CREDENTIAL_ID.test(value)) {
-      throw new ActionError(`The variable ${variable} in ${label} holds "${value.slice(0, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
+    if (!isConductorOneId(value)) {
+      // Quoted on one line and cut short: the value is whatever someone stored.
+      throw new ActionError(`The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
     }
     holders.set(value, [...(holders.get(value) ?? []), label]);
   });

@@ -1,9 +1,14 @@
 /**
  * Outputs and the job summary. Neither ever receives the client secret: the
- * types below do not carry it.
+ * types below do not carry it. Every text that may hold a server's words goes
+ * through `cell`, which keeps it on one line and escapes Markdown and HTML.
  */
-import type { WriteResult } from './github/secrets.js';
-import type { Target } from './github/targets.js';
+import type { OrgSecretAccess } from './github/organization.js';
+import type { RunProgress } from './progress.js';
+import { markdownText } from './redact.js';
+import type { WriteOutcome } from './store.js';
+
+export type { WriteOutcome } from './store.js';
 
 export interface ReportCore {
   setOutput(name: string, value: string): void;
@@ -13,17 +18,6 @@ export interface IssuedCredential {
   id: string;
   clientId: string;
   expiresTime: string;
-}
-
-/** One secret in one target, after the write was attempted. */
-export interface WriteOutcome {
-  target: Target;
-  secret: string;
-  result: WriteResult | 'failed';
-  /** Why it failed; already a sentence fit for people. */
-  error?: string;
-  /** More about a successful write, e.g. an organization secret's visibility. */
-  detail?: string;
 }
 
 /** One step after the writes (prove, record, revoke) and how it went, for the summary. */
@@ -100,7 +94,7 @@ export function renderRotationSummary(report: RotationReport): string {
     '',
     '| Target | Secret | Result |',
     '|---|---|---|',
-    ...outcomes.map((o) => `| ${o.target.label} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.detail ? `${o.result}, ${o.detail}` : o.result)} |`),
+    ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`),
     '',
   ];
   if (report.steps.length > 0) {
@@ -115,7 +109,7 @@ export function renderRotationSummary(report: RotationReport): string {
           : holding === 'previous credential'
             ? 'the previous credential (still valid, nothing was revoked)'
             : 'the new credential';
-      lines.push(`| ${label} | ${note} |`);
+      lines.push(`| ${cell(label)} | ${note} |`);
     }
     lines.push('');
   }
@@ -164,7 +158,51 @@ export function renderDryRunSummary(report: DryRunReport): string {
   ].join('\n');
 }
 
-/** Keeps a value inside one Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+/** "visibility selected, 3 repositories (kept)", for the summary. */
+export function describeAccess(access: OrgSecretAccess): string {
+  const ids = access.selectedRepositoryIds;
+  const repositories = ids ? `, ${ids.length} ${ids.length === 1 ? 'repository' : 'repositories'}` : '';
+  const why = { kept: 'kept', input: 'from the visibility input', new: 'default for a new secret' }[access.origin];
+  return `visibility ${access.visibility}${repositories} (${why})`;
+}
+
+/** A new credential that could not be used, or was stored nowhere, and was revoked again (or not). */
+export interface DiscardReport {
+  appId: string;
+  connectorId: string;
+  /** Empty when the answer carried no usable ID. */
+  credentialId: string;
+  reason: string;
+  /** What became of the unusable credential, one sentence. */
+  revoke: string;
+}
+
+export function renderDiscardedSummary(report: DiscardReport): string {
+  return [
+    '## ConductorOne credential rotated, but not stored',
+    '',
+    `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+    '',
+    '| Step | Result |',
+    '|---|---|',
+    `| Write the secrets | not done: no target was changed, and every one still holds the previous credential, which stays valid |`,
+    `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
+    '',
+  ].join('\n');
+}
+
+/** What a cancelled run had done: which targets already hold the new credential. */
+export function renderCancelledSummary(message: string, progress: RunProgress): string {
+  const lines = ['## ConductorOne credential rotation cancelled', '', cell(message), ''];
+  const holdings = progress.holdings();
+  if (holdings.length > 0) {
+    const words = { new: 'the new credential', previous: 'the previous credential', unknown: '**unknown**: a write was in flight, or only one secret was written' };
+    lines.push('| Target | Now holds |', '|---|---|', ...holdings.map((h) => `| ${cell(h.target)} | ${words[h.holds]} |`), '');
+  }
+  return lines.join('\n');
+}
+
+/** Keeps a text inside one Markdown table cell or line, with nothing in it that Markdown or HTML would act on. */
+export function cell(text: string): string {
+  return markdownText(text);
 }

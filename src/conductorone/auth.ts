@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { ActionError, InputError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
-import type { Ed25519PrivateJwk } from '../inputs.js';
+import type { Ed25519PrivateJwk } from './credential.js';
+import { hasControlCharacters, oneLine, redactCredentialShapes } from '../redact.js';
 import { describeErrorResponse } from './errors.js';
 
 export interface TokenSource {
@@ -21,6 +22,11 @@ export interface TokenSource {
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The token endpoint refused the credentials (400, 401 or 403): not a transient failure. */
+export class TokenRefusedError extends ActionError {
+  override readonly name = 'TokenRefusedError';
+}
 
 /** The token endpoint of a tenant: `https://{host}/auth/v1/token`. */
 export function tokenUrl(serverUrl: URL): URL {
@@ -146,10 +152,11 @@ export class FederationTokenSource implements TokenSource {
       idToken = await getIdToken(audience);
     } catch (err) {
       throw new ActionError(
-        `Could not get the workflow's GitHub OIDC token for audience ${audience} (${err instanceof Error ? err.message : String(err)}): check that the job has "permissions: id-token: write".`,
+        `Could not get the workflow's GitHub OIDC token for audience ${audience} (${oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)))}): check that the job has "permissions: id-token: write".`,
       );
     }
     mask(idToken);
+    if (hasControlCharacters(idToken)) throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`);
     const url = tokenUrl(serverUrl);
     const form = new URLSearchParams({
       grant_type: TOKEN_EXCHANGE,
@@ -205,9 +212,12 @@ export async function requestToken(
   if (!response.ok) {
     const detail = await describeErrorResponse(response);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
-      throw new ActionError(messages.refused(detail));
+      throw new TokenRefusedError(messages.refused(detail));
     }
     throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
+  }
+  if (response.status !== 200) {
+    throw new ActionError(`ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`);
   }
   let token: unknown;
   try {
@@ -218,6 +228,10 @@ export async function requestToken(
   if (typeof token !== 'string' || token === '') {
     throw new ActionError(`ConductorOne token response from ${url.host} carried no access_token.`);
   }
+  // Masked first (line by line), then refused if it could not be a header value.
   mask(token);
+  if (hasControlCharacters(token) || /\s/.test(token)) {
+    throw new ActionError(`ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`);
+  }
   return token;
 }

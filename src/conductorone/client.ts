@@ -1,14 +1,20 @@
 /**
  * ConductorOne API calls the action makes, over the shared HTTP policy.
  * RotateCredential: https://docs.conductorone.com/ (Connector service,
- * POST /api/v1/apps/connectors/credentials; see shared/seed/RotateCredential.txt).
- * Get connector, get and revoke one credential: SPEC 5 (ConductorOne's Go SDK,
- * ConnectorService.Get, GetCredentials, RevokeCredential).
+ * POST /api/v1/apps/connectors/credentials; ConductorOne's API page is kept in
+ * shared/seed/RotateCredential.txt). Get connector, get and revoke one
+ * credential follow ConductorOne's Go SDK (ConnectorService.Get,
+ * GetCredentials, RevokeCredential): https://github.com/conductorone/conductorone-sdk-go
+ *
+ * Only documented answers count: 200 with ConductorOne's JSON. Whatever else
+ * comes back (a proxy's page, a redirect, which is never followed) is a
+ * failure, and nothing in an answer reaches a URL or a log line unchecked.
  */
 import { ActionError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
 import type { TokenSource } from './auth.js';
-import { describeErrorResponse } from './errors.js';
+import { isConductorOneId, isRfc3339, parseClientId, parseClientSecret } from './credential.js';
+import { describeErrorResponse, isConductorOneError, readJson } from './errors.js';
 
 /** The new credential; `clientSecret` exists only in this response. */
 export interface RotatedCredential {
@@ -17,7 +23,6 @@ export interface RotatedCredential {
   clientSecret: string;
   /** RFC 3339, as ConductorOne gave it; empty when it does not expire. */
   expiresTime: string;
-  displayName: string;
 }
 
 export interface ConductorOneClientOptions {
@@ -31,9 +36,10 @@ export interface ConductorOneClientOptions {
 /** A credential as GetCredentials shows it: never with its secret. */
 export interface CredentialInfo {
   id: string;
-  clientId: string;
-  /** RFC 3339; empty when it does not expire. */
+  /** RFC 3339; empty when it does not expire (or when its value is unreadable). */
   expiresTime: string;
+  /** ConductorOne gave an expiry that is not an RFC 3339 time; it is never quoted. */
+  expiryUnreadable?: boolean;
 }
 
 export type RevokeResult = 'revoked' | 'already revoked';
@@ -43,7 +49,22 @@ interface CredentialBody {
   clientId?: unknown;
   clientSecret?: unknown;
   expiresTime?: unknown;
-  displayName?: unknown;
+  deletedAt?: unknown;
+}
+
+/**
+ * RotateCredential answered, but not with a credential the action can use.
+ * Nothing was stored; `credentialId` is set when the answer named a credential
+ * by a valid ID, so that it can be revoked.
+ */
+export class MalformedCredentialError extends ActionError {
+  override readonly name = 'MalformedCredentialError';
+  constructor(
+    readonly problem: string,
+    readonly credentialId: string | undefined,
+  ) {
+    super(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
+  }
 }
 
 export class ConductorOneClient {
@@ -67,85 +88,87 @@ export class ConductorOneClient {
           { cause: err },
         );
       }
-      throw this.unreachable(err);
+      throw this.unreachableError(err);
     }
-    if (!response.ok) throw new ActionError(await this.rotateRefused(response, subject));
+    if (response.status !== 200) throw new ActionError(await this.rotateRefused(response, subject));
 
-    let body: { credential?: CredentialBody; clientSecret?: unknown };
-    try {
-      body = (await response.json()) as typeof body;
-    } catch {
+    const body = await readJson(response);
+    if (!isObject(body)) {
       // Never quote the body: it may hold the new secret.
       throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
     }
-    const credential = body.credential ?? {};
-    // Older API versions put clientSecret beside `credential` (SPEC 5).
+    const credential: CredentialBody = isObject(body.credential) ? body.credential : {};
+    // Older API versions put clientSecret beside `credential`.
     const clientSecret = credential.clientSecret ?? body.clientSecret;
+    // Masked before anything is checked, so no message below can print it.
     if (typeof clientSecret === 'string' && clientSecret !== '') this.options.mask(clientSecret);
-    if (typeof clientSecret !== 'string' || clientSecret === '' || typeof credential.id !== 'string' || typeof credential.clientId !== 'string') {
-      throw new ActionError(
-        `RotateCredential for ${subject} answered without a credential id, client ID and client secret; nothing was stored and the previous credential is still valid.`,
-      );
-    }
-    return {
-      id: credential.id,
-      clientId: credential.clientId,
-      clientSecret,
-      expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
-      displayName: typeof credential.displayName === 'string' ? credential.displayName : '',
-    };
+    return checkIssuedCredential(credential, clientSecret);
   }
 
   /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
   async checkConnector(appId: string, connectorId: string): Promise<void> {
     const subject = `connector ${connectorId} of app ${appId}`;
-    const response = await this.callOrExplain('GET', `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}`);
-    if (response.ok) return;
+    const response = await this.callOrExplain('GET', `/api/v1/apps/${encode(appId)}/connectors/${encode(connectorId)}`);
+    if (response.status === 200 && isObject(await readJson(response))) return;
     const detail = await describeErrorResponse(response);
     if (response.status === 404) throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
     throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
   }
 
-  /** One credential of the connector; undefined when it no longer exists (revoked or deleted). */
+  /**
+   * One credential of the connector; undefined when it no longer exists: a
+   * 404 that is ConductorOne's own error, or a credential marked deleted.
+   */
   async getCredential(appId: string, connectorId: string, id: string): Promise<CredentialInfo | undefined> {
+    const doing = `read credential ${id} of connector ${connectorId}`;
     const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
-    if (response.status === 404) return undefined;
-    if (!response.ok) {
+    if (response.status === 404) {
+      if (await isConductorOneError(response.clone())) return undefined;
+      throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
+    }
+    if (response.status !== 200) {
       const detail = await describeErrorResponse(response);
-      throw new ActionError(this.refusal(response.status, detail, `read credential ${id} of connector ${connectorId}`));
+      throw new ActionError(this.refusal(response.status, detail, doing));
     }
-    let credential: CredentialBody | undefined;
-    try {
-      credential = ((await response.json()) as { credential?: CredentialBody }).credential;
-    } catch {
-      credential = undefined;
-    }
-    if (typeof credential?.id !== 'string') throw new ActionError(`ConductorOne answered the read of credential ${id} without a credential.`);
-    return {
-      id: credential.id,
-      clientId: typeof credential.clientId === 'string' ? credential.clientId : '',
-      expiresTime: typeof credential.expiresTime === 'string' ? credential.expiresTime : '',
-    };
+    const body = await readJson(response);
+    const credential = isObject(body) && isObject(body.credential) ? (body.credential as CredentialBody) : undefined;
+    if (credential?.id !== id) throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
+    if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '') return undefined;
+    const expires = credential.expiresTime;
+    if (expires === undefined || expires === null || expires === '') return { id, expiresTime: '' };
+    if (typeof expires === 'string' && isRfc3339(expires)) return { id, expiresTime: expires };
+    return { id, expiresTime: '', expiryUnreadable: true };
   }
 
   /**
    * Revokes one credential. A 404 means it is gone already (revoked by hand,
-   * or by an earlier attempt of this very request), which is what was wanted.
+   * or by an earlier attempt of this very request), which is what was wanted,
+   * but only when ConductorOne itself says so: a proxy's 404 page proves
+   * nothing, so then a read decides.
    */
   async revokeCredential(appId: string, connectorId: string, id: string): Promise<RevokeResult> {
+    const doing = `revoke credential ${id} of connector ${connectorId}`;
     // Repeating a revoke is harmless: a second one finds the credential gone.
     const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
-    if (response.status === 404) return 'already revoked';
-    if (response.ok) return 'revoked';
+    if (response.status === 200) {
+      if (isObject(await readJson(response))) return 'revoked';
+      throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
+    }
+    if (response.status === 404) {
+      if (await isConductorOneError(response.clone())) return 'already revoked';
+      const detail = await describeErrorResponse(response);
+      if ((await this.getCredential(appId, connectorId, id)) === undefined) return 'already revoked';
+      throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
+    }
     const detail = await describeErrorResponse(response);
-    throw new ActionError(this.refusal(response.status, detail, `revoke credential ${id} of connector ${connectorId}`));
+    throw new ActionError(this.refusal(response.status, detail, doing));
   }
 
   private async callOrExplain(method: string, path: string, body?: unknown): Promise<Response> {
     try {
       return await this.call(method, path, body, true);
     } catch (err) {
-      throw this.unreachable(err);
+      throw this.unreachableError(err);
     }
   }
 
@@ -174,7 +197,7 @@ export class ConductorOneClient {
     );
   }
 
-  private unreachable(err: unknown): unknown {
+  private unreachableError(err: unknown): unknown {
     if (err instanceof TransportError) {
       return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
     }
@@ -191,19 +214,45 @@ export class ConductorOneClient {
         return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
       case 404:
         return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
-      case 500:
-      case 502:
-      case 504:
-        // Not retried: the server may have issued the credential before failing.
-        return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
       default:
-        return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+        if (response.status >= 400 && response.status < 500) {
+          return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+        }
+        // A 5xx, a redirect (never followed) or another 2xx: the server may
+        // have issued the credential before answering so.
+        return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
     }
   }
 }
 
-const e = encodeURIComponent;
+/**
+ * A credential the action may store: a valid ID, a client ID of the form
+ * `name@host/kind`, a client secret holding an Ed25519 key, and an expiry that
+ * is RFC 3339 or absent. The values are never quoted: the client ID and the
+ * expiry are checked before anything prints them, and the secret never is.
+ */
+export function checkIssuedCredential(credential: CredentialBody, clientSecret: unknown): RotatedCredential {
+  const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
+  const malformed = (problem: string) => new MalformedCredentialError(problem, id);
+  if (id === undefined) throw malformed(credential.id === undefined || credential.id === '' ? 'no credential ID' : 'a credential ID that is not a ConductorOne ID');
+  if (typeof credential.clientId !== 'string' || credential.clientId === '') throw malformed('no client ID');
+  if (!parseClientId(credential.clientId)) throw malformed('a client ID that is not of the form name@host/kind');
+  if (typeof clientSecret !== 'string' || clientSecret === '') throw malformed('no client secret');
+  const secret = parseClientSecret(clientSecret);
+  if ('problem' in secret) throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
+  const expires = credential.expiresTime;
+  if (expires !== undefined && expires !== null && !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
+    throw malformed('an expiry that is not an RFC 3339 time');
+  }
+  return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const encode = encodeURIComponent;
 
 function credentialPath(appId: string, connectorId: string, id: string): string {
-  return `/api/v1/apps/${e(appId)}/connectors/${e(connectorId)}/credentials/${e(id)}`;
+  return `/api/v1/apps/${encode(appId)}/connectors/${encode(connectorId)}/credentials/${encode(id)}`;
 }

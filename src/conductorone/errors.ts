@@ -1,19 +1,39 @@
 /**
  * ConductorOne answers errors with a gRPC status as JSON, `{code, message,
  * details}`; only `message` is for people. Bodies of successful responses are
- * never passed here: they can hold a client secret or a token.
+ * never passed here: they can hold a client secret or a token. Even an error
+ * body is a server's text: it is shown on one line, cut short, and with
+ * anything shaped like a credential redacted (a hostile or broken server may
+ * echo the request, client assertion included).
  */
+import { oneLine, redactCredentialShapes } from '../redact.js';
+
 export async function describeErrorResponse(response: Response): Promise<string> {
   let message = '';
   try {
-    const text = await response.text();
-    const body = JSON.parse(text) as { message?: unknown; error_description?: unknown; error?: unknown };
+    const body = JSON.parse(await response.text()) as { message?: unknown; error_description?: unknown; error?: unknown };
     const candidate = body.message ?? body.error_description ?? body.error;
     if (typeof candidate === 'string') message = candidate;
   } catch {
     // not JSON (a proxy's HTML page, say): the status alone must do
   }
-  message = message.replace(/\s+/g, ' ').trim().slice(0, 300);
-  const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  message = oneLine(redactCredentialShapes(message), 300);
+  const statusText = oneLine(response.statusText, 60);
+  const status = `${response.status}${statusText ? ` ${statusText}` : ''}`;
   return message ? `${status}: ${message}` : status;
+}
+
+/** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
+export async function isConductorOneError(response: Response): Promise<boolean> {
+  const body = await readJson(response);
+  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'number' && typeof (body as { message?: unknown }).message === 'string';
+}
+
+/** The JSON body, or undefined when it is not JSON. */
+export async function readJson(response: Response): Promise<unknown> {
+  try {
+    return JSON.parse(await response.text()) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,44 +1,77 @@
 /**
  * The "test" step of a rotation (as in AWS Secrets Manager's create, set,
- * test, finish): the new credential must get a ConductorOne token before the
- * run reports success or revokes anything. It is the same client-credentials
- * grant a baton connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
+ * test, finish): the new credential must get a ConductorOne token before any
+ * secret is written, because a GitHub secret is live for its consumers the
+ * moment it is written. It is the same client-credentials grant a baton
+ * connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
  */
 import { importJWK } from 'jose';
 import { ActionError, errorMessage } from '../errors.js';
 import type { Http } from '../http.js';
-import { parseClientSecret } from '../inputs.js';
-import { ClientCredentialsTokenSource } from './auth.js';
+import { ClientCredentialsTokenSource, TokenRefusedError, type SigningKey } from './auth.js';
 import type { RotatedCredential } from './client.js';
+import { parseClientSecret } from './credential.js';
+
+/**
+ * A new credential may take a moment to go live, so a refusal is retried
+ * after these waits (3.5 s in all); any other failure was already retried by
+ * the HTTP policy and ends the proof.
+ */
+export const PROOF_RETRY_DELAYS_MS: readonly number[] = [500, 1_000, 2_000];
 
 export interface ProofOptions {
   serverUrl: URL;
   http: Http;
   /** core.setSecret, for the token the proof obtains. */
   mask(value: string): void;
+  /** One line per retry; never given a body. */
+  log?(message: string): void;
+  retryDelaysMs?: readonly number[];
 }
 
-export async function proveCredential(credential: RotatedCredential, { serverUrl, http, mask }: ProofOptions): Promise<void> {
-  const failed = (why: string) =>
-    new ActionError(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
-  let key: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    key = await importJWK({ ...parseClientSecret(credential.clientSecret) }, 'EdDSA');
-  } catch {
-    // Never quote the secret, nor a parser message that might.
-    throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
+/** A proof that failed: the new credential cannot be used, so nothing may store it. */
+export class ProofError extends ActionError {
+  override readonly name = 'ProofError';
+}
+
+export async function proveCredential(credential: RotatedCredential, options: ProofOptions): Promise<void> {
+  const { serverUrl, http, mask } = options;
+  const failed = (why: string) => new ProofError(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
+  const key = await signingKeyOf(credential.clientSecret);
+  // Never quote the secret, nor a parser message that might.
+  if (!key) throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
+  const delays = options.retryDelaysMs ?? PROOF_RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
+    // A fresh source per attempt: each one caches its token, or its refusal.
+    const source = new ClientCredentialsTokenSource({
+      clientId: credential.clientId,
+      key,
+      serverUrl,
+      http,
+      mask,
+      refused: (detail) => `the token request was refused (${detail})`,
+    });
+    try {
+      await source.getToken();
+      return;
+    } catch (err) {
+      const delay = delays[attempt];
+      if (!(err instanceof TokenRefusedError) || delay === undefined) {
+        const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)` : '';
+        throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
+      }
+      options.log?.(`The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`);
+      await http.clock.sleep(delay);
+    }
   }
-  const source = new ClientCredentialsTokenSource({
-    clientId: credential.clientId,
-    key,
-    serverUrl,
-    http,
-    mask,
-    refused: (detail) => `the token request was refused (${detail})`,
-  });
+}
+
+async function signingKeyOf(clientSecret: string): Promise<SigningKey | undefined> {
+  const parsed = parseClientSecret(clientSecret);
+  if (!('jwk' in parsed)) return undefined;
   try {
-    await source.getToken();
-  } catch (err) {
-    throw failed(errorMessage(err).replace(/\.$/, ''));
+    return await importJWK({ ...parsed.jwk }, 'EdDSA');
+  } catch {
+    return undefined;
   }
 }

@@ -4,6 +4,7 @@
  * only GitHub's `message` field, which never holds a secret value.
  */
 import { ActionError, TransportError } from '../errors.js';
+import { oneLine, redactCredentialShapes } from '../redact.js';
 import type { Target } from './targets.js';
 
 export interface GitHubAttempt {
@@ -23,6 +24,37 @@ export function isRequestError(err: unknown): err is RequestErrorLike {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
 }
 
+/**
+ * GitHub's own 404 (a JSON body with `message`), not a proxy's page: only that
+ * may mean "this secret or variable does not exist yet".
+ */
+export function isGitHubNotFound(err: unknown): boolean {
+  if (!isRequestError(err) || err.status !== 404) return false;
+  const data = err.response?.data as { message?: unknown } | undefined;
+  return typeof data === 'object' && data !== null && typeof data.message === 'string';
+}
+
+/**
+ * Octokit resolves every status below 400 (but 304) as a success, so a 3xx
+ * (redirects are never followed) or an undocumented 2xx would pass for one.
+ * Each request names the statuses GitHub documents; anything else is this.
+ */
+export class UndocumentedStatusError extends Error {
+  override readonly name = 'UndocumentedStatusError';
+  constructor(
+    readonly status: number,
+    readonly expected: readonly number[],
+  ) {
+    super(`status ${status}`);
+  }
+}
+
+/** Passes a response on only when its status is one the API documents for the request. */
+export function expectStatus<R extends { status: number }>(response: R, expected: readonly number[]): R {
+  if (!expected.includes(response.status)) throw new UndocumentedStatusError(response.status, expected);
+  return response;
+}
+
 export function describeGitHubError(err: unknown, target: Target, attempt: GitHubAttempt): unknown {
   // Octokit wraps whatever its fetch throws in a RequestError with status 500;
   // the real cause (no connection, a timeout) is what people need to see.
@@ -31,11 +63,18 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   if (err instanceof TransportError) {
     return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
   }
+  const what = `${attempt.doing} ${target.label}`;
+  if (err instanceof UndocumentedStatusError) {
+    const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
+    return new ActionError(
+      `GitHub answered the attempt to ${what} with status ${err.status}${redirect}, not the documented ${err.expected.join(' or ')}, so it did not count as done: check github-api-url and any proxy between the runner and GitHub.`,
+    );
+  }
   if (!isRequestError(err)) return err;
   const data = err.response?.data as { message?: unknown } | undefined;
-  const message = typeof data?.message === 'string' ? data.message : '';
+  // GitHub's message is still a server's text: one line, nothing shaped like a credential.
+  const message = typeof data?.message === 'string' ? oneLine(redactCredentialShapes(data.message), 300) : '';
   const detail = message ? `${err.status} ${message}` : `${err.status}`;
-  const what = `${attempt.doing} ${target.label}`;
   const headers = err.response?.headers ?? {};
   if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
     return new ActionError(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);

@@ -7,10 +7,12 @@
  * otherwise.
  * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
  */
-import type { Octokit } from './client.js';
-import { describeGitHubError, isRequestError } from './errors.js';
-import type { OrganizationTarget } from './targets.js';
+import { ActionError } from '../errors.js';
 import type { Visibility } from '../inputs.js';
+import type { Limiter } from '../pool.js';
+import type { Octokit } from './client.js';
+import { describeGitHubError, expectStatus, isGitHubNotFound } from './errors.js';
+import type { OrganizationTarget } from './targets.js';
 
 export interface OrgSecretAccess {
   visibility: Visibility;
@@ -20,61 +22,86 @@ export interface OrgSecretAccess {
   origin: 'kept' | 'input' | 'new';
 }
 
-/** Reads one organization secret's current access and decides what the write sends. */
-export async function resolveOrgSecretAccess(octokit: Octokit, target: OrganizationTarget, name: string): Promise<OrgSecretAccess> {
-  const existing = await readExistingAccess(octokit, target, name);
+/**
+ * Reads one organization secret's current access and decides what the write
+ * sends. Every request it makes goes through `limit`, one slot each, so an
+ * organization with hundreds of selected repositories never sends them all
+ * at once.
+ */
+export async function resolveOrgSecretAccess(octokit: Octokit, target: OrganizationTarget, name: string, limit: Limiter): Promise<OrgSecretAccess> {
+  const existing = await readExistingAccess(octokit, target, name, limit);
   const wanted = target.visibility;
   if (wanted === undefined) return existing ? { ...existing, origin: 'kept' } : { visibility: 'private', origin: 'new' };
   if (wanted !== 'selected') return { visibility: wanted, origin: 'input' };
   // `selected` keeps the repositories a selected secret already has; otherwise
   // the `repositories` input names the ones to select.
   if (existing?.visibility === 'selected') return { ...existing, origin: 'kept' };
-  return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target), origin: 'input' };
+  return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit), origin: 'input' };
 }
 
 // Both secrets of a target may need the same lookup; it is made once per target.
 const lookups = new WeakMap<OrganizationTarget, Promise<number[]>>();
 
-function repositoryIdsOnce(octokit: Octokit, target: OrganizationTarget): Promise<number[]> {
+function repositoryIdsOnce(octokit: Octokit, target: OrganizationTarget, limit: Limiter): Promise<number[]> {
   let ids = lookups.get(target);
   if (!ids) {
-    ids = repositoryIds(octokit, target);
+    ids = repositoryIds(octokit, target, limit);
     lookups.set(target, ids);
   }
   return ids;
 }
 
-async function readExistingAccess(octokit: Octokit, target: OrganizationTarget, name: string): Promise<Omit<OrgSecretAccess, 'origin'> | undefined> {
+const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
+
+async function readExistingAccess(
+  octokit: Octokit,
+  target: OrganizationTarget,
+  name: string,
+  limit: Limiter,
+): Promise<Omit<OrgSecretAccess, 'origin'> | undefined> {
   const attempt = { doing: `read the secret ${name} of`, permission: 'Secrets' } as const;
-  let visibility: Visibility;
+  let visibility: unknown;
   try {
-    const { data } = await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name });
-    visibility = data.visibility;
+    const { data } = await limit(async () => expectStatus(await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name }), [200]));
+    visibility = (data as { visibility?: unknown } | undefined)?.visibility;
   } catch (err) {
-    if (isRequestError(err) && err.status === 404) return undefined; // a new secret
+    if (isGitHubNotFound(err)) return undefined; // a new secret
     throw describeGitHubError(err, target, attempt);
   }
-  if (visibility !== 'selected') return { visibility };
+  if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
+    throw new ActionError(`GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`);
+  }
+  if (visibility !== 'selected') return { visibility: visibility as Visibility };
+  let repositories: Array<{ id?: unknown }>;
   try {
-    const repositories = await octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', {
-      org: target.org,
-      secret_name: name,
-      per_page: 100,
-    });
-    return { visibility, selectedRepositoryIds: repositories.map((r) => Number(r.id)) };
+    // Pages are read one after the other, so the whole listing holds one slot.
+    repositories = await limit(() =>
+      octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org: target.org, secret_name: name, per_page: 100 }),
+    );
   } catch (err) {
     throw describeGitHubError(err, target, { doing: `read the repositories selected for the secret ${name} of`, permission: 'Secrets' });
   }
+  return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r.id, target)) };
 }
 
-async function repositoryIds(octokit: Octokit, target: OrganizationTarget): Promise<number[]> {
+/** A repository ID as GitHub gives it (a number; the API also accepts digit strings). */
+function repositoryId(id: unknown, target: OrganizationTarget): number {
+  const value = typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : id;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ActionError(`GitHub answered a repository lookup for ${target.label} without a numeric repository ID: check github-api-url.`);
+  }
+  return value;
+}
+
+async function repositoryIds(octokit: Octokit, target: OrganizationTarget, limit: Limiter): Promise<number[]> {
   return Promise.all(
     target.repositories.map(async ({ owner, repo }) => {
       try {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
-        return Number(data.id);
+        const { data } = await limit(async () => expectStatus(await octokit.request('GET /repos/{owner}/{repo}', { owner, repo }), [200]));
+        return repositoryId((data as { id?: unknown } | undefined)?.id, target);
       } catch (err) {
-        if (isRequestError(err) && err.status === 404) {
+        if (err instanceof ActionError) throw err;
+        if (isGitHubNotFound(err)) {
           throw describeGitHubError(err, { kind: 'repository', owner, repo, label: `${owner}/${repo}` }, { doing: 'read', permission: 'Metadata' });
         }
         throw describeGitHubError(err, target, { doing: `look up repository ${owner}/${repo} to select it for`, permission: 'Metadata' });

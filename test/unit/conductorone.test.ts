@@ -9,7 +9,8 @@ import {
   type SigningKey,
   type TokenSource,
 } from '../../src/conductorone/auth.js';
-import { ConductorOneClient } from '../../src/conductorone/client.js';
+import { ConductorOneClient, MalformedCredentialError } from '../../src/conductorone/client.js';
+import { rejectionOf } from './mock-api.js';
 import { describeErrorResponse } from '../../src/conductorone/errors.js';
 import { ActionError, InputError } from '../../src/errors.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
@@ -243,12 +244,13 @@ describe('ClientCredentialsTokenSource', () => {
 describe('ConductorOneClient.rotateCredential', () => {
   const ROTATE = '/api/v1/apps/connectors/credentials';
   const tokenSource: TokenSource = { description: `client-id ${CLIENT_ID}`, getToken: async () => 'c1-access-token' };
+  // The client secret holds a real Ed25519 key (the one beforeAll made): the answer is checked.
   const issued = {
     id: 'cred-2',
     appId: 'app-1',
     connectorId: 'conn-1',
     clientId: 'connector-2@acme.conductor.one/pcc',
-    clientSecret: 'secret-token:conductorone.com:v1:NEWSECRET',
+    clientSecret: '',
     displayName: 'rotated',
     createdAt: '2026-03-01T12:00:00Z',
     updatedAt: '2026-03-01T12:00:00Z',
@@ -256,6 +258,10 @@ describe('ConductorOneClient.rotateCredential', () => {
     lastUsedAt: null,
     deletedAt: null,
   };
+
+  beforeAll(() => {
+    issued.clientSecret = clientSecret;
+  });
 
   function client(): ConductorOneClient {
     return new ConductorOneClient({ serverUrl: new URL(TENANT), http: http(), tokenSource, mask: (v) => masked.push(v) });
@@ -269,7 +275,6 @@ describe('ConductorOneClient.rotateCredential', () => {
       clientId: 'connector-2@acme.conductor.one/pcc',
       clientSecret: issued.clientSecret,
       expiresTime: '2026-06-01T12:00:00Z',
-      displayName: 'rotated',
     });
     expect(requests).toHaveLength(1);
     const [sent] = requests as [Recorded];
@@ -300,14 +305,52 @@ describe('ConductorOneClient.rotateCredential', () => {
     expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('');
   });
 
-  it('masks the client secret even when the rest of the answer is incomplete', async () => {
+  it('masks the client secret even when the rest of the answer is incomplete, and names no credential to revoke', async () => {
     agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { clientSecret: 'lonely-secret' } }));
-    const err = await client()
-      .rotateCredential('app-1', 'conn-1')
-      .catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/without a credential id, client ID and client secret.*still valid/);
-    expect((err as Error).message).not.toContain('lonely-secret');
+    const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
+    expect(err).toBeInstanceOf(MalformedCredentialError);
+    expect(err.message).toBe('ConductorOne answered RotateCredential with a malformed credential (no credential ID).');
+    expect((err as MalformedCredentialError).credentialId).toBeUndefined();
     expect(masked).toEqual(['lonely-secret']);
+  });
+
+  describe('refuses an answer that is not a credential the action can store, naming the credential to revoke when its ID is valid', () => {
+    const cases: Array<[string, Record<string, unknown>, string, string | undefined]> = [
+      ['a client secret that is not one', { clientSecret: 'garbage' }, 'a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)', 'cred-2'],
+      ['a secret whose key part is damaged', { clientSecret: 'secret-token:conductorone.com:v1:%%%' }, 'a client secret that is not a ConductorOne client secret with an Ed25519 key (damaged key part (not base64url JSON))', 'cred-2'],
+      ['an empty client ID', { clientId: '' }, 'no client ID', 'cred-2'],
+      ['a client ID with a line break', { clientId: 'a@acme.conductor.one/pcc\n::warning::x' }, 'a client ID that is not of the form name@host/kind', 'cred-2'],
+      ['an ID of ".."', { id: '..' }, 'a credential ID that is not a ConductorOne ID', undefined],
+      ['an ID with a slash', { id: 'a/b' }, 'a credential ID that is not a ConductorOne ID', undefined],
+      ['an expiry that is not RFC 3339', { expiresTime: 'next tuesday' }, 'an expiry that is not an RFC 3339 time', 'cred-2'],
+    ];
+    for (const [what, change, problem, revocable] of cases) {
+      it(`with ${what}`, async () => {
+        agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, ...change } }));
+        const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
+        expect(err).toBeInstanceOf(MalformedCredentialError);
+        expect(err.message).toBe(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
+        expect((err as MalformedCredentialError).credentialId).toBe(revocable);
+      });
+    }
+
+    it('but accepts an expiry with a fraction and an offset, and a null expiry', async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, expiresTime: '2026-06-01T12:00:00.123456789+02:00' } }));
+      pool.intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, expiresTime: null } }));
+      expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('2026-06-01T12:00:00.123456789+02:00');
+      expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('');
+    });
+  });
+
+  it('counts a redirect (never followed) or another 2xx as a failure that may have issued a credential', async () => {
+    for (const status of [201, 307]) {
+      agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(status, { credential: issued }, status === 307 ? { location: 'https://evil.example/x' } : {}));
+      const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
+      expect(err.message).toContain(`failed (${status}`);
+      expect(err.message).toContain('may have issued a credential');
+    }
+    expect(requests).toHaveLength(2);
   });
 
   it('names the app and connector when ConductorOne answers 403', async () => {
@@ -419,7 +462,14 @@ describe('describeErrorResponse', () => {
 
   it('cuts a long message to 300 characters', async () => {
     const response = new Response(JSON.stringify({ message: 'x'.repeat(1000) }), { status: 400 });
-    expect(await describeErrorResponse(response)).toBe(`400: ${'x'.repeat(300)}`);
+    expect(await describeErrorResponse(response)).toBe(`400: ${'x'.repeat(299)}…`);
+  });
+
+  it('keeps the message on one line and redacts what is shaped like a client secret, a JWT or a bearer token', async () => {
+    const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXBhcnQ';
+    const message = `bad client\n::warning::x secret-token:conductorone.com:v1:eyJrdHkiOiJPS1AifQ assertion ${jwt} header Bearer abcdefghijklmnopqrstuvwxyz`;
+    const response = new Response(JSON.stringify({ code: 16, message }), { status: 401 });
+    expect(await describeErrorResponse(response)).toBe('401: bad client ::warning::x (redacted) assertion (redacted) header Bearer (redacted)');
   });
 });
 
@@ -474,11 +524,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
         .get(TENANT)
         .intercept({ path: CREDENTIAL, method: 'GET' })
         .reply(answer(200, { credential: { id: 'cred-1', clientId: 'connector-1@acme.conductor.one/pcc', expiresTime: '2026-04-01T12:00:00Z', displayName: 'x' } }));
-      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({
-        id: 'cred-1',
-        clientId: 'connector-1@acme.conductor.one/pcc',
-        expiresTime: '2026-04-01T12:00:00Z',
-      });
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({ id: 'cred-1', expiresTime: '2026-04-01T12:00:00Z' });
       expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CREDENTIAL}`]);
       expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
     });
@@ -494,6 +540,27 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       expect(requests).toHaveLength(1);
     });
 
+    it('returns undefined for a credential that ConductorOne shows deleted', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', deletedAt: '2026-02-01T00:00:00Z' } }));
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toBeUndefined();
+    });
+
+    it("refuses a 404 that is not ConductorOne's own error: it proves nothing", async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      const err = await rejection(client().getCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err.message).toContain("not ConductorOne's own answer");
+    });
+
+    it('marks an expiry that is not RFC 3339 unreadable, never quoting it', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', expiresTime: 'soon\n::stop-commands::x' } }));
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({ id: 'cred-1', expiresTime: '', expiryUnreadable: true });
+    });
+
+    it('refuses an answer about another credential', async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-9' } }));
+      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without that credential.');
+    });
+
     it('names the credential and asks for a role when it may not be read (403)', async () => {
       agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(403, { code: 7, message: 'permission denied' }));
       const err = await rejection(client().getCredential('app-1', 'conn-1', 'cred-1'));
@@ -505,7 +572,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
 
     it('refuses a 200 that carries no credential', async () => {
       agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, {}));
-      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without a credential.');
+      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without that credential.');
     });
 
     it('retries a 503 on the read', async () => {
@@ -530,9 +597,34 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       expect(sent.headers['authorization']).toBe('Bearer c1-access-token');
     });
 
-    it('answers already revoked when the credential is gone (404)', async () => {
+    it("answers already revoked when ConductorOne's own 404 says the credential is gone", async () => {
       agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, { code: 5, message: 'not found' }));
       expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
+      expect(requests).toHaveLength(1);
+    });
+
+    it("asks again with a read when a 404 is not ConductorOne's: gone there means already revoked", async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, { code: 5, message: 'not found' }));
+      expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
+      expect(requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+    });
+
+    it("fails when a 404 is not ConductorOne's and the credential still exists", async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1' } }));
+      const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err.message).toBe(
+        "ConductorOne could not revoke credential cred-1 of connector conn-1 (404 Not Found, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.",
+      );
+    });
+
+    it("does not count a 200 that is not ConductorOne's JSON as revoked", async () => {
+      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(200, '<html>captive portal</html>', { 'content-type': 'text/html' }));
+      const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
+      expect(err.message).toContain("the answer (200) was not ConductorOne's JSON, so the credential may still be valid");
     });
 
     it('names the credential and the identity and asks for a role when revoking is refused (403)', async () => {

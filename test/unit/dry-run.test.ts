@@ -91,7 +91,7 @@ describe('planDryRun: the plan', () => {
 
   it('says it would leave a known previous credential valid when revoke-previous is off, with its expiry', () => {
     const steps = plan({
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', clientId: 'c@acme.conductor.one/pcc', expiresTime: '2026-09-01T00:00:00Z' } }),
+      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' } }),
     });
     const last = steps.at(-1)!;
     expect(last).toMatch(/^Leave the previous credential `cred-1` \(from previous-credential-id\), which expires 2026-09-01T00:00:00Z,? valid \(revoke-previous is off\)\.$/);
@@ -103,7 +103,7 @@ describe('planDryRun: the plan', () => {
       preflight: preflight({
         variableValues: new Map([[one, 'cred-1'], [two, 'cred-1']]),
         previous: { id: 'cred-1', source: 'credential-id-variable' },
-        current: { id: 'cred-1', clientId: 'c@acme.conductor.one/pcc', expiresTime: '2026-09-01T00:00:00Z' },
+        current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' },
       }),
     });
     expect(steps.at(-1)).toBe('Revoke the previous credential `cred-1` (from credential-id-variable), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.');
@@ -117,7 +117,7 @@ describe('planDryRun: the plan', () => {
   it('gives no expiry for a previous credential that does not expire', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: true }),
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', clientId: 'c@acme.conductor.one/pcc', expiresTime: '' } }),
+      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', expiresTime: '' } }),
     });
     expect(steps.at(-1)).toBe('Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded and the proof passed.');
   });

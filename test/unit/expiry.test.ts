@@ -10,7 +10,7 @@ const THIRTY_DAYS: Duration = { text: '30d', ms: 30 * DAY_MS };
 const previous: Previous = { id: 'cred-1', source: 'credential-id-variable' };
 
 function credential(expiresTime: string): CredentialInfo {
-  return { id: 'cred-1', clientId: 'connector@acme.conductor.one/pcc', expiresTime };
+  return { id: 'cred-1', expiresTime };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -64,9 +64,9 @@ describe('rotationDue', () => {
     expect(due.reason).toContain('remove rotate-if-expires-within');
   });
 
-  it('is due when the expiry cannot be read as a date, quoting it', () => {
-    const due = rotationDue(THIRTY_DAYS, previous, credential('next spring'), NOW_MS);
-    expect(due).toEqual({ due: true, reason: 'the expiry of cred-1 ("next spring") is not a date' });
+  it('is due when ConductorOne gave an expiry that is not RFC 3339, without quoting it', () => {
+    const due = rotationDue(THIRTY_DAYS, previous, { id: 'cred-1', expiresTime: '', expiryUnreadable: true }, NOW_MS);
+    expect(due).toEqual({ due: true, reason: 'ConductorOne gave an expiry for cred-1 that is not an RFC 3339 time' });
   });
 
   it('is due when the current credential no longer exists in ConductorOne', () => {

@@ -3,8 +3,9 @@ import type { TokenSource } from '../../src/conductorone/auth.js';
 import { ConductorOneClient, type RotatedCredential } from '../../src/conductorone/client.js';
 import { finishRotation, type FinishContext } from '../../src/finish.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
-import { repositoryTarget, targetsFor, type OrganizationTarget, type Target } from '../../src/github/targets.js';
+import { repositoryTarget, targetBasePath, targetsFor, type OrganizationTarget, type Target } from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
+import { createLimiter } from '../../src/pool.js';
 import type { Previous } from '../../src/preflight.js';
 import { mockApi, type MockApi } from './mock-api.js';
 import { parsedInputs } from './parsed-inputs.js';
@@ -22,7 +23,6 @@ const credential: RotatedCredential = {
   clientId: 'connector-new@acme.conductor.one/pcc',
   clientSecret: 'secret-token:conductorone.com:v1:NEW',
   expiresTime: '2026-06-01T12:00:00Z',
-  displayName: 'rotated',
 };
 
 let api: MockApi;
@@ -48,19 +48,33 @@ interface Finish {
   variableValues?: Map<Target, string | undefined>;
   orgAccess?: Map<Target, Map<string, OrgSecretAccess>>;
   previous?: Previous;
+  /** What reading the variable again finds per target; default what variableValues says (nobody else changed it). */
+  reread?: Map<Target, string | undefined>;
 }
 
 function finish(options: Finish = {}) {
   const targets = options.targets ?? [one, two];
+  const variableValues = options.variableValues ?? new Map(targets.map((t) => [t, 'cred-old']));
+  const finishInputs = options.inputs ?? inputs();
+  if (finishInputs.credentialIdVariable) {
+    for (const target of targets) {
+      const value = (options.reread ?? variableValues).get(target);
+      api.agent
+        .get(GH)
+        .intercept({ path: `${targetBasePath(target)}/variables/${finishInputs.credentialIdVariable}`, method: 'GET' })
+        .reply(value === undefined ? api.answer(404, { message: 'Not Found' }) : api.answer(200, { name: finishInputs.credentialIdVariable, value }));
+    }
+  }
   const context: FinishContext = {
-    inputs: options.inputs ?? inputs(),
+    inputs: finishInputs,
     octokit: api.octokit(),
     conductorOne: new ConductorOneClient({ serverUrl: new URL(C1), http: api.http(), tokenSource, mask: () => {} }),
     targets,
-    variableValues: options.variableValues ?? new Map(targets.map((t) => [t, 'cred-old'])),
+    variableValues,
     orgAccess: options.orgAccess ?? new Map(),
     previous: options.previous ?? { id: 'cred-old', source: 'credential-id-variable' },
     concurrency: 4,
+    readLimit: createLimiter(20),
   };
   return finishRotation(context, credential);
 }
@@ -92,7 +106,7 @@ describe('finishRotation: the credential-id variable', () => {
     ]);
     expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${VARIABLE}`)['value']).toBe('cred-new');
     expect(bodyOf('POST', '/repos/acme/two/actions/variables')).toEqual({ name: VARIABLE, value: 'cred-new' });
-    expect(api.log().filter((l) => l.includes('/variables')).sort()).toEqual([
+    expect(api.log().filter((l) => l.includes('/variables') && !l.startsWith('GET')).sort()).toEqual([
       `PATCH /repos/acme/one/actions/variables/${VARIABLE} 204`,
       'POST /repos/acme/two/actions/variables 201',
     ]);
@@ -217,6 +231,53 @@ describe('finishRotation: failures are outcomes, and one does not stop the other
 
     expect(outcome.revoke.state).toBe('failed');
     expect(outcome.variables?.map((v) => v.result)).toEqual(['failed', 'failed']);
-    expect(api.requests).toHaveLength(3);
+    expect(api.requests.filter((r) => r.method !== 'GET')).toHaveLength(3);
+  });
+});
+
+describe('finishRotation: another rotation at the same time', () => {
+  const writes = () => api.requests.filter((r) => r.method !== 'GET');
+
+  it('reads the variable again before recording or revoking anything', async () => {
+    serveVariable(`/repos/acme/one/actions/variables/${VARIABLE}`, 'PATCH', 204);
+    serveVariable(`/repos/acme/two/actions/variables/${VARIABLE}`, 'PATCH', 204);
+    serveRevoke('cred-old', 200);
+    await finish();
+    const log = api.log();
+    const lastRead = Math.max(...log.map((l, i) => (l.startsWith('GET') ? i : -1)));
+    const firstWrite = log.findIndex((l) => !l.startsWith('GET'));
+    expect(lastRead).toBeLessThan(firstWrite);
+    expect(log.filter((l) => l.startsWith('GET')).sort()).toEqual([`GET /repos/acme/one/actions/variables/${VARIABLE} 200`, `GET /repos/acme/two/actions/variables/${VARIABLE} 200`]);
+  });
+
+  it('records nothing and revokes nothing when another run recorded a different credential meanwhile', async () => {
+    const outcome = await finish({ reread: new Map<Target, string | undefined>([[one, 'cred-old'], [two, 'cred-other']]) });
+    expect(outcome.interference).toEqual({ changes: [{ target: two, before: 'cred-old', now: 'cred-other' }] });
+    expect(outcome.revoke).toEqual({ state: 'skipped', id: 'cred-old', why: 'another rotation changed the credential-id variable while this one ran' });
+    expect(outcome).not.toHaveProperty('variables');
+    expect(writes()).toEqual([]);
+  });
+
+  it('takes a variable created meanwhile where there was none as interference too', async () => {
+    const outcome = await finish({ variableValues: new Map<Target, string | undefined>([[one, undefined], [two, undefined]]), reread: new Map<Target, string | undefined>([[one, 'cred-other'], [two, undefined]]), previous: { id: '', source: 'none' } });
+    expect(outcome.interference?.changes).toEqual([{ target: one, before: '', now: 'cred-other' }]);
+    expect(writes()).toEqual([]);
+  });
+
+  it('is not fooled by its own credential, recorded by an earlier attempt of this very run', async () => {
+    serveVariable(`/repos/acme/one/actions/variables/${VARIABLE}`, 'PATCH', 204);
+    serveVariable(`/repos/acme/two/actions/variables/${VARIABLE}`, 'PATCH', 204);
+    serveRevoke('cred-old', 200);
+    const outcome = await finish({ reread: new Map<Target, string | undefined>([[one, 'cred-new'], [two, 'cred-old']]) });
+    expect(outcome.interference).toBeUndefined();
+    expect(outcome.revoke.state).toBe('revoked');
+  });
+
+  it('records nothing and revokes nothing when the variable cannot be read again', async () => {
+    api.agent.get(GH).intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}`, method: 'GET' }).reply(api.answer(403, { message: 'Resource not accessible by integration' }));
+    const outcome = await finish({ targets: [one], inputs: inputs(), reread: new Map() });
+    expect(outcome.recheckError).toContain(`cannot read the variable ${VARIABLE} of acme/one`);
+    expect(outcome.revoke.state).toBe('skipped');
+    expect(writes()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { ActionError, TransportError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/client.js';
 import { sealSecret } from '../../src/github/seal.js';
 import { describeGitHubError } from '../../src/github/errors.js';
-import { readPublicKey, writeSecret } from '../../src/github/secrets.js';
+import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import { fakeClock } from './fake-clock.js';
@@ -223,6 +223,48 @@ describe('Octokit through the action HTTP policy', () => {
     expect(err.message).not.toContain('GITHUB_TOKEN');
     expect(requests).toHaveLength(1);
     expect(clock.waits).toEqual([]);
+  });
+
+  for (const [status, mayBeStored] of [
+    [200, true],
+    [202, true],
+    [301, false],
+    [307, false],
+  ] as const) {
+    it(`counts a ${status} on a secret write as not stored (only 201 and 204 are); may it have stored the value? ${mayBeStored}`, async () => {
+      const redirect = status >= 300;
+      const err = await failure(status, redirect ? '' : '<html>proxy</html>', redirect ? { location: 'https://evil.example/x' } : { 'content-type': 'text/html' });
+      expect(err).toBeInstanceOf(SecretWriteError);
+      expect((err as SecretWriteError).mayBeStored).toBe(mayBeStored);
+      expect(err.message).toContain(`GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`);
+      expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
+      expect(err.message).not.toContain('proxy</html>');
+      expect(requests).toHaveLength(1);
+    });
+  }
+
+  it('says a write refused with a 4xx stored nothing, and one still answered 500 after the retries may have', async () => {
+    expect(((await failure(422, { message: 'bad key' })) as SecretWriteError).mayBeStored).toBe(false);
+    const other = { ...target, repo: 'other', label: 'acme/other' };
+    agent.get('https://api.github.com').intercept({ path: '/repos/acme/other/actions/secrets/S', method: 'PUT' }).reply(answer(500, { message: 'boom' })).persist();
+    const err = (await writeSecret(octokit(), other, 'S', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }).catch((e: unknown) => e)) as SecretWriteError;
+    expect(err.mayBeStored).toBe(true);
+    expect(err.message).toBe('GitHub could not write the secret S in acme/other (500 boom).');
+  });
+
+  it('refuses a public key that could not seal, before anything rotates', async () => {
+    for (const body of [{ key_id: 'k', key: 'a2V5' }, { key_id: 'k\n::x', key: publicKeyBase64 }, { key: publicKeyBase64 }, '<html></html>']) {
+      agent.get('https://api.github.com').intercept({ path: publicKeyPath }).reply(answer(200, body));
+      const err = (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
+      expect(err.message).toBe(
+        'GitHub answered the read of the secrets public key of acme/connectors without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.',
+      );
+    }
+  });
+
+  it('keeps a GitHub message on one line, with nothing shaped like a token', async () => {
+    const err = await failure(422, { message: 'bad\n::warning::x token ghs_abcdefghijklmnopqrstuvwxyz0123' });
+    expect(err.message).toBe('GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 bad ::warning::x token (redacted)).');
   });
 
   it('waits out a short rate limit and then writes', async () => {

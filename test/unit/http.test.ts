@@ -1,7 +1,9 @@
-import { MockAgent } from 'undici';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Agent, MockAgent, fetch as undiciFetch } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
-import { backoffMs, DEFAULT_RETRY_POLICY, Http, judgeResponse, requestedWaitMs, type Clock, type RetryPolicy } from '../../src/http.js';
+import { backoffMs, closeDispatcher, DEFAULT_RETRY_POLICY, Http, judgeResponse, requestedWaitMs, type Clock, type RetryPolicy } from '../../src/http.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -344,5 +346,35 @@ describe('Http.fetch (for Octokit)', () => {
     const response = await new Http({ dispatcher: agent, clock, policy }).fetch(`${ORIGIN}/key`);
     expect(await response.text()).toBe('key');
     agent.assertNoPendingInterceptors();
+  });
+});
+
+describe('closeDispatcher', () => {
+  it('ends a request that waits on a server that never answers, as a stalled proxy would', async () => {
+    // A server that accepts the request and never answers, like a stalled proxy tunnel.
+    const sockets: Socket[] = [];
+    const server = createServer(() => {});
+    server.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new Agent();
+    const port = (server.address() as AddressInfo).port;
+    const pending = undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher }).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const closed = await Promise.race([closeDispatcher(dispatcher, 5_000).then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000))]);
+
+    expect(closed).toBe('closed');
+    expect(await pending).toBe('failed');
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('ends an idle dispatcher at once', async () => {
+    const dispatcher = new Agent();
+    await closeDispatcher(dispatcher, 10_000);
+    expect(dispatcher.destroyed).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseClientSecret, parseDuration, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
+import { clientSecretKey, parseDuration, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
 
 const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
 
@@ -172,8 +172,11 @@ describe('readInputs refuses each malformed input, naming it', () => {
     expectInputError({ 'connector-id': 'conn/../other' }, 'connector-id', /not a ConductorOne ID/);
   });
 
-  it('refuses an app-id with a character that could change a URL path', () => {
-    expectInputError({ 'app-id': 'app?x=1' }, 'app-id');
+  it('refuses an app-id or connector-id that could change a URL path, or be "." or ".."', () => {
+    for (const id of ['app?x=1', '.', '..', '../x', 'a/b', 'a\u0007b', 'x'.repeat(129)]) {
+      expectInputError({ 'app-id': id }, 'app-id', /is not a ConductorOne ID: use only letters, digits/);
+      expectInputError({ 'connector-id': id }, 'connector-id', /is not a ConductorOne ID/);
+    }
   });
 
   it('refuses a missing client-id', () => {
@@ -347,9 +350,9 @@ describe('parseRepositories', () => {
   });
 });
 
-describe('parseClientSecret', () => {
+describe('clientSecretKey', () => {
   it('returns exactly the four JWK members, dropping any others', () => {
-    expect(parseClientSecret(encodeSecret({ ...jwk, kid: 'k1', use: 'sig' }))).toEqual(jwk);
+    expect(clientSecretKey(encodeSecret({ ...jwk, kid: 'k1', use: 'sig' }))).toEqual(jwk);
   });
 });
 
@@ -523,8 +526,8 @@ describe('readInputs: credential tracking (credential-id-variable, previous-cred
   });
 
   it('refuses a previous-credential-id that could change a URL path', () => {
-    for (const id of ['cred/1', '../cred', 'cred?x=1', 'cred 1']) {
-      expectInputError({ 'previous-credential-id': id }, 'previous-credential-id', /not a ConductorOne ID/);
+    for (const id of ['cred/1', '../cred', 'cred?x=1', 'cred 1', '.', '..', '.hidden', 'cred\u0000']) {
+      expectInputError({ 'previous-credential-id': id }, 'previous-credential-id', /is not a ConductorOne credential ID/);
     }
   });
 });

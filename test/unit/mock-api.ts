@@ -27,8 +27,16 @@ export interface MockApi {
     data: string;
     responseOptions: { headers: Record<string, string> };
   };
-  /** "METHOD path status" per request, in order. */
+  /**
+   * Arguments for `.reply(...)` that hold the answer until `ready()` holds (or
+   * a thousand event-loop turns pass), then twenty turns more: whatever the
+   * code sends while it waits for this answer arrives before it is given.
+   */
+  answerWhen(ready: () => boolean, status: number, data?: unknown): [number, (opts: InterceptOptions) => Promise<string>, { headers: Record<string, string> }];
+  /** "METHOD path status" per request, in order of arrival. */
   log(): string[];
+  /** "> METHOD path" when a request arrived and "< METHOD path status" when it was answered, in order. */
+  events: string[];
   close(): Promise<void>;
 }
 
@@ -41,6 +49,17 @@ export function mockApi(): MockApi {
   const clock = fakeClock(NOW_MS);
   const requests: Recorded[] = [];
   const statuses: number[] = [];
+  const events: string[] = [];
+  const record = (opts: InterceptOptions, status: number): Recorded => {
+    const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
+    const raw = opts.headers;
+    if (raw instanceof Headers) raw.forEach((v, k) => (recorded.headers[k] = v));
+    else if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
+    requests.push(recorded);
+    statuses.push(status);
+    events.push(`> ${opts.method} ${opts.path}`);
+    return recorded;
+  };
   const http = () => new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY });
   return {
     agent,
@@ -50,12 +69,8 @@ export function mockApi(): MockApi {
     octokit: (apiUrl = 'https://api.github.com') => createOctokit(GITHUB_TOKEN, new URL(apiUrl), http()),
     answer(status, data = '', headers = {}) {
       return (opts) => {
-        const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
-        const raw = opts.headers;
-        if (raw instanceof Headers) raw.forEach((v, k) => (recorded.headers[k] = v));
-        else if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
-        requests.push(recorded);
-        statuses.push(status);
+        record(opts, status);
+        events.push(`< ${opts.method} ${opts.path} ${status}`);
         const json = typeof data !== 'string';
         return {
           statusCode: status,
@@ -64,10 +79,29 @@ export function mockApi(): MockApi {
         };
       };
     },
+    answerWhen(ready, status, data: unknown = '') {
+      const json = typeof data !== 'string';
+      const headers: Record<string, string> = json ? { 'content-type': 'application/json; charset=utf-8' } : {};
+      return [
+        status,
+        async (opts) => {
+          record(opts, status);
+          for (let i = 0; i < 1000 && !ready(); i++) await turn();
+          for (let i = 0; i < 20; i++) await turn();
+          events.push(`< ${opts.method} ${opts.path} ${status}`);
+          return json ? JSON.stringify(data) : (data as string);
+        },
+        { headers },
+      ];
+    },
     log: () => requests.map((r, i) => `${r.method} ${r.path} ${statuses[i]}`),
+    events,
     close: () => agent.close(),
   };
 }
+
+/** One event-loop turn: lets the code under test run on, without waiting on any clock. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The error a promise rejects with; fails the test when it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {

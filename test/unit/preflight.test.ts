@@ -189,9 +189,9 @@ describe('authenticateAndPreflight: the current credential', () => {
 
   it('reads the previous credential from ConductorOne when rotate-if-expires-within is set', async () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
-    api.agent.get(C1).intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', clientId: 'c1', expiresTime: '2026-04-01T00:00:00Z' } }));
+    api.agent.get(C1).intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' } }));
     const result = await preflight({ inputs: inputs({ rotateIfExpiresWithin: window }) });
-    expect(result.current).toEqual({ id: 'cred-1', clientId: 'c1', expiresTime: '2026-04-01T00:00:00Z' });
+    expect(result.current).toEqual({ id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' });
     expect(api.requests.find((r) => r.path === CREDENTIAL)!.headers['authorization']).toBe('Bearer c1-access-token');
   });
 
@@ -212,9 +212,9 @@ describe('authenticateAndPreflight: the current credential', () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
     const pool = api.agent.get(C1);
     pool.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' }).reply(api.answer(200, { connector: { id: 'conn-1' } }));
-    pool.intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', clientId: 'c1', expiresTime: '' } }));
+    pool.intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '' } }));
     const result = await preflight({ inputs: inputs({ dryRun: true }) });
-    expect(result.current).toEqual({ id: 'cred-1', clientId: 'c1', expiresTime: '' });
+    expect(result.current).toEqual({ id: 'cred-1', expiresTime: '' });
     api.agent.assertNoPendingInterceptors();
   });
 

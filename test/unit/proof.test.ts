@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RotatedCredential } from '../../src/conductorone/client.js';
-import { proveCredential } from '../../src/conductorone/proof.js';
+import { PROOF_RETRY_DELAYS_MS, ProofError, proveCredential } from '../../src/conductorone/proof.js';
 import { ActionError } from '../../src/errors.js';
 import { mockApi, rejectionOf, type MockApi } from './mock-api.js';
 
@@ -26,10 +26,12 @@ beforeAll(async () => {
 
 let api: MockApi;
 let masked: string[];
+let logged: string[];
 
 beforeEach(() => {
   api = mockApi();
   masked = [];
+  logged = [];
 });
 
 afterEach(async () => {
@@ -37,11 +39,11 @@ afterEach(async () => {
 });
 
 function credential(clientSecret = newClientSecret): RotatedCredential {
-  return { id: 'cred-new', clientId: NEW_CLIENT_ID, clientSecret, expiresTime: '2026-06-01T12:00:00Z', displayName: 'rotated' };
+  return { id: 'cred-new', clientId: NEW_CLIENT_ID, clientSecret, expiresTime: '2026-06-01T12:00:00Z' };
 }
 
 function prove(c: RotatedCredential = credential()): Promise<void> {
-  return proveCredential(c, { serverUrl: new URL(TENANT), http: api.http(), mask: (v) => masked.push(v) });
+  return proveCredential(c, { serverUrl: new URL(TENANT), http: api.http(), mask: (v) => masked.push(v), log: (line) => logged.push(line) });
 }
 
 describe('proveCredential', () => {
@@ -78,8 +80,8 @@ describe('proveCredential', () => {
     expect(masked).toEqual(['proof-token']);
   });
 
-  it('fails naming the credential ID and client ID, and never the secret, when the token request is refused (401)', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'invalid client assertion' }));
+  it('fails naming the credential ID and client ID, and never the secret, when every token request is refused (401)', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'invalid client assertion' })).times(4);
     const err = await rejectionOf(prove());
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: /);
@@ -90,8 +92,32 @@ describe('proveCredential', () => {
     expect(err.message).not.toContain(newD);
     // The message is about the new credential, not the client-id input of the action.
     expect(err.message).not.toContain('check that client-secret');
-    expect(api.requests).toHaveLength(1);
+    expect(err).toBeInstanceOf(ProofError);
+    // A refusal is retried for a few seconds (a new credential may not be live yet), then given up.
+    expect(api.requests).toHaveLength(4);
+    expect(api.clock.waits).toEqual([...PROOF_RETRY_DELAYS_MS]);
+    expect(err.message).toContain('(4 attempts in 3.5 s)');
+    expect(logged).toEqual(Array(3).fill('The new credential cred-new was refused; it may not be live yet, so the proof tries again in ').map((line, i) => `${line}${['0.5', '1.0', '2.0'][i]} s.`));
     expect(masked).toEqual([]);
+  });
+
+  it('passes when the new credential goes live after two refusals, with a fresh assertion each time', async () => {
+    const pool = api.agent.get(TENANT);
+    pool.intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'not active yet' })).times(2);
+    pool.intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
+    await prove();
+    expect(api.log()).toEqual(['POST /auth/v1/token 401', 'POST /auth/v1/token 401', 'POST /auth/v1/token 200']);
+    const assertions = api.requests.map((r) => new URLSearchParams(r.body).get('client_assertion'));
+    expect(new Set(assertions).size).toBe(3);
+    expect(masked).toEqual(['proof-token']);
+  });
+
+  it('does not retry a failure that is not a refusal (a 500 the HTTP policy already retried)', async () => {
+    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(500, { message: 'boom' })).times(4);
+    const err = await rejectionOf(prove());
+    expect(err.message).toContain('ConductorOne token request to acme.conductor.one failed (500');
+    expect(api.requests).toHaveLength(4);
+    expect(logged).toEqual([]);
   });
 
   it('fails without quoting a malformed client secret, and makes no request', async () => {

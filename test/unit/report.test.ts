@@ -155,7 +155,7 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
 
   it('adds the detail of a write after its result, e.g. an organization secret\'s visibility', () => {
     const org: WriteOutcome[] = [
-      { target: one, secret: 'BATON_CLIENT_ID', result: 'updated', detail: 'visibility selected, 2 repositories (kept)' },
+      { target: one, secret: 'BATON_CLIENT_ID', result: 'updated', access: { visibility: 'selected', selectedRepositoryIds: [1, 2], origin: 'kept' } },
       { target: one, secret: 'BATON_CLIENT_SECRET', result: 'created' },
     ];
     const md = renderRotationSummary({ ...report, outcomes: org });
@@ -163,13 +163,13 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
     expect(md).toContain('| acme/one | `BATON_CLIENT_SECRET` | created |');
   });
 
-  it('keeps a detail with | or a newline inside its cell', () => {
-    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'updated', detail: 'a|b\nc' }] });
-    expect(md).toContain('| acme/one | `S` | updated, a\\|b c |');
+  it('keeps a failed write\'s error with |, a newline, a link or a tag inside its cell, inert', () => {
+    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'a|b\nc [x](https://evil.example) <img src=x>' }] });
+    expect(md).toContain('| acme/one | `S` | **failed**: a\\|b c \\[x\\](https://evil.example) &lt;img src=x&gt; |');
   });
 
   it('shows a failed write\'s error, not its detail', () => {
-    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'refused (403)', detail: 'visibility all (kept)' }] });
+    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'refused (403)', access: { visibility: 'all', origin: 'kept' } }] });
     expect(md).toContain('| acme/one | `S` | **failed**: refused (403) |');
     expect(md).not.toContain('visibility all');
   });
@@ -177,7 +177,7 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
   it('lists each step after the writes with its result, in the order given', () => {
     const steps = [
       { step: 'Prove the new credential', result: 'passed: it got a ConductorOne token' },
-      { step: 'Revoke the previous credential `cred-1`', result: 'revoked' },
+      { step: 'Revoke the previous credential cred-1', result: 'revoked' },
     ];
     const md = renderRotationSummary({ ...report, outcomes: allWritten, steps });
     const lines = md.split('\n');
@@ -187,7 +187,7 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
       '| Step | Result |',
       '|---|---|',
       '| Prove the new credential | passed: it got a ConductorOne token |',
-      '| Revoke the previous credential `cred-1` | revoked |',
+      '| Revoke the previous credential cred-1 | revoked |',
     ]);
   });
 

@@ -1,74 +1,67 @@
+// The pipeline in one process, with a fake core and the shared MockAgent harness: the order of the
+// steps, what a failure at each step leaves behind, what reaches the outputs, the log and the summary.
+// What crosses the process boundary (exit codes, masking in the runner's log, retries against real
+// sockets, the revoke order against the fakes) is proved end to end in test/e2e.
 import { exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import sodium from 'libsodium-wrappers';
-import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, InputError } from '../../src/errors.js';
-import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import { run, type ActionCore } from '../../src/run.js';
-import { fakeClock } from './fake-clock.js';
+import { GITHUB_TOKEN, mockApi, NOW_MS, rejectionOf, type MockApi } from './mock-api.js';
 
 const C1 = 'https://acme.conductor.one';
 const GH = 'https://api.github.com';
 const CLIENT_ID = 'rotator@acme.conductor.one/spc';
-const GITHUB_TOKEN = 'ghs_githubTokenForTheRun';
-const ACCESS_TOKEN = 'c1AccessToken.eyJmYWtlIjp0cnVlfQ';
-const NEW_CLIENT_SECRET = 'secret-token:conductorone.com:v1:eyJrdHkiOiJPS1AiLCJuZXciOnRydWV9';
+const ACCESS_TOKEN = 'c1AccessTokenForTheRun0123456789';
+const PROOF_TOKEN = 'c1AccessTokenOfTheProof987654321';
 const ROTATE = '/api/v1/apps/connectors/credentials';
-const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
+const TOKEN = '/auth/v1/token';
+const credentialPath = (id: string) => `/api/v1/apps/app-1/connectors/conn-1/credentials/${id}`;
 
-const issued = {
-  id: 'cred-new',
-  appId: 'app-1',
-  connectorId: 'conn-1',
-  clientId: 'connector-new@acme.conductor.one/pcc',
-  clientSecret: NEW_CLIENT_SECRET,
-  displayName: 'rotated by GitHub Actions',
-  createdAt: '2026-03-01T12:00:00Z',
-  updatedAt: '2026-03-01T12:00:00Z',
-  expiresTime: '2026-06-01T12:00:00Z',
-  lastUsedAt: null,
-  deletedAt: null,
-};
-
+/** The auth client's secret, and the credential RotateCredential issues (its secret holds a real key, so the proof can sign). */
 let clientSecret: string;
-let verifyKey: CryptoKey;
-/** A credential whose client secret holds a real Ed25519 key, so the proof can sign with it. */
-let provable: typeof issued;
-let provableVerifyKey: CryptoKey;
+let issued: Record<string, unknown> & { id: string; clientId: string; clientSecret: string };
+let issuedKey: CryptoKey;
 const repoKeys = new Map<string, { keyId: string; publicKey: Uint8Array; privateKey: Uint8Array }>();
 
-beforeAll(async () => {
+async function ed25519Secret(): Promise<{ secret: string; publicKey: CryptoKey }> {
   const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  verifyKey = pair.publicKey;
   const jwk = await exportJWK(pair.privateKey);
-  clientSecret =
-    'secret-token:conductorone.com:v1:' + Buffer.from(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d })).toString('base64url');
-  const fresh = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  provableVerifyKey = fresh.publicKey;
-  const freshJwk = await exportJWK(fresh.privateKey);
-  provable = {
-    ...issued,
-    clientSecret:
-      'secret-token:conductorone.com:v1:' + Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: freshJwk.x, d: freshJwk.d })).toString('base64url'),
+  const secret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d })).toString('base64url')}`;
+  return { secret, publicKey: pair.publicKey };
+}
+
+beforeAll(async () => {
+  clientSecret = (await ed25519Secret()).secret;
+  const fresh = await ed25519Secret();
+  issuedKey = fresh.publicKey;
+  issued = {
+    id: 'cred-new',
+    appId: 'app-1',
+    connectorId: 'conn-1',
+    clientId: 'connector-new@acme.conductor.one/ccc',
+    clientSecret: fresh.secret,
+    displayName: 'rotated by GitHub Actions',
+    expiresTime: '2026-06-01T12:00:00Z',
+    deletedAt: null,
   };
   await sodium.ready;
   for (const [repo, keyId] of [
     ['acme/one', 'key-one'],
     ['acme/two', 'key-two'],
-    ['acme/missing', 'key-missing'],
   ] as const) {
     const keys = sodium.crypto_box_keypair();
     repoKeys.set(repo, { keyId, publicKey: keys.publicKey, privateKey: keys.privateKey });
   }
 });
 
-type Event = { kind: 'mask' | 'info' | 'output' | 'summary'; value: string };
+type Event = { kind: 'mask' | 'info' | 'warning' | 'output' | 'summary'; value: string };
 
 interface FakeCore extends ActionCore {
   events: Event[];
   outputs: Record<string, string>;
-  outputHistory: [string, string][];
   infos: string[];
+  warnings: Array<{ title: string; message: string }>;
   summaries: string[];
   masked: string[];
 }
@@ -79,21 +72,18 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
     'connector-id': 'conn-1',
     'client-id': CLIENT_ID,
     'client-secret': clientSecret,
-    'server-url': '',
     'github-token': GITHUB_TOKEN,
     'github-api-url': GH,
     repositories: 'acme/one\nacme/two',
     'client-id-secret-name': 'BATON_CLIENT_ID',
     'client-secret-secret-name': 'BATON_CLIENT_SECRET',
-    // The proof of the new credential has its own tests (proof.test.ts, e2e lifecycle).
-    verify: 'false',
     ...overrides,
   };
   const core: FakeCore = {
     events: [],
     outputs: {},
-    outputHistory: [],
     infos: [],
+    warnings: [],
     summaries: [],
     masked: [],
     getInput: (name) => inputs[name] ?? '',
@@ -106,11 +96,14 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
     setOutput(name, value) {
       core.events.push({ kind: 'output', value: `${name}=${value}` });
       core.outputs[name] = value;
-      core.outputHistory.push([name, value]);
     },
     info(message) {
       core.events.push({ kind: 'info', value: message });
       core.infos.push(message);
+    },
+    warning(message, title) {
+      core.events.push({ kind: 'warning', value: message });
+      core.warnings.push({ title, message });
     },
     async writeSummary(markdown) {
       core.events.push({ kind: 'summary', value: markdown });
@@ -120,562 +113,377 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
   return core;
 }
 
-
-interface Recorded {
-  /** e.g. "POST c1 /auth/v1/token 200" */
-  line: string;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-let agent: MockAgent;
-let clock: ReturnType<typeof fakeClock>;
-let requests: Recorded[];
-/** Each request's arrival ("> line") and answer ("< line"), in order: what waits for what. */
-let timeline: string[];
+let api: MockApi;
 
 beforeEach(() => {
-  agent = new MockAgent();
-  agent.disableNetConnect();
-  clock = fakeClock(NOW_MS);
-  requests = [];
-  timeline = [];
+  api = mockApi();
 });
 
 afterEach(async () => {
-  await agent.close();
+  await api.close();
 });
 
-type Intercepted = { method: string; path: string; headers?: unknown; body?: unknown };
+const isProof = (body: unknown) => new URLSearchParams(typeof body === 'string' ? body : '').get('client_id') === issued.clientId;
 
-/** Records an arriving request; `note` tells apart requests to one path (the proof's token request). */
-function record(service: 'c1' | 'gh', status: number, opts: Intercepted, note?: string): string {
-  const headers: Record<string, string> = {};
-  if (opts.headers && typeof opts.headers === 'object') {
-    for (const [k, v] of Object.entries(opts.headers as Record<string, string>)) headers[k.toLowerCase()] = String(v);
-  }
-  const line = `${opts.method} ${service} ${opts.path} ${status}${note ? ` (${note})` : ''}`;
-  requests.push({ line, method: opts.method, path: opts.path, headers, body: typeof opts.body === 'string' ? opts.body : '' });
-  timeline.push(`> ${line}`);
-  return line;
-}
-
-function reply(service: 'c1' | 'gh', status: number, data: unknown = '', note?: string) {
-  return (opts: Intercepted) => {
-    const line = record(service, status, opts, note);
-    timeline.push(`< ${line}`);
-    const json = typeof data !== 'string';
-    return {
-      statusCode: status,
-      data: json ? JSON.stringify(data) : data,
-      responseOptions: { headers: json ? { 'content-type': 'application/json' } : {} },
-    };
-  };
-}
-
-/** One event-loop turn: lets the action run on, without waiting on any clock. */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Holds an answer until `ready()` (or, so that a run that never gets there
- * cannot hang the test, a thousand turns), then twenty turns more, so the
- * action has every chance to send what it should not send yet.
- */
-async function hold(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ready(); i++) await turn();
-  for (let i = 0; i < 20; i++) await turn();
-}
-
-const formOf = (body: unknown) => new URLSearchParams(typeof body === 'string' ? body : '');
-
-function publicKeyOf(repo: string) {
-  const keys = repoKeys.get(repo)!;
-  return { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) };
-}
-
-function open(repo: string, encrypted: string): string {
-  const keys = repoKeys.get(repo)!;
-  return sodium.to_string(sodium.crypto_box_seal_open(sodium.from_base64(encrypted, sodium.base64_variants.ORIGINAL), keys.publicKey, keys.privateKey));
-}
-
-interface Scenario {
-  tokenStatus?: number;
-  /** repo -> status of its public key read (default 200) */
-  publicKeyStatus?: Record<string, number>;
-  /** "repo NAME" -> status of that PUT (default 201) */
-  putStatus?: Record<string, number>;
-  repositories?: string[];
-  /** What RotateCredential issues; default `issued`, whose secret holds no key (verify: false only). */
-  issued?: typeof issued;
-  /** Status of the proof: the token request made with the issued client ID (default 200). */
+interface Serve {
+  /** What RotateCredential answers; default `{credential: issued}`. */
+  rotation?: unknown;
+  /** Status of the proof's token request (default 200; a refusal is answered to every attempt). */
   proofStatus?: number;
+  /** Hold the proof's answer until every other request so far was answered, and then some. */
+  holdProof?: boolean;
+  /** "repo NAME" -> status of that PUT (default 201). */
+  putStatus?: Record<string, number>;
+  /** Status of revoking a credential, by ID. */
+  revokeStatus?: Record<string, number>;
   /** id -> expiresTime of a credential ConductorOne shows on GET. */
   credentials?: Record<string, string>;
-  /** id -> status of its revoke. */
-  revokeStatus?: Record<string, number>;
-  /** Answers GET of the connector (the dry run's check). */
   connector?: boolean;
-  /** Answer this one last: the proof only once every write was answered, or the last write only once the proof was. */
-  answerLast?: 'proof' | 'last write';
+  /** Variable values per repository: the first read, and what reading it again finds. */
+  variable?: { name: string; first: string; again: string };
 }
 
-const credentialPath = (id: string) => `/api/v1/apps/app-1/connectors/conn-1/credentials/${id}`;
-const answered = (fragment: string) => timeline.filter((event) => event.startsWith('< ') && event.includes(fragment)).length;
-
-/** Serves ConductorOne and GitHub; every route answers as many times as asked. */
-function serve(scenario: Scenario = {}): void {
-  const c1 = agent.get(C1);
-  const tokenStatus = scenario.tokenStatus ?? 200;
-  const credential = scenario.issued ?? issued;
-  const proofStatus = scenario.proofStatus ?? 200;
-  const proofBody = proofStatus === 200 ? { access_token: 'proofAccessToken', token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' };
-  const isProof = (body: unknown) => formOf(body).get('client_id') === credential.clientId;
-  if (scenario.answerLast === 'proof') {
-    c1.intercept({ path: '/auth/v1/token', method: 'POST', body: isProof }).reply(proofStatus, async (opts: Intercepted) => {
-      const line = record('c1', proofStatus, opts, 'proof');
-      await hold(() => answered('PUT gh') === 4);
-      timeline.push(`< ${line}`);
-      return JSON.stringify(proofBody);
-    }, { headers: { 'content-type': 'application/json' } });
+/** ConductorOne and GitHub for a rotation into acme/one and acme/two; each route answers as often as asked. */
+function serve(options: Serve = {}): void {
+  const c1 = api.agent.get(C1);
+  const proofStatus = options.proofStatus ?? 200;
+  const proofBody = proofStatus === 200 ? { access_token: PROOF_TOKEN, token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' };
+  if (options.holdProof) {
+    c1.intercept({ path: TOKEN, method: 'POST', body: isProof }).reply(...api.answerWhen(() => false, proofStatus, proofBody));
   }
-  c1.intercept({ path: '/auth/v1/token', method: 'POST', body: isProof }).reply(reply('c1', proofStatus, proofBody, 'proof')).persist();
-  c1.intercept({ path: '/auth/v1/token', method: 'POST' })
-    .reply(reply('c1', tokenStatus, tokenStatus === 200 ? { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' }))
-    .persist();
-  c1.intercept({ path: ROTATE, method: 'POST' }).reply(reply('c1', 200, { credential })).persist();
-  if (scenario.connector) {
-    c1.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1', method: 'GET' }).reply(reply('c1', 200, { connector: { id: 'conn-1', appId: 'app-1' } })).persist();
+  c1.intercept({ path: TOKEN, method: 'POST', body: isProof }).reply(api.answer(proofStatus, proofBody)).persist();
+  c1.intercept({ path: TOKEN, method: 'POST' }).reply(api.answer(200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 })).persist();
+  c1.intercept({ path: ROTATE, method: 'POST' }).reply(api.answer(200, options.rotation ?? { credential: issued })).persist();
+  if (options.connector) c1.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1', method: 'GET' }).reply(api.answer(200, { connectorView: {} })).persist();
+  for (const [id, expiresTime] of Object.entries(options.credentials ?? {})) {
+    c1.intercept({ path: credentialPath(id), method: 'GET' }).reply(api.answer(200, { credential: { id, expiresTime } })).persist();
   }
-  for (const [id, expiresTime] of Object.entries(scenario.credentials ?? {})) {
-    c1.intercept({ path: credentialPath(id), method: 'GET' }).reply(reply('c1', 200, { credential: { id, appId: 'app-1', connectorId: 'conn-1', clientId: `old-${id}@acme.conductor.one/pcc`, expiresTime } })).persist();
-  }
-  for (const [id, status] of Object.entries(scenario.revokeStatus ?? {})) {
-    c1.intercept({ path: credentialPath(id), method: 'POST' }).reply(reply('c1', status, status === 200 ? {} : { code: 7, message: 'permission denied' })).persist();
+  for (const [id, status] of Object.entries(options.revokeStatus ?? {})) {
+    c1.intercept({ path: credentialPath(id), method: 'POST' }).reply(api.answer(status, status === 200 ? {} : { code: 7, message: 'permission denied' })).persist();
   }
 
-  const gh = agent.get(GH);
-  if (scenario.answerLast === 'last write') {
-    gh.intercept({ path: '/repos/acme/two/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' }).reply(201, async (opts: Intercepted) => {
-      const line = record('gh', 201, opts);
-      await hold(() => answered('(proof)') === 1);
-      timeline.push(`< ${line}`);
-      return '{}';
-    }, { headers: { 'content-type': 'application/json' } });
-  }
-  for (const repo of scenario.repositories ?? ['acme/one', 'acme/two']) {
-    const keyStatus = scenario.publicKeyStatus?.[repo] ?? 200;
+  const gh = api.agent.get(GH);
+  for (const repo of ['acme/one', 'acme/two']) {
+    const keys = repoKeys.get(repo)!;
     gh.intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
-      .reply(reply('gh', keyStatus, keyStatus === 200 ? publicKeyOf(repo) : { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }))
+      .reply(api.answer(200, { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) }))
       .persist();
     for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
-      const status = scenario.putStatus?.[`${repo} ${name}`] ?? 201;
+      const status = options.putStatus?.[`${repo} ${name}`] ?? 201;
       gh.intercept({ path: `/repos/${repo}/actions/secrets/${name}`, method: 'PUT' })
-        .reply(reply('gh', status, status === 403 ? { message: 'Resource not accessible by integration' } : status === 201 ? {} : ''))
+        .reply(api.answer(status, status === 201 ? {} : status === 204 ? '' : { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error' }))
         .persist();
+    }
+    if (options.variable) {
+      const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
+      gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name: options.variable.name, value: options.variable.first }));
+      gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name: options.variable.name, value: options.variable.again }));
+      gh.intercept({ path, method: 'PATCH' }).reply(api.answer(204)).persist();
     }
   }
 }
 
-function http(core: FakeCore): Http {
-  return new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY, log: (m) => core.info(m) });
-}
-
-async function runAndCatch(core: FakeCore): Promise<Error | undefined> {
+async function runWith(core: FakeCore): Promise<Error | undefined> {
   try {
-    await run({ core, http: http(core) });
+    await run({ core, http: api.http(), now: () => NOW_MS, proofRetryDelaysMs: [] });
     return undefined;
   } catch (err) {
     return err as Error;
   }
 }
 
-const lines = () => requests.map((r) => r.line);
-const indexOf = (fragment: string) => requests.findIndex((r) => r.line.includes(fragment));
-const indicesOf = (fragment: string) => requests.flatMap((r, i) => (r.line.includes(fragment) ? [i] : []));
+const log = () => api.log();
+const first = (pattern: RegExp) => log().findIndex((line) => pattern.test(line));
+const puts = () => log().filter((line) => line.startsWith('PUT '));
+const revokes = () => log().filter((line) => line.startsWith('POST /api/v1/apps/app-1/connectors/conn-1/credentials/'));
 
-/** Every secret was masked, and masked before any info line, output or summary that carries it. */
-function expectMaskedBeforeShown(core: FakeCore, secrets: readonly string[]): void {
+function open(repo: string, encrypted: string): string {
+  const keys = repoKeys.get(repo)!;
+  return sodium.to_string(sodium.crypto_box_seal_open(sodium.from_base64(encrypted, sodium.base64_variants.ORIGINAL), keys.publicKey, keys.privateKey));
+}
+
+/** Every secret was masked before any line, output or summary that carries it; none is ever shown. */
+function expectMaskedAndNeverShown(core: FakeCore, secrets: readonly string[], error?: Error): void {
   for (const secret of secrets) {
     const maskedAt = core.events.findIndex((e) => e.kind === 'mask' && e.value === secret);
     expect(maskedAt, `${secret.slice(0, 12)}… was never masked`).toBeGreaterThanOrEqual(0);
-    core.events.forEach((event, index) => {
-      if (event.kind !== 'mask' && event.value.includes(secret)) expect(index).toBeGreaterThan(maskedAt);
-    });
+    for (const event of core.events) if (event.kind !== 'mask') expect(event.value).not.toContain(secret);
+    if (error) expect(error.message).not.toContain(secret);
   }
 }
 
-function expectNeverShown(core: FakeCore, secrets: readonly string[], error?: Error): void {
-  const shown = core.events.filter((e) => e.kind !== 'mask').map((e) => e.value);
-  if (error) shown.push(error.message);
-  for (const secret of secrets) {
-    for (const text of shown) expect(text).not.toContain(secret);
-  }
-}
-
-describe('run', () => {
-  it('authenticates and reads every public key before rotating, and rotates before writing', async () => {
+describe('run: the order of a rotation', () => {
+  it('authenticates and reads every public key, rotates once, proves the new credential, and only then writes', async () => {
     serve();
-    const core = fakeCore();
-    await run({ core, http: http(core) });
+    expect(await runWith(fakeCore())).toBeUndefined();
 
-    const preflight = [indexOf('/auth/v1/token'), indexOf('acme/one/actions/secrets/public-key'), indexOf('acme/two/actions/secrets/public-key')];
-    const rotate = indicesOf(ROTATE);
-    const puts = indicesOf('PUT gh');
-    expect(preflight.every((i) => i >= 0)).toBe(true);
-    expect(rotate).toHaveLength(1);
-    expect(puts).toHaveLength(4);
-    expect(Math.max(...preflight)).toBeLessThan(rotate[0]!);
-    expect(rotate[0]!).toBeLessThan(Math.min(...puts));
-    expect(lines().slice(0, 3).sort()).toEqual([
-      'GET gh /repos/acme/one/actions/secrets/public-key 200',
-      'GET gh /repos/acme/two/actions/secrets/public-key 200',
-      'POST c1 /auth/v1/token 200',
+    const lines = log();
+    expect(lines.slice(0, 3).sort()).toEqual([
+      'GET /repos/acme/one/actions/secrets/public-key 200',
+      'GET /repos/acme/two/actions/secrets/public-key 200',
+      `POST ${TOKEN} 200`,
     ]);
-    expect(lines()[3]).toBe(`POST c1 ${ROTATE} 200`);
-    expect(lines().slice(4).sort()).toEqual([
-      'PUT gh /repos/acme/one/actions/secrets/BATON_CLIENT_ID 201',
-      'PUT gh /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 201',
-      'PUT gh /repos/acme/two/actions/secrets/BATON_CLIENT_ID 201',
-      'PUT gh /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET 201',
+    expect(lines.slice(3, 5)).toEqual([`POST ${ROTATE} 200`, `POST ${TOKEN} 200`]);
+    expect(lines.slice(5).sort()).toEqual([
+      'PUT /repos/acme/one/actions/secrets/BATON_CLIENT_ID 201',
+      'PUT /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 201',
+      'PUT /repos/acme/two/actions/secrets/BATON_CLIENT_ID 201',
+      'PUT /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET 201',
     ]);
-    expect(requests).toHaveLength(8);
   });
 
-  it('authenticates with a signed assertion and rotates with the access token it got', async () => {
+  it('sends no write while the proof is unanswered', async () => {
+    serve({ holdProof: true });
+    expect(await runWith(fakeCore())).toBeUndefined();
+    const proofAnswered = api.events.indexOf(`< POST ${TOKEN} 200`, api.events.indexOf(`< POST ${ROTATE} 200`));
+    const firstPut = api.events.findIndex((event) => event.startsWith('> PUT'));
+    expect(proofAnswered).toBeGreaterThan(0);
+    expect(firstPut).toBeGreaterThan(proofAnswered);
+  });
+
+  it('authenticates with a signed assertion, rotates with the token it got, and proves with an assertion the new key signed', async () => {
     serve();
-    const core = fakeCore();
-    await run({ core, http: http(core) });
-
-    const token = requests[indexOf('/auth/v1/token')]!;
-    const form = new URLSearchParams(token.body);
-    expect(form.get('grant_type')).toBe('client_credentials');
-    expect(form.get('client_id')).toBe(CLIENT_ID);
-    await jwtVerify(form.get('client_assertion')!, verifyKey, { issuer: CLIENT_ID, audience: 'acme.conductor.one' });
-    expect(token.body).not.toContain(clientSecret);
-
-    const rotate = requests[indexOf(ROTATE)]!;
+    await runWith(fakeCore());
+    const [auth, proof] = api.requests.filter((r) => r.path === TOKEN);
+    expect(new URLSearchParams(auth!.body).get('client_id')).toBe(CLIENT_ID);
+    const rotate = api.requests.find((r) => r.path === ROTATE)!;
     expect(rotate.headers['authorization']).toBe(`Bearer ${ACCESS_TOKEN}`);
     expect(JSON.parse(rotate.body)).toEqual({ appId: 'app-1', connectorId: 'conn-1' });
+    const form = new URLSearchParams(proof!.body);
+    expect(form.get('client_id')).toBe(issued.clientId);
+    await jwtVerify(form.get('client_assertion')!, issuedKey, { issuer: issued.clientId, audience: 'acme.conductor.one' });
   });
 
   it('writes the new client ID and secret to every repository, sealed with that repository key', async () => {
     serve();
-    const core = fakeCore();
-    await run({ core, http: http(core) });
-
+    await runWith(fakeCore());
     for (const repo of ['acme/one', 'acme/two']) {
       for (const [name, expected] of [
         ['BATON_CLIENT_ID', issued.clientId],
-        ['BATON_CLIENT_SECRET', NEW_CLIENT_SECRET],
+        ['BATON_CLIENT_SECRET', issued.clientSecret],
       ] as const) {
-        const put = requests.find((r) => r.method === 'PUT' && r.path === `/repos/${repo}/actions/secrets/${name}`)!;
+        const put = api.requests.find((r) => r.method === 'PUT' && r.path === `/repos/${repo}/actions/secrets/${name}`)!;
         const body = JSON.parse(put.body) as { encrypted_value: string; key_id: string };
         expect(body.key_id).toBe(repoKeys.get(repo)!.keyId);
         expect(open(repo, body.encrypted_value)).toBe(expected);
-        expect(put.headers['authorization']).toMatch(new RegExp(`${GITHUB_TOKEN}$`));
       }
     }
   });
 
-  it('sets the outputs and writes a summary of the rotation', async () => {
+  it('stores only the client secret when client-id-secret-name is empty', async () => {
+    serve();
+    await runWith(fakeCore({ 'client-id-secret-name': '' }));
+    expect(puts().sort()).toEqual(['PUT /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 201', 'PUT /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET 201']);
+  });
+
+  it('makes no request at all when an input is invalid, having masked the secrets it read', async () => {
+    const core = fakeCore({ 'connector-id': '..' });
+    const error = await runWith(core);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe('connector-id');
+    expect(api.requests).toEqual([]);
+    expect(core.masked).toEqual([clientSecret, GITHUB_TOKEN]);
+    expect(core.outputs).toEqual({ rotated: 'false' });
+  });
+});
+
+describe('run: outputs, log and summary', () => {
+  it('sets each output once and summarizes the rotation', async () => {
     serve();
     const core = fakeCore();
-    await run({ core, http: http(core) });
-
-    // Each output is written once: a runner reading GITHUB_OUTPUT sees no contradicting values.
-    expect(core.outputHistory.filter(([name]) => name === 'rotated')).toEqual([['rotated', 'true']]);
-    expect(core.outputs).toEqual({
-      rotated: 'true',
-      'credential-id': 'cred-new',
-      'client-id': issued.clientId,
-      'expires-at': '2026-06-01T12:00:00Z',
-      'previous-credential-id': '',
-      'revoked-credential-id': '',
-      targets: expect.any(String),
-    });
-    expect(JSON.parse(core.outputs['targets']!)).toEqual([
-      { target: 'acme/one', secret: 'BATON_CLIENT_ID', result: 'created' },
-      { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', result: 'created' },
-      { target: 'acme/two', secret: 'BATON_CLIENT_ID', result: 'created' },
-      { target: 'acme/two', secret: 'BATON_CLIENT_SECRET', result: 'created' },
-    ]);
+    await runWith(core);
+    const outputs = core.events.filter((e) => e.kind === 'output').map((e) => e.value.split('=')[0]);
+    expect(outputs.sort()).toEqual(['client-id', 'credential-id', 'expires-at', 'previous-credential-id', 'revoked-credential-id', 'rotated', 'targets']);
+    expect(core.outputs).toMatchObject({ rotated: 'true', 'credential-id': 'cred-new', 'client-id': issued.clientId, 'expires-at': '2026-06-01T12:00:00Z', 'revoked-credential-id': '' });
+    expect(JSON.parse(core.outputs['targets']!)).toHaveLength(4);
     expect(core.summaries).toHaveLength(1);
     expect(core.summaries[0]).toContain('## ConductorOne credential rotated\n');
-    expect(core.summaries[0]).toContain('| Credential ID | `cred-new` |');
-    expect(core.summaries[0]).not.toContain('Now holds');
-    expect(core.infos).toContain('acme/two: BATON_CLIENT_SECRET created.');
+    expect(core.summaries[0]).toContain('| Check and prove the new credential | passed: well formed, and it got a ConductorOne token |');
+    expect(core.infos).toContain('The new credential cred-new authenticates to ConductorOne.');
   });
 
   it('masks every secret before anything could print it, and prints none of them', async () => {
     serve();
     const core = fakeCore();
-    await run({ core, http: http(core) });
-    const secrets = [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, NEW_CLIENT_SECRET];
-    expect(core.masked).toEqual(expect.arrayContaining(secrets));
-    expectMaskedBeforeShown(core, secrets);
-    expectNeverShown(core, secrets);
+    const error = await runWith(core);
+    expect(error).toBeUndefined();
+    expectMaskedAndNeverShown(core, [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, issued.clientSecret, PROOF_TOKEN]);
   });
 
-  it('stores only the client secret when client-id-secret-name is empty', async () => {
-    serve();
-    const core = fakeCore({ 'client-id-secret-name': '' });
-    await run({ core, http: http(core) });
-    expect(indicesOf('PUT gh').map((i) => requests[i]!.path)).toEqual(
-      expect.arrayContaining(['/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', '/repos/acme/two/actions/secrets/BATON_CLIENT_SECRET']),
+  it('warns, before any request, that consumers keep the previous client ID when client-id-secret-name is empty and revoke-previous is on', async () => {
+    serve({ revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore({ 'client-id-secret-name': '', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    await runWith(core);
+    expect(core.warnings.map((w) => w.title)).toEqual(['Consumers keep the previous client ID']);
+    const warnedAt = core.events.findIndex((e) => e.kind === 'warning');
+    expect(core.events.findIndex((e) => e.kind === 'info')).toBeGreaterThan(warnedAt);
+  });
+});
+
+describe('run: a new credential that no target may or can hold is revoked again', () => {
+  it('revokes a malformed credential from RotateCredential, writes nothing, and says every target is unchanged', async () => {
+    serve({ rotation: { credential: { ...issued, clientSecret: 'garbage' } }, revokeStatus: { 'cred-new': 200 } });
+    const core = fakeCore();
+    const error = await runWith(core);
+
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error!.message).toBe(
+      'ConductorOne answered RotateCredential with a malformed credential (a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)). It was stored nowhere: every target still holds the previous credential, which stays valid. The unusable credential cred-new was revoked. Re-run the workflow; if it fails again, check the connector\'s credentials in ConductorOne.',
     );
-    expect(indicesOf('BATON_CLIENT_ID')).toEqual([]);
-  });
-
-  it('does not rotate when a repository public key cannot be read, and names that repository', async () => {
-    serve({ repositories: ['acme/one', 'acme/missing'], publicKeyStatus: { 'acme/missing': 404 } });
-    const core = fakeCore({ repositories: 'acme/one, acme/missing' });
-    const error = await runAndCatch(core);
-
-    expect(error).toBeInstanceOf(ActionError);
-    expect(error!.message).toMatch(/^Nothing was rotated\. /);
-    expect(error!.message).toContain('acme/missing');
-    expect(error!.message).toContain('404 Not Found');
-    expect(error!.message).not.toContain('acme/one');
-    expect(indexOf(ROTATE)).toBe(-1);
-    expect(indicesOf('PUT')).toEqual([]);
-    expect(core.outputs).toEqual({ rotated: 'false' });
+    expect(puts()).toEqual([]);
+    expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
+    expect(log().filter((l) => l.startsWith(`POST ${TOKEN}`))).toHaveLength(1);
+    expect(core.outputs).toEqual({ 'previous-credential-id': '', rotated: 'false' });
     expect(core.summaries).toHaveLength(1);
-    expect(core.summaries[0]).toContain('## ConductorOne credential not rotated');
-    expect(core.summaries[0]).toContain('acme/missing');
-    expectNeverShown(core, [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN], error);
+    expect(core.summaries[0]).toContain('## ConductorOne credential rotated, but not stored');
+    expect(core.summaries[0]).toContain('| Revoke the unusable new credential `cred-new` | The unusable credential cred-new was revoked. |');
   });
 
-  it('does not rotate when ConductorOne refuses the client credentials, and names the client-id', async () => {
-    serve({ tokenStatus: 401 });
+  it('revokes a new credential that fails its proof, without writing', async () => {
+    serve({ proofStatus: 401, revokeStatus: { 'cred-new': 200 } });
     const core = fakeCore();
-    const error = await runAndCatch(core);
-
-    expect(error).toBeInstanceOf(ActionError);
-    expect(error!.message).toMatch(/^Nothing was rotated\. ConductorOne refused client-id rotator@acme\.conductor\.one\/spc \(401/);
-    expect(error!.message).not.toContain(clientSecret);
-    expect(indexOf(ROTATE)).toBe(-1);
-    expect(indicesOf('PUT')).toEqual([]);
-    expect(requests.filter((r) => r.path === '/auth/v1/token')).toHaveLength(1);
-    expect(core.outputs).toEqual({ rotated: 'false' });
-    expect(core.summaries[0]).toContain('## ConductorOne credential not rotated');
+    const error = await runWith(core);
+    expect(error!.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/ccc\) could not authenticate to ConductorOne: the token request was refused \(401/);
+    expect(error!.message).toContain('It was stored nowhere');
+    expect(puts()).toEqual([]);
+    expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
+    expectMaskedAndNeverShown(core, [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, issued.clientSecret], error);
   });
 
-  it('reports a refused token and an unreadable repository together', async () => {
-    serve({ tokenStatus: 401, repositories: ['acme/one', 'acme/missing'], publicKeyStatus: { 'acme/missing': 404 } });
-    const core = fakeCore({ repositories: 'acme/one\nacme/missing' });
-    const error = await runAndCatch(core);
-    expect(error!.message).toContain(`client-id ${CLIENT_ID}`);
-    expect(error!.message).toContain('acme/missing');
-    expect(indexOf(ROTATE)).toBe(-1);
+  it('revokes a new credential whose value GitHub would refuse (over 48 KB), before any write', async () => {
+    const jwk = JSON.parse(Buffer.from(issued.clientSecret.split(':')[3]!, 'base64url').toString('utf8')) as Record<string, string>;
+    const huge = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify({ ...jwk, padding: 'x'.repeat(50_000) })).toString('base64url')}`;
+    serve({ rotation: { credential: { ...issued, clientSecret: huge } }, revokeStatus: { 'cred-new': 200 } });
+    const error = await runWith(fakeCore());
+    expect(error!.message).toMatch(/^The value to store is larger than the 48 KB GitHub allows for a secret\. It was stored nowhere/);
+    expect(puts()).toEqual([]);
+    expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
   });
 
-  it('fails naming the repository whose writes were refused, yet sets credential-id and shows what each repository holds', async () => {
-    serve({ putStatus: { 'acme/two BATON_CLIENT_ID': 403, 'acme/two BATON_CLIENT_SECRET': 403 } });
-    const core = fakeCore();
-    const error = await runAndCatch(core);
+  it('says to revoke the credential by hand when revoking it fails', async () => {
+    serve({ rotation: { credential: { ...issued, clientId: '' } }, revokeStatus: { 'cred-new': 403 } });
+    const error = await runWith(fakeCore());
+    expect(error!.message).toContain('Revoking the unusable credential cred-new failed (');
+    expect(error!.message).toContain('403 Forbidden: permission denied');
+    expect(error!.message).toContain('): revoke it in ConductorOne.');
+  });
 
-    expect(error).toBeInstanceOf(ActionError);
+  it('revokes a new credential that every write refused with a 4xx, and keeps the previous one', async () => {
+    const refused = Object.fromEntries(['acme/one', 'acme/two'].flatMap((r) => ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 403])));
+    serve({ putStatus: refused, revokeStatus: { 'cred-new': 200, 'cred-old': 200 } });
+    const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    const error = await runWith(core);
+    expect(error!.message).toMatch(/^Credential cred-new could not be stored in acme\/one, acme\/two\. github-token cannot write the secret/);
+    expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
+    expect(core.outputs['rotated']).toBe('false');
+  });
+
+  it('keeps a new credential that a failed write may still have stored (500), and revokes nothing', async () => {
+    const failing = Object.fromEntries(['acme/one', 'acme/two'].flatMap((r) => ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 500])));
+    serve({ putStatus: failing, revokeStatus: { 'cred-new': 200, 'cred-old': 200 } });
+    const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    const error = await runWith(core);
+    expect(error!.message).toMatch(/^Credential cred-new was issued but could not be stored in acme\/one, acme\/two\./);
+    expect(revokes()).toEqual([]);
+    expect(core.outputs['credential-id']).toBe('cred-new');
+  });
+});
+
+describe('run: a write that fails in some targets', () => {
+  it('fails naming the repository, sets credential-id, shows what each repository holds, and revokes nothing', async () => {
+    serve({ putStatus: { 'acme/two BATON_CLIENT_ID': 403, 'acme/two BATON_CLIENT_SECRET': 403 }, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    const error = await runWith(core);
+
     expect(error!.message).toMatch(/^Credential cred-new was issued but could not be stored in acme\/two\./);
-    expect(error!.message).toContain('Secrets read and write permission');
-    expect(error!.message).toContain('GITHUB_TOKEN');
     expect(error!.message).toContain('The new credential is stored in acme/one.');
     expect(error!.message).toContain('acme/two still holds the previous credential, which was not revoked and stays valid.');
-    expect(indicesOf(ROTATE)).toHaveLength(1);
-
-    expect(core.outputs['credential-id']).toBe('cred-new');
-    expect(core.outputs['rotated']).toBe('true');
+    expect(revokes()).toEqual([]);
+    expect(core.outputs).toMatchObject({ rotated: 'true', 'credential-id': 'cred-new' });
     expect(JSON.parse(core.outputs['targets']!)).toEqual([
       { target: 'acme/one', secret: 'BATON_CLIENT_ID', result: 'created' },
       { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', result: 'created' },
     ]);
-
     const summary = core.summaries.at(-1)!;
     expect(summary).toContain('## ConductorOne credential rotated, but not stored everywhere');
-    expect(summary).toContain('| Target | Now holds |');
-    expect(summary).toContain('| acme/one | the new credential |');
     expect(summary).toContain('| acme/two | the previous credential (still valid, nothing was revoked) |');
-
-    const secrets = [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, NEW_CLIENT_SECRET];
-    expectMaskedBeforeShown(core, secrets);
-    expectNeverShown(core, secrets, error);
+    expect(summary).toContain('| Revoke the previous credential | not done: not every target holds the new credential; the previous credential stays valid |');
   });
 
   it('reports a repository with one secret written and one refused as mixed', async () => {
     serve({ putStatus: { 'acme/two BATON_CLIENT_SECRET': 403 } });
     const core = fakeCore();
-    const error = await runAndCatch(core);
+    const error = await runWith(core);
     expect(error!.message).toContain('acme/two holds a new and an old secret that do not match');
     expect(core.summaries.at(-1)).toMatch(/\| acme\/two \| \*\*mixed\*\*/);
   });
-
-  it('retries a write that GitHub answered 502, through the shared policy, without really sleeping', async () => {
-    const gh = agent.get(GH);
-    gh.intercept({ path: '/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' }).reply(reply('gh', 502, 'bad gateway'));
-    serve({ repositories: ['acme/one'] });
-    const core = fakeCore({ repositories: 'acme/one' });
-    await run({ core, http: http(core) });
-    expect(lines()).toContain('PUT gh /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 502');
-    expect(clock.waits).toEqual([750]);
-    expect(core.infos.some((line) => line.includes('server error (502); retrying'))).toBe(true);
-    expect(core.outputs['rotated']).toBe('true');
-  });
-
-  it('makes no request at all when an input is invalid', async () => {
-    const core = fakeCore({ 'connector-id': 'conn/1' });
-    const error = await runAndCatch(core);
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).input).toBe('connector-id');
-    expect(requests).toEqual([]);
-    expect(core.masked).toEqual([clientSecret, GITHUB_TOKEN]);
-  });
 });
 
-const revokeLines = () => lines().filter((line) => line.startsWith('POST c1 /api/v1/apps/app-1/connectors/conn-1/credentials/'));
-
-describe('run: dry run', () => {
-  it('checks the connector, the previous credential and every target, rotates and writes nothing, and summarizes the plan', async () => {
-    serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' }, revokeStatus: { 'cred-old': 200 } });
-    const core = fakeCore({ 'dry-run': 'true', verify: 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
-    await run({ core, http: http(core), now: () => NOW_MS });
-
-    expect(lines().sort()).toEqual([
-      'GET c1 /api/v1/apps/app-1/connectors/conn-1 200',
-      `GET c1 ${credentialPath('cred-old')} 200`,
-      'GET gh /repos/acme/one/actions/secrets/public-key 200',
-      'GET gh /repos/acme/two/actions/secrets/public-key 200',
-      'POST c1 /auth/v1/token 200',
+describe('run: dry run and rotate-if-expires-within', () => {
+  it('checks the connector, the previous credential and every target, changes nothing, and summarizes the plan', async () => {
+    serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' } });
+    const core = fakeCore({ 'dry-run': 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    expect(await runWith(core)).toBeUndefined();
+    expect(log().sort()).toEqual([
+      'GET /api/v1/apps/app-1/connectors/conn-1 200',
+      `GET ${credentialPath('cred-old')} 200`,
+      'GET /repos/acme/one/actions/secrets/public-key 200',
+      'GET /repos/acme/two/actions/secrets/public-key 200',
+      `POST ${TOKEN} 200`,
     ]);
     expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
-    expect(core.outputHistory.filter(([name]) => name === 'rotated')).toEqual([['rotated', 'false']]);
-    expect(core.summaries).toHaveLength(1);
-    const summary = core.summaries[0]!;
-    expect(summary).toContain('## ConductorOne credential rotation: dry run');
-    expect(summary).toContain('| acme/two | `BATON_CLIENT_SECRET` | yes |');
-    expect(summary).toContain('Prove the new credential by getting a ConductorOne token with it.');
-    expect(summary).toContain('Revoke the previous credential `cred-old` (from previous-credential-id), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.');
-    expect(core.infos).toContain('Dry run: the connector, the token and every target check out; nothing was changed.');
+    expect(core.summaries).toEqual([expect.stringContaining('## ConductorOne credential rotation: dry run')]);
   });
 
-  it('plans the skip, still without rotating, when the credential is not due', async () => {
-    serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' } });
-    const core = fakeCore({ 'dry-run': 'true', 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
-    await run({ core, http: http(core), now: () => NOW_MS });
-
-    expect(indexOf(ROTATE)).toBe(-1);
-    expect(core.outputs['rotated']).toBe('false');
-    expect(core.summaries).toHaveLength(1);
-    expect(core.summaries[0]).toContain('## ConductorOne credential rotation: dry run');
-    expect(core.summaries[0]).toContain('1. Skip rotation: the current credential cred-old expires 2026-09-01T00:00:00Z, later than 30d from now');
-  });
-});
-
-describe('run: rotate-if-expires-within', () => {
   it('does not rotate while the current credential expires later than the window, and ends without error', async () => {
-    serve({ credentials: { 'cred-old': '2026-12-01T00:00:00Z' }, revokeStatus: { 'cred-old': 200 } });
+    serve({ credentials: { 'cred-old': '2026-12-01T00:00:00Z' } });
     const core = fakeCore({ 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
-    await run({ core, http: http(core), now: () => NOW_MS });
-
-    expect(lines()).toContain(`GET c1 ${credentialPath('cred-old')} 200`);
-    expect(indexOf(ROTATE)).toBe(-1);
-    expect(indicesOf('PUT')).toEqual([]);
-    expect(revokeLines()).toEqual([]);
+    expect(await runWith(core)).toBeUndefined();
+    expect(first(new RegExp(ROTATE))).toBe(-1);
     expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
-    const reason = 'the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)';
-    expect(core.infos).toContain(`Not rotating: ${reason}.`);
-    expect(core.summaries).toHaveLength(1);
+    expect(core.infos).toContain('Not rotating: the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z).');
     expect(core.summaries[0]).toContain('## ConductorOne credential not due for rotation');
-    expect(core.summaries[0]).toContain(`Connector \`conn-1\` (app \`app-1\`): ${reason}.`);
   });
 
   it('rotates, after reading the expiry, when the current credential expires within the window', async () => {
     serve({ credentials: { 'cred-old': '2026-03-20T00:00:00Z' } });
     const core = fakeCore({ 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
-    await run({ core, http: http(core), now: () => NOW_MS });
-
-    expect(indexOf(`GET c1 ${credentialPath('cred-old')}`)).toBeLessThan(indexOf(ROTATE));
-    expect(indicesOf(ROTATE)).toHaveLength(1);
-    expect(indicesOf('PUT gh')).toHaveLength(4);
-    expect(core.outputs['rotated']).toBe('true');
+    expect(await runWith(core)).toBeUndefined();
+    expect(first(new RegExp(`GET ${credentialPath('cred-old')}`))).toBeLessThan(first(new RegExp(ROTATE)));
+    expect(puts()).toHaveLength(4);
     expect(core.infos).toContain('Rotating: the current credential cred-old expires 2026-03-20T00:00:00Z, within 30d.');
   });
 });
 
-describe('run: proof, record and revoke', () => {
-  const revoking = { verify: 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' };
-
-  it('proves the new credential with a token request signed by its own key', async () => {
-    serve({ issued: provable, revokeStatus: { 'cred-old': 200 } });
-    const core = fakeCore(revoking);
-    await run({ core, http: http(core) });
-
-    const proofs = requests.filter((r) => r.line.endsWith('(proof)'));
-    expect(proofs).toHaveLength(1);
-    const form = new URLSearchParams(proofs[0]!.body);
-    expect(form.get('client_id')).toBe(issued.clientId);
-    await jwtVerify(form.get('client_assertion')!, provableVerifyKey, { issuer: issued.clientId, audience: 'acme.conductor.one' });
-    expect(proofs[0]!.body).not.toContain(provable.clientSecret);
-    expect(core.outputs['revoked-credential-id']).toBe('cred-old');
-  });
-
-  it('fails without revoking anything when the new credential cannot get a token, and says the previous one stays valid', async () => {
-    serve({ issued: provable, proofStatus: 401, revokeStatus: { 'cred-old': 200 } });
-    const core = fakeCore(revoking);
-    const error = await runAndCatch(core);
-
-    expect(error).toBeInstanceOf(ActionError);
-    expect(error!.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: .*401/);
-    expect(error!.message).toContain('It is already stored in acme/one, acme/two');
-    expect(error!.message).toContain('Nothing was revoked, so the previous credential stays valid.');
-    expect(lines()).toContain('POST c1 /auth/v1/token 401 (proof)');
-    expect(revokeLines()).toEqual([]);
-    expect(indicesOf('PUT gh')).toHaveLength(4);
-
-    expect(core.outputs['rotated']).toBe('true');
-    expect(core.outputs['credential-id']).toBe('cred-new');
-    expect(core.outputs['revoked-credential-id'] ?? '').toBe('');
-    expect(core.summaries).toHaveLength(1);
-    const summary = core.summaries[0]!;
-    expect(summary).toContain('## ConductorOne credential rotated and stored, but not finished');
-    expect(summary).toMatch(/\| Prove the new credential \| \*\*failed\*\*: The new credential cred-new .*401/);
-    expect(summary).toContain('| Revoke the previous credential | not done: the proof failed; the previous credential stays valid |');
-    expectNeverShown(core, [clientSecret, GITHUB_TOKEN, ACCESS_TOKEN, provable.clientSecret], error);
-  });
-
-  it('fails saying the secrets are up to date and only the revoke is left when ConductorOne refuses the revoke', async () => {
-    serve({ issued: provable, revokeStatus: { 'cred-old': 403 } });
-    const core = fakeCore(revoking);
-    const error = await runAndCatch(core);
-
-    expect(error).toBeInstanceOf(ActionError);
-    expect(error!.message).toMatch(
-      /^Credential cred-new is stored in every target and proved it works, so the secrets are up to date; only this is left: revoking the previous credential cred-old failed \(.*403.*permission denied.*\); revoke it in ConductorOne, or re-run with previous-credential-id: cred-old\.$/,
-    );
-    expect(revokeLines()).toEqual([`POST c1 ${credentialPath('cred-old')} 403`]);
+describe('run: another rotation at the same time', () => {
+  it('warns naming every credential, records nothing and revokes nothing, and still succeeds', async () => {
+    serve({ variable: { name: 'BATON_CREDENTIAL_ID', first: 'cred-old', again: 'cred-other' }, revokeStatus: { 'cred-old': 200 } });
+    const core = fakeCore({ 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true' });
+    expect(await runWith(core)).toBeUndefined();
+    expect(revokes()).toEqual([]);
+    expect(log().filter((l) => l.startsWith('PATCH') || l.startsWith('POST /repos'))).toEqual([]);
+    expect(core.warnings).toHaveLength(1);
+    expect(core.warnings[0]!.title).toBe('Another rotation ran at the same time');
+    expect(core.warnings[0]!.message).toContain('acme/one: cred-old at the start, cred-other now; acme/two: cred-old at the start, cred-other now');
+    expect(core.warnings[0]!.message).toContain("this run's credential cred-new, the other run's cred-other");
     expect(core.outputs['revoked-credential-id']).toBe('');
-    expect(core.outputs['rotated']).toBe('true');
-    expect(core.outputs['credential-id']).toBe('cred-new');
-    const summary = core.summaries.at(-1)!;
-    expect(core.summaries).toHaveLength(1);
-    expect(summary).toContain('## ConductorOne credential rotated and stored, but not finished');
-    expect(summary).toContain('| Prove the new credential | passed: it got a ConductorOne token |');
-    expect(summary).toMatch(/\| Revoke the previous credential `cred-old` \| \*\*failed\*\*: .*403/);
   });
+});
 
-  it.each(['proof', 'last write'] as const)('sends the revoke only after every write and the proof were answered, even when the %s is answered last', async (answerLast) => {
-    serve({ issued: provable, revokeStatus: { 'cred-old': 200 }, answerLast });
-    const core = fakeCore(revoking);
-    await run({ core, http: http(core) });
-
-    const revokeAt = timeline.indexOf(`> POST c1 ${credentialPath('cred-old')} 200`);
-    expect(revokeAt).toBeGreaterThan(0);
-    const answers = timeline.flatMap((event, index) => (event.startsWith('< ') && (event.includes('PUT gh') || event.endsWith('(proof)')) ? [index] : []));
-    expect(answers).toHaveLength(5);
-    for (const index of answers) expect(index, `${timeline[index]} came after the revoke`).toBeLessThan(revokeAt);
-    // The held answer really came last of the five.
-    const last = timeline[Math.max(...answers)]!;
-    expect(last).toContain(answerLast === 'proof' ? '(proof)' : 'PUT gh /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET');
-    expect(core.outputs['revoked-credential-id']).toBe('cred-old');
+describe('run: what reaches the log, the outputs and the summary', () => {
+  it('redacts a secret it knows from the summary and keeps every log line on one line', async () => {
+    // ConductorOne echoes the new secret and a line break in the revoke error.
+    serve({ revokeStatus: {} });
+    api.agent
+      .get(C1)
+      .intercept({ path: credentialPath('cred-old'), method: 'POST' })
+      .reply(() => ({ statusCode: 400, data: JSON.stringify({ code: 3, message: `no\n::warning::x ${issued.clientSecret} ${ACCESS_TOKEN}` }), responseOptions: { headers: { 'content-type': 'application/json' } } }));
+    const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    const error = await rejectionOf(run({ core, http: api.http(), now: () => NOW_MS }));
+    expect(error.message).toContain('revoking the previous credential cred-old failed');
+    for (const event of core.events) expect(event.kind === 'mask' || !/[\r\n]::/.test(event.value)).toBe(true);
+    for (const info of core.infos) expect(info).not.toMatch(/[\r\n]/);
+    expect(core.summaries.at(-1)).toContain('no ::warning::x (redacted) (redacted)');
+    expectMaskedAndNeverShown(core, [issued.clientSecret, ACCESS_TOKEN]);
   });
 });

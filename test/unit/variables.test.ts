@@ -183,7 +183,8 @@ describe('writeVariable', () => {
 
 describe('environment secrets paths', () => {
   it('reads the public key of an environment whose name has a space under its URL-encoded name', async () => {
-    api.agent.get(GH).intercept({ path: '/repos/acme/one/environments/Production%20EU/secrets/public-key' }).reply(api.answer(200, { key_id: 'env-key', key: 'a2V5' }));
-    expect(await readPublicKey(api.octokit(), envTarget)).toEqual({ keyId: 'env-key', key: 'a2V5' });
+    const key = Buffer.alloc(32, 7).toString('base64');
+    api.agent.get(GH).intercept({ path: '/repos/acme/one/environments/Production%20EU/secrets/public-key' }).reply(api.answer(200, { key_id: 'env-key', key }));
+    expect(await readPublicKey(api.octokit(), envTarget)).toEqual({ keyId: 'env-key', key });
   });
 });

@@ -1,0 +1,96 @@
+/**
+ * run(): the action as the runner starts it. It builds the real context
+ * (@actions/core, one undici dispatcher for both APIs) and calls the
+ * pipeline in run.ts, then makes sure the process ends: a cancelled run
+ * (SIGINT, SIGTERM) reports what it had done, and connections are closed
+ * within a bound even when a proxy stalls.
+ */
+import * as core from '@actions/core';
+import { EnvHttpProxyAgent } from 'undici';
+import type { ActionCore } from './action-core.js';
+import { ActionError, errorMessage } from './errors.js';
+import { closeDispatcher, Http } from './http.js';
+import { cancelledMessage } from './messages.js';
+import { RunProgress } from './progress.js';
+import { Redactor } from './redact.js';
+import { renderCancelledSummary } from './report.js';
+import { run as runPipeline } from './run.js';
+
+/** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
+const CLOSE_BOUND_MS = 2_000;
+
+export async function run(): Promise<void> {
+  // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
+  // alike (self-hosted runners behind a corporate proxy).
+  const dispatcher = new EnvHttpProxyAgent({ connect: { timeout: 10_000 } });
+  const http = new Http({ dispatcher, log: (message) => core.info(message) });
+  const redactor = new Redactor();
+  const progress = new RunProgress();
+  const stopListening = onCancel(async (signal) => {
+    const message = cancelledMessage(signal, progress);
+    core.setFailed(redactor.redact(message));
+    await withinBound(writeSummary(redactor.redact(renderCancelledSummary(message, progress))), CLOSE_BOUND_MS);
+    await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
+    process.exit(1);
+  });
+  try {
+    await runPipeline({ core: actionsCore(), http, progress, redactor });
+  } catch (err) {
+    // Expected failures are already one actionable sentence; a stack is shown
+    // only when the run has step debug logging on (ACTIONS_STEP_DEBUG).
+    if (core.isDebug() && err instanceof Error && err.stack) core.debug(redactor.redact(err.stack));
+    const message = err instanceof ActionError ? err.message : `Unexpected error: ${errorMessage(err)}`;
+    core.setFailed(redactor.redact(message));
+  } finally {
+    stopListening();
+    // Keep-alive sockets would hold the process open for seconds; a stalled one, for ever.
+    await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
+    // Whatever else might still hold the event loop, the step ends. Unref'd,
+    // so a process that can exit by itself does not wait for it.
+    setTimeout(() => process.exit(), CLOSE_BOUND_MS).unref();
+  }
+}
+
+/** @actions/core, narrowed to what the pipeline uses. */
+function actionsCore(): ActionCore {
+  return {
+    getInput: (name) => core.getInput(name),
+    setSecret: (value) => core.setSecret(value),
+    oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+    getIdToken: (audience) => core.getIDToken(audience),
+    setOutput: (name, value) => core.setOutput(name, value),
+    info: (message) => core.info(message),
+    warning: (message, title) => core.warning(message, { title }),
+    writeSummary,
+  };
+}
+
+async function writeSummary(markdown: string): Promise<void> {
+  // Outside a runner (a local try) there is no summary file to write.
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  try {
+    await core.summary.addRaw(markdown, true).write();
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${errorMessage(err)}`);
+  }
+}
+
+/** Calls `handler` once on the first SIGINT or SIGTERM; a second signal ends the process at once. */
+function onCancel(handler: (signal: string) => Promise<void>): () => void {
+  let cancelled = false;
+  const listener = (signal: NodeJS.Signals) => {
+    if (cancelled) process.exit(1);
+    cancelled = true;
+    void handler(signal).finally(() => process.exit(1));
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}
+
+function withinBound(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+}

@@ -1,0 +1,179 @@
+/**
+ * The sentences the pipeline says: log lines, errors, warnings and the steps
+ * of the summary. Each says what happened, where, and what to do; none ever
+ * carries a secret (the types they take do not hold one).
+ */
+import type { RotatedCredential } from './conductorone/client.js';
+import type { FinishOutcome, Interference, VariableOutcome } from './finish.js';
+import type { Inputs } from './inputs.js';
+import type { RunProgress } from './progress.js';
+import { holdings, type StepReport } from './report.js';
+import type { WriteOutcome } from './store.js';
+
+export function list(items: readonly string[]): string {
+  return items.join(', ');
+}
+
+/** The steps after the writes that a failure before them kept from running. */
+export function stepsNotRun(inputs: Inputs, because: string): StepReport[] {
+  const steps: StepReport[] = [];
+  if (inputs.credentialIdVariable) steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
+  if (inputs.revokePrevious) steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
+  return steps;
+}
+
+export function proofStep(inputs: Inputs): StepReport {
+  return {
+    step: 'Check and prove the new credential',
+    result: inputs.verify ? 'passed: well formed, and it got a ConductorOne token' : 'well formed; not proved (verify: false)',
+  };
+}
+
+export function finishSteps(inputs: Inputs, finish: FinishOutcome): StepReport[] {
+  const steps: StepReport[] = [];
+  const variable = inputs.credentialIdVariable;
+  if (finish.variables) steps.push({ step: `Record the credential ID in ${variable}`, result: describeVariableOutcomes(finish.variables) });
+  else if (finish.interference) steps.push({ step: `Record the credential ID in ${variable}`, result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile` });
+  else if (finish.recheckError) steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
+  const { revoke } = finish;
+  const step = revoke.id ? `Revoke the previous credential ${revoke.id}` : 'Revoke the previous credential';
+  const result = {
+    revoked: () => 'revoked',
+    'already revoked': () => 'already revoked (ConductorOne no longer has it)',
+    failed: () => (revoke.state === 'failed' ? `**failed**: ${revoke.error}` : ''),
+    skipped: () => (revoke.state === 'skipped' ? `not done: ${revoke.why}` : ''),
+  }[revoke.state]();
+  steps.push({ step, result });
+  return steps;
+}
+
+/** "updated in acme/a, acme/b; created in acme/c", or counts once the lists get long. */
+function describeVariableOutcomes(outcomes: readonly VariableOutcome[]): string {
+  const groups = new Map<string, string[]>();
+  for (const o of outcomes) {
+    const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
+    groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
+  }
+  return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
+}
+
+/** Log lines for what the last steps did. */
+export function finishLog(inputs: Inputs, finish: FinishOutcome): string[] {
+  const lines = (finish.variables ?? []).flatMap((v) => (v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`]));
+  const { revoke } = finish;
+  if (revoke.state === 'revoked') lines.push(`Revoked the previous credential ${revoke.id}.`);
+  if (revoke.state === 'already revoked') lines.push(`The previous credential ${revoke.id} was already revoked.`);
+  if (revoke.state === 'skipped' && inputs.revokePrevious) lines.push(`Nothing revoked: ${revoke.why}.`);
+  return lines;
+}
+
+/** What the last steps left undone, one sentence each; empty when they all succeeded. */
+export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] {
+  const problems: string[] = [];
+  const variable = inputs.credentialIdVariable;
+  if (finish.recheckError) {
+    problems.push(
+      `the variable ${variable} could not be read again before recording the new credential (${finish.recheckError}), so it was not updated and nothing was revoked: set it to the new credential ID, or re-run.`,
+    );
+  }
+  const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
+  if (failed.length > 0) {
+    problems.push(
+      `the variable ${variable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`,
+    );
+  }
+  if (finish.revoke.state === 'failed') {
+    problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
+  }
+  return problems;
+}
+
+/**
+ * Another rotation recorded a credential while this one ran: the two runs'
+ * writes may have interleaved, so a target may hold the client ID of one and
+ * the secret of the other.
+ */
+export function interferenceWarning(inputs: Inputs, credential: RotatedCredential, interference: Interference): string {
+  const seen = interference.changes.map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`).join('; ');
+  const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
+  return (
+    `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
+    `so the secrets may hold this run's credential ${credential.id}, the other run's ${list(others) || 'credential'}, or a mix of the two. ` +
+    `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
+    'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
+    `then revoke in ConductorOne whichever of ${credential.id} and ${list(others) || 'the other credential'} the variable does not name.`
+  );
+}
+
+/** Warnings about inputs that are valid but probably not what the user wants. */
+export function inputWarnings(inputs: Inputs): Array<{ title: string; message: string }> {
+  const warnings: Array<{ title: string; message: string }> = [];
+  if (!inputs.clientIdSecretName && inputs.revokePrevious) {
+    warnings.push({
+      title: 'Consumers keep the previous client ID',
+      message:
+        'client-id-secret-name is empty, so no secret receives the new client ID: consumers that read the client ID from a secret keep the previous one, which stops working when revoke-previous revokes the previous credential. Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+    });
+  }
+  return warnings;
+}
+
+/** What became of a new credential the run could not use. */
+export function discardOutcome(connectorId: string, credentialId: string, revoke: 'revoked' | 'already revoked' | { error: string } | 'no id'): string {
+  if (revoke === 'no id') return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
+  if (revoke === 'revoked') return `The unusable credential ${credentialId} was revoked.`;
+  if (revoke === 'already revoked') return `The unusable credential ${credentialId} is already gone from ConductorOne.`;
+  return `Revoking the unusable credential ${credentialId} failed (${revoke.error}): revoke it in ConductorOne.`;
+}
+
+export function discardMessage(reason: string, revokeOutcome: string): string {
+  return `${reason} It was stored nowhere: every target still holds the previous credential, which stays valid. ${revokeOutcome} Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.`;
+}
+
+/** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
+export function storedNowhereReason(credential: RotatedCredential, failures: readonly WriteOutcome[]): string {
+  return `Credential ${credential.id} could not be stored in ${list([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+}
+
+export function partialFailureMessage(inputs: Inputs, credential: RotatedCredential, outcomes: readonly WriteOutcome[], failures: readonly WriteOutcome[]): string {
+  const held = holdings(outcomes);
+  const labelsHolding = (holding: string) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
+  const failedTargets = [...new Set(failures.map((f) => f.target.label))];
+  const parts = [`Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`, ...new Set(failures.map((f) => f.error ?? ''))];
+  const fresh = labelsHolding('new credential');
+  const old = labelsHolding('previous credential');
+  const mixed = labelsHolding('mixed');
+  if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
+  if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
+  if (mixed.length) parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+  parts.push('Fix the cause and re-run the workflow.');
+  if (inputs.revokePrevious) {
+    parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
+  }
+  return parts.join(' ');
+}
+
+/** What a run cancelled by a signal had done, for the log and the summary. */
+export function cancelledMessage(signal: string, progress: RunProgress): string {
+  const id = progress.credentialId;
+  if (!id) return `The run was cancelled (${signal}) before ConductorOne issued a new credential: nothing was changed.`;
+  if (progress.discarded) return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
+  const held = progress.holdings();
+  const where = (holds: string) => held.filter((h) => h.holds === holds).map((h) => h.target);
+  const fresh = where('new');
+  const old = where('previous');
+  const unknown = where('unknown');
+  const parts = [`The run was cancelled (${signal}) after ConductorOne issued credential ${id}.`];
+  if (held.length === 0 || fresh.length + unknown.length === 0) {
+    parts.push(`No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`);
+  } else {
+    if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
+    if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
+    if (unknown.length) parts.push(`${list(unknown)} may hold either, or one secret of each (a write was under way).`);
+    parts.push('Re-run the workflow to store one credential everywhere.');
+  }
+  if (progress.previousRevoke === 'revoked') parts.push('The previous credential was revoked.');
+  else if (progress.previousRevoke === 'in flight') parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
+  else parts.push('Nothing was revoked.');
+  return parts.join(' ');
+}

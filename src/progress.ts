@@ -1,0 +1,44 @@
+/**
+ * How far a run got, kept as it happens, so that a run cancelled at any moment
+ * (SIGINT, SIGTERM: the runner's cancel) can still say which targets already
+ * hold the new credential. The pipeline records into it; the entry point
+ * reads it when a signal arrives.
+ */
+export type WriteState = 'pending' | 'in flight' | 'stored' | 'failed';
+
+export class RunProgress {
+  /** The credential ConductorOne issued to this run, once it exists. */
+  credentialId = '';
+  /** Whether that credential was revoked again (it was unusable, or stored nowhere). */
+  discarded = false;
+  /** The revoke of the previous credential: not started, under way, or done. */
+  previousRevoke: '' | 'in flight' | 'revoked' = '';
+  private readonly writes = new Map<string, Map<string, WriteState>>();
+
+  issued(id: string): void {
+    this.credentialId = id;
+  }
+
+  /** Every write the run is about to make, in order. */
+  planWrites(writes: ReadonlyArray<{ target: string; secret: string }>): void {
+    for (const { target, secret } of writes) {
+      const secrets = this.writes.get(target) ?? new Map<string, WriteState>();
+      secrets.set(secret, 'pending');
+      this.writes.set(target, secrets);
+    }
+  }
+
+  write(target: string, secret: string, state: WriteState): void {
+    this.writes.get(target)?.set(secret, state);
+  }
+
+  /** Per target: 'new' (every secret stored), 'previous' (none started), or 'unknown' (some in flight or mixed). */
+  holdings(): Array<{ target: string; holds: 'new' | 'previous' | 'unknown' }> {
+    return [...this.writes].map(([target, secrets]) => {
+      const states = [...secrets.values()];
+      if (states.every((s) => s === 'stored')) return { target, holds: 'new' as const };
+      if (states.every((s) => s === 'pending' || s === 'failed')) return { target, holds: 'previous' as const };
+      return { target, holds: 'unknown' as const };
+    });
+  }
+}
