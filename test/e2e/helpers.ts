@@ -5,7 +5,7 @@ import type { TestContext } from 'vitest';
 import type { IssuedCredential } from '../fakes/conductorone.js';
 import { repoScope } from '../fakes/github.js';
 import type { RequestLogEntry } from '../fakes/log.js';
-import { runAction, type RunActionResult } from '../fakes/run-action.js';
+import { findLeaks, runAction, type RunActionOptions, type RunActionResult } from '../fakes/run-action.js';
 import { startScenario, type Scenario, type ScenarioOptions } from '../fakes/scenario.js';
 
 export const ROTATE_PATH = '/api/v1/apps/connectors/credentials';
@@ -21,7 +21,7 @@ export interface E2EScenario extends Scenario {
    */
   timeline(): string[];
   /** Runs dist/index.js with the scenario's inputs; `undefined` removes an input. */
-  run(overrides?: Record<string, string | undefined>): Promise<RunActionResult>;
+  run(overrides?: Record<string, string | undefined>, options?: Pick<RunActionOptions, 'env' | 'onStart'>): Promise<RunActionResult>;
 }
 
 /** A scenario for one test; its fakes close when the test finishes, pass or fail (also under describe.concurrent). */
@@ -46,13 +46,13 @@ export async function scenarioFor(context: TestContext, options: ScenarioOptions
   }
   return Object.assign(scenario, {
     timeline: () => arrivals.map(({ server, entry }) => `${server} ${describeRequest(entry)}`),
-    run: async (overrides: Record<string, string | undefined> = {}) => {
+    run: async (overrides: Record<string, string | undefined> = {}, options: Pick<RunActionOptions, 'env' | 'onStart'> = {}) => {
       const inputs: Record<string, string> = { ...scenario.inputs };
       for (const [name, value] of Object.entries(overrides)) {
         if (value === undefined) delete inputs[name];
         else inputs[name] = value;
       }
-      const result = await runAction({ inputs });
+      const result = await runAction({ inputs, ...options });
       if (result.timedOut) throw new Error('the action did not finish within the harness timeout');
       return result;
     },
@@ -151,4 +151,39 @@ export function maskingProblems(stdout: string, secrets: { knownAtStart: string[
   check('received secret', secrets.received, firstAfterReceipt, 'the rotation report or an annotation');
   check('later secret', secrets.receivedLater ?? [], firstIndex((line) => /^::(error|warning|notice)/.test(line)), 'an annotation');
   return problems;
+}
+
+/**
+ * Where any of the scenario's secrets (and the `extra` ones) shows outside an
+ * `::add-mask::` line, in the log streams, the outputs or the summary; and
+ * whatever is shaped like a ConductorOne secret or a JWT anywhere but there.
+ */
+export function leaks(scenario: Scenario, result: RunActionResult, extra: string[] = []): string[] {
+  const texts = visibleTexts(result);
+  const problems = findLeaks([...scenario.knownSecrets(), ...extra], texts);
+  for (const [name, text] of Object.entries(texts)) {
+    const visible = lines(text).filter((line) => !line.startsWith(ADD_MASK));
+    if (visible.some((line) => /secret-token:conductorone\.com:v1:[A-Za-z0-9_-]/.test(line))) problems.push(`a ConductorOne client secret appears in ${name}`);
+    if (visible.some((line) => /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./.test(line))) problems.push(`a JWT appears in ${name}`);
+  }
+  return problems;
+}
+
+/** Lines of stdout the runner would read as a workflow command other than a mask, an error or a warning. */
+export function unexpectedCommands(stdout: string): string[] {
+  return stdout
+    .split(/\r?\n/)
+    .filter((line) => line.trimStart().startsWith('::'))
+    .filter((line) => !/^::(add-mask|error|warning|debug)(::| )/.test(line));
+}
+
+/** The repository's two secrets hold `previous`, as before a rotation. */
+export function holdCredential(scenario: Scenario, repository: string, previous: { clientId: string; clientSecret: string }): void {
+  scenario.github.presetSecret(repoScope(repository), 'BATON_CLIENT_ID', { value: previous.clientId });
+  scenario.github.presetSecret(repoScope(repository), 'BATON_CLIENT_SECRET', { value: previous.clientSecret });
+}
+
+/** Every request of the timeline that changes a secret. */
+export function secretWrites(scenario: E2EScenario): string[] {
+  return scenario.timeline().filter((line) => /^github PUT .*\/secrets\//.test(line));
 }

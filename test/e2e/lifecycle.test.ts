@@ -51,18 +51,18 @@ describe('revoke-previous', () => {
     const timeline = scenario.timeline();
     const revokeAt = at(timeline, new RegExp(`conductorone POST ${credentialPath(scenario, previous.id)} 200`));
     expect(lastIndex(timeline, /github PUT .*\/secrets\//)).toBeLessThan(revokeAt);
-    // The proof is the token request after the rotation.
+    // The proof is the token request after the rotation; it comes before the first write.
     const proofAt = timeline.findIndex((line, index) => index > at(timeline, /POST \/api\/v1\/apps\/connectors\/credentials/) && line.includes(`POST ${TOKEN_PATH}`));
     expect(proofAt).toBeGreaterThan(0);
-    expect(proofAt).toBeLessThan(revokeAt);
+    expect(proofAt).toBeLessThan(at(timeline, /github PUT .*\/secrets\//));
     expect(requestsTo(scenario.conductorOne, 'POST', credentialPath(scenario, previous.id))).toHaveLength(1);
 
     // The old secret no longer authenticates; the new one does.
     expect((await requestClientToken(scenario.conductorOne, previous.clientId, previous.clientSecret)).status).toBe(401);
     const stored = await storedCredential(scenario, REPO);
     expect((await requestClientToken(scenario.conductorOne, stored.clientId, stored.clientSecret)).status).toBe(200);
-    expect(result.summary).toContain(`| Revoke the previous credential \`${previous.id}\` | revoked |`);
-    expect(result.summary).toContain('| Prove the new credential | passed');
+    expect(result.summary).toContain(`| Revoke the previous credential ${previous.id} | revoked |`);
+    expect(result.summary).toContain('| Check and prove the new credential | passed');
   });
 
   it('revokes nothing when a write fails, and says the previous credential stays valid', async (context) => {
@@ -81,11 +81,11 @@ describe('revoke-previous', () => {
     expect(result.summary).toContain('not done: not every target holds the new credential; the previous credential stays valid');
   });
 
-  it('revokes nothing when the new credential fails its proof', async (context) => {
+  it('writes nothing, revokes the new credential and keeps the previous one when the new credential fails its proof', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
-    // With a ready access token the only token request is the proof; ConductorOne refuses it.
-    scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, status: 401, body: { code: 16, message: 'invalid client assertion', details: [] } });
+    // With a ready access token the only token requests are the proof's; ConductorOne refuses each attempt.
+    scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, status: 401, body: { code: 16, message: 'invalid client assertion', details: [] }, times: 4 });
 
     const result = await scenario.run({
       'client-id': undefined,
@@ -99,13 +99,18 @@ describe('revoke-previous', () => {
     expect(result.code).toBe(1);
     const issued = onlyIssued(scenario);
     expect(previous.revoked).toBe(false);
+    expect(issued.revoked).toBe(true);
     expect(requestsTo(scenario.conductorOne, 'POST', credentialPath(scenario, previous.id))).toEqual([]);
+    expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([]);
+    expect(scenario.github.secrets.get(repoScope(REPO))!.size).toBe(0);
     expect(variableOf(scenario, repoScope(REPO))).toBeUndefined();
     const error = onlyError(result);
     expect(error).toContain(`The new credential ${issued.id}`);
     expect(error).toContain('invalid client assertion');
-    expect(error).toContain('Nothing was revoked');
-    expect(result.summary).toContain('## ConductorOne credential rotated and stored, but not finished');
+    expect(error).toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
+    expect(error).toContain(`The unusable credential ${issued.id} was revoked.`);
+    expect(result.outputs.rotated).toBe('false');
+    expect(result.summary).toContain('## ConductorOne credential rotated, but not stored');
   });
 
   it('fails with "only the revoke is left" when ConductorOne refuses the revoke', async (context) => {
@@ -133,7 +138,7 @@ describe('revoke-previous', () => {
 
     expect(result.code).toBe(0);
     expect(result.outputs['revoked-credential-id']).toBe('');
-    expect(result.summary).toContain('| Revoke the previous credential `gone-credential-id` | already revoked');
+    expect(result.summary).toContain('| Revoke the previous credential gone-credential-id | already revoked');
   });
 });
 
@@ -208,6 +213,47 @@ describe('credential-id-variable', () => {
     expect(error).toContain(`${REPO} has credential-a`);
     expect(error).toContain('acme/second has credential-b');
     expect(error).toContain('previous-credential-id');
+  });
+});
+
+describe('runs at the same time', () => {
+  it('revokes nothing, leaves the variable as the other run set it, and warns naming every credential, when another rotation recorded one meanwhile', async (context) => {
+    const scenario = await scenarioFor(context);
+    const previous = await scenario.conductorOne.addCredential();
+    const other = await scenario.conductorOne.addCredential();
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+    // While this run writes, another run finishes and records its own credential.
+    scenario.github.inject({ method: 'PUT', path: secretPath(REPO, 'BATON_CLIENT_SECRET'), effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, other.id) });
+
+    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+
+    expect(result.code).toBe(0);
+    const issued = onlyIssued(scenario);
+    expect(previous.revoked).toBe(false);
+    expect(other.revoked).toBe(false);
+    expect(requestLog(scenario.conductorOne).filter((l) => l.startsWith('POST /api/v1/apps/') && l !== `POST ${ROTATE_PATH} 200`)).toEqual([]);
+    expect(variableOf(scenario, repoScope(REPO))).toBe(other.id);
+    expect(requestLog(scenario.github).filter((l) => l.startsWith('PATCH') || l.startsWith('POST'))).toEqual([]);
+    const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('title=Another rotation ran at the same time');
+    expect(warnings[0]).toContain(`${REPO}: ${previous.id} at the start, ${other.id} now`);
+    expect(warnings[0]).toContain(`this run's credential ${issued.id}`);
+    expect(result.summary).toContain('not done: another rotation changed the credential-id variable while this one ran');
+    expect(result.outputs['revoked-credential-id']).toBe('');
+  });
+
+  it('warns that consumers keep the previous client ID when client-id-secret-name is empty and revoke-previous is on', async (context) => {
+    const scenario = await scenarioFor(context);
+    const previous = await scenario.conductorOne.addCredential();
+
+    const result = await scenario.run({ 'client-id-secret-name': '', 'revoke-previous': 'true', 'previous-credential-id': previous.id });
+
+    expect(result.code).toBe(0);
+    const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning'));
+    expect(warnings).toEqual([expect.stringContaining('::warning title=Consumers keep the previous client ID::client-id-secret-name is empty')]);
+    // The warning comes before any request is made.
+    expect(result.stdout.indexOf('::warning')).toBeLessThan(result.stdout.indexOf('Authenticating to ConductorOne'));
   });
 });
 

@@ -147,7 +147,9 @@ describe('organization secrets', () => {
     expect(error).toContain(`organization ${ORG}`);
     expect(error).toContain('organization Secrets read and write permission');
     expect(error).toContain('admin:org');
-    expect(error).toContain('was not revoked and stays valid');
+    // GitHub's 403s prove nothing was stored, so the new credential is revoked again.
+    expect(error).toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
+    expect(onlyIssued(scenario).revoked).toBe(true);
   });
 
   it('does not rotate when the organization is unknown to GitHub, and names it', async (context) => {
