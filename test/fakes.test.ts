@@ -180,6 +180,8 @@ describe('fake ConductorOne', () => {
     expect(credential).not.toHaveProperty('clientSecret');
 
     expect((await postJson(url, { reason: 'x' }, token)).status).toBe(400);
+    expect((await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'revoke' })).status).toBe(400);
+    expect(previous.revoked).toBe(false);
     const revoke = await postJson(url, {}, token);
     expect(revoke.status).toBe(200);
     expect(await revoke.json()).toEqual({});
@@ -189,6 +191,24 @@ describe('fake ConductorOne', () => {
     expect((await fetch(url, { headers: auth })).status).toBe(404);
     expect((await postJson(url, {}, token)).status).toBe(404);
     expect((await requestClientToken(fake, previous.clientId, previous.clientSecret)).status).toBe(401);
+  });
+
+  it('revokes a credential with no body at all, as ConductorOne\'s SDKs send it', async () => {
+    const fake = await conductorOne();
+    const { token } = await authenticated(fake);
+    const previous = await fake.addCredential();
+    const url = `${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials/${previous.id}`;
+    const revoke = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(revoke.status).toBe(200);
+    expect(revoke.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await revoke.json()).toEqual({});
+    expect(previous.revoked).toBe(true);
+    const entry = fake.requests.at(-1)!;
+    expect(entry).toEqual({ method: 'POST', path: new URL(url).pathname, status: 200 });
+    expect(fake.exchange(entry)!.requestBody.length).toBe(0);
+    expect(fake.exchange(entry)!.requestHeaders['content-type']).toBeUndefined();
+    // Not GitHub: no GitHub rate-limit headers.
+    expect(revoke.headers.get('x-ratelimit-limit')).toBeNull();
   });
 
   it('serves the connector and answers unknown paths with a logged 404', async () => {
