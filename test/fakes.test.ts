@@ -180,6 +180,8 @@ describe('fake ConductorOne', () => {
     expect(credential).not.toHaveProperty('clientSecret');
 
     expect((await postJson(url, { reason: 'x' }, token)).status).toBe(400);
+    expect((await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'revoke' })).status).toBe(400);
+    expect(previous.revoked).toBe(false);
     const revoke = await postJson(url, {}, token);
     expect(revoke.status).toBe(200);
     expect(await revoke.json()).toEqual({});
@@ -189,6 +191,24 @@ describe('fake ConductorOne', () => {
     expect((await fetch(url, { headers: auth })).status).toBe(404);
     expect((await postJson(url, {}, token)).status).toBe(404);
     expect((await requestClientToken(fake, previous.clientId, previous.clientSecret)).status).toBe(401);
+  });
+
+  it('revokes a credential with no body at all, as ConductorOne\'s SDKs send it', async () => {
+    const fake = await conductorOne();
+    const { token } = await authenticated(fake);
+    const previous = await fake.addCredential();
+    const url = `${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials/${previous.id}`;
+    const revoke = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(revoke.status).toBe(200);
+    expect(revoke.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await revoke.json()).toEqual({});
+    expect(previous.revoked).toBe(true);
+    const entry = fake.requests.at(-1)!;
+    expect(entry).toEqual({ method: 'POST', path: new URL(url).pathname, status: 200 });
+    expect(fake.exchange(entry)!.requestBody.length).toBe(0);
+    expect(fake.exchange(entry)!.requestHeaders['content-type']).toBeUndefined();
+    // Not GitHub: no GitHub rate-limit headers.
+    expect(revoke.headers.get('x-ratelimit-limit')).toBeNull();
   });
 
   it('serves the connector and answers unknown paths with a logged 404', async () => {
@@ -285,13 +305,26 @@ describe('fake GitHub', () => {
     return { key_id, sealed };
   }
 
+  /** The body of a secret PUT: `value` sealed for the scope's current key. */
+  async function secretBody(fake: FakeGitHub, base: string, value: string) {
+    const { key_id, sealed } = await sealFor(fake, base, value);
+    return { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL), key_id };
+  }
+
   it('stores a value sealed for its public key, 201 then 204, and open() returns it', async () => {
     const fake = await github();
     const { key_id, sealed } = await sealFor(fake, '/repos/acme/app/actions', 'new-secret\nline 2');
     const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
     const put = () => gh(fake, 'PUT', '/repos/acme/app/actions/secrets/c1_client_secret', { encrypted_value, key_id });
-    expect((await put()).status).toBe(201);
-    expect((await put()).status).toBe(204);
+    const created = await put();
+    expect(created.status).toBe(201);
+    // OpenAPI: 201 "Response when creating a secret" is an empty object; 204 has no body.
+    expect(created.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await created.json()).toEqual({});
+    const updated = await put();
+    expect(updated.status).toBe(204);
+    expect(updated.headers.get('content-type')).toBeNull();
+    expect(await updated.text()).toBe('');
     expect(await fake.open(repoScope('acme/app'), 'C1_CLIENT_SECRET')).toBe('new-secret\nline 2');
     expect(fake.secrets.get('repo:acme/app')?.get('C1_CLIENT_SECRET')?.key_id).toBe(key_id);
     await expect(fake.open(repoScope('acme/app'), 'MISSING')).rejects.toThrow(/no secret/);
@@ -322,6 +355,9 @@ describe('fake GitHub', () => {
       staleKeyId: ['S', { encrypted_value: standard, key_id: '123' }],
       notSealed: ['S', { encrypted_value: Buffer.from('plain text').toString('base64'), key_id }],
       extraField: ['S', { encrypted_value: standard, key_id, visibility: 'all' }],
+      noKeyId: ['S', { encrypted_value: standard }],
+      noValue: ['S', { key_id }],
+      empty: ['S', {}],
       digitName: ['1ABC', { encrypted_value: standard, key_id }],
       githubName: ['GITHUB_TOKEN', { encrypted_value: standard, key_id }],
       dashName: ['C1-SECRET', { encrypted_value: standard, key_id }],
@@ -367,7 +403,9 @@ describe('fake GitHub', () => {
     const base = `/repos/acme/app/environments/${encodeURIComponent('prod east')}`;
     const { key_id, sealed } = await sealFor(fake, base, 'env value');
     const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
-    expect((await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id })).status).toBe(201);
+    const created = await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({});
     expect(await fake.open(envScope('acme/app', 'prod east'), 'S')).toBe('env value');
     expect((await gh(fake, 'GET', '/repos/acme/app/environments/staging/secrets/public-key')).status).toBe(404);
   });
@@ -383,16 +421,203 @@ describe('fake GitHub', () => {
       (await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'all', selected_repository_ids: [id] }))
         .status,
     ).toBe(422);
-    expect(
-      (await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'selected', selected_repository_ids: [id] }))
-        .status,
-    ).toBe(201);
+    const created = await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'selected', selected_repository_ids: [id] });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({});
     const meta = (await (await gh(fake, 'GET', `${base}/secrets/S`)).json()) as Record<string, unknown>;
     expect(meta).toMatchObject({ name: 'S', visibility: 'selected' });
     expect(meta.selected_repositories_url).toBe(`${fake.url}/orgs/acme/actions/secrets/S/repositories`);
-    const repos = await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json();
-    expect(repos).toEqual({ total_count: 1, repositories: [{ id, name: 'app', full_name: 'acme/app' }] });
+    const repos = (await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json()) as {
+      total_count: number;
+      repositories: Array<Record<string, unknown>>;
+    };
+    expect(repos.total_count).toBe(1);
+    expect(repos.repositories).toHaveLength(1);
+    expect(repos.repositories[0]).toMatchObject({ id, name: 'app', full_name: 'acme/app' });
     expect(await fake.open(orgScope('acme'), 'S')).toBe('org value');
+  });
+
+  it('lists the selected repositories of an organization secret as minimal repositories', async () => {
+    const fake = await github();
+    const app = fake.repositoryId('acme/app');
+    const readonly = fake.repositoryId('acme/readonly');
+    fake.presetSecret(orgScope('acme'), 'S', { visibility: 'selected', selected_repository_ids: [app, readonly, 4242] });
+    const response = await gh(fake, 'GET', '/orgs/acme/actions/secrets/S/repositories');
+    expect(response.status).toBe(200);
+    const { total_count, repositories } = (await response.json()) as { total_count: number; repositories: Array<Record<string, unknown>> };
+    expect(total_count).toBe(3);
+    expect(repositories.map((r) => r.full_name)).toEqual(['acme/app', 'acme/readonly', 'unknown/repo-4242']);
+    const [first] = repositories;
+    expect(first).toMatchObject({
+      id: app,
+      node_id: Buffer.from(`010:Repository${app}`).toString('base64'),
+      name: 'app',
+      private: true,
+      fork: false,
+      description: null,
+      url: `${fake.url}/repos/acme/app`,
+      html_url: `${fake.url}/acme/app`,
+      issues_url: `${fake.url}/repos/acme/app/issues{/number}`,
+      owner: { login: 'acme', type: 'Organization', url: `${fake.url}/users/acme`, site_admin: false },
+    });
+    // minimal-repository: the 46 fields its schema requires, and none of full-repository's extras.
+    expect(Object.keys(first!)).toHaveLength(46);
+    expect(first).not.toHaveProperty('default_branch');
+    expect((repositories[2]!.owner as { login: string }).login).toBe('unknown');
+    expect((await gh(fake, 'GET', '/orgs/acme/actions/secrets/NONE/repositories')).status).toBe(404);
+    expect((await gh(fake, 'GET', '/repos/acme/app/actions/secrets/S/repositories')).status).toBe(404);
+  });
+
+  it('changes only the visibility of an existing organization secret when the PUT carries no value', async () => {
+    const fake = await github();
+    const base = '/orgs/acme/actions';
+    const app = fake.repositoryId('acme/app');
+    fake.presetSecret(orgScope('acme'), 'S', { value: 'kept value', visibility: 'all' });
+    const before = fake.secrets.get(orgScope('acme'))!.get('S')!;
+
+    const selected = await gh(fake, 'PUT', `${base}/secrets/S`, { visibility: 'selected', selected_repository_ids: [app] });
+    expect(selected.status).toBe(204);
+    expect(await selected.text()).toBe('');
+    expect(await fake.open(orgScope('acme'), 'S')).toBe('kept value');
+    const after = fake.secrets.get(orgScope('acme'))!.get('S')!;
+    expect(after).toMatchObject({ encrypted_value: before.encrypted_value, key_id: before.key_id, visibility: 'selected', selected_repository_ids: [app] });
+
+    expect((await gh(fake, 'PUT', `${base}/secrets/S`, { visibility: 'private' })).status).toBe(204);
+    expect(fake.secrets.get(orgScope('acme'))!.get('S')).not.toHaveProperty('selected_repository_ids');
+    expect(fake.secrets.get(orgScope('acme'))!.get('S')).toMatchObject({ visibility: 'private' });
+    expect(await fake.open(orgScope('acme'), 'S')).toBe('kept value');
+
+    // A secret that does not exist cannot be created without a value; half a value is refused too.
+    const { encrypted_value, key_id } = await secretBody(fake, base, 'new value');
+    const refusals: Record<string, [string, unknown]> = {
+      missingSecret: ['NEW', { visibility: 'all' }],
+      missingSecretSelected: ['NEW', { visibility: 'selected', selected_repository_ids: [app] }],
+      valueWithoutKeyId: ['S', { encrypted_value, visibility: 'all' }],
+      keyIdWithoutValue: ['S', { key_id, visibility: 'all' }],
+      noVisibility: ['S', {}],
+    };
+    for (const [name, [secretName, body]] of Object.entries(refusals)) {
+      const response = await gh(fake, 'PUT', `${base}/secrets/${secretName}`, body);
+      expect(response.status, name).toBe(422);
+      expect(await response.json(), name).toMatchObject({ documentation_url: 'https://docs.github.com/rest', status: '422' });
+    }
+    expect(fake.secrets.get(orgScope('acme'))!.has('NEW')).toBe(false);
+    expect(fake.secrets.get(orgScope('acme'))!.get('S')).toMatchObject({ visibility: 'private' });
+    expect(await fake.open(orgScope('acme'), 'S')).toBe('kept value');
+    // Repository secrets always need the value.
+    expect((await gh(fake, 'PUT', '/repos/acme/app/actions/secrets/S', {})).status).toBe(422);
+  });
+
+  it('takes selected_repository_ids as integers or digit strings in an organization secret PUT, stored as numbers', async () => {
+    const fake = await github();
+    const base = '/orgs/acme/actions';
+    const app = fake.repositoryId('acme/app');
+    const readonly = fake.repositoryId('acme/readonly');
+    const body = await secretBody(fake, base, 'v');
+    const put = (ids: unknown) => gh(fake, 'PUT', `${base}/secrets/S`, { ...body, visibility: 'selected', selected_repository_ids: ids });
+    expect((await put([String(app), readonly])).status).toBe(201);
+    expect(fake.secrets.get(orgScope('acme'))!.get('S')!.selected_repository_ids).toEqual([app, readonly]);
+    const listed = (await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json()) as { repositories: Array<{ id: number }> };
+    expect(listed.repositories.map((r) => r.id)).toEqual([app, readonly]);
+
+    for (const ids of [['abc'], ['12a'], [''], [' 1'], ['-1'], ['1.5'], [1.5], [null], [true], String(app), app, {}, ['99999999999999999999']]) {
+      const response = await put(ids);
+      expect(response.status, JSON.stringify(ids)).toBe(422);
+    }
+    expect(fake.secrets.get(orgScope('acme'))!.get('S')!.selected_repository_ids).toEqual([app, readonly]);
+  });
+
+  it('takes only integer selected_repository_ids for organization variables, as their OpenAPI schema says', async () => {
+    const fake = await github();
+    const base = '/orgs/acme/actions/variables';
+    const app = fake.repositoryId('acme/app');
+    const asString = await gh(fake, 'POST', base, { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [String(app)] });
+    expect(asString.status).toBe(422);
+    expect(fake.variables.get(orgScope('acme'))!.has('V')).toBe(false);
+    const created = await gh(fake, 'POST', base, { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [app] });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({});
+    expect(fake.variables.get(orgScope('acme'))!.get('V')).toMatchObject({ visibility: 'selected', selected_repository_ids: [app] });
+    expect((await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [String(app)] })).status).toBe(422);
+    expect((await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [app, 1001] })).status).toBe(204);
+    expect(fake.variables.get(orgScope('acme'))!.get('V')!.selected_repository_ids).toEqual([app, 1001]);
+  });
+
+  it('serves a full repository object for GET /repos/{owner}/{repo}, named as configured', async () => {
+    const fake = await github();
+    const response = await gh(fake, 'GET', '/repos/ACME/App');
+    expect(response.status).toBe(200);
+    const repository = (await response.json()) as Record<string, unknown>;
+    const id = fake.repositoryId('acme/app');
+    const origin = new URL(fake.url).origin;
+    const host = new URL(fake.url).host;
+    expect(repository).toMatchObject({
+      id,
+      name: 'app',
+      full_name: 'acme/app',
+      private: true,
+      visibility: 'private',
+      default_branch: 'main',
+      url: `${fake.url}/repos/acme/app`,
+      html_url: `${origin}/acme/app`,
+      clone_url: `${origin}/acme/app.git`,
+      git_url: `git://${host}/acme/app.git`,
+      ssh_url: `git@${host}:acme/app.git`,
+      owner: { login: 'acme', id: expect.any(Number), type: 'Organization' },
+      organization: { login: 'acme', type: 'Organization' },
+      permissions: { admin: false, push: true, pull: true },
+      license: null,
+      mirror_url: null,
+    });
+    expect(repository.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    // full-repository requires 75 fields; the fake sends them and a few optional ones GitHub sends too.
+    expect(Object.keys(repository).length).toBeGreaterThanOrEqual(75);
+    const readonly = (await (await gh(fake, 'GET', '/repos/acme/readonly')).json()) as { id: number; permissions: { push: boolean } };
+    expect(readonly.id).toBe(fake.repositoryId('acme/readonly'));
+    expect(readonly.permissions.push).toBe(false);
+    expect((await gh(fake, 'GET', '/repos/acme/other')).status).toBe(404);
+    expect((await gh(fake, 'GET', '/repos/acme/app', undefined, 'wrong')).status).toBe(401);
+  });
+
+  it('puts GitHub\'s rate-limit headers on every answer, errors and faults included; a fault\'s own header wins', async () => {
+    const fake = await github();
+    fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 503 });
+    fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 403, headers: { 'X-RateLimit-Remaining': '0', 'retry-after': '1' } });
+    const before = Math.floor(Date.now() / 1000);
+    const responses = [
+      await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key'), // fault 503
+      await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key'), // fault 403 with its own remaining
+      await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key'), // 200
+      await gh(fake, 'GET', '/repos/acme/other/actions/secrets/public-key'), // 404
+      await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key', undefined, 'wrong'), // 401
+      await gh(fake, 'PUT', '/repos/acme/app/actions/secrets/S', {}), // 422
+    ];
+    expect(responses.map((r) => r.status)).toEqual([503, 403, 200, 404, 401, 422]);
+    const header = (name: string) => responses.map((r) => r.headers.get(name));
+    expect(header('x-ratelimit-limit')).toEqual(Array(6).fill('5000'));
+    expect(header('x-ratelimit-resource')).toEqual(Array(6).fill('core'));
+    expect(header('x-ratelimit-used')).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(header('x-ratelimit-remaining')).toEqual(['4999', '0', '4997', '4996', '4995', '4994']);
+    expect(responses[1]!.headers.get('retry-after')).toBe('1');
+    const resets = header('x-ratelimit-reset').map(Number);
+    expect(new Set(resets).size).toBe(1);
+    expect(resets[0]).toBeGreaterThanOrEqual(before + 3600);
+    expect(resets[0]).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 3600);
+  });
+
+  it('counts the remaining requests down to 0, never below', async () => {
+    const fake = await startFakeGitHub({ token: GH_TOKEN, repositories: { 'acme/app': 'write' }, rateLimit: 2 });
+    closers.push(fake.close);
+    const remaining: Array<string | null> = [];
+    const used: Array<string | null> = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key');
+      expect(response.status).toBe(200);
+      remaining.push(response.headers.get('x-ratelimit-remaining'));
+      used.push(response.headers.get('x-ratelimit-used'));
+    }
+    expect(remaining).toEqual(['1', '0', '0', '0']);
+    expect(used).toEqual(['1', '2', '2', '2']);
   });
 
   it('creates, reads and updates Actions variables', async () => {
@@ -513,6 +738,46 @@ describe('fake servers', () => {
       expect(fake.timing({ ...entry })).toBeUndefined();
     }
     expect(c1.requests).toEqual([{ method: 'GET', path: '/api/v1/nothing', status: 404 }]);
+  });
+
+  it('keep each request\'s body and the answer as written, outside the log entries', async () => {
+    const github = await startFakeGitHub({ token: GH_TOKEN, repositories: { 'acme/app': 'write' } });
+    closers.push(github.close);
+    github.inject({ path: '/repos/acme/app/actions/variables', status: 502, body: 'bad gateway' });
+    const post = (body: string) =>
+      fetch(`${github.url}/repos/acme/app/actions/variables`, {
+        method: 'POST',
+        headers: { authorization: `token ${GH_TOKEN}`, 'content-type': 'application/json' },
+        body,
+      });
+    expect((await post('{"name":"V","value":"1"}')).status).toBe(502);
+    expect((await post('{"name":"V","value":"1"}')).status).toBe(201);
+    const [faulted, created] = github.requests;
+    expect(github.requests).toEqual([
+      { method: 'POST', path: '/repos/acme/app/actions/variables', status: 502, fault: 'status 502' },
+      { method: 'POST', path: '/repos/acme/app/actions/variables', status: 201 },
+    ]);
+    expect(github.exchange(faulted!)).toMatchObject({
+      requestBody: Buffer.from('{"name":"V","value":"1"}'),
+      response: { status: 502, body: 'bad gateway', headers: { 'content-type': 'text/plain; charset=utf-8', 'x-ratelimit-used': '1' } },
+    });
+    const exchange = github.exchange(created!)!;
+    expect(exchange.requestHeaders['content-type']).toBe('application/json');
+    expect(exchange.requestBody.toString()).toBe('{"name":"V","value":"1"}');
+    expect(exchange.response).toEqual({
+      status: 201,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': '2',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4998',
+        'x-ratelimit-used': '2',
+        'x-ratelimit-reset': expect.stringMatching(/^\d+$/),
+        'x-ratelimit-resource': 'core',
+      },
+      body: '{}',
+    });
+    expect(github.exchange({ ...created! })).toBeUndefined();
   });
 });
 

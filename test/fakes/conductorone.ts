@@ -16,12 +16,14 @@ import {
 import {
   HttpError,
   isPlainObject,
+  mediaType,
   readForm,
   readJson,
   startFakeServer,
   type Fault,
   type FakeRequest,
   type Reply,
+  type RequestExchange,
   type RequestLogEntry,
   type RequestTiming,
 } from './log.js';
@@ -71,6 +73,8 @@ export interface FakeConductorOne {
   requests: RequestLogEntry[];
   /** Arrival and answer times of an entry of `requests` (see FakeServer.timing). */
   timing(entry: RequestLogEntry): RequestTiming | undefined;
+  /** Request and response of an entry of `requests` (see FakeServer.exchange). */
+  exchange(entry: RequestLogEntry): RequestExchange | undefined;
   /** Every credential created by rotation, in order. */
   issued: IssuedCredential[];
   /** Lets a client credential (e.g. from makeClientCredential) authenticate at /auth/v1/token. */
@@ -447,6 +451,17 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     if (!isPlainObject(body) || Object.keys(body).length !== 0) throw invalid('body must be {}');
   }
 
+  /**
+   * Revoke takes no body: ConductorOne's SDKs send none unless the caller passes the optional
+   * ConnectorServiceRevokeCredentialRequest, and then `{}`. So: no body and no content-type, or
+   * exactly {} as JSON; anything else is refused.
+   * https://github.com/ConductorOne/conductorone-sdk-typescript/blob/main/docs/sdk/models/operations/c1apiappv1connectorservicerevokecredentialrequest.md
+   */
+  function requireNoBodyOrEmptyObject(req: FakeRequest): void {
+    if (req.body.length === 0 && mediaType(req.headers) === '') return;
+    requireEmptyBody(req);
+  }
+
   function requireConnector(appId: string, connectorId: string): void {
     if (appId !== opts.appId || connectorId !== opts.connectorId) throw notFound('connector not found');
   }
@@ -487,7 +502,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
   }
 
   function revoke(req: FakeRequest, id: string): Reply {
-    requireEmptyBody(req);
+    requireNoBodyOrEmptyObject(req);
     const credential = liveCredential(id);
     const now = new Date().toISOString();
     credential.revoked = true;
@@ -565,6 +580,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     host,
     requests: server.requests,
     timing: server.timing,
+    exchange: server.exchange,
     issued,
     registerClient,
     registerFederationTrust,

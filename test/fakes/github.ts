@@ -4,6 +4,7 @@
 // endpoints differ only in their base path, so one set of handlers serves all three.
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
+import { fullRepository, minimalRepository, type Origins, type RepositoryFacts } from './github-repository.js';
 import {
   HttpError,
   isPlainObject,
@@ -12,6 +13,7 @@ import {
   type Fault,
   type FakeRequest,
   type Reply,
+  type RequestExchange,
   type RequestLogEntry,
   type RequestTiming,
 } from './log.js';
@@ -28,6 +30,8 @@ export interface FakeGitHubOptions {
   latencyMs?: number;
   /** '' for api.github.com, '/api/v3' for GitHub Enterprise Server. */
   pathPrefix?: string;
+  /** Requests per hour in the x-ratelimit-* headers; default 5000, a token's primary limit. */
+  rateLimit?: number;
 }
 
 export interface StoredSecret {
@@ -55,6 +59,8 @@ export interface FakeGitHub {
   requests: RequestLogEntry[];
   /** Arrival and answer times of an entry of `requests` (see FakeServer.timing). */
   timing(entry: RequestLogEntry): RequestTiming | undefined;
+  /** Request and response of an entry of `requests` (see FakeServer.exchange). */
+  exchange(entry: RequestLogEntry): RequestExchange | undefined;
   inject(fault: Fault): void;
   /** Scope key (see repoScope/envScope/orgScope) -> uppercased secret name -> what was stored. */
   secrets: Map<string, Map<string, StoredSecret>>;
@@ -102,6 +108,34 @@ function validateName(name: string): void {
 /** GitHub's own timestamps have no fractional seconds. */
 const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+const RATE_LIMIT_WINDOW_S = 3600;
+
+/**
+ * GitHub's primary rate-limit headers, on every answer (errors included): one request used per
+ * answer, in an hour-long window that starts with its first request. The fake only reports the
+ * count; it never refuses a request for it.
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#checking-the-status-of-your-rate-limit
+ */
+function rateLimitHeaders(limit: number): () => Record<string, string> {
+  let used = 0;
+  let resetAt = 0; // epoch seconds
+  return () => {
+    const now = Math.floor(Date.now() / 1000);
+    if (now >= resetAt) {
+      used = 0;
+      resetAt = now + RATE_LIMIT_WINDOW_S;
+    }
+    used = Math.min(used + 1, limit);
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(limit - used),
+      'x-ratelimit-used': String(used),
+      'x-ratelimit-reset': String(resetAt),
+      'x-ratelimit-resource': 'core',
+    };
+  };
+}
+
 interface KeyPair {
   publicKey: Uint8Array;
   privateKey: Uint8Array;
@@ -132,7 +166,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   // Owner, repository, organization (and here environment) names are case-insensitive on GitHub.
   const scopes = new Map<string /* lowercased key */, Scope>();
   const repositoryIds = new Map<string /* lowercased owner/repo */, number>();
-  const repositoryNames = new Map<number, string>();
+  const repositories = new Map<number, RepositoryFacts>();
+  const ownerIds = new Map<string /* lowercased login */, number>();
+  const organizationLogins = new Set(Object.keys(opts.organizations ?? {}).map((org) => org.toLowerCase()));
+  const createdAt = timestamp();
 
   function addScope(key: string, kind: Scope['kind'], access: Access, basePath: string): void {
     const scope: Scope = {
@@ -161,7 +198,16 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     addScope(repoScope(ownerRepo), 'repo', access, `/repos/${ownerRepo}/actions`);
     const id = 1000 + repositoryIds.size;
     repositoryIds.set(ownerRepo.toLowerCase(), id);
-    repositoryNames.set(id, ownerRepo);
+    const [owner, name] = ownerRepo.split('/') as [string, string];
+    repositories.set(id, {
+      id,
+      owner,
+      name,
+      ownerId: ownerId(owner),
+      ownerType: organizationLogins.has(owner.toLowerCase()) ? 'Organization' : 'User',
+      writable: access === 'write',
+      createdAt,
+    });
   }
   for (const [ownerRepo, names] of Object.entries(opts.environments ?? {})) {
     const access = opts.repositories[ownerRepo];
@@ -172,6 +218,16 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   }
   for (const [org, access] of Object.entries(opts.organizations ?? {})) {
     addScope(orgScope(org), 'org', access, `/orgs/${org}/actions`);
+  }
+
+  function ownerId(login: string): number {
+    const key = login.toLowerCase();
+    let id = ownerIds.get(key);
+    if (id === undefined) {
+      id = 100 + ownerIds.size;
+      ownerIds.set(key, id);
+    }
+    return id;
   }
 
   function scopeOrThrow(scopeKey: string): Scope {
@@ -245,10 +301,20 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return value;
   }
 
-  /** Organization visibility fields (SPEC 6): visibility required on create; repository IDs only with 'selected'. */
+  /**
+   * Organization visibility fields (SPEC 6): visibility required on create; repository IDs only
+   * with 'selected'. The IDs' item type differs per endpoint in GitHub's OpenAPI description
+   * (@octokit/openapi 23.0.2): the organization secret PUT takes integers or strings
+   * (`anyOf: [integer, string]`), the organization variable POST and PATCH integers only. The fake
+   * takes a string only where the description allows one, and then only digits (GitHub documents
+   * no other meaning for it); IDs are stored as numbers either way.
+   * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
+   * https://docs.github.com/en/rest/actions/variables#create-an-organization-variable
+   */
   function readVisibility(
     body: Record<string, unknown>,
     required: boolean,
+    idItems: 'integer' | 'integer or digits',
   ): { visibility?: Visibility; selected_repository_ids?: number[] } {
     const visibility = body.visibility;
     if (visibility === undefined) {
@@ -262,10 +328,23 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const ids = body.selected_repository_ids;
     if (ids === undefined) return { visibility: visibility as Visibility };
     if (visibility !== 'selected') throw unprocessable('selected_repository_ids is only allowed with visibility selected');
-    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id))) {
-      throw unprocessable('selected_repository_ids must be an array of integers');
+    const parsed = Array.isArray(ids) ? ids.map((id: unknown) => repositoryIdOf(id, idItems)) : [undefined];
+    if (!parsed.every((id) => id !== undefined)) {
+      throw unprocessable(
+        idItems === 'integer'
+          ? 'selected_repository_ids must be an array of integers'
+          : 'selected_repository_ids must be an array of integers or strings of digits',
+      );
     }
-    return { visibility: 'selected', selected_repository_ids: ids as number[] };
+    return { visibility: 'selected', selected_repository_ids: parsed };
+  }
+
+  function repositoryIdOf(id: unknown, idItems: 'integer' | 'integer or digits'): number | undefined {
+    if (typeof id === 'number') return Number.isInteger(id) ? id : undefined;
+    if (idItems === 'integer or digits' && typeof id === 'string' && /^\d+$/.test(id) && Number.isSafeInteger(Number(id))) {
+      return Number(id);
+    }
+    return undefined;
   }
 
   function orgFields(scope: Scope, item: { visibility?: Visibility }, url: string): Record<string, unknown> {
@@ -296,11 +375,45 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     };
   }
 
+  /**
+   * PUT .../secrets/{name}. Repository and environment secrets need encrypted_value and key_id;
+   * for an organization secret only visibility is required (OpenAPI: required [visibility]), so a
+   * PUT without a value changes an existing secret's visibility and selection and keeps its value.
+   * A secret cannot exist without a value, so such a PUT for a secret that does not exist is
+   * refused with 422: the strictest answer, and the one GitHub gives bodies it cannot act on.
+   * What GitHub really does then is not documented; a client must not rely on it.
+   * 201 with {} when created, 204 when updated.
+   * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
+   */
   function putSecret(scope: Scope, name: string, req: FakeRequest): Reply {
     requireWrite(scope);
     validateName(name);
     const allowed = ['encrypted_value', 'key_id', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
     const body = jsonObject(req, allowed);
+    const key = name.toUpperCase();
+    const existing = scope.secrets.get(key);
+    const valueGiven = scope.kind !== 'org' || body.encrypted_value !== undefined || body.key_id !== undefined;
+    const sealed = valueGiven ? readSealedValue(scope, body) : undefined;
+    const visibility = scope.kind === 'org' ? readVisibility(body, true, 'integer or digits') : {};
+    const value = sealed ?? (existing && { encrypted_value: existing.encrypted_value, key_id: existing.key_id });
+    if (!value) throw unprocessable(`encrypted_value and key_id are required to create the secret ${key}`);
+
+    const now = timestamp();
+    // GitHub does not document what 'selected' without IDs does to an existing selection; the fake
+    // assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
+    const keptIds = visibility.visibility === 'selected' && !visibility.selected_repository_ids ? { selected_repository_ids: [] } : {};
+    scope.secrets.set(key, {
+      ...value,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...visibility,
+      ...keptIds,
+    });
+    return existing ? { status: 204 } : { status: 201, body: {} };
+  }
+
+  /** The sealed value of a secret PUT: both fields, standard base64, sealed for the current key. */
+  function readSealedValue(scope: Scope, body: Record<string, unknown>): { encrypted_value: string; key_id: string } {
     const encryptedValue = requireString(body, 'encrypted_value');
     const keyId = requireString(body, 'key_id');
     // libsodium's ORIGINAL variant, padded; GitHub cannot read URL-safe base64.
@@ -311,34 +424,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const value = unseal(scope, keyId, encryptedValue);
     if (value === undefined) throw unprocessable('encrypted_value could not be decrypted with the public key');
     if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw unprocessable('secret value is larger than 48 KB');
-
-    const key = name.toUpperCase();
-    const existing = scope.secrets.get(key);
-    const now = timestamp();
-    const visibility = scope.kind === 'org' ? readVisibility(body, true) : {};
-    // GitHub does not document what 'selected' without IDs does to an existing selection; the fake
-    // assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
-    const keptIds = visibility.visibility === 'selected' && !visibility.selected_repository_ids ? { selected_repository_ids: [] } : {};
-    scope.secrets.set(key, {
-      encrypted_value: encryptedValue,
-      key_id: keyId,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-      ...visibility,
-      ...keptIds,
-    });
-    return { status: existing ? 204 : 201 };
+    return { encrypted_value: encryptedValue, key_id: keyId };
   }
 
   function getSelectedRepositories(scope: Scope, name: string): Reply {
     const secret = scope.secrets.get(name.toUpperCase());
     if (scope.kind !== 'org' || !secret) throw notFound();
     const ids = secret.visibility === 'selected' ? (secret.selected_repository_ids ?? []) : [];
-    const repositories = ids.map((id) => {
-      const fullName = repositoryNames.get(id);
-      return { id, name: fullName?.split('/')[1] ?? `repo-${id}`, full_name: fullName ?? `unknown/repo-${id}` };
-    });
-    return { status: 200, body: { total_count: repositories.length, repositories } };
+    const selected = ids.map((id) => minimalRepository(origins(), repositoryFacts(id)));
+    return { status: 200, body: { total_count: selected.length, repositories: selected } };
   }
 
   // ---- variables ----------------------------------------------------------------------------
@@ -363,7 +457,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const key = name.toUpperCase();
     if (scope.variables.has(key)) throw ghError(409, 'Already exists - Variable already exists');
     const now = timestamp();
-    const visibility = scope.kind === 'org' ? readVisibility(body, true) : {};
+    const visibility = scope.kind === 'org' ? readVisibility(body, true, 'integer') : {};
     scope.variables.set(key, { name: key, value, createdAt: now, updatedAt: now, ...visibility });
     return { status: 201, body: {} };
   }
@@ -385,7 +479,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       validateName(newName);
       updated.name = newName.toUpperCase();
     }
-    if (scope.kind === 'org') Object.assign(updated, readVisibility(body, false));
+    if (scope.kind === 'org') Object.assign(updated, readVisibility(body, false, 'integer'));
     scope.variables.delete(key);
     scope.variables.set(updated.name, updated);
     return { status: 204 };
@@ -393,11 +487,30 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   // ---- repositories -------------------------------------------------------------------------
 
-  /** GET /repos/{owner}/{repo}: only what the action reads (its numeric ID, for selected_repository_ids). */
+  function origins(): Origins {
+    return { api: `${origin}${prefix}`, web: origin };
+  }
+
+  /** A configured repository, or a stand-in for an ID no configured repository has (e.g. a preset selection). */
+  function repositoryFacts(id: number): RepositoryFacts {
+    return (
+      repositories.get(id) ?? {
+        id,
+        owner: 'unknown',
+        name: `repo-${id}`,
+        ownerId: ownerId('unknown'),
+        ownerType: 'User',
+        writable: false,
+        createdAt,
+      }
+    );
+  }
+
+  /** GET /repos/{owner}/{repo}: a full repository, named as configured whatever the request's case. */
   function getRepository(ownerRepo: string): Reply {
     const id = repositoryIds.get(ownerRepo.toLowerCase());
     if (id === undefined) throw notFound();
-    return { status: 200, body: { id, name: ownerRepo.split('/')[1], full_name: repositoryNames.get(id) } };
+    return { status: 200, body: fullRepository(origins(), repositoryFacts(id)) };
   }
 
   // ---- routing ------------------------------------------------------------------------------
@@ -436,6 +549,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const server = await startFakeServer({
     handle,
     pathPrefix: prefix,
+    headers: rateLimitHeaders(opts.rateLimit ?? 5000),
     ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
   });
   const origin = server.origin;
@@ -444,6 +558,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     url: `${origin}${prefix}`,
     requests: server.requests,
     timing: server.timing,
+    exchange: server.exchange,
     inject: server.inject,
     secrets,
     variables,

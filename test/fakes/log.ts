@@ -31,6 +31,25 @@ export interface RequestTiming {
   answeredAt?: number;
 }
 
+/**
+ * What one logged request carried and what the fake answered, for tests that check the
+ * bodies against an API description. Kept outside RequestLogEntry, like RequestTiming.
+ */
+export interface RequestExchange {
+  requestHeaders: IncomingHttpHeaders;
+  /** The request body as received; empty when there was none. */
+  requestBody: Buffer;
+  /** As written; undefined while pending or when a fault destroyed the socket. */
+  response?: RenderedReply;
+}
+
+/** A Reply as it goes on the wire: every header (lowercased names) and the body text. */
+export interface RenderedReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface Fault {
   method?: string;
   /** A string matches the path exactly (without query); a RegExp is tested against it. */
@@ -121,6 +140,8 @@ export interface FakeServer {
   requests: RequestLogEntry[];
   /** Arrival and answer times of an entry of `requests`; undefined for any other object. */
   timing(entry: RequestLogEntry): RequestTiming | undefined;
+  /** The bodies (and headers) an entry of `requests` exchanged; undefined for any other object. */
+  exchange(entry: RequestLogEntry): RequestExchange | undefined;
   inject(fault: Fault): void;
   close(): Promise<void>;
 }
@@ -131,11 +152,17 @@ export interface FakeServerOptions {
   latencyMs?: number;
   /** Faults given without this prefix still match (e.g. '/api/v3'). */
   pathPrefix?: string;
+  /**
+   * Headers for every response, computed once per answer (e.g. GitHub's rate-limit
+   * counters). A reply's or fault's own header of the same name wins.
+   */
+  headers?: () => Record<string, string>;
 }
 
 export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServer> {
   const requests: RequestLogEntry[] = [];
   const timings = new WeakMap<RequestLogEntry, RequestTiming>();
+  const exchanges = new WeakMap<RequestLogEntry, RequestExchange>();
   const faults = new FaultQueue();
   const latencyMs = opts.latencyMs ?? 0;
   const prefix = opts.pathPrefix ?? '';
@@ -161,8 +188,18 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     if (process.env.FAKES_DEBUG && reply.status >= 400) {
       process.stderr.write(`[fake] ${entry.method} ${entry.path} -> ${reply.status} ${JSON.stringify(reply.body)}\n`);
     }
+    const rendered = renderReply(withDefaultHeaders(reply));
+    const exchange = exchanges.get(entry);
+    if (exchange) exchange.response = rendered;
     if (res.destroyed) return; // the client gave up (timeout); nothing to write to
-    writeReply(res, reply);
+    writeRendered(res, rendered);
+  }
+
+  function withDefaultHeaders(reply: Reply): Reply {
+    if (!opts.headers) return reply;
+    const own = new Set(Object.keys(reply.headers ?? {}).map((name) => name.toLowerCase()));
+    const defaults = Object.entries(opts.headers()).filter(([name]) => !own.has(name.toLowerCase()));
+    return { ...reply, headers: { ...Object.fromEntries(defaults), ...reply.headers } };
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -173,6 +210,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     requests.push(entry);
     timings.set(entry, { arrivedAt: performance.now() });
     const body = await readBody(req);
+    exchanges.set(entry, { requestHeaders: req.headers, requestBody: body });
     const url = new URL(target, 'http://fake.invalid');
     const path = url.pathname;
 
@@ -216,7 +254,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
       if (closed.signal.aborted) return;
-      if (!res.headersSent && !res.destroyed) writeReply(res, { status: 500, body: { message: String(error) } });
+      if (!res.headersSent && !res.destroyed) writeReply(res, withDefaultHeaders({ status: 500, body: { message: String(error) } }));
     });
   });
   const port = await listenOnLoopback(server);
@@ -239,6 +277,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
       const timing = timings.get(entry);
       return timing && { ...timing };
     },
+    exchange: (entry) => exchanges.get(entry),
     inject: (fault) => faults.inject(fault),
     close: () => (closing ??= stop()),
   };
@@ -289,12 +328,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Writes a Reply: JSON for objects, raw for strings, nothing for undefined or 204. */
-export function writeReply(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...reply.headers };
+/** Renders a Reply: JSON for objects, raw for strings, nothing for undefined or 204. */
+export function renderReply(reply: Reply): RenderedReply {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
   let payload = '';
   if (reply.body !== undefined && reply.status !== 204 && reply.status !== 304) {
-    const hasType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
+    const hasType = 'content-type' in headers;
     if (typeof reply.body === 'string') {
       payload = reply.body;
       if (!hasType) headers['content-type'] = 'text/plain; charset=utf-8';
@@ -305,8 +345,17 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   }
   // RFC 9110 forbids Content-Length on 204; Node sends none for it by itself.
   if (reply.status !== 204 && reply.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
+  return { status: reply.status, headers, body: payload };
+}
+
+function writeRendered(res: ServerResponse, rendered: RenderedReply): void {
+  res.writeHead(rendered.status, rendered.headers);
+  res.end(rendered.body);
+}
+
+/** Writes a Reply (see renderReply). */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  writeRendered(res, renderReply(reply));
 }
 
 /** Convenience for the fakes' own handlers and for ad-hoc servers in tests. */
