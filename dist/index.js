@@ -42710,7 +42710,7 @@ function renderDiscardedSummary(report) {
         '',
         '| Step | Result |',
         '|---|---|',
-        `| Write the secrets | not done: no target was changed, and every one still holds the previous credential, which stays valid |`,
+        `| Write the secrets | no target was changed: every one still holds the previous credential, which stays valid |`,
         `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
         '',
     ].join('\n');
@@ -50572,11 +50572,10 @@ async function proveAndSeal(session, credential) {
         : Promise.resolve();
     const sealing = sealEverywhere({ targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets }, credential);
     const [proved, sealed] = await Promise.allSettled([proof, sealing]);
-    const failure = proved.status === 'rejected' ? proved.reason : sealed.status === 'rejected' ? sealed.reason : undefined;
-    if (failure !== undefined || sealed.status === 'rejected') {
-        if (!(failure instanceof ActionError))
-            throw failure;
-        return run_discard(session, credential.id, failure.message);
+    if (proved.status === 'rejected' || sealed.status === 'rejected') {
+        // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
+        const failure = proved.status === 'rejected' ? proved.reason : sealed.reason;
+        return run_discard(session, credential.id, failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`, failure);
     }
     if (inputs.verify)
         core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
@@ -50627,7 +50626,7 @@ class DiscardedError extends ActionError {
  * The new credential was never stored anywhere and must not be: revoke it,
  * so no unusable or orphaned credential stays valid, and fail.
  */
-async function run_discard(session, credentialId, reason) {
+async function run_discard(session, credentialId, reason, cause) {
     const { core, inputs, conductorOne, progress } = session;
     progress.discarded = true;
     let revoke = 'no id';
@@ -50641,7 +50640,7 @@ async function run_discard(session, credentialId, reason) {
     }
     const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
     await core.writeSummary(renderDiscardedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credentialId, reason, revoke: outcome }));
-    throw new DiscardedError(discardMessage(reason, outcome));
+    throw new DiscardedError(discardMessage(reason, outcome), { cause });
 }
 function rotationReport(session, credential, outcomes) {
     const { inputs, preflight } = session;

@@ -185,7 +185,7 @@ export function renderDiscardedSummary(report: DiscardReport): string {
     '',
     '| Step | Result |',
     '|---|---|',
-    `| Write the secrets | not done: no target was changed, and every one still holds the previous credential, which stays valid |`,
+    `| Write the secrets | no target was changed: every one still holds the previous credential, which stays valid |`,
     `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
     '',
   ].join('\n');

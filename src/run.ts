@@ -195,10 +195,10 @@ async function proveAndSeal(session: Session, credential: RotatedCredential): Pr
     : Promise.resolve();
   const sealing = sealEverywhere({ targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets }, credential);
   const [proved, sealed] = await Promise.allSettled([proof, sealing]);
-  const failure = proved.status === 'rejected' ? proved.reason : sealed.status === 'rejected' ? sealed.reason : undefined;
-  if (failure !== undefined || sealed.status === 'rejected') {
-    if (!(failure instanceof ActionError)) throw failure;
-    return discard(session, credential.id, failure.message);
+  if (proved.status === 'rejected' || sealed.status === 'rejected') {
+    // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
+    const failure: unknown = proved.status === 'rejected' ? proved.reason : (sealed as PromiseRejectedResult).reason;
+    return discard(session, credential.id, failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`, failure);
   }
   if (inputs.verify) core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
   return sealed.value;
@@ -249,7 +249,7 @@ class DiscardedError extends ActionError {
  * The new credential was never stored anywhere and must not be: revoke it,
  * so no unusable or orphaned credential stays valid, and fail.
  */
-async function discard(session: Session, credentialId: string, reason: string): Promise<never> {
+async function discard(session: Session, credentialId: string, reason: string, cause?: unknown): Promise<never> {
   const { core, inputs, conductorOne, progress } = session;
   progress.discarded = true;
   let revoke: Parameters<typeof say.discardOutcome>[2] = 'no id';
@@ -262,7 +262,7 @@ async function discard(session: Session, credentialId: string, reason: string): 
   }
   const outcome = say.discardOutcome(inputs.connectorId, credentialId, revoke);
   await core.writeSummary(renderDiscardedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credentialId, reason, revoke: outcome }));
-  throw new DiscardedError(say.discardMessage(reason, outcome));
+  throw new DiscardedError(say.discardMessage(reason, outcome), { cause });
 }
 
 function rotationReport(session: Session, credential: RotatedCredential, outcomes: readonly WriteOutcome[]): Omit<RotationReport, 'steps'> {
