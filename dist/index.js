@@ -42425,7 +42425,14 @@ const systemClock = {
 };
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']);
 // Connection errors that prove the request never reached the server.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+]);
 /** GitHub's secondary rate limit without headers: wait at least a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 /**
@@ -42574,7 +42581,10 @@ async function discard(response) {
 function describeFailure(err, timeoutMs) {
     const name = err instanceof Error || err instanceof DOMException ? err.name : '';
     if (name === 'TimeoutError')
-        return { text: `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`, notSent: false };
+        return {
+            text: `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+            notSent: false,
+        };
     const cause = err instanceof Error ? err.cause : undefined;
     const code = cause?.code ?? err?.code;
     if (code)
@@ -42666,7 +42676,14 @@ function renderRotationSummary(report) {
     return lines.join('\n');
 }
 function renderNotRotatedSummary(reason) {
-    return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
+    return [
+        '## ConductorOne credential not rotated',
+        '',
+        cell(reason),
+        '',
+        'No secret was changed, and the previous credential is still valid.',
+        '',
+    ].join('\n');
 }
 /** rotate-if-expires-within found the current credential far enough from expiry. */
 function renderSkippedSummary(report) {
@@ -42720,7 +42737,11 @@ function renderCancelledSummary(message, progress) {
     const lines = ['## ConductorOne credential rotation cancelled', '', cell(message), ''];
     const holdings = progress.holdings();
     if (holdings.length > 0) {
-        const words = { new: 'the new credential', previous: 'the previous credential', unknown: '**unknown**: a write was in flight, or only one secret was written' };
+        const words = {
+            new: 'the new credential',
+            previous: 'the previous credential',
+            unknown: '**unknown**: a write was in flight, or only one secret was written',
+        };
         lines.push('| Target | Now holds |', '|---|---|', ...holdings.map((h) => `| ${cell(h.target)} | ${words[h.holds]} |`), '');
     }
     return lines.join('\n');
@@ -42741,13 +42762,18 @@ function stepsNotRun(inputs, because) {
     if (inputs.credentialIdVariable)
         steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
     if (inputs.revokePrevious)
-        steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
+        steps.push({
+            step: 'Revoke the previous credential',
+            result: `not done: ${because}; the previous credential stays valid`,
+        });
     return steps;
 }
 function proofStep(inputs) {
     return {
         step: 'Check and prove the new credential',
-        result: inputs.verify ? 'passed: well formed, and it got a ConductorOne token' : 'well formed; not proved (verify: false)',
+        result: inputs.verify
+            ? 'passed: well formed, and it got a ConductorOne token'
+            : 'well formed; not proved (verify: false)',
     };
 }
 function finishSteps(inputs, finish) {
@@ -42756,7 +42782,10 @@ function finishSteps(inputs, finish) {
     if (finish.variables)
         steps.push({ step: `Record the credential ID in ${variable}`, result: describeVariableOutcomes(finish.variables) });
     else if (finish.interference)
-        steps.push({ step: `Record the credential ID in ${variable}`, result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile` });
+        steps.push({
+            step: `Record the credential ID in ${variable}`,
+            result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile`,
+        });
     else if (finish.recheckError)
         steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
     const { revoke } = finish;
@@ -42777,11 +42806,13 @@ function describeVariableOutcomes(outcomes) {
         const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
         groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
     }
-    return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
+    return [...groups]
+        .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`)
+        .join('; ');
 }
 /** Log lines for what the last steps did. */
 function finishLog(inputs, finish) {
-    const lines = (finish.variables ?? []).flatMap((v) => (v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`]));
+    const lines = (finish.variables ?? []).flatMap((v) => v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`]);
     const { revoke } = finish;
     if (revoke.state === 'revoked')
         lines.push(`Revoked the previous credential ${revoke.id}.`);
@@ -42813,7 +42844,9 @@ function finishProblems(inputs, finish) {
  * the secret of the other.
  */
 function interferenceWarning(inputs, credential, interference) {
-    const seen = interference.changes.map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`).join('; ');
+    const seen = interference.changes
+        .map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`)
+        .join('; ');
     const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
     return (`The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
         `so the secrets may hold this run's credential ${credential.id}, the other run's ${list(others) || 'credential'}, or a mix of the two. ` +
@@ -42853,7 +42886,10 @@ function partialFailureMessage(inputs, credential, outcomes, failures) {
     const held = holdings(outcomes);
     const labelsHolding = (holding) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
     const failedTargets = [...new Set(failures.map((f) => f.target.label))];
-    const parts = [`Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`, ...new Set(failures.map((f) => f.error ?? ''))];
+    const parts = [
+        `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
+        ...new Set(failures.map((f) => f.error ?? '')),
+    ];
     const fresh = labelsHolding('new credential');
     const old = labelsHolding('previous credential');
     const mixed = labelsHolding('mixed');
@@ -42937,6 +42973,34 @@ class RunProgress {
             return { target, holds: 'unknown' };
         });
     }
+}
+
+;// CONCATENATED MODULE: ./src/action-core.ts
+
+/**
+ * - `setSecret` masks each line of a multi-line value as well as the whole
+ *   (the runner masks line by line), and remembers the value for redaction.
+ * - `info` keeps every message on one line: a value that slipped through with
+ *   a line break can never start a line the runner reads as a command.
+ * - Every text (log line, annotation, output, summary) is redacted of every
+ *   secret the run knows and of anything shaped like a credential.
+ */
+function guardCore(core, redactor = new Redactor()) {
+    const clean = (text) => redactor.redact(text);
+    return {
+        getInput: (name) => core.getInput(name),
+        oidcAvailable: () => core.oidcAvailable(),
+        setSecret: (value) => {
+            for (const part of secretParts(value))
+                core.setSecret(part);
+            redactor.add(value);
+        },
+        getIdToken: (audience) => core.getIdToken(audience),
+        setOutput: (name, value) => core.setOutput(name, clean(value)),
+        info: (message) => core.info(clean(message).replace(/[\r\n\u2028\u2029]+/g, ' ')),
+        warning: (message, title) => core.warning(clean(message), title),
+        writeSummary: (markdown) => core.writeSummary(clean(markdown)),
+    };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -43866,7 +43930,10 @@ async function describeErrorResponse(response) {
 /** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
 async function isConductorOneError(response) {
     const body = await readJson(response);
-    return typeof body === 'object' && body !== null && typeof body.code === 'number' && typeof body.message === 'string';
+    return (typeof body === 'object' &&
+        body !== null &&
+        typeof body.code === 'number' &&
+        typeof body.message === 'string');
 }
 /** The JSON body, or undefined when it is not JSON. */
 async function readJson(response) {
@@ -44322,7 +44389,9 @@ function checkIssuedCredential(credential, clientSecret) {
     const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
     const malformed = (problem) => new MalformedCredentialError(problem, id);
     if (id === undefined)
-        throw malformed(credential.id === undefined || credential.id === '' ? 'no credential ID' : 'a credential ID that is not a ConductorOne ID');
+        throw malformed(credential.id === undefined || credential.id === ''
+            ? 'no credential ID'
+            : 'a credential ID that is not a ConductorOne ID');
     if (typeof credential.clientId !== 'string' || credential.clientId === '')
         throw malformed('no client ID');
     if (!parseClientId(credential.clientId))
@@ -44333,7 +44402,9 @@ function checkIssuedCredential(credential, clientSecret) {
     if ('problem' in secret)
         throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
     const expires = credential.expiresTime;
-    if (expires !== undefined && expires !== null && !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
+    if (expires !== undefined &&
+        expires !== null &&
+        !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
         throw malformed('an expiry that is not an RFC 3339 time');
     }
     return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };
@@ -44393,7 +44464,9 @@ async function proveCredential(credential, options) {
         catch (err) {
             const delay = delays[attempt];
             if (!(err instanceof TokenRefusedError) || delay === undefined) {
-                const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)` : '';
+                const tries = attempt > 0
+                    ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)`
+                    : '';
                 throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
             }
             options.log?.(`The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`);
@@ -44413,34 +44486,6 @@ async function signingKeyOf(clientSecret) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/action-core.ts
-
-/**
- * - `setSecret` masks each line of a multi-line value as well as the whole
- *   (the runner masks line by line), and remembers the value for redaction.
- * - `info` keeps every message on one line: a value that slipped through with
- *   a line break can never start a line the runner reads as a command.
- * - Every text (log line, annotation, output, summary) is redacted of every
- *   secret the run knows and of anything shaped like a credential.
- */
-function guardCore(core, redactor = new Redactor()) {
-    const clean = (text) => redactor.redact(text);
-    return {
-        getInput: (name) => core.getInput(name),
-        oidcAvailable: () => core.oidcAvailable(),
-        setSecret: (value) => {
-            for (const part of secretParts(value))
-                core.setSecret(part);
-            redactor.add(value);
-        },
-        getIdToken: (audience) => core.getIdToken(audience),
-        setOutput: (name, value) => core.setOutput(name, clean(value)),
-        info: (message) => core.info(clean(message).replace(/[\r\n\u2028\u2029]+/g, ' ')),
-        warning: (message, title) => core.warning(clean(message), title),
-        writeSummary: (markdown) => core.writeSummary(clean(markdown)),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/dry-run.ts
 
 function planDryRun(inputs, targets, secretNames, preflight, due) {
@@ -44454,7 +44499,9 @@ function planDryRun(inputs, targets, secretNames, preflight, due) {
     }
     plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
     plan.push(`Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? targets[0].label : `${targets.length} targets`}, at most a few writes at a time.`);
-    plan.push(inputs.verify ? 'Prove the new credential by getting a ConductorOne token with it.' : 'Not prove the new credential (verify: false).');
+    plan.push(inputs.verify
+        ? 'Prove the new credential by getting a ConductorOne token with it.'
+        : 'Not prove the new credential (verify: false).');
     if (inputs.credentialIdVariable) {
         const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
         plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
@@ -44462,7 +44509,9 @@ function planDryRun(inputs, targets, secretNames, preflight, due) {
     const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
     const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
     if (!previous.id) {
-        plan.push(inputs.revokePrevious ? 'Revoke nothing: no previous credential is known yet.' : 'Revoke nothing (revoke-previous is off).');
+        plan.push(inputs.revokePrevious
+            ? 'Revoke nothing: no previous credential is known yet.'
+            : 'Revoke nothing (revoke-previous is off).');
     }
     else if (current === 'gone') {
         plan.push(`Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`);
@@ -44500,9 +44549,15 @@ function rotationDue(window, previous, current, nowMs) {
     const expires = Date.parse(current.expiresTime);
     const deadline = nowMs + window.ms;
     if (expires > deadline) {
-        return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
+        return {
+            due: false,
+            reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})`,
+        };
     }
-    return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
+    return {
+        due: true,
+        reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}`,
+    };
 }
 function isoSeconds(ms) {
     return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -44571,7 +44626,8 @@ function describeGitHubError(err, target, attempt) {
     const message = typeof data?.message === 'string' ? oneLine(redactCredentialShapes(data.message), 300) : '';
     const detail = message ? `${err.status} ${message}` : `${err.status}`;
     const headers = err.response?.headers ?? {};
-    if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
+    if ((err.status === 403 || err.status === 429) &&
+        (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
         return new ActionError(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
     }
     switch (err.status) {
@@ -44758,12 +44814,25 @@ async function finishRotation(context, credential) {
     }
     catch (err) {
         const recheckError = errorMessage(err);
-        return { revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' }, recheckError };
+        return {
+            revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' },
+            recheckError,
+        };
     }
     if (interference) {
-        return { revoke: { state: 'skipped', id: context.previous.id, why: 'another rotation changed the credential-id variable while this one ran' }, interference };
+        return {
+            revoke: {
+                state: 'skipped',
+                id: context.previous.id,
+                why: 'another rotation changed the credential-id variable while this one ran',
+            },
+            interference,
+        };
     }
-    const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
+    const [variables, revoke] = await Promise.all([
+        recordCredentialId(context, credential),
+        revokePrevious(context, credential),
+    ]);
     return { ...(variables ? { variables } : {}), revoke };
 }
 /** Reads the variable again in every target; undefined when nobody else changed it. */
@@ -44791,7 +44860,9 @@ async function recordCredentialId(context, credential) {
     writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)));
     return settled.map((result, index) => {
         const target = targets[index];
-        return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: errorMessage(result.reason) };
+        return result.status === 'fulfilled'
+            ? { target, result: result.value }
+            : { target, result: 'failed', error: errorMessage(result.reason) };
     });
 }
 async function revokePrevious(context, credential) {
@@ -44800,7 +44871,11 @@ async function revokePrevious(context, credential) {
     if (!inputs.revokePrevious)
         return { state: 'skipped', id, why: 'revoke-previous is off' };
     if (!id)
-        return { state: 'skipped', id, why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}` };
+        return {
+            state: 'skipped',
+            id,
+            why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}`,
+        };
     if (id === credential.id)
         return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
     try {
@@ -49889,7 +49964,11 @@ function readInputs(source) {
             source.setSecret(secret);
     // A secret with a line break is masked line by line above, but would be
     // sent as a broken header or form field: refuse it, never quoting it.
-    for (const [input, secret] of [['client-secret', clientSecret], ['access-token', accessToken], ['github-token', githubToken]]) {
+    for (const [input, secret] of [
+        ['client-secret', clientSecret],
+        ['access-token', accessToken],
+        ['github-token', githubToken],
+    ]) {
         if (hasControlCharacters(secret)) {
             throw new InputError(input, 'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.');
         }
@@ -50093,7 +50172,10 @@ function serviceUrl(input, value) {
 function parseRepositories(value) {
     const seen = new Set();
     const repositories = [];
-    for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of value
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const [owner = '', repo = '', ...rest] = entry.split('/');
         if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
             throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
@@ -50156,7 +50238,11 @@ async function resolveOrgSecretAccess(octokit, target, name, limit) {
     // the `repositories` input names the ones to select.
     if (existing?.visibility === 'selected')
         return { ...existing, origin: 'kept' };
-    return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit), origin: 'input' };
+    return {
+        visibility: 'selected',
+        selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit),
+        origin: 'input',
+    };
 }
 // Both secrets of a target may need the same lookup; it is made once per target.
 const lookups = new WeakMap();
@@ -50189,10 +50275,17 @@ async function readExistingAccess(octokit, target, name, limit) {
     let repositories;
     try {
         // Pages are read one after the other, so the whole listing holds one slot.
-        repositories = await limit(() => octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org: target.org, secret_name: name, per_page: 100 }));
+        repositories = await limit(() => octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', {
+            org: target.org,
+            secret_name: name,
+            per_page: 100,
+        }));
     }
     catch (err) {
-        throw describeGitHubError(err, target, { doing: `read the repositories selected for the secret ${name} of`, permission: 'Secrets' });
+        throw describeGitHubError(err, target, {
+            doing: `read the repositories selected for the secret ${name} of`,
+            permission: 'Secrets',
+        });
     }
     return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r.id, target)) };
 }
@@ -50216,7 +50309,10 @@ async function repositoryIds(octokit, target, limit) {
             if (isGitHubNotFound(err)) {
                 throw describeGitHubError(err, { kind: 'repository', owner, repo, label: `${owner}/${repo}` }, { doing: 'read', permission: 'Metadata' });
             }
-            throw describeGitHubError(err, target, { doing: `look up repository ${owner}/${repo} to select it for`, permission: 'Metadata' });
+            throw describeGitHubError(err, target, {
+                doing: `look up repository ${owner}/${repo} to select it for`,
+                permission: 'Metadata',
+            });
         }
     }));
 }
@@ -50253,7 +50349,10 @@ async function readPublicKey(octokit, target) {
         throw describeGitHubError(err, target, { doing: 'read the secrets public key of', permission: 'Secrets' });
     }
     // Checked here, before anything rotates: a key that cannot seal would only fail after the rotation.
-    if (typeof body?.key_id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(body.key_id) || typeof body.key !== 'string' || !isPublicKey(body.key)) {
+    if (typeof body?.key_id !== 'string' ||
+        !/^[\x21-\x7e]{1,200}$/.test(body.key_id) ||
+        typeof body.key !== 'string' ||
+        !isPublicKey(body.key)) {
         throw new ActionError(`GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`);
     }
     return { keyId: body.key_id, key: body.key };
@@ -50300,6 +50399,14 @@ function mayBeStored(err) {
 }
 
 ;// CONCATENATED MODULE: ./src/preflight.ts
+/**
+ * Authenticate + preflight: everything that must be true before a credential
+ * is rotated, checked at once (SPEC 1.2, 4). The ConductorOne token request
+ * and every GitHub read run together: each target's secrets public key, an
+ * organization secret's current visibility, the credential-id variable; then,
+ * when needed, the current credential. A problem anywhere stops the run with
+ * every problem listed, and nothing has changed.
+ */
 
 
 
@@ -50309,24 +50416,40 @@ function mayBeStored(err) {
 async function authenticateAndPreflight(context) {
     const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
     const token = tokenSource.getToken();
-    const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId)) : Promise.resolve();
+    const connector = inputs.dryRun
+        ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId))
+        : Promise.resolve();
     const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
     const accessReads = targets.flatMap((target) => target.kind === 'organization'
         ? secretNames.map((name) => resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })))
         : []);
     const variable = inputs.credentialIdVariable;
-    const variableReads = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+    const variableReads = variable
+        ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable)))
+        : [];
     const previous = inputs.previousCredentialId
         ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
         : Promise.all(variableReads).then((values) => previousFromVariable(variable, targets, values));
     const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
     const current = needsCurrent
-        ? Promise.all([previous, token]).then(async ([{ id }]) => id ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? 'gone') : undefined)
+        ? Promise.all([previous, token]).then(async ([{ id }]) => id
+            ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? 'gone')
+            : undefined)
         : Promise.resolve(undefined);
-    const settled = await Promise.allSettled([token, connector, previous, current, ...keyReads, ...accessReads, ...variableReads]);
+    const settled = await Promise.allSettled([
+        token,
+        connector,
+        previous,
+        current,
+        ...keyReads,
+        ...accessReads,
+        ...variableReads,
+    ]);
     // A failed read also fails what waits on it (the previous ID, the current
     // credential) with the same error: each is reported once.
-    const problems = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])))];
+    const problems = [
+        ...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))),
+    ];
     if (problems.length > 0) {
         const unexpected = problems.find((p) => !(p instanceof ActionError));
         if (unexpected !== undefined)
@@ -50370,7 +50493,9 @@ function previousFromVariable(variable, targets, values) {
         holders.set(value, [...(holders.get(value) ?? []), label]);
     });
     if (holders.size > 1) {
-        const seen = [...holders].map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`).join('; ');
+        const seen = [...holders]
+            .map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`)
+            .join('; ');
         throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`);
     }
     const [id] = holders.keys();
@@ -50489,13 +50614,26 @@ async function rotateAndStore(context) {
 async function prepare(context, inputs) {
     const { core, http } = context;
     const tokenSource = await createTokenSource(inputs, core, http);
-    const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
+    const conductorOne = new ConductorOneClient({
+        serverUrl: inputs.serverUrl,
+        http,
+        tokenSource,
+        mask: (value) => core.setSecret(value),
+    });
     const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
     const targets = targetsFor(inputs.scope, inputs.repositories);
     const secrets = secretsToWrite(inputs);
     const readLimit = createLimiter(READ_CONCURRENCY);
     core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${list(targets.map((t) => t.label))}.`);
-    const preflight = await authenticateAndPreflight({ inputs, tokenSource, conductorOne, octokit, targets, secretNames: secrets.map((s) => s.name), readLimit });
+    const preflight = await authenticateAndPreflight({
+        inputs,
+        tokenSource,
+        conductorOne,
+        octokit,
+        targets,
+        secretNames: secrets.map((s) => s.name),
+        readLimit,
+    });
     core.setOutput('previous-credential-id', preflight.previous.id);
     if (preflight.previous.id)
         core.info(`The secrets hold credential ${preflight.previous.id} (from ${preflight.previous.source}).`);
@@ -50604,7 +50742,17 @@ async function finish(session, credential, outcomes) {
     const { core, inputs, octokit, conductorOne, targets, preflight, progress, readLimit } = session;
     if (inputs.revokePrevious)
         progress.previousRevoke = 'in flight';
-    const outcome = await finishRotation({ inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous: preflight.previous, concurrency: session.concurrency, readLimit }, credential);
+    const outcome = await finishRotation({
+        inputs,
+        octokit,
+        conductorOne,
+        targets,
+        variableValues: preflight.variableValues,
+        orgAccess: preflight.orgAccess,
+        previous: preflight.previous,
+        concurrency: session.concurrency,
+        readLimit,
+    }, credential);
     progress.previousRevoke = outcome.revoke.state === 'revoked' ? 'revoked' : '';
     core.setOutput('revoked-credential-id', outcome.revoke.state === 'revoked' ? outcome.revoke.id : '');
     for (const line of finishLog(inputs, outcome))
@@ -50639,12 +50787,24 @@ async function run_discard(session, credentialId, reason, cause) {
         }
     }
     const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
-    await core.writeSummary(renderDiscardedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credentialId, reason, revoke: outcome }));
+    await core.writeSummary(renderDiscardedSummary({
+        appId: inputs.appId,
+        connectorId: inputs.connectorId,
+        credentialId,
+        reason,
+        revoke: outcome,
+    }));
     throw new DiscardedError(discardMessage(reason, outcome), { cause });
 }
 function rotationReport(session, credential, outcomes) {
     const { inputs, preflight } = session;
-    return { appId: inputs.appId, connectorId: inputs.connectorId, credential, previousId: preflight.previous.id, outcomes };
+    return {
+        appId: inputs.appId,
+        connectorId: inputs.connectorId,
+        credential,
+        previousId: preflight.previous.id,
+        outcomes,
+    };
 }
 /** The one ConductorOne authentication the inputs chose. */
 async function createTokenSource(inputs, core, http) {
@@ -50653,9 +50813,22 @@ async function createTokenSource(inputs, core, http) {
     switch (auth.kind) {
         case 'client-credentials':
             // The key is loaded first, so a damaged secret is an input error, before any request.
-            return new ClientCredentialsTokenSource({ clientId: auth.clientId, key: await importSigningKey(auth.privateJwk), serverUrl, http, mask });
+            return new ClientCredentialsTokenSource({
+                clientId: auth.clientId,
+                key: await importSigningKey(auth.privateJwk),
+                serverUrl,
+                http,
+                mask,
+            });
         case 'federation':
-            return new FederationTokenSource({ clientId: auth.clientId, audience: auth.audience, serverUrl, http, getIdToken: (audience) => core.getIdToken(audience), mask });
+            return new FederationTokenSource({
+                clientId: auth.clientId,
+                audience: auth.audience,
+                serverUrl,
+                http,
+                getIdToken: (audience) => core.getIdToken(audience),
+                mask,
+            });
         case 'access-token':
             return new AccessTokenSource(auth.token);
     }

@@ -27,11 +27,11 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { Http } from '../src/http.js';
-import { run, WRITE_CONCURRENCY, type ActionCore } from '../src/run.js';
+import { type ActionCore, run, WRITE_CONCURRENCY } from '../src/run.js';
 import { repoScope } from '../test/fakes/github.js';
 import type { RequestLogEntry, RequestTiming } from '../test/fakes/log.js';
-import { runAction, type RunActionResult } from '../test/fakes/run-action.js';
-import { startScenario, type Scenario } from '../test/fakes/scenario.js';
+import { type RunActionResult, runAction } from '../test/fakes/run-action.js';
+import { type Scenario, startScenario } from '../test/fakes/scenario.js';
 
 const LATENCY_MS = 40;
 const ROUND_TRIPS = 4;
@@ -45,7 +45,8 @@ function countArg(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
   if (index < 0) return fallback;
   const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a whole number of runs >= 1, got ${process.argv[index + 1] ?? 'nothing'}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} needs a whole number of runs >= 1, got ${process.argv[index + 1] ?? 'nothing'}`);
   return value;
 }
 const RUNS = countArg('--runs', 15);
@@ -85,12 +86,19 @@ interface Mark {
   github: number;
 }
 
-const mark = (scenario: Scenario): Mark => ({ conductorOne: scenario.conductorOne.requests.length, github: scenario.github.requests.length });
+const mark = (scenario: Scenario): Mark => ({
+  conductorOne: scenario.conductorOne.requests.length,
+  github: scenario.github.requests.length,
+});
 
 /** The requests both fakes received since `from`, with their timing; unanswered ones (none expected) are left out. */
 function requestsSince(scenario: Scenario, from: Mark): TimedRequest[] {
   const timed: TimedRequest[] = [];
-  const add = (server: TimedRequest['server'], entries: RequestLogEntry[], timing: (entry: RequestLogEntry) => RequestTiming | undefined) => {
+  const add = (
+    server: TimedRequest['server'],
+    entries: RequestLogEntry[],
+    timing: (entry: RequestLogEntry) => RequestTiming | undefined,
+  ) => {
     for (const entry of entries) {
       const t = timing(entry);
       if (t?.answeredAt !== undefined) timed.push({ server, entry, arrivedAt: t.arrivedAt, answeredAt: t.answeredAt });
@@ -147,9 +155,12 @@ function sampleOf(scenario: Scenario, from: Mark, wallMs: number, retries: strin
 function checkWrites(scenario: Scenario, from: Mark, repositories: number): void {
   const writes = scenario.github.requests
     .slice(from.github)
-    .filter((r) => r.method === 'PUT' && /\/actions\/secrets\/[^/]+$/.test(r.path) && (r.status === 201 || r.status === 204));
+    .filter(
+      (r) => r.method === 'PUT' && /\/actions\/secrets\/[^/]+$/.test(r.path) && (r.status === 201 || r.status === 204),
+    );
   const expected = repositories * SECRETS_PER_REPOSITORY;
-  if (writes.length !== expected) throw new Error(`expected ${expected} secret writes in a run, the fake GitHub answered ${writes.length}`);
+  if (writes.length !== expected)
+    throw new Error(`expected ${expected} secret writes in a run, the fake GitHub answered ${writes.length}`);
 }
 
 function checkExit(result: RunActionResult): void {
@@ -158,7 +169,10 @@ function checkExit(result: RunActionResult): void {
 
 // ---- ways to run the action ------------------------------------------------------------------
 
-async function runBundled(scenario: Scenario, inputs: Record<string, string>): Promise<{ sample: Sample; result: RunActionResult }> {
+async function runBundled(
+  scenario: Scenario,
+  inputs: Record<string, string>,
+): Promise<{ sample: Sample; result: RunActionResult }> {
   const from = mark(scenario);
   const started = performance.now();
   const result = await runAction({ inputs });
@@ -167,7 +181,11 @@ async function runBundled(scenario: Scenario, inputs: Record<string, string>): P
 }
 
 /** run() in this process, wired like src/index.ts (without the proxy handling), masks ignored, outputs and summary discarded. */
-async function runInProcess(scenario: Scenario, inputs: Record<string, string>, writeConcurrency: number): Promise<Sample> {
+async function runInProcess(
+  scenario: Scenario,
+  inputs: Record<string, string>,
+  writeConcurrency: number,
+): Promise<Sample> {
   const dispatcher = new Agent({ connect: { timeout: 10_000 } });
   const retries: string[] = [];
   const http = new Http({ dispatcher, log: (message) => retries.push(message) });
@@ -195,7 +213,8 @@ async function runInProcess(scenario: Scenario, inputs: Record<string, string>, 
 /** The secrets and the variable hold a credential that exists in ConductorOne, as after a previous run. */
 async function presetPreviousCredential(scenario: Scenario, repositories: string[]): Promise<string> {
   const previous = await scenario.conductorOne.addCredential();
-  for (const repository of repositories) scenario.github.presetVariable(repoScope(repository), CREDENTIAL_ID_VARIABLE, previous.id);
+  for (const repository of repositories)
+    scenario.github.presetVariable(repoScope(repository), CREDENTIAL_ID_VARIABLE, previous.id);
   return previous.id;
 }
 
@@ -216,9 +235,18 @@ function describe(samples: Sample[]): string {
   const walls = samples.map((s) => s.wallMs);
   return [
     `wall ${fmt(median(walls))} median [min ${fmt(Math.min(...walls))}, max ${fmt(Math.max(...walls))}]`,
-    `critical path ${range(samples.map((s) => s.roundTrips), String)} round trips`,
-    `GitHub requests ${range(samples.map((s) => s.githubRequests), String)}`,
-    `ConductorOne requests ${range(samples.map((s) => s.conductorOneRequests), String)}`,
+    `critical path ${range(
+      samples.map((s) => s.roundTrips),
+      String,
+    )} round trips`,
+    `GitHub requests ${range(
+      samples.map((s) => s.githubRequests),
+      String,
+    )}`,
+    `ConductorOne requests ${range(
+      samples.map((s) => s.conductorOneRequests),
+      String,
+    )}`,
   ].join(', ');
 }
 
@@ -228,7 +256,9 @@ function trace(name: string, samples: Sample[]): void {
   const origin = chain[0]?.arrivedAt ?? 0;
   console.log(`  critical path of the last run (${name}), ms from its first arrival:`);
   for (const r of chain) {
-    console.log(`    ${(r.arrivedAt - origin).toFixed(1).padStart(7)} -> ${(r.answeredAt - origin).toFixed(1).padStart(7)}  ${r.server.padEnd(12)} ${r.entry.method} ${r.entry.path}`);
+    console.log(
+      `    ${(r.arrivedAt - origin).toFixed(1).padStart(7)} -> ${(r.answeredAt - origin).toFixed(1).padStart(7)}  ${r.server.padEnd(12)} ${r.entry.method} ${r.entry.path}`,
+    );
   }
 }
 
@@ -243,13 +273,23 @@ function printTable(rows: Row[], rtt: number): void {
       fmt(Math.min(...walls)),
       fmt(Math.max(...walls)),
       (median(walls) / rtt).toFixed(1),
-      range(samples.map((s) => s.roundTrips), String),
-      range(samples.map((s) => s.githubRequests), String),
-      range(samples.map((s) => s.conductorOneRequests), String),
+      range(
+        samples.map((s) => s.roundTrips),
+        String,
+      ),
+      range(
+        samples.map((s) => s.githubRequests),
+        String,
+      ),
+      range(
+        samples.map((s) => s.conductorOneRequests),
+        String,
+      ),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of body) console.log(line(row));
@@ -260,7 +300,9 @@ function printTable(rows: Row[], rtt: number): void {
 const rows: Row[] = [];
 const odd: string[] = [];
 
-console.log(`runs: ${RUNS} (1 repository), ${LARGE_RUNS} (each ${REPOSITORY_COUNT}-repository measurement); latency per fake response: ${LATENCY_MS} ms`);
+console.log(
+  `runs: ${RUNS} (1 repository), ${LARGE_RUNS} (each ${REPOSITORY_COUNT}-repository measurement); latency per fake response: ${LATENCY_MS} ms`,
+);
 
 // 1. One repository, bundled, against the floor.
 let rtt: number;
@@ -292,16 +334,26 @@ let rtt: number;
     const start = median(starts);
     const action = median(samples.map((s) => s.wallMs));
     const floor = start + ROUND_TRIPS * rtt;
-    const measuredRoundTrips = range(samples.map((s) => s.roundTrips), String);
+    const measuredRoundTrips = range(
+      samples.map((s) => s.roundTrips),
+      String,
+    );
     console.log('\n1 repository, bundled action (child process)');
     console.log(`  node -e 0 start (median):          ${fmt(start)}`);
     console.log(`  one round trip (median):           ${fmt(rtt)}`);
     console.log(`  floor = start + ${ROUND_TRIPS} round trips:      ${fmt(floor)}`);
-    console.log(`  action, 1 repository (median):    ${fmt(action)}  [min ${fmt(Math.min(...samples.map((s) => s.wallMs)))}, max ${fmt(Math.max(...samples.map((s) => s.wallMs)))}]`);
-    console.log(`  critical path (measured):          ${measuredRoundTrips} round trips (the floor assumes ${ROUND_TRIPS})`);
+    console.log(
+      `  action, 1 repository (median):    ${fmt(action)}  [min ${fmt(Math.min(...samples.map((s) => s.wallMs)))}, max ${fmt(Math.max(...samples.map((s) => s.wallMs)))}]`,
+    );
+    console.log(
+      `  critical path (measured):          ${measuredRoundTrips} round trips (the floor assumes ${ROUND_TRIPS})`,
+    );
     console.log(`  ratio action / floor:              ${(action / floor).toFixed(2)}  (target <= 1.5)`);
     rows.push({ name: '1 repo, bundled', samples });
-    if (samples.some((s) => s.roundTrips !== ROUND_TRIPS)) odd.push(`1 repository: the critical path was ${measuredRoundTrips} round trips, not the ${ROUND_TRIPS} the floor assumes`);
+    if (samples.some((s) => s.roundTrips !== ROUND_TRIPS))
+      odd.push(
+        `1 repository: the critical path was ${measuredRoundTrips} round trips, not the ${ROUND_TRIPS} the floor assumes`,
+      );
   } finally {
     await scenario.close();
   }
@@ -309,7 +361,10 @@ let rtt: number;
 
 // 2-4. Twenty repositories x 2 secrets.
 {
-  const repositoryNames = Array.from({ length: REPOSITORY_COUNT }, (_, i) => `acme/repo-${String(i + 1).padStart(2, '0')}`);
+  const repositoryNames = Array.from(
+    { length: REPOSITORY_COUNT },
+    (_, i) => `acme/repo-${String(i + 1).padStart(2, '0')}`,
+  );
   const scenario = await startScenario({
     repositories: Object.fromEntries(repositoryNames.map((name) => [name, 'write' as const])),
     latencyMs: LATENCY_MS,
@@ -327,9 +382,13 @@ let rtt: number;
         samples.push(sample);
       }
       const roundTrips = median(samples.map((s) => s.roundTrips));
-      console.log(`\n${REPOSITORY_COUNT} repositories x ${SECRETS_PER_REPOSITORY} secrets, bundled action (child process), write concurrency ${WRITE_CONCURRENCY} (default)`);
+      console.log(
+        `\n${REPOSITORY_COUNT} repositories x ${SECRETS_PER_REPOSITORY} secrets, bundled action (child process), write concurrency ${WRITE_CONCURRENCY} (default)`,
+      );
       console.log(`  ${describe(samples)}`);
-      console.log(`  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`);
+      console.log(
+        `  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`,
+      );
       trace('bundled', samples);
       rows.push({ name: `${REPOSITORY_COUNT} repos, bundled`, samples });
     }
@@ -344,21 +403,32 @@ let rtt: number;
           const sample = await runInProcess(scenario, scenario.inputs, concurrency);
           checkWrites(scenario, from, REPOSITORY_COUNT);
           bySetting.get(concurrency)!.push(sample);
-          if (sample.retries.length > 0) odd.push(`in-process, concurrency ${concurrency}: ${sample.retries.length} retries (${sample.retries[0]})`);
+          if (sample.retries.length > 0)
+            odd.push(`in-process, concurrency ${concurrency}: ${sample.retries.length} retries (${sample.retries[0]})`);
         }
       }
-      console.log(`\nwrite-concurrency sweep: ${REPOSITORY_COUNT} repositories x ${SECRETS_PER_REPOSITORY} secrets, run() in-process (no node start)`);
+      console.log(
+        `\nwrite-concurrency sweep: ${REPOSITORY_COUNT} repositories x ${SECRETS_PER_REPOSITORY} secrets, run() in-process (no node start)`,
+      );
       for (const [concurrency, samples] of bySetting) {
         console.log(`  concurrency ${concurrency}: ${describe(samples)}`);
-        rows.push({ name: `${REPOSITORY_COUNT} repos, in-process, concurrency ${concurrency}${concurrency === WRITE_CONCURRENCY ? ' *' : ''}`, samples });
+        rows.push({
+          name: `${REPOSITORY_COUNT} repos, in-process, concurrency ${concurrency}${concurrency === WRITE_CONCURRENCY ? ' *' : ''}`,
+          samples,
+        });
       }
       console.log(`  default: WRITE_CONCURRENCY = ${WRITE_CONCURRENCY} (src/run.ts; marked * in the table)`);
-      if (TRACE) for (const [concurrency, samples] of bySetting) trace(`in-process, concurrency ${concurrency}`, samples);
+      if (TRACE)
+        for (const [concurrency, samples] of bySetting) trace(`in-process, concurrency ${concurrency}`, samples);
     }
 
     // 4. Full lifecycle, bundled: read the variable, rotate, write, prove, update the variable, revoke.
     {
-      const inputs = { ...scenario.inputs, 'credential-id-variable': CREDENTIAL_ID_VARIABLE, 'revoke-previous': 'true' };
+      const inputs = {
+        ...scenario.inputs,
+        'credential-id-variable': CREDENTIAL_ID_VARIABLE,
+        'revoke-previous': 'true',
+      };
       const lifecycleRun = async (): Promise<Sample> => {
         const previousId = await presetPreviousCredential(scenario, repositoryNames);
         const from = mark(scenario);
@@ -366,7 +436,9 @@ let rtt: number;
         checkExit(result);
         checkWrites(scenario, from, REPOSITORY_COUNT);
         if (result.outputs['revoked-credential-id'] !== previousId) {
-          throw new Error(`the lifecycle run did not revoke ${previousId} (revoked-credential-id: "${result.outputs['revoked-credential-id'] ?? ''}")`);
+          throw new Error(
+            `the lifecycle run did not revoke ${previousId} (revoked-credential-id: "${result.outputs['revoked-credential-id'] ?? ''}")`,
+          );
         }
         return sample;
       };
@@ -374,9 +446,13 @@ let rtt: number;
       const samples: Sample[] = [];
       for (let i = 0; i < LARGE_RUNS; i++) samples.push(await lifecycleRun());
       const roundTrips = median(samples.map((s) => s.roundTrips));
-      console.log(`\n${REPOSITORY_COUNT} repositories, full lifecycle (credential-id-variable: ${CREDENTIAL_ID_VARIABLE}, revoke-previous: true), bundled action`);
+      console.log(
+        `\n${REPOSITORY_COUNT} repositories, full lifecycle (credential-id-variable: ${CREDENTIAL_ID_VARIABLE}, revoke-previous: true), bundled action`,
+      );
       console.log(`  ${describe(samples)}`);
-      console.log(`  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`);
+      console.log(
+        `  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`,
+      );
       trace('full lifecycle', samples);
       rows.push({ name: `${REPOSITORY_COUNT} repos, full lifecycle, bundled`, samples });
     }
@@ -385,6 +461,8 @@ let rtt: number;
   }
 }
 
-console.log(`\nsummary (latency ${LATENCY_MS} ms per fake response, one round trip ${fmt(rtt)}; * = default write concurrency)`);
+console.log(
+  `\nsummary (latency ${LATENCY_MS} ms per fake response, one round trip ${fmt(rtt)}; * = default write concurrency)`,
+);
 printTable(rows, rtt);
 for (const note of odd) console.log(`note: ${note}`);

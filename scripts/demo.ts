@@ -40,7 +40,9 @@ try {
   const result = await runAction({ inputs });
   console.log(`\n# Action log (node dist/index.js, exit code ${result.code})`);
   // The runner hides ::add-mask:: lines; the demo does not print their values either.
-  process.stdout.write(result.stdout.replace(/^::add-mask::.*$/gm, '::add-mask::<value hidden by the runner>').replace(/^/gm, '  '));
+  process.stdout.write(
+    result.stdout.replace(/^::add-mask::.*$/gm, '::add-mask::<value hidden by the runner>').replace(/^/gm, '  '),
+  );
   if (result.stderr) process.stdout.write(result.stderr.replace(/^/gm, '  stderr: '));
 
   console.log('\n# Outputs');
@@ -57,31 +59,55 @@ try {
   const issued = scenario.conductorOne.issued;
   const credential = issued[0];
   if (result.code !== 0 || issued.length !== 1 || !credential) {
-    throw new Error(`expected one successful rotation; exit code ${result.code}, ${issued.length} credential(s) issued`);
+    throw new Error(
+      `expected one successful rotation; exit code ${result.code}, ${issued.length} credential(s) issued`,
+    );
   }
   console.log(`  ConductorOne issued 1 credential: ${credential.id}, secret ${fingerprint(credential.clientSecret)}`);
   for (const repository of REPOSITORIES) {
     const storedId = await scenario.github.open(repoScope(repository), 'BATON_CLIENT_ID');
     const storedSecret = await scenario.github.open(repoScope(repository), 'BATON_CLIENT_SECRET');
     const ok = storedId === credential.clientId && storedSecret === credential.clientSecret;
-    console.log(`  ${repository}: BATON_CLIENT_ID opens to ${storedId}; BATON_CLIENT_SECRET opens to ${fingerprint(storedSecret)} -> ${ok ? 'matches the issued credential' : 'MISMATCH'}`);
+    console.log(
+      `  ${repository}: BATON_CLIENT_ID opens to ${storedId}; BATON_CLIENT_SECRET opens to ${fingerprint(storedSecret)} -> ${ok ? 'matches the issued credential' : 'MISMATCH'}`,
+    );
     failed ||= !ok;
   }
-  const login = await requestClientToken(scenario.conductorOne, credential.clientId, await scenario.github.open(repoScope(REPOSITORIES[0] as string), 'BATON_CLIENT_SECRET'));
-  console.log(`  The stored client ID and secret get a ConductorOne token: ${login.status === 200 ? 'yes' : `no (${login.status})`}`);
+  const login = await requestClientToken(
+    scenario.conductorOne,
+    credential.clientId,
+    await scenario.github.open(repoScope(REPOSITORIES[0] as string), 'BATON_CLIENT_SECRET'),
+  );
+  console.log(
+    `  The stored client ID and secret get a ConductorOne token: ${login.status === 200 ? 'yes' : `no (${login.status})`}`,
+  );
   failed ||= login.status !== 200;
   const oldLogin = await requestClientToken(scenario.conductorOne, previous.clientId, previous.clientSecret);
-  console.log(`  The previous credential ${previous.id} was revoked: ${previous.revoked && oldLogin.status === 401 ? 'yes, its secret no longer gets a token' : 'NO'}`);
+  console.log(
+    `  The previous credential ${previous.id} was revoked: ${previous.revoked && oldLogin.status === 401 ? 'yes, its secret no longer gets a token' : 'NO'}`,
+  );
   failed ||= !previous.revoked || oldLogin.status !== 401;
   for (const repository of REPOSITORIES) {
     const recorded = scenario.github.variables.get(repoScope(repository))?.get(VARIABLE)?.value;
-    console.log(`  ${repository}: ${VARIABLE} = ${recorded} -> ${recorded === credential.id ? 'the new credential, for the next run to revoke' : 'WRONG'}`);
+    console.log(
+      `  ${repository}: ${VARIABLE} = ${recorded} -> ${recorded === credential.id ? 'the new credential, for the next run to revoke' : 'WRONG'}`,
+    );
     failed ||= recorded !== credential.id;
   }
   const leaked = scenario.knownSecrets().filter((secret) =>
-    [result.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), result.stderr, result.summary, ...Object.values(result.outputs)].some((text) => text.includes(secret)),
+    [
+      result.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+      result.stderr,
+      result.summary,
+      ...Object.values(result.outputs),
+    ].some((text) => text.includes(secret)),
   );
-  console.log(`  Secrets printed outside ::add-mask:: lines, outputs or summary: ${leaked.length === 0 ? 'none' : `${leaked.length} (LEAK)`}`);
+  console.log(
+    `  Secrets printed outside ::add-mask:: lines, outputs or summary: ${leaked.length === 0 ? 'none' : `${leaked.length} (LEAK)`}`,
+  );
   failed ||= leaked.length > 0;
 } catch (err) {
   failed = true;

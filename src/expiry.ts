@@ -8,12 +8,19 @@ import type { Previous } from './preflight.js';
 
 export type Due = { due: true; reason: string } | { due: false; reason: string };
 
-export function rotationDue(window: Duration | undefined, previous: Previous, current: CredentialInfo | 'gone' | undefined, nowMs: number): Due {
+export function rotationDue(
+  window: Duration | undefined,
+  previous: Previous,
+  current: CredentialInfo | 'gone' | undefined,
+  nowMs: number,
+): Due {
   if (!window) return { due: true, reason: 'rotate-if-expires-within is not set' };
   if (!previous.id) return { due: true, reason: 'no current credential is known' };
-  if (current === undefined || current === 'gone') return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
+  if (current === undefined || current === 'gone')
+    return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
   // An expiry that cannot be read is treated as due: rotating early never locks anyone out.
-  if (current.expiryUnreadable) return { due: true, reason: `ConductorOne gave an expiry for ${current.id} that is not an RFC 3339 time` };
+  if (current.expiryUnreadable)
+    return { due: true, reason: `ConductorOne gave an expiry for ${current.id} that is not an RFC 3339 time` };
   if (!current.expiresTime) {
     return {
       due: false,
@@ -23,9 +30,15 @@ export function rotationDue(window: Duration | undefined, previous: Previous, cu
   const expires = Date.parse(current.expiresTime);
   const deadline = nowMs + window.ms;
   if (expires > deadline) {
-    return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})` };
+    return {
+      due: false,
+      reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})`,
+    };
   }
-  return { due: true, reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}` };
+  return {
+    due: true,
+    reason: `the current credential ${current.id} expires ${current.expiresTime}, within ${window.text}`,
+  };
 }
 
 function isoSeconds(ms: number): string {

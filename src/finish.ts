@@ -17,7 +17,7 @@ import type { OrgSecretAccess } from './github/organization.js';
 import type { Target } from './github/targets.js';
 import { readVariable, writeVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
-import { settleWithConcurrency, type Limiter } from './pool.js';
+import { type Limiter, settleWithConcurrency } from './pool.js';
 import type { Previous } from './preflight.js';
 
 export interface FinishContext {
@@ -65,17 +65,33 @@ export async function finishRotation(context: FinishContext, credential: Rotated
     interference = await recheckVariable(context, credential);
   } catch (err) {
     const recheckError = errorMessage(err);
-    return { revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' }, recheckError };
+    return {
+      revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' },
+      recheckError,
+    };
   }
   if (interference) {
-    return { revoke: { state: 'skipped', id: context.previous.id, why: 'another rotation changed the credential-id variable while this one ran' }, interference };
+    return {
+      revoke: {
+        state: 'skipped',
+        id: context.previous.id,
+        why: 'another rotation changed the credential-id variable while this one ran',
+      },
+      interference,
+    };
   }
-  const [variables, revoke] = await Promise.all([recordCredentialId(context, credential), revokePrevious(context, credential)]);
+  const [variables, revoke] = await Promise.all([
+    recordCredentialId(context, credential),
+    revokePrevious(context, credential),
+  ]);
   return { ...(variables ? { variables } : {}), revoke };
 }
 
 /** Reads the variable again in every target; undefined when nobody else changed it. */
-async function recheckVariable(context: FinishContext, credential: RotatedCredential): Promise<Interference | undefined> {
+async function recheckVariable(
+  context: FinishContext,
+  credential: RotatedCredential,
+): Promise<Interference | undefined> {
   const { inputs, octokit, targets, variableValues, readLimit } = context;
   const name = inputs.credentialIdVariable;
   if (!name) return undefined;
@@ -89,17 +105,29 @@ async function recheckVariable(context: FinishContext, credential: RotatedCreden
   return changes.length > 0 ? { changes } : undefined;
 }
 
-async function recordCredentialId(context: FinishContext, credential: RotatedCredential): Promise<VariableOutcome[] | undefined> {
+async function recordCredentialId(
+  context: FinishContext,
+  credential: RotatedCredential,
+): Promise<VariableOutcome[] | undefined> {
   const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
   const name = inputs.credentialIdVariable;
   if (!name) return undefined;
   const settled = await settleWithConcurrency(targets, concurrency, (target) =>
     // A new organization variable gets the access of the client secret beside it.
-    writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)),
+    writeVariable(
+      octokit,
+      target,
+      name,
+      credential.id,
+      variableValues.get(target) !== undefined,
+      orgAccess.get(target)?.get(inputs.clientSecretSecretName),
+    ),
   );
   return settled.map((result, index) => {
     const target = targets[index] as Target;
-    return result.status === 'fulfilled' ? { target, result: result.value } : { target, result: 'failed', error: errorMessage(result.reason) };
+    return result.status === 'fulfilled'
+      ? { target, result: result.value }
+      : { target, result: 'failed', error: errorMessage(result.reason) };
   });
 }
 
@@ -107,7 +135,12 @@ async function revokePrevious(context: FinishContext, credential: RotatedCredent
   const { inputs, conductorOne, previous } = context;
   const id = previous.id;
   if (!inputs.revokePrevious) return { state: 'skipped', id, why: 'revoke-previous is off' };
-  if (!id) return { state: 'skipped', id, why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}` };
+  if (!id)
+    return {
+      state: 'skipped',
+      id,
+      why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}`,
+    };
   if (id === credential.id) return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
   try {
     return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };

@@ -7,7 +7,7 @@
  *
  * GitHub: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
  */
-import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
+import { type Dispatcher, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
 import { TransportError } from './errors.js';
 import { oneLine, redactCredentialShapes } from './redact.js';
 
@@ -65,14 +65,19 @@ export interface SendOptions {
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']);
 
 // Connection errors that prove the request never reached the server.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** GitHub's secondary rate limit without headers: wait at least a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
-export type Verdict =
-  | { retry: false }
-  | { retry: true; reason: string; waitMs?: number };
+export type Verdict = { retry: false } | { retry: true; reason: string; waitMs?: number };
 
 /**
  * Decides whether a response is worth another attempt, and how long the
@@ -176,7 +181,9 @@ export class Http {
       if (!verdict.retry) return response;
       const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
       if (waitMs > this.policy.maxDelayMs || !this.withinBudget(started, waitMs)) {
-        this.log(`${label}: ${verdict.reason}; the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits, so it gives up`);
+        this.log(
+          `${label}: ${verdict.reason}; the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits, so it gives up`,
+        );
         return response;
       }
       await discard(response);
@@ -205,7 +212,9 @@ export class Http {
   }
 
   private async wait(label: string, reason: string, attempt: number, waitMs: number): Promise<void> {
-    this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts})`);
+    this.log(
+      `${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts})`,
+    );
     await this.clock.sleep(waitMs);
   }
 }
@@ -228,7 +237,11 @@ async function discard(response: Response): Promise<void> {
 
 function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean } {
   const name = err instanceof Error || err instanceof DOMException ? err.name : '';
-  if (name === 'TimeoutError') return { text: `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`, notSent: false };
+  if (name === 'TimeoutError')
+    return {
+      text: `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+      notSent: false,
+    };
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   const code = cause?.code ?? (err as { code?: string } | undefined)?.code;
   if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };

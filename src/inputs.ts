@@ -4,7 +4,13 @@
  * Secrets are masked the moment they are read, before any validation can
  * fail, so not even an error message can print them.
  */
-import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret, type Ed25519PrivateJwk } from './conductorone/credential.js';
+import {
+  CLIENT_SECRET_PREFIX,
+  type Ed25519PrivateJwk,
+  isConductorOneId,
+  parseClientId,
+  parseClientSecret,
+} from './conductorone/credential.js';
 import { InputError } from './errors.js';
 import { hasControlCharacters } from './redact.js';
 
@@ -101,18 +107,35 @@ export function readInputs(source: InputSource): Inputs {
   for (const secret of [clientSecret, accessToken, githubToken]) if (secret) source.setSecret(secret);
   // A secret with a line break is masked line by line above, but would be
   // sent as a broken header or form field: refuse it, never quoting it.
-  for (const [input, secret] of [['client-secret', clientSecret], ['access-token', accessToken], ['github-token', githubToken]] as const) {
+  for (const [input, secret] of [
+    ['client-secret', clientSecret],
+    ['access-token', accessToken],
+    ['github-token', githubToken],
+  ] as const) {
     if (hasControlCharacters(secret)) {
-      throw new InputError(input, 'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.');
+      throw new InputError(
+        input,
+        'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.',
+      );
     }
   }
 
   const appId = resourceId('app-id', get('app-id'));
   const connectorId = resourceId('connector-id', get('connector-id'));
-  const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
+  const { auth, serverUrl } = readAuth(
+    source,
+    get('client-id'),
+    clientSecret,
+    accessToken,
+    get('server-url'),
+    get('oidc-audience'),
+  );
 
   if (!githubToken) {
-    throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+    throw new InputError(
+      'github-token',
+      'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.',
+    );
   }
   const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
 
@@ -123,33 +146,52 @@ export function readInputs(source: InputSource): Inputs {
   const clientSecretSecretName = get('client-secret-secret-name');
   if (clientIdSecretName) secretName('client-id-secret-name', clientIdSecretName);
   if (!clientSecretSecretName) {
-    throw new InputError('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
+    throw new InputError(
+      'client-secret-secret-name',
+      'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.',
+    );
   }
   secretName('client-secret-secret-name', clientSecretSecretName);
   if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-    throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
+    throw new InputError(
+      'client-secret-secret-name',
+      `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`,
+    );
   }
 
   const credentialIdVariable = get('credential-id-variable');
   if (credentialIdVariable) variableName('credential-id-variable', credentialIdVariable);
   const previousCredentialId = get('previous-credential-id');
   if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
-    throw new InputError('previous-credential-id', `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
+    throw new InputError(
+      'previous-credential-id',
+      `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`,
+    );
   }
   const window = get('rotate-if-expires-within');
   const verify = booleanInput('verify', get('verify'), true);
   const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
   const dryRun = booleanInput('dry-run', get('dry-run'), false);
   const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
-  const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+  const howToTrack =
+    'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
   if (revokePrevious && !tracksCurrent) {
-    throw new InputError('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
+    throw new InputError(
+      'revoke-previous',
+      `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`,
+    );
   }
   if (revokePrevious && !verify) {
-    throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+    throw new InputError(
+      'revoke-previous',
+      'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.',
+    );
   }
   if (window && !tracksCurrent) {
-    throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
+    throw new InputError(
+      'rotate-if-expires-within',
+      `needs to know the current credential to read its expiry: ${howToTrack}.`,
+    );
   }
 
   return {
@@ -180,22 +222,37 @@ const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
 function readScope(environment: string, organization: string, visibility: string): SecretScope {
   if (organization) {
     if (environment) {
-      throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+      throw new InputError(
+        'environment',
+        `cannot be combined with organization: organization secrets have no environments; set one of the two.`,
+      );
     }
     if (!OWNER.test(organization)) {
-      throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+      throw new InputError(
+        'organization',
+        `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`,
+      );
     }
     if (visibility && !VISIBILITIES.includes(visibility)) {
-      throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+      throw new InputError(
+        'visibility',
+        `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`,
+      );
     }
     return { kind: 'organization', organization, ...(visibility ? { visibility: visibility as Visibility } : {}) };
   }
   if (visibility) {
-    throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+    throw new InputError(
+      'visibility',
+      `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`,
+    );
   }
   if (environment) {
     if (!ENVIRONMENT.test(environment)) {
-      throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+      throw new InputError(
+        'environment',
+        `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`,
+      );
     }
     return { kind: 'environment', environment };
   }
@@ -217,12 +274,16 @@ export function parseDuration(input: string, value: string): Duration {
   const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
   const amount = Number(match?.[1]);
   if (!match || amount <= 0) {
-    throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
+    throw new InputError(
+      input,
+      `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`,
+    );
   }
   return { text: value, ms: amount * (DURATION_UNITS[match[2]!.toLowerCase()] as number) };
 }
 
-const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+const AUTH_CHOICES =
+  'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
 
 /**
  * Picks the one ConductorOne authentication the inputs describe; any other
@@ -238,29 +299,53 @@ function readAuth(
 ): { auth: Auth; serverUrl: URL } {
   if (accessToken) {
     if (clientId || clientSecret) {
-      throw new InputError('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
+      throw new InputError(
+        'access-token',
+        `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`,
+      );
     }
     if (!serverUrlInput) {
-      throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+      throw new InputError(
+        'server-url',
+        'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.',
+      );
     }
-    if (oidcAudience) throw new InputError('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
+    if (oidcAudience)
+      throw new InputError(
+        'oidc-audience',
+        `applies only to GitHub OIDC federation (client-id alone), not to access-token.`,
+      );
     return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
   }
   if (!clientId) {
-    if (clientSecret) throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+    if (clientSecret)
+      throw new InputError(
+        'client-id',
+        `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`,
+      );
     throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
   }
   const parsed = parseClientId(clientId);
   if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
-    throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
+    throw new InputError(
+      'client-id',
+      `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`,
+    );
   }
   const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${parsed.host}`);
   const kind = parsed.kind;
   if (clientSecret) {
     if (kind === 'wfe') {
-      throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+      throw new InputError(
+        'client-secret',
+        `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`,
+      );
     }
-    if (oidcAudience) throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+    if (oidcAudience)
+      throw new InputError(
+        'oidc-audience',
+        'applies only to GitHub OIDC federation (client-id alone), not to client-secret.',
+      );
     return { auth: { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) }, serverUrl };
   }
   if (kind !== 'wfe') {
@@ -282,7 +367,8 @@ const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a let
 
 function resourceId(input: string, value: string): string {
   if (!value) throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-  if (!isConductorOneId(value)) throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
+  if (!isConductorOneId(value))
+    throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
   return value;
 }
 
@@ -326,10 +412,16 @@ function serviceUrl(input: string, value: string): URL {
 export function parseRepositories(value: string): Repository[] {
   const seen = new Set<string>();
   const repositories: Repository[] = [];
-  for (const entry of value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [owner = '', repo = '', ...rest] = entry.split('/');
     if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
-      throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+      throw new InputError(
+        'repositories',
+        `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`,
+      );
     }
     const key = entry.toLowerCase();
     if (seen.has(key)) continue;
@@ -337,7 +429,10 @@ export function parseRepositories(value: string): Repository[] {
     repositories.push({ owner, repo });
   }
   if (repositories.length === 0) {
-    throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+    throw new InputError(
+      'repositories',
+      'is empty: list at least one owner/repo (the default is the repository running the workflow).',
+    );
   }
   return repositories;
 }
@@ -345,7 +440,10 @@ export function parseRepositories(value: string): Repository[] {
 /** Variable names follow the same rules as secret names. */
 function variableName(input: string, name: string): string {
   if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
-    throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+    throw new InputError(
+      input,
+      `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`,
+    );
   }
   return name;
 }
@@ -353,7 +451,10 @@ function variableName(input: string, name: string): string {
 /** GitHub's rules for secret names; they are case-insensitive. */
 export function secretName(input: string, name: string): string {
   if (!SECRET_NAME.test(name)) {
-    throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+    throw new InputError(
+      input,
+      `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`,
+    );
   }
   if (/^GITHUB_/i.test(name)) {
     throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);

@@ -17,24 +17,37 @@ export function list(items: readonly string[]): string {
 /** The steps after the writes that a failure before them kept from running. */
 export function stepsNotRun(inputs: Inputs, because: string): StepReport[] {
   const steps: StepReport[] = [];
-  if (inputs.credentialIdVariable) steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
-  if (inputs.revokePrevious) steps.push({ step: 'Revoke the previous credential', result: `not done: ${because}; the previous credential stays valid` });
+  if (inputs.credentialIdVariable)
+    steps.push({ step: `Record the credential ID in ${inputs.credentialIdVariable}`, result: `not done: ${because}` });
+  if (inputs.revokePrevious)
+    steps.push({
+      step: 'Revoke the previous credential',
+      result: `not done: ${because}; the previous credential stays valid`,
+    });
   return steps;
 }
 
 export function proofStep(inputs: Inputs): StepReport {
   return {
     step: 'Check and prove the new credential',
-    result: inputs.verify ? 'passed: well formed, and it got a ConductorOne token' : 'well formed; not proved (verify: false)',
+    result: inputs.verify
+      ? 'passed: well formed, and it got a ConductorOne token'
+      : 'well formed; not proved (verify: false)',
   };
 }
 
 export function finishSteps(inputs: Inputs, finish: FinishOutcome): StepReport[] {
   const steps: StepReport[] = [];
   const variable = inputs.credentialIdVariable;
-  if (finish.variables) steps.push({ step: `Record the credential ID in ${variable}`, result: describeVariableOutcomes(finish.variables) });
-  else if (finish.interference) steps.push({ step: `Record the credential ID in ${variable}`, result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile` });
-  else if (finish.recheckError) steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
+  if (finish.variables)
+    steps.push({ step: `Record the credential ID in ${variable}`, result: describeVariableOutcomes(finish.variables) });
+  else if (finish.interference)
+    steps.push({
+      step: `Record the credential ID in ${variable}`,
+      result: `not done: another rotation recorded ${finish.interference.changes[0]?.now || 'nothing'} meanwhile`,
+    });
+  else if (finish.recheckError)
+    steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
   const { revoke } = finish;
   const step = revoke.id ? `Revoke the previous credential ${revoke.id}` : 'Revoke the previous credential';
   const result = {
@@ -54,12 +67,16 @@ function describeVariableOutcomes(outcomes: readonly VariableOutcome[]): string 
     const key = o.result === 'failed' ? `**failed**: ${o.error ?? ''}` : o.result;
     groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
   }
-  return [...groups].map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`).join('; ');
+  return [...groups]
+    .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`)
+    .join('; ');
 }
 
 /** Log lines for what the last steps did. */
 export function finishLog(inputs: Inputs, finish: FinishOutcome): string[] {
-  const lines = (finish.variables ?? []).flatMap((v) => (v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`]));
+  const lines = (finish.variables ?? []).flatMap((v) =>
+    v.result === 'failed' ? [] : [`${v.target.label}: variable ${inputs.credentialIdVariable} ${v.result}.`],
+  );
   const { revoke } = finish;
   if (revoke.state === 'revoked') lines.push(`Revoked the previous credential ${revoke.id}.`);
   if (revoke.state === 'already revoked') lines.push(`The previous credential ${revoke.id} was already revoked.`);
@@ -83,7 +100,9 @@ export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] 
     );
   }
   if (finish.revoke.state === 'failed') {
-    problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
+    problems.push(
+      `revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`,
+    );
   }
   return problems;
 }
@@ -94,7 +113,9 @@ export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] 
  * the secret of the other.
  */
 export function interferenceWarning(inputs: Inputs, credential: RotatedCredential, interference: Interference): string {
-  const seen = interference.changes.map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`).join('; ');
+  const seen = interference.changes
+    .map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`)
+    .join('; ');
   const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
   return (
     `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
@@ -119,8 +140,13 @@ export function inputWarnings(inputs: Inputs): Array<{ title: string; message: s
 }
 
 /** What became of a new credential the run could not use. */
-export function discardOutcome(connectorId: string, credentialId: string, revoke: 'revoked' | 'already revoked' | { error: string } | 'no id'): string {
-  if (revoke === 'no id') return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
+export function discardOutcome(
+  connectorId: string,
+  credentialId: string,
+  revoke: 'revoked' | 'already revoked' | { error: string } | 'no id',
+): string {
+  if (revoke === 'no id')
+    return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
   if (revoke === 'revoked') return `The unusable credential ${credentialId} was revoked.`;
   if (revoke === 'already revoked') return `The unusable credential ${credentialId} is already gone from ConductorOne.`;
   return `Revoking the unusable credential ${credentialId} failed (${revoke.error}): revoke it in ConductorOne.`;
@@ -135,20 +161,36 @@ export function storedNowhereReason(credential: RotatedCredential, failures: rea
   return `Credential ${credential.id} could not be stored in ${list([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
 }
 
-export function partialFailureMessage(inputs: Inputs, credential: RotatedCredential, outcomes: readonly WriteOutcome[], failures: readonly WriteOutcome[]): string {
+export function partialFailureMessage(
+  inputs: Inputs,
+  credential: RotatedCredential,
+  outcomes: readonly WriteOutcome[],
+  failures: readonly WriteOutcome[],
+): string {
   const held = holdings(outcomes);
   const labelsHolding = (holding: string) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
   const failedTargets = [...new Set(failures.map((f) => f.target.label))];
-  const parts = [`Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`, ...new Set(failures.map((f) => f.error ?? ''))];
+  const parts = [
+    `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
+    ...new Set(failures.map((f) => f.error ?? '')),
+  ];
   const fresh = labelsHolding('new credential');
   const old = labelsHolding('previous credential');
   const mixed = labelsHolding('mixed');
   if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
-  if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
-  if (mixed.length) parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+  if (old.length)
+    parts.push(
+      `${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`,
+    );
+  if (mixed.length)
+    parts.push(
+      `${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`,
+    );
   parts.push('Fix the cause and re-run the workflow.');
   if (inputs.revokePrevious) {
-    parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
+    parts.push(
+      `Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`,
+    );
   }
   return parts.join(' ');
 }
@@ -157,7 +199,8 @@ export function partialFailureMessage(inputs: Inputs, credential: RotatedCredent
 export function cancelledMessage(signal: string, progress: RunProgress): string {
   const id = progress.credentialId;
   if (!id) return `The run was cancelled (${signal}) before ConductorOne issued a new credential: nothing was changed.`;
-  if (progress.discarded) return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
+  if (progress.discarded)
+    return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
   const held = progress.holdings();
   const where = (holds: string) => held.filter((h) => h.holds === holds).map((h) => h.target);
   const fresh = where('new');
@@ -165,7 +208,9 @@ export function cancelledMessage(signal: string, progress: RunProgress): string 
   const unknown = where('unknown');
   const parts = [`The run was cancelled (${signal}) after ConductorOne issued credential ${id}.`];
   if (held.length === 0 || fresh.length + unknown.length === 0) {
-    parts.push(`No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`);
+    parts.push(
+      `No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`,
+    );
   } else {
     if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
     if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
@@ -173,7 +218,8 @@ export function cancelledMessage(signal: string, progress: RunProgress): string 
     parts.push('Re-run the workflow to store one credential everywhere.');
   }
   if (progress.previousRevoke === 'revoked') parts.push('The previous credential was revoked.');
-  else if (progress.previousRevoke === 'in flight') parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
+  else if (progress.previousRevoke === 'in flight')
+    parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
   else parts.push('Nothing was revoked.');
   return parts.join(' ');
 }

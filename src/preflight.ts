@@ -6,13 +6,14 @@
  * when needed, the current credential. A problem anywhere stops the run with
  * every problem listed, and nothing has changed.
  */
+
+import type { TokenSource } from './conductorone/auth.js';
 import type { ConductorOneClient, CredentialInfo } from './conductorone/client.js';
 import { isConductorOneId } from './conductorone/credential.js';
-import type { TokenSource } from './conductorone/auth.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
-import { resolveOrgSecretAccess, type OrgSecretAccess } from './github/organization.js';
-import { readPublicKey, type PublicKey } from './github/secrets.js';
+import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
+import { type PublicKey, readPublicKey } from './github/secrets.js';
 import type { Target } from './github/targets.js';
 import { readVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
@@ -54,16 +55,22 @@ export interface Preflight {
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
   const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
   const token = tokenSource.getToken();
-  const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId)) : Promise.resolve();
+  const connector = inputs.dryRun
+    ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId))
+    : Promise.resolve();
 
   const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
   const accessReads = targets.flatMap((target) =>
     target.kind === 'organization'
-      ? secretNames.map((name) => resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })))
+      ? secretNames.map((name) =>
+          resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })),
+        )
       : [],
   );
   const variable = inputs.credentialIdVariable;
-  const variableReads = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+  const variableReads = variable
+    ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable)))
+    : [];
 
   const previous: Promise<Previous> = inputs.previousCredentialId
     ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
@@ -71,14 +78,26 @@ export async function authenticateAndPreflight(context: PreflightContext): Promi
   const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
   const current = needsCurrent
     ? Promise.all([previous, token]).then(async ([{ id }]) =>
-        id ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? ('gone' as const)) : undefined,
+        id
+          ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? ('gone' as const))
+          : undefined,
       )
     : Promise.resolve(undefined);
 
-  const settled = await Promise.allSettled([token, connector, previous, current, ...keyReads, ...accessReads, ...variableReads]);
+  const settled = await Promise.allSettled([
+    token,
+    connector,
+    previous,
+    current,
+    ...keyReads,
+    ...accessReads,
+    ...variableReads,
+  ]);
   // A failed read also fails what waits on it (the previous ID, the current
   // credential) with the same error: each is reported once.
-  const problems = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])))];
+  const problems = [
+    ...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))),
+  ];
   if (problems.length > 0) {
     const unexpected = problems.find((p) => !(p instanceof ActionError));
     if (unexpected !== undefined) throw unexpected;
@@ -110,19 +129,27 @@ export async function authenticateAndPreflight(context: PreflightContext): Promi
  * it (newly added to the list) do not matter; targets that disagree do: the
  * action cannot know which credential is safe to revoke.
  */
-function previousFromVariable(variable: string, targets: readonly Target[], values: ReadonlyArray<string | undefined>): Previous {
+function previousFromVariable(
+  variable: string,
+  targets: readonly Target[],
+  values: ReadonlyArray<string | undefined>,
+): Previous {
   const holders = new Map<string, string[]>();
   values.forEach((value, index) => {
     if (!value) return;
     const label = (targets[index] as Target).label;
     if (!isConductorOneId(value)) {
       // Quoted on one line and cut short: the value is whatever someone stored.
-      throw new ActionError(`The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
+      throw new ActionError(
+        `The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`,
+      );
     }
     holders.set(value, [...(holders.get(value) ?? []), label]);
   });
   if (holders.size > 1) {
-    const seen = [...holders].map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`).join('; ');
+    const seen = [...holders]
+      .map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`)
+      .join('; ');
     throw new ActionError(
       `The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`,
     );

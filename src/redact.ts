@@ -47,7 +47,8 @@ export class Redactor {
   redact(text: string): string {
     let result = text;
     // Longest first, so a secret that contains another is replaced whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join(REDACTED);
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length))
+      result = result.split(secret).join(REDACTED);
     return redactCredentialShapes(result);
   }
 }

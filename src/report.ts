@@ -94,11 +94,19 @@ export function renderRotationSummary(report: RotationReport): string {
     '',
     '| Target | Secret | Result |',
     '|---|---|---|',
-    ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`),
+    ...outcomes.map(
+      (o) =>
+        `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`,
+    ),
     '',
   ];
   if (report.steps.length > 0) {
-    lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
+    lines.push(
+      '| Step | Result |',
+      '|---|---|',
+      ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`),
+      '',
+    );
   }
   if (failed) {
     lines.push('| Target | Now holds |', '|---|---|');
@@ -117,7 +125,14 @@ export function renderRotationSummary(report: RotationReport): string {
 }
 
 export function renderNotRotatedSummary(reason: string): string {
-  return ['## ConductorOne credential not rotated', '', cell(reason), '', 'No secret was changed, and the previous credential is still valid.', ''].join('\n');
+  return [
+    '## ConductorOne credential not rotated',
+    '',
+    cell(reason),
+    '',
+    'No secret was changed, and the previous credential is still valid.',
+    '',
+  ].join('\n');
 }
 
 /** rotate-if-expires-within found the current credential far enough from expiry. */
@@ -196,8 +211,17 @@ export function renderCancelledSummary(message: string, progress: RunProgress): 
   const lines = ['## ConductorOne credential rotation cancelled', '', cell(message), ''];
   const holdings = progress.holdings();
   if (holdings.length > 0) {
-    const words = { new: 'the new credential', previous: 'the previous credential', unknown: '**unknown**: a write was in flight, or only one secret was written' };
-    lines.push('| Target | Now holds |', '|---|---|', ...holdings.map((h) => `| ${cell(h.target)} | ${words[h.holds]} |`), '');
+    const words = {
+      new: 'the new credential',
+      previous: 'the previous credential',
+      unknown: '**unknown**: a write was in flight, or only one secret was written',
+    };
+    lines.push(
+      '| Target | Now holds |',
+      '|---|---|',
+      ...holdings.map((h) => `| ${cell(h.target)} | ${words[h.holds]} |`),
+      '',
+    );
   }
   return lines.join('\n');
 }

@@ -6,25 +6,33 @@
  * store, is revoked again. Everything the pipeline touches comes in through
  * RunContext, so tests drive it with a fake core and an undici MockAgent.
  */
-import { AccessTokenSource, ClientCredentialsTokenSource, FederationTokenSource, importSigningKey, type TokenSource } from './conductorone/auth.js';
+
+import { type ActionCore, guardCore } from './action-core.js';
+import {
+  AccessTokenSource,
+  ClientCredentialsTokenSource,
+  FederationTokenSource,
+  importSigningKey,
+  type TokenSource,
+} from './conductorone/auth.js';
 import { ConductorOneClient, MalformedCredentialError, type RotatedCredential } from './conductorone/client.js';
 import { proveCredential } from './conductorone/proof.js';
-import { guardCore, type ActionCore } from './action-core.js';
 import { planDryRun } from './dry-run.js';
 import { ActionError, errorMessage } from './errors.js';
 import { rotationDue } from './expiry.js';
 import { finishRotation } from './finish.js';
 import { createOctokit, type Octokit } from './github/client.js';
 import { loadSodium } from './github/seal.js';
-import { targetsFor, type Target } from './github/targets.js';
+import { type Target, targetsFor } from './github/targets.js';
 import type { Http } from './http.js';
-import { readInputs, type Inputs } from './inputs.js';
+import { type Inputs, readInputs } from './inputs.js';
 import * as say from './messages.js';
 import { createLimiter, type Limiter } from './pool.js';
 import { authenticateAndPreflight, type Preflight } from './preflight.js';
 import { RunProgress } from './progress.js';
 import { Redactor } from './redact.js';
 import {
+  type RotationReport,
   renderDiscardedSummary,
   renderDryRunSummary,
   renderNotRotatedSummary,
@@ -32,9 +40,8 @@ import {
   renderSkippedSummary,
   setCredentialOutputs,
   targetsOutput,
-  type RotationReport,
 } from './report.js';
-import { sealEverywhere, writeEverywhere, type SealedWrite, type SecretToWrite, type WriteOutcome } from './store.js';
+import { type SealedWrite, type SecretToWrite, sealEverywhere, type WriteOutcome, writeEverywhere } from './store.js';
 
 export type { ActionCore } from './action-core.js';
 
@@ -111,18 +118,37 @@ async function rotateAndStore(context: RunContext & { core: ActionCore; progress
 }
 
 /** Inputs are valid: authenticate, and check every target before anything changes. */
-async function prepare(context: RunContext & { core: ActionCore; progress: RunProgress }, inputs: Inputs): Promise<Session> {
+async function prepare(
+  context: RunContext & { core: ActionCore; progress: RunProgress },
+  inputs: Inputs,
+): Promise<Session> {
   const { core, http } = context;
   const tokenSource = await createTokenSource(inputs, core, http);
-  const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask: (value) => core.setSecret(value) });
+  const conductorOne = new ConductorOneClient({
+    serverUrl: inputs.serverUrl,
+    http,
+    tokenSource,
+    mask: (value) => core.setSecret(value),
+  });
   const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const targets = targetsFor(inputs.scope, inputs.repositories);
   const secrets = secretsToWrite(inputs);
   const readLimit = createLimiter(READ_CONCURRENCY);
-  core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${say.list(targets.map((t) => t.label))}.`);
-  const preflight = await authenticateAndPreflight({ inputs, tokenSource, conductorOne, octokit, targets, secretNames: secrets.map((s) => s.name), readLimit });
+  core.info(
+    `Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${say.list(targets.map((t) => t.label))}.`,
+  );
+  const preflight = await authenticateAndPreflight({
+    inputs,
+    tokenSource,
+    conductorOne,
+    octokit,
+    targets,
+    secretNames: secrets.map((s) => s.name),
+    readLimit,
+  });
   core.setOutput('previous-credential-id', preflight.previous.id);
-  if (preflight.previous.id) core.info(`The secrets hold credential ${preflight.previous.id} (from ${preflight.previous.source}).`);
+  if (preflight.previous.id)
+    core.info(`The secrets hold credential ${preflight.previous.id} (from ${preflight.previous.source}).`);
   return {
     core,
     http,
@@ -140,18 +166,33 @@ async function prepare(context: RunContext & { core: ActionCore; progress: RunPr
 }
 
 /** A dry run, or a credential not due yet: report and stop. */
-async function reportIfNotRotating({ core, inputs, targets, secrets, preflight }: Session, now: () => number): Promise<boolean> {
+async function reportIfNotRotating(
+  { core, inputs, targets, secrets, preflight }: Session,
+  now: () => number,
+): Promise<boolean> {
   const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
   if (inputs.dryRun) {
     core.setOutput('rotated', 'false');
     core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
-    await core.writeSummary(renderDryRunSummary(planDryRun(inputs, targets, secrets.map((s) => s.name), preflight, due)));
+    await core.writeSummary(
+      renderDryRunSummary(
+        planDryRun(
+          inputs,
+          targets,
+          secrets.map((s) => s.name),
+          preflight,
+          due,
+        ),
+      ),
+    );
     return true;
   }
   if (!due.due) {
     core.setOutput('rotated', 'false');
     core.info(`Not rotating: ${due.reason}.`);
-    await core.writeSummary(renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }));
+    await core.writeSummary(
+      renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }),
+    );
     return true;
   }
   if (inputs.rotateIfExpiresWithin) core.info(`Rotating: ${due.reason}.`);
@@ -168,7 +209,9 @@ async function issueCredential(session: Session): Promise<RotatedCredential> {
   try {
     const credential = await rotation;
     progress.issued(credential.id);
-    core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
+    core.info(
+      `ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`,
+    );
     return credential;
   } catch (err) {
     if (!(err instanceof MalformedCredentialError)) throw err;
@@ -193,19 +236,31 @@ async function proveAndSeal(session: Session, credential: RotatedCredential): Pr
         ...(session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {}),
       })
     : Promise.resolve();
-  const sealing = sealEverywhere({ targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets }, credential);
+  const sealing = sealEverywhere(
+    { targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets },
+    credential,
+  );
   const [proved, sealed] = await Promise.allSettled([proof, sealing]);
   if (proved.status === 'rejected' || sealed.status === 'rejected') {
     // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
     const failure: unknown = proved.status === 'rejected' ? proved.reason : (sealed as PromiseRejectedResult).reason;
-    return discard(session, credential.id, failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`, failure);
+    return discard(
+      session,
+      credential.id,
+      failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`,
+      failure,
+    );
   }
   if (inputs.verify) core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
   return sealed.value;
 }
 
 /** Writes every secret. A credential no target could store is revoked; a partial failure fails the run, naming each target. */
-async function store(session: Session, credential: RotatedCredential, writes: readonly SealedWrite[]): Promise<WriteOutcome[]> {
+async function store(
+  session: Session,
+  credential: RotatedCredential,
+  writes: readonly SealedWrite[],
+): Promise<WriteOutcome[]> {
   const { core, inputs, octokit, progress } = session;
   const outcomes = await writeEverywhere({ octokit, concurrency: session.concurrency, progress }, writes);
   core.setOutput('targets', targetsOutput(outcomes));
@@ -221,22 +276,44 @@ async function store(session: Session, credential: RotatedCredential, writes: re
 }
 
 /** Record the new credential ID and revoke the previous credential, then report. */
-async function finish(session: Session, credential: RotatedCredential, outcomes: readonly WriteOutcome[]): Promise<void> {
+async function finish(
+  session: Session,
+  credential: RotatedCredential,
+  outcomes: readonly WriteOutcome[],
+): Promise<void> {
   const { core, inputs, octokit, conductorOne, targets, preflight, progress, readLimit } = session;
   if (inputs.revokePrevious) progress.previousRevoke = 'in flight';
   const outcome = await finishRotation(
-    { inputs, octokit, conductorOne, targets, variableValues: preflight.variableValues, orgAccess: preflight.orgAccess, previous: preflight.previous, concurrency: session.concurrency, readLimit },
+    {
+      inputs,
+      octokit,
+      conductorOne,
+      targets,
+      variableValues: preflight.variableValues,
+      orgAccess: preflight.orgAccess,
+      previous: preflight.previous,
+      concurrency: session.concurrency,
+      readLimit,
+    },
     credential,
   );
   progress.previousRevoke = outcome.revoke.state === 'revoked' ? 'revoked' : '';
   core.setOutput('revoked-credential-id', outcome.revoke.state === 'revoked' ? outcome.revoke.id : '');
   for (const line of say.finishLog(inputs, outcome)) core.info(line);
-  if (outcome.interference) core.warning(say.interferenceWarning(inputs, credential, outcome.interference), 'Another rotation ran at the same time');
+  if (outcome.interference)
+    core.warning(
+      say.interferenceWarning(inputs, credential, outcome.interference),
+      'Another rotation ran at the same time',
+    );
   const problems = say.finishProblems(inputs, outcome);
   const steps = [say.proofStep(inputs), ...say.finishSteps(inputs, outcome)];
-  await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished: problems.length > 0, steps }));
+  await core.writeSummary(
+    renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished: problems.length > 0, steps }),
+  );
   if (problems.length > 0) {
-    throw new ActionError(`Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${problems.join(' ')}`);
+    throw new ActionError(
+      `Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${problems.join(' ')}`,
+    );
   }
 }
 
@@ -261,13 +338,31 @@ async function discard(session: Session, credentialId: string, reason: string, c
     }
   }
   const outcome = say.discardOutcome(inputs.connectorId, credentialId, revoke);
-  await core.writeSummary(renderDiscardedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, credentialId, reason, revoke: outcome }));
+  await core.writeSummary(
+    renderDiscardedSummary({
+      appId: inputs.appId,
+      connectorId: inputs.connectorId,
+      credentialId,
+      reason,
+      revoke: outcome,
+    }),
+  );
   throw new DiscardedError(say.discardMessage(reason, outcome), { cause });
 }
 
-function rotationReport(session: Session, credential: RotatedCredential, outcomes: readonly WriteOutcome[]): Omit<RotationReport, 'steps'> {
+function rotationReport(
+  session: Session,
+  credential: RotatedCredential,
+  outcomes: readonly WriteOutcome[],
+): Omit<RotationReport, 'steps'> {
   const { inputs, preflight } = session;
-  return { appId: inputs.appId, connectorId: inputs.connectorId, credential, previousId: preflight.previous.id, outcomes };
+  return {
+    appId: inputs.appId,
+    connectorId: inputs.connectorId,
+    credential,
+    previousId: preflight.previous.id,
+    outcomes,
+  };
 }
 
 /** The one ConductorOne authentication the inputs chose. */
@@ -277,9 +372,22 @@ async function createTokenSource(inputs: Inputs, core: ActionCore, http: Http): 
   switch (auth.kind) {
     case 'client-credentials':
       // The key is loaded first, so a damaged secret is an input error, before any request.
-      return new ClientCredentialsTokenSource({ clientId: auth.clientId, key: await importSigningKey(auth.privateJwk), serverUrl, http, mask });
+      return new ClientCredentialsTokenSource({
+        clientId: auth.clientId,
+        key: await importSigningKey(auth.privateJwk),
+        serverUrl,
+        http,
+        mask,
+      });
     case 'federation':
-      return new FederationTokenSource({ clientId: auth.clientId, audience: auth.audience, serverUrl, http, getIdToken: (audience) => core.getIdToken(audience), mask });
+      return new FederationTokenSource({
+        clientId: auth.clientId,
+        audience: auth.audience,
+        serverUrl,
+        http,
+        getIdToken: (audience) => core.getIdToken(audience),
+        mask,
+      });
     case 'access-token':
       return new AccessTokenSource(auth.token);
   }

@@ -11,7 +11,7 @@ import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import type { OrgSecretAccess } from './github/organization.js';
 import { sealSecret } from './github/seal.js';
-import { SecretWriteError, writeSecret, type PublicKey } from './github/secrets.js';
+import { type PublicKey, SecretWriteError, writeSecret } from './github/secrets.js';
 import type { Target } from './github/targets.js';
 import { settleWithConcurrency } from './pool.js';
 import type { RunProgress } from './progress.js';
@@ -74,17 +74,21 @@ export interface WriteContext {
 export async function writeEverywhere(context: WriteContext, writes: readonly SealedWrite[]): Promise<WriteOutcome[]> {
   const { octokit, concurrency, progress } = context;
   progress.planWrites(writes.map((w) => ({ target: w.target.label, secret: w.secret })));
-  const settled = await settleWithConcurrency(writes, concurrency, async ({ target, secret, encryptedValue, publicKey, access }) => {
-    progress.write(target.label, secret, 'in flight');
-    try {
-      const result = await writeSecret(octokit, target, secret, encryptedValue, publicKey, access);
-      progress.write(target.label, secret, 'stored');
-      return result;
-    } catch (err) {
-      progress.write(target.label, secret, 'failed');
-      throw err;
-    }
-  });
+  const settled = await settleWithConcurrency(
+    writes,
+    concurrency,
+    async ({ target, secret, encryptedValue, publicKey, access }) => {
+      progress.write(target.label, secret, 'in flight');
+      try {
+        const result = await writeSecret(octokit, target, secret, encryptedValue, publicKey, access);
+        progress.write(target.label, secret, 'stored');
+        return result;
+      } catch (err) {
+        progress.write(target.label, secret, 'failed');
+        throw err;
+      }
+    },
+  );
   return settled.map((result, index) => {
     const { target, secret, access } = writes[index] as SealedWrite;
     if (result.status === 'fulfilled') return { target, secret, result: result.value, ...(access ? { access } : {}) };

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN_TYPE,
   CLIENT_ASSERTION_TYPE,
+  type FakeConductorOne,
   JWT_TOKEN_TYPE,
   makeClientCredential,
   makeTrustClientId,
@@ -20,13 +21,12 @@ import {
   signClientAssertion,
   startFakeConductorOne,
   TOKEN_EXCHANGE_GRANT,
-  type FakeConductorOne,
 } from './fakes/conductorone.js';
-import { envScope, orgScope, repoScope, startFakeGitHub, type FakeGitHub } from './fakes/github.js';
-import { DEFAULT_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, startFakeOidc, type FakeOidc } from './fakes/oidc.js';
-import { startFakeProxy, type FakeProxy } from './fakes/proxy.js';
-import { startScenario } from './fakes/scenario.js';
+import { envScope, type FakeGitHub, orgScope, repoScope, startFakeGitHub } from './fakes/github.js';
+import { DEFAULT_OIDC_AUDIENCE, type FakeOidc, GITHUB_OIDC_ISSUER, startFakeOidc } from './fakes/oidc.js';
+import { type FakeProxy, startFakeProxy } from './fakes/proxy.js';
 import { findLeaks, parseOutputFile, REPO_ROOT, runAction } from './fakes/run-action.js';
+import { startScenario } from './fakes/scenario.js';
 
 const APP_ID = 'app-123';
 const CONNECTOR_ID = 'conn-456';
@@ -93,13 +93,18 @@ describe('fake ConductorOne', () => {
     const now = Math.floor(Date.now() / 1000);
     const assertions = {
       wrongKey: await signClientAssertion(client.clientId, other.clientSecret, { audience: [fake.host] }),
-      wrongAudience: await signClientAssertion(client.clientId, client.clientSecret, { audience: ['acme.conductor.one'] }),
+      wrongAudience: await signClientAssertion(client.clientId, client.clientSecret, {
+        audience: ['acme.conductor.one'],
+      }),
       expired: await signClientAssertion(client.clientId, client.clientSecret, {
         audience: [fake.host],
         iat: now - 600,
         exp: now - 480,
       }),
-      tooLong: await signClientAssertion(client.clientId, client.clientSecret, { audience: [fake.host], exp: now + 600 }),
+      tooLong: await signClientAssertion(client.clientId, client.clientSecret, {
+        audience: [fake.host],
+        exp: now + 600,
+      }),
       wrongIssuer: await signClientAssertion(client.clientId, client.clientSecret, {
         audience: [fake.host],
         issuer: other.clientId,
@@ -152,8 +157,17 @@ describe('fake ConductorOne', () => {
     expect(response.status).toBe(200);
     const { credential } = (await response.json()) as { credential: Record<string, unknown> };
     expect(Object.keys(credential)).toEqual([
-      'id', 'appId', 'connectorId', 'clientId', 'clientSecret', 'displayName',
-      'createdAt', 'updatedAt', 'expiresTime', 'lastUsedAt', 'deletedAt',
+      'id',
+      'appId',
+      'connectorId',
+      'clientId',
+      'clientSecret',
+      'displayName',
+      'createdAt',
+      'updatedAt',
+      'expiresTime',
+      'lastUsedAt',
+      'deletedAt',
     ]);
     expect(credential.id).toMatch(/^[A-Za-z0-9]{27}$/);
     expect(credential.clientId).toMatch(/@127\.0\.0\.1\/ccc$/);
@@ -180,7 +194,9 @@ describe('fake ConductorOne', () => {
     expect(credential).not.toHaveProperty('clientSecret');
 
     expect((await postJson(url, { reason: 'x' }, token)).status).toBe(400);
-    expect((await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'revoke' })).status).toBe(400);
+    expect(
+      (await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'revoke' })).status,
+    ).toBe(400);
     expect(previous.revoked).toBe(false);
     const revoke = await postJson(url, {}, token);
     expect(revoke.status).toBe(200);
@@ -193,7 +209,7 @@ describe('fake ConductorOne', () => {
     expect((await requestClientToken(fake, previous.clientId, previous.clientSecret)).status).toBe(401);
   });
 
-  it('revokes a credential with no body at all, as ConductorOne\'s SDKs send it', async () => {
+  it("revokes a credential with no body at all, as ConductorOne's SDKs send it", async () => {
     const fake = await conductorOne();
     const { token } = await authenticated(fake);
     const previous = await fake.addCredential();
@@ -229,9 +245,17 @@ describe('fake ConductorOne', () => {
   it('serves only the legacy rotate endpoint and shape when asked to', async () => {
     const fake = await conductorOne({ legacyRotateShape: true });
     const { token } = await authenticated(fake);
-    const current = await postJson(`${fake.url}/api/v1/apps/connectors/credentials`, { appId: APP_ID, connectorId: CONNECTOR_ID }, token);
+    const current = await postJson(
+      `${fake.url}/api/v1/apps/connectors/credentials`,
+      { appId: APP_ID, connectorId: CONNECTOR_ID },
+      token,
+    );
     expect(current.status).toBe(404);
-    const legacy = await postJson(`${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials`, {}, token);
+    const legacy = await postJson(
+      `${fake.url}/api/v1/apps/${APP_ID}/connectors/${CONNECTOR_ID}/credentials`,
+      {},
+      token,
+    );
     expect(legacy.status).toBe(200);
     const body = (await legacy.json()) as { credential: Record<string, unknown>; clientSecret: string };
     expect(body.credential).not.toHaveProperty('clientSecret');
@@ -240,7 +264,12 @@ describe('fake ConductorOne', () => {
 
   it('serves an injected fault once, then handles requests normally again', async () => {
     const fake = await conductorOne();
-    fake.inject({ path: '/auth/v1/token', status: 503, headers: { 'retry-after': '1' }, body: { code: 14, message: 'unavailable' } });
+    fake.inject({
+      path: '/auth/v1/token',
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { code: 14, message: 'unavailable' },
+    });
     const client = await makeClientCredential(fake.host);
     fake.registerClient(client.clientId, client.publicJwk);
 
@@ -335,7 +364,9 @@ describe('fake GitHub', () => {
     fake.presetSecret(repoScope('acme/app'), 'C1_CLIENT_ID');
     const { key_id, sealed } = await sealFor(fake, '/repos/acme/app/actions', 'id');
     const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
-    expect((await gh(fake, 'PUT', '/repos/acme/app/actions/secrets/C1_CLIENT_ID', { encrypted_value, key_id })).status).toBe(204);
+    expect(
+      (await gh(fake, 'PUT', '/repos/acme/app/actions/secrets/C1_CLIENT_ID', { encrypted_value, key_id })).status,
+    ).toBe(204);
   });
 
   it('refuses URL-safe base64, a stale key_id, garbage, bad names and extra fields with 422', async () => {
@@ -351,7 +382,10 @@ describe('fake GitHub', () => {
     const standard = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
     const cases: Record<string, [string, unknown]> = {
       urlSafe: ['S', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.URLSAFE), key_id }],
-      unpadded: ['S', { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL_NO_PADDING), key_id }],
+      unpadded: [
+        'S',
+        { encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL_NO_PADDING), key_id },
+      ],
       staleKeyId: ['S', { encrypted_value: standard, key_id: '123' }],
       notSealed: ['S', { encrypted_value: Buffer.from('plain text').toString('base64'), key_id }],
       extraField: ['S', { encrypted_value: standard, key_id, visibility: 'all' }],
@@ -418,10 +452,21 @@ describe('fake GitHub', () => {
     const id = fake.repositoryId('acme/app');
     expect((await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id })).status).toBe(422);
     expect(
-      (await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'all', selected_repository_ids: [id] }))
-        .status,
+      (
+        await gh(fake, 'PUT', `${base}/secrets/S`, {
+          encrypted_value,
+          key_id,
+          visibility: 'all',
+          selected_repository_ids: [id],
+        })
+      ).status,
     ).toBe(422);
-    const created = await gh(fake, 'PUT', `${base}/secrets/S`, { encrypted_value, key_id, visibility: 'selected', selected_repository_ids: [id] });
+    const created = await gh(fake, 'PUT', `${base}/secrets/S`, {
+      encrypted_value,
+      key_id,
+      visibility: 'selected',
+      selected_repository_ids: [id],
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({});
     const meta = (await (await gh(fake, 'GET', `${base}/secrets/S`)).json()) as Record<string, unknown>;
@@ -441,10 +486,16 @@ describe('fake GitHub', () => {
     const fake = await github();
     const app = fake.repositoryId('acme/app');
     const readonly = fake.repositoryId('acme/readonly');
-    fake.presetSecret(orgScope('acme'), 'S', { visibility: 'selected', selected_repository_ids: [app, readonly, 4242] });
+    fake.presetSecret(orgScope('acme'), 'S', {
+      visibility: 'selected',
+      selected_repository_ids: [app, readonly, 4242],
+    });
     const response = await gh(fake, 'GET', '/orgs/acme/actions/secrets/S/repositories');
     expect(response.status).toBe(200);
-    const { total_count, repositories } = (await response.json()) as { total_count: number; repositories: Array<Record<string, unknown>> };
+    const { total_count, repositories } = (await response.json()) as {
+      total_count: number;
+      repositories: Array<Record<string, unknown>>;
+    };
     expect(total_count).toBe(3);
     expect(repositories.map((r) => r.full_name)).toEqual(['acme/app', 'acme/readonly', 'unknown/repo-4242']);
     const [first] = repositories;
@@ -475,12 +526,20 @@ describe('fake GitHub', () => {
     fake.presetSecret(orgScope('acme'), 'S', { value: 'kept value', visibility: 'all' });
     const before = fake.secrets.get(orgScope('acme'))!.get('S')!;
 
-    const selected = await gh(fake, 'PUT', `${base}/secrets/S`, { visibility: 'selected', selected_repository_ids: [app] });
+    const selected = await gh(fake, 'PUT', `${base}/secrets/S`, {
+      visibility: 'selected',
+      selected_repository_ids: [app],
+    });
     expect(selected.status).toBe(204);
     expect(await selected.text()).toBe('');
     expect(await fake.open(orgScope('acme'), 'S')).toBe('kept value');
     const after = fake.secrets.get(orgScope('acme'))!.get('S')!;
-    expect(after).toMatchObject({ encrypted_value: before.encrypted_value, key_id: before.key_id, visibility: 'selected', selected_repository_ids: [app] });
+    expect(after).toMatchObject({
+      encrypted_value: before.encrypted_value,
+      key_id: before.key_id,
+      visibility: 'selected',
+      selected_repository_ids: [app],
+    });
 
     expect((await gh(fake, 'PUT', `${base}/secrets/S`, { visibility: 'private' })).status).toBe(204);
     expect(fake.secrets.get(orgScope('acme'))!.get('S')).not.toHaveProperty('selected_repository_ids');
@@ -499,7 +558,10 @@ describe('fake GitHub', () => {
     for (const [name, [secretName, body]] of Object.entries(refusals)) {
       const response = await gh(fake, 'PUT', `${base}/secrets/${secretName}`, body);
       expect(response.status, name).toBe(422);
-      expect(await response.json(), name).toMatchObject({ documentation_url: 'https://docs.github.com/rest', status: '422' });
+      expect(await response.json(), name).toMatchObject({
+        documentation_url: 'https://docs.github.com/rest',
+        status: '422',
+      });
     }
     expect(fake.secrets.get(orgScope('acme'))!.has('NEW')).toBe(false);
     expect(fake.secrets.get(orgScope('acme'))!.get('S')).toMatchObject({ visibility: 'private' });
@@ -514,13 +576,30 @@ describe('fake GitHub', () => {
     const app = fake.repositoryId('acme/app');
     const readonly = fake.repositoryId('acme/readonly');
     const body = await secretBody(fake, base, 'v');
-    const put = (ids: unknown) => gh(fake, 'PUT', `${base}/secrets/S`, { ...body, visibility: 'selected', selected_repository_ids: ids });
+    const put = (ids: unknown) =>
+      gh(fake, 'PUT', `${base}/secrets/S`, { ...body, visibility: 'selected', selected_repository_ids: ids });
     expect((await put([String(app), readonly])).status).toBe(201);
     expect(fake.secrets.get(orgScope('acme'))!.get('S')!.selected_repository_ids).toEqual([app, readonly]);
-    const listed = (await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json()) as { repositories: Array<{ id: number }> };
+    const listed = (await (await gh(fake, 'GET', `${base}/secrets/S/repositories`)).json()) as {
+      repositories: Array<{ id: number }>;
+    };
     expect(listed.repositories.map((r) => r.id)).toEqual([app, readonly]);
 
-    for (const ids of [['abc'], ['12a'], [''], [' 1'], ['-1'], ['1.5'], [1.5], [null], [true], String(app), app, {}, ['99999999999999999999']]) {
+    for (const ids of [
+      ['abc'],
+      ['12a'],
+      [''],
+      [' 1'],
+      ['-1'],
+      ['1.5'],
+      [1.5],
+      [null],
+      [true],
+      String(app),
+      app,
+      {},
+      ['99999999999999999999'],
+    ]) {
       const response = await put(ids);
       expect(response.status, JSON.stringify(ids)).toBe(422);
     }
@@ -531,15 +610,32 @@ describe('fake GitHub', () => {
     const fake = await github();
     const base = '/orgs/acme/actions/variables';
     const app = fake.repositoryId('acme/app');
-    const asString = await gh(fake, 'POST', base, { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [String(app)] });
+    const asString = await gh(fake, 'POST', base, {
+      name: 'V',
+      value: '1',
+      visibility: 'selected',
+      selected_repository_ids: [String(app)],
+    });
     expect(asString.status).toBe(422);
     expect(fake.variables.get(orgScope('acme'))!.has('V')).toBe(false);
-    const created = await gh(fake, 'POST', base, { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [app] });
+    const created = await gh(fake, 'POST', base, {
+      name: 'V',
+      value: '1',
+      visibility: 'selected',
+      selected_repository_ids: [app],
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({});
-    expect(fake.variables.get(orgScope('acme'))!.get('V')).toMatchObject({ visibility: 'selected', selected_repository_ids: [app] });
-    expect((await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [String(app)] })).status).toBe(422);
-    expect((await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [app, 1001] })).status).toBe(204);
+    expect(fake.variables.get(orgScope('acme'))!.get('V')).toMatchObject({
+      visibility: 'selected',
+      selected_repository_ids: [app],
+    });
+    expect(
+      (await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [String(app)] })).status,
+    ).toBe(422);
+    expect(
+      (await gh(fake, 'PATCH', `${base}/V`, { visibility: 'selected', selected_repository_ids: [app, 1001] })).status,
+    ).toBe(204);
     expect(fake.variables.get(orgScope('acme'))!.get('V')!.selected_repository_ids).toEqual([app, 1001]);
   });
 
@@ -572,17 +668,24 @@ describe('fake GitHub', () => {
     expect(repository.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     // full-repository requires 75 fields; the fake sends them and a few optional ones GitHub sends too.
     expect(Object.keys(repository).length).toBeGreaterThanOrEqual(75);
-    const readonly = (await (await gh(fake, 'GET', '/repos/acme/readonly')).json()) as { id: number; permissions: { push: boolean } };
+    const readonly = (await (await gh(fake, 'GET', '/repos/acme/readonly')).json()) as {
+      id: number;
+      permissions: { push: boolean };
+    };
     expect(readonly.id).toBe(fake.repositoryId('acme/readonly'));
     expect(readonly.permissions.push).toBe(false);
     expect((await gh(fake, 'GET', '/repos/acme/other')).status).toBe(404);
     expect((await gh(fake, 'GET', '/repos/acme/app', undefined, 'wrong')).status).toBe(401);
   });
 
-  it('puts GitHub\'s rate-limit headers on every answer, errors and faults included; a fault\'s own header wins', async () => {
+  it("puts GitHub's rate-limit headers on every answer, errors and faults included; a fault's own header wins", async () => {
     const fake = await github();
     fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 503 });
-    fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 403, headers: { 'X-RateLimit-Remaining': '0', 'retry-after': '1' } });
+    fake.inject({
+      path: '/repos/acme/app/actions/secrets/public-key',
+      status: 403,
+      headers: { 'X-RateLimit-Remaining': '0', 'retry-after': '1' },
+    });
     const before = Math.floor(Date.now() / 1000);
     const responses = [
       await gh(fake, 'GET', '/repos/acme/app/actions/secrets/public-key'), // fault 503
@@ -631,7 +734,9 @@ describe('fake GitHub', () => {
       name: 'C1_CREDENTIAL_ID',
       value: 'two',
     });
-    expect((await gh(fake, 'POST', '/repos/acme/readonly/actions/variables', { name: 'X', value: '1' })).status).toBe(403);
+    expect((await gh(fake, 'POST', '/repos/acme/readonly/actions/variables', { name: 'X', value: '1' })).status).toBe(
+      403,
+    );
   });
 
   it('serves GitHub Enterprise Server paths under /api/v3 only', async () => {
@@ -646,7 +751,6 @@ describe('fake GitHub', () => {
     });
     expect(unprefixed.status).toBe(404);
   });
-
 });
 
 describe('runAction', () => {
@@ -678,8 +782,15 @@ console.log('done');
     expect(result.outputs.multi).toBe('line one\nline two');
     expect(result.outputs.plain).toBe('a=b<<c');
     expect(result.outputs['env-keys']!.split(',')).toEqual([
-      'EXTRA', 'GITHUB_ACTIONS', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'HOME',
-      'INPUT_APP_ID', 'INPUT_CLIENT-SECRET', 'PATH', 'RUNNER_TEMP',
+      'EXTRA',
+      'GITHUB_ACTIONS',
+      'GITHUB_OUTPUT',
+      'GITHUB_STEP_SUMMARY',
+      'HOME',
+      'INPUT_APP_ID',
+      'INPUT_CLIENT-SECRET',
+      'PATH',
+      'RUNNER_TEMP',
     ]);
     expect(result.summary).toContain('<h1>Rotated</h1>');
     expect(result.stdout).toContain('::add-mask::sekret-value');
@@ -723,7 +834,9 @@ describe('fake servers', () => {
     const sent = performance.now();
     const responses = await Promise.all([
       fetch(`${c1.url}/api/v1/nothing`),
-      fetch(`${github.url}/repos/acme/app/actions/secrets/public-key`, { headers: { authorization: `token ${GH_TOKEN}` } }),
+      fetch(`${github.url}/repos/acme/app/actions/secrets/public-key`, {
+        headers: { authorization: `token ${GH_TOKEN}` },
+      }),
     ]);
     await Promise.all(responses.map((r) => r.arrayBuffer()));
     const received = performance.now();
@@ -740,7 +853,7 @@ describe('fake servers', () => {
     expect(c1.requests).toEqual([{ method: 'GET', path: '/api/v1/nothing', status: 404 }]);
   });
 
-  it('keep each request\'s body and the answer as written, outside the log entries', async () => {
+  it("keep each request's body and the answer as written, outside the log entries", async () => {
     const github = await startFakeGitHub({ token: GH_TOKEN, repositories: { 'acme/app': 'write' } });
     closers.push(github.close);
     github.inject({ path: '/repos/acme/app/actions/variables', status: 502, body: 'bad gateway' });
@@ -759,7 +872,11 @@ describe('fake servers', () => {
     ]);
     expect(github.exchange(faulted!)).toMatchObject({
       requestBody: Buffer.from('{"name":"V","value":"1"}'),
-      response: { status: 502, body: 'bad gateway', headers: { 'content-type': 'text/plain; charset=utf-8', 'x-ratelimit-used': '1' } },
+      response: {
+        status: 502,
+        body: 'bad gateway',
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'x-ratelimit-used': '1' },
+      },
     });
     const exchange = github.exchange(created!)!;
     expect(exchange.requestHeaders['content-type']).toBe('application/json');
@@ -817,9 +934,13 @@ describe('fake GitHub OIDC', () => {
 
     expect((await idTokenRequest(oidc, '127.0.0.1', 'wrong')).status).toBe(401);
     expect((await fetch(`${oidc.requestUrl}&audience=x`)).status).toBe(401);
-    expect((await fetch(oidc.requestUrl.replace('?api-version=2.0', '?audience=x'), {
-      headers: { authorization: `Bearer ${oidc.requestToken}` },
-    })).status).toBe(400);
+    expect(
+      (
+        await fetch(oidc.requestUrl.replace('?api-version=2.0', '?audience=x'), {
+          headers: { authorization: `Bearer ${oidc.requestToken}` },
+        })
+      ).status,
+    ).toBe(400);
     expect(oidc.audiences).toEqual(['127.0.0.1', DEFAULT_OIDC_AUDIENCE]);
     expect(oidc.issued).toEqual([value, expect.any(String)]);
     expect(oidc.requests.map((r) => [r.path, r.status])).toEqual([
@@ -962,7 +1083,10 @@ describe('fake ConductorOne token exchange', () => {
     const trust = { oidcPublicJwk: oidc.publicJwk, issuer: oidc.issuer, audience: fake.host };
     expect(() => fake.registerFederationTrust(`x@${fake.host}/pcc`, trust)).toThrow(/wfe/);
     expect(() =>
-      fake.registerFederationTrust(makeTrustClientId(fake.host), { ...trust, oidcPublicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA' } }),
+      fake.registerFederationTrust(makeTrustClientId(fake.host), {
+        ...trust,
+        oidcPublicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA' },
+      }),
     ).toThrow(/public JWK/);
 
     const token = fake.issueAccessToken();
@@ -1024,7 +1148,9 @@ describe('fake proxy', () => {
     closers.push(() => agent.close());
     const credential = await makeClientCredential(fake.host);
     fake.registerClient(credential.clientId, credential.publicJwk);
-    const assertion = await signClientAssertion(credential.clientId, credential.clientSecret, { audience: [fake.host] });
+    const assertion = await signClientAssertion(credential.clientId, credential.clientSecret, {
+      audience: [fake.host],
+    });
     const response = await undiciFetch(`${fake.url}/auth/v1/token?x=1`, {
       method: 'POST',
       dispatcher: agent,
@@ -1047,7 +1173,10 @@ describe('fake proxy', () => {
     const proxy = await fakeProxy();
     const tunnel = new ProxyAgent(proxy.url);
     const plain = new ProxyAgent({ uri: proxy.url, proxyTunnel: false });
-    closers.push(() => tunnel.close(), () => plain.close());
+    closers.push(
+      () => tunnel.close(),
+      () => plain.close(),
+    );
     await expect(undiciFetch('http://example.com/', { dispatcher: tunnel })).rejects.toMatchObject({
       // undici nests it: fetch failed <- Request was cancelled. <- Proxy response (403) !== 200 when HTTP Tunneling
       cause: { cause: { message: expect.stringContaining('Proxy response (403)') } },
@@ -1082,9 +1211,12 @@ describe('scenario with federation', () => {
       ACTIONS_ID_TOKEN_REQUEST_URL: oidc!.requestUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc!.requestToken,
     });
-    const response = await fetch(`${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${scenario.conductorOne.host}`, {
-      headers: { authorization: `Bearer ${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
-    });
+    const response = await fetch(
+      `${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${scenario.conductorOne.host}`,
+      {
+        headers: { authorization: `Bearer ${federationEnv!.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+      },
+    );
     const jwt = ((await response.json()) as { value: string }).value;
     const { status, body } = await requestExchangeToken(scenario.conductorOne, federationInputs!['client-id']!, jwt);
     expect(status).toBe(200);

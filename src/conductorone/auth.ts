@@ -8,11 +8,11 @@
  * https://github.com/conductorone/conductorone-sdk-go (pkg/uhttp token source)
  */
 import { randomBytes } from 'node:crypto';
-import { SignJWT, importJWK } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import { ActionError, InputError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
-import type { Ed25519PrivateJwk } from './credential.js';
 import { hasControlCharacters, oneLine, redactCredentialShapes } from '../redact.js';
+import type { Ed25519PrivateJwk } from './credential.js';
 import { describeErrorResponse } from './errors.js';
 
 export interface TokenSource {
@@ -62,7 +62,10 @@ export async function importSigningKey(privateJwk: Ed25519PrivateJwk): Promise<S
   try {
     return await importJWK({ ...privateJwk }, 'EdDSA');
   } catch {
-    throw new InputError('client-secret', 'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.');
+    throw new InputError(
+      'client-secret',
+      'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.',
+    );
   }
 }
 
@@ -156,7 +159,10 @@ export class FederationTokenSource implements TokenSource {
       );
     }
     mask(idToken);
-    if (hasControlCharacters(idToken)) throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`);
+    if (hasControlCharacters(idToken))
+      throw new ActionError(
+        `The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`,
+      );
     const url = tokenUrl(serverUrl);
     const form = new URLSearchParams({
       grant_type: TOKEN_EXCHANGE,
@@ -205,7 +211,10 @@ export async function requestToken(
     );
   } catch (err) {
     if (err instanceof TransportError) {
-      throw new ActionError(`Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+      throw new ActionError(
+        `Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -217,7 +226,9 @@ export async function requestToken(
     throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
   }
   if (response.status !== 200) {
-    throw new ActionError(`ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`);
+    throw new ActionError(
+      `ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`,
+    );
   }
   let token: unknown;
   try {
@@ -231,7 +242,9 @@ export async function requestToken(
   // Masked first (line by line), then refused if it could not be a header value.
   mask(token);
   if (hasControlCharacters(token) || /\s/.test(token)) {
-    throw new ActionError(`ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`);
+    throw new ActionError(
+      `ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`,
+    );
   }
   return token;
 }

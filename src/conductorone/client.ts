@@ -95,7 +95,9 @@ export class ConductorOneClient {
     const body = await readJson(response);
     if (!isObject(body)) {
       // Never quote the body: it may hold the new secret.
-      throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
+      throw new ActionError(
+        `RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`,
+      );
     }
     const credential: CredentialBody = isObject(body.credential) ? body.credential : {};
     // Older API versions put clientSecret beside `credential`.
@@ -111,7 +113,10 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('GET', `/api/v1/apps/${encode(appId)}/connectors/${encode(connectorId)}`);
     if (response.status === 200 && isObject(await readJson(response))) return;
     const detail = await describeErrorResponse(response);
-    if (response.status === 404) throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+    if (response.status === 404)
+      throw new ActionError(
+        `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`,
+      );
     throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
   }
 
@@ -124,7 +129,9 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
     if (response.status === 404) {
       if (await isConductorOneError(response.clone())) return undefined;
-      throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
+      throw new ActionError(
+        `ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`,
+      );
     }
     if (response.status !== 200) {
       const detail = await describeErrorResponse(response);
@@ -132,7 +139,8 @@ export class ConductorOneClient {
     }
     const body = await readJson(response);
     const credential = isObject(body) && isObject(body.credential) ? (body.credential as CredentialBody) : undefined;
-    if (credential?.id !== id) throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
+    if (credential?.id !== id)
+      throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
     if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '') return undefined;
     const expires = credential.expiresTime;
     if (expires === undefined || expires === null || expires === '') return { id, expiresTime: '' };
@@ -152,13 +160,17 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
     if (response.status === 200) {
       if (isObject(await readJson(response))) return 'revoked';
-      throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
+      throw new ActionError(
+        `ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`,
+      );
     }
     if (response.status === 404) {
       if (await isConductorOneError(response.clone())) return 'already revoked';
       const detail = await describeErrorResponse(response);
       if ((await this.getCredential(appId, connectorId, id)) === undefined) return 'already revoked';
-      throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
+      throw new ActionError(
+        `ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`,
+      );
     }
     const detail = await describeErrorResponse(response);
     throw new ActionError(this.refusal(response.status, detail, doing));
@@ -174,8 +186,10 @@ export class ConductorOneClient {
 
   private refusal(status: number, detail: string, doing: string): string {
     const who = this.options.tokenSource.description;
-    if (status === 401) return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
-    if (status === 403) return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+    if (status === 401)
+      return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
+    if (status === 403)
+      return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
     return `ConductorOne could not ${doing} (${detail}).`;
   }
 
@@ -199,7 +213,10 @@ export class ConductorOneClient {
 
   private unreachableError(err: unknown): unknown {
     if (err instanceof TransportError) {
-      return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+      return new ActionError(
+        `Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`,
+        { cause: err },
+      );
     }
     return err;
   }
@@ -234,14 +251,24 @@ export class ConductorOneClient {
 export function checkIssuedCredential(credential: CredentialBody, clientSecret: unknown): RotatedCredential {
   const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
   const malformed = (problem: string) => new MalformedCredentialError(problem, id);
-  if (id === undefined) throw malformed(credential.id === undefined || credential.id === '' ? 'no credential ID' : 'a credential ID that is not a ConductorOne ID');
+  if (id === undefined)
+    throw malformed(
+      credential.id === undefined || credential.id === ''
+        ? 'no credential ID'
+        : 'a credential ID that is not a ConductorOne ID',
+    );
   if (typeof credential.clientId !== 'string' || credential.clientId === '') throw malformed('no client ID');
   if (!parseClientId(credential.clientId)) throw malformed('a client ID that is not of the form name@host/kind');
   if (typeof clientSecret !== 'string' || clientSecret === '') throw malformed('no client secret');
   const secret = parseClientSecret(clientSecret);
-  if ('problem' in secret) throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
+  if ('problem' in secret)
+    throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
   const expires = credential.expiresTime;
-  if (expires !== undefined && expires !== null && !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
+  if (
+    expires !== undefined &&
+    expires !== null &&
+    !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))
+  ) {
     throw malformed('an expiry that is not an RFC 3339 time');
   }
   return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };

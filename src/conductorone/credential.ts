@@ -15,7 +15,8 @@
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
-const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
+const CLIENT_ID =
+  /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
 
 export const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
 
@@ -51,12 +52,16 @@ export interface Ed25519PrivateJwk {
 }
 
 /** Why a client secret does not parse; the value itself is never part of it. */
-export type ClientSecretProblem = 'not a ConductorOne client secret' | 'damaged key part (not base64url JSON)' | 'no Ed25519 private key';
+export type ClientSecretProblem =
+  | 'not a ConductorOne client secret'
+  | 'damaged key part (not base64url JSON)'
+  | 'no Ed25519 private key';
 
 /** The private key in a client secret, or the problem with it. */
 export function parseClientSecret(secret: string): { jwk: Ed25519PrivateJwk } | { problem: ClientSecretProblem } {
   const parts = secret.split(':');
-  if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX) return { problem: 'not a ConductorOne client secret' };
+  if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
+    return { problem: 'not a ConductorOne client secret' };
   const encoded = parts[3] ?? '';
   let jwk: unknown;
   try {

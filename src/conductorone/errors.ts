@@ -11,7 +11,11 @@ import { oneLine, redactCredentialShapes } from '../redact.js';
 export async function describeErrorResponse(response: Response): Promise<string> {
   let message = '';
   try {
-    const body = JSON.parse(await response.text()) as { message?: unknown; error_description?: unknown; error?: unknown };
+    const body = JSON.parse(await response.text()) as {
+      message?: unknown;
+      error_description?: unknown;
+      error?: unknown;
+    };
     const candidate = body.message ?? body.error_description ?? body.error;
     if (typeof candidate === 'string') message = candidate;
   } catch {
@@ -26,7 +30,12 @@ export async function describeErrorResponse(response: Response): Promise<string>
 /** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
 export async function isConductorOneError(response: Response): Promise<boolean> {
   const body = await readJson(response);
-  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'number' && typeof (body as { message?: unknown }).message === 'string';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { code?: unknown }).code === 'number' &&
+    typeof (body as { message?: unknown }).message === 'string'
+  );
 }
 
 /** The JSON body, or undefined when it is not JSON. */

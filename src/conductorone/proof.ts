@@ -8,7 +8,7 @@
 import { importJWK } from 'jose';
 import { ActionError, errorMessage } from '../errors.js';
 import type { Http } from '../http.js';
-import { ClientCredentialsTokenSource, TokenRefusedError, type SigningKey } from './auth.js';
+import { ClientCredentialsTokenSource, type SigningKey, TokenRefusedError } from './auth.js';
 import type { RotatedCredential } from './client.js';
 import { parseClientSecret } from './credential.js';
 
@@ -36,7 +36,10 @@ export class ProofError extends ActionError {
 
 export async function proveCredential(credential: RotatedCredential, options: ProofOptions): Promise<void> {
   const { serverUrl, http, mask } = options;
-  const failed = (why: string) => new ProofError(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
+  const failed = (why: string) =>
+    new ProofError(
+      `The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`,
+    );
   const key = await signingKeyOf(credential.clientSecret);
   // Never quote the secret, nor a parser message that might.
   if (!key) throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
@@ -57,10 +60,15 @@ export async function proveCredential(credential: RotatedCredential, options: Pr
     } catch (err) {
       const delay = delays[attempt];
       if (!(err instanceof TokenRefusedError) || delay === undefined) {
-        const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)` : '';
+        const tries =
+          attempt > 0
+            ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)`
+            : '';
         throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
       }
-      options.log?.(`The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`);
+      options.log?.(
+        `The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`,
+      );
       await http.clock.sleep(delay);
     }
   }

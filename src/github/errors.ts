@@ -61,7 +61,10 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause instanceof TransportError) err = cause;
   if (err instanceof TransportError) {
-    return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+    return new ActionError(
+      `Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`,
+      { cause: err },
+    );
   }
   const what = `${attempt.doing} ${target.label}`;
   if (err instanceof UndocumentedStatusError) {
@@ -76,12 +79,19 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   const message = typeof data?.message === 'string' ? oneLine(redactCredentialShapes(data.message), 300) : '';
   const detail = message ? `${err.status} ${message}` : `${err.status}`;
   const headers = err.response?.headers ?? {};
-  if ((err.status === 403 || err.status === 429) && (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')) {
-    return new ActionError(`GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`);
+  if (
+    (err.status === 403 || err.status === 429) &&
+    (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')
+  ) {
+    return new ActionError(
+      `GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`,
+    );
   }
   switch (err.status) {
     case 401:
-      return new ActionError(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
+      return new ActionError(
+        `GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`,
+      );
     case 403:
       return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
     case 404:

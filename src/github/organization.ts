@@ -28,15 +28,25 @@ export interface OrgSecretAccess {
  * organization with hundreds of selected repositories never sends them all
  * at once.
  */
-export async function resolveOrgSecretAccess(octokit: Octokit, target: OrganizationTarget, name: string, limit: Limiter): Promise<OrgSecretAccess> {
+export async function resolveOrgSecretAccess(
+  octokit: Octokit,
+  target: OrganizationTarget,
+  name: string,
+  limit: Limiter,
+): Promise<OrgSecretAccess> {
   const existing = await readExistingAccess(octokit, target, name, limit);
   const wanted = target.visibility;
-  if (wanted === undefined) return existing ? { ...existing, origin: 'kept' } : { visibility: 'private', origin: 'new' };
+  if (wanted === undefined)
+    return existing ? { ...existing, origin: 'kept' } : { visibility: 'private', origin: 'new' };
   if (wanted !== 'selected') return { visibility: wanted, origin: 'input' };
   // `selected` keeps the repositories a selected secret already has; otherwise
   // the `repositories` input names the ones to select.
   if (existing?.visibility === 'selected') return { ...existing, origin: 'kept' };
-  return { visibility: 'selected', selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit), origin: 'input' };
+  return {
+    visibility: 'selected',
+    selectedRepositoryIds: await repositoryIdsOnce(octokit, target, limit),
+    origin: 'input',
+  };
 }
 
 // Both secrets of a target may need the same lookup; it is made once per target.
@@ -62,24 +72,38 @@ async function readExistingAccess(
   const attempt = { doing: `read the secret ${name} of`, permission: 'Secrets' } as const;
   let visibility: unknown;
   try {
-    const { data } = await limit(async () => expectStatus(await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name }), [200]));
+    const { data } = await limit(async () =>
+      expectStatus(
+        await octokit.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org: target.org, secret_name: name }),
+        [200],
+      ),
+    );
     visibility = (data as { visibility?: unknown } | undefined)?.visibility;
   } catch (err) {
     if (isGitHubNotFound(err)) return undefined; // a new secret
     throw describeGitHubError(err, target, attempt);
   }
   if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
-    throw new ActionError(`GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`);
+    throw new ActionError(
+      `GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`,
+    );
   }
   if (visibility !== 'selected') return { visibility: visibility as Visibility };
   let repositories: Array<{ id?: unknown }>;
   try {
     // Pages are read one after the other, so the whole listing holds one slot.
     repositories = await limit(() =>
-      octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org: target.org, secret_name: name, per_page: 100 }),
+      octokit.paginate('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', {
+        org: target.org,
+        secret_name: name,
+        per_page: 100,
+      }),
     );
   } catch (err) {
-    throw describeGitHubError(err, target, { doing: `read the repositories selected for the secret ${name} of`, permission: 'Secrets' });
+    throw describeGitHubError(err, target, {
+      doing: `read the repositories selected for the secret ${name} of`,
+      permission: 'Secrets',
+    });
   }
   return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r.id, target)) };
 }
@@ -88,7 +112,9 @@ async function readExistingAccess(
 function repositoryId(id: unknown, target: OrganizationTarget): number {
   const value = typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : id;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ActionError(`GitHub answered a repository lookup for ${target.label} without a numeric repository ID: check github-api-url.`);
+    throw new ActionError(
+      `GitHub answered a repository lookup for ${target.label} without a numeric repository ID: check github-api-url.`,
+    );
   }
   return value;
 }
@@ -97,14 +123,23 @@ async function repositoryIds(octokit: Octokit, target: OrganizationTarget, limit
   return Promise.all(
     target.repositories.map(async ({ owner, repo }) => {
       try {
-        const { data } = await limit(async () => expectStatus(await octokit.request('GET /repos/{owner}/{repo}', { owner, repo }), [200]));
+        const { data } = await limit(async () =>
+          expectStatus(await octokit.request('GET /repos/{owner}/{repo}', { owner, repo }), [200]),
+        );
         return repositoryId((data as { id?: unknown } | undefined)?.id, target);
       } catch (err) {
         if (err instanceof ActionError) throw err;
         if (isGitHubNotFound(err)) {
-          throw describeGitHubError(err, { kind: 'repository', owner, repo, label: `${owner}/${repo}` }, { doing: 'read', permission: 'Metadata' });
+          throw describeGitHubError(
+            err,
+            { kind: 'repository', owner, repo, label: `${owner}/${repo}` },
+            { doing: 'read', permission: 'Metadata' },
+          );
         }
-        throw describeGitHubError(err, target, { doing: `look up repository ${owner}/${repo} to select it for`, permission: 'Metadata' });
+        throw describeGitHubError(err, target, {
+          doing: `look up repository ${owner}/${repo} to select it for`,
+          permission: 'Metadata',
+        });
       }
     }),
   );

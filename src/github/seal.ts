@@ -5,7 +5,7 @@
  */
 import { ActionError } from '../errors.js';
 
-type Sodium = (typeof import('libsodium-wrappers'))['default'];
+type Sodium = typeof import('libsodium-wrappers')['default'];
 
 let loading: Promise<Sodium> | undefined;
 

@@ -7,7 +7,7 @@ import { ActionError, TransportError } from '../errors.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isRequestError, UndocumentedStatusError } from './errors.js';
 import type { OrgSecretAccess } from './organization.js';
-import { targetBasePath, type Target } from './targets.js';
+import { type Target, targetBasePath } from './targets.js';
 
 export interface PublicKey {
   keyId: string;
@@ -40,8 +40,15 @@ export async function readPublicKey(octokit: Octokit, target: Target): Promise<P
     throw describeGitHubError(err, target, { doing: 'read the secrets public key of', permission: 'Secrets' });
   }
   // Checked here, before anything rotates: a key that cannot seal would only fail after the rotation.
-  if (typeof body?.key_id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(body.key_id) || typeof body.key !== 'string' || !isPublicKey(body.key)) {
-    throw new ActionError(`GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`);
+  if (
+    typeof body?.key_id !== 'string' ||
+    !/^[\x21-\x7e]{1,200}$/.test(body.key_id) ||
+    typeof body.key !== 'string' ||
+    !isPublicKey(body.key)
+  ) {
+    throw new ActionError(
+      `GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`,
+    );
   }
   return { keyId: body.key_id, key: body.key };
 }

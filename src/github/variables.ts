@@ -7,12 +7,15 @@
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isGitHubNotFound, isRequestError } from './errors.js';
 import type { OrgSecretAccess } from './organization.js';
-import { targetBasePath, type Target } from './targets.js';
+import { type Target, targetBasePath } from './targets.js';
 
 /** The variable's value, or undefined when the target has no such variable yet. */
 export async function readVariable(octokit: Octokit, target: Target, name: string): Promise<string | undefined> {
   try {
-    const { data } = expectStatus(await octokit.request(`GET ${targetBasePath(target)}/variables/{name}`, { name }), [200]);
+    const { data } = expectStatus(
+      await octokit.request(`GET ${targetBasePath(target)}/variables/{name}`, { name }),
+      [200],
+    );
     const value = (data as { value?: unknown } | undefined)?.value;
     return typeof value === 'string' ? value.trim() : undefined;
   } catch (err) {

@@ -1,9 +1,18 @@
 // The three ways to authenticate to ConductorOne, and the network settings of
 // self-hosted runners, each through the bundled action against the fakes.
 import { describe, expect, it } from 'vitest';
-import { findLeaks, runAction } from '../fakes/run-action.js';
 import { startFakeProxy } from '../fakes/proxy.js';
-import { onlyError, onlyIssued, requestsTo, ROTATE_PATH, scenarioFor, storedCredential, TOKEN_PATH, visibleTexts } from './helpers.js';
+import { findLeaks, runAction } from '../fakes/run-action.js';
+import {
+  onlyError,
+  onlyIssued,
+  ROTATE_PATH,
+  requestsTo,
+  scenarioFor,
+  storedCredential,
+  TOKEN_PATH,
+  visibleTexts,
+} from './helpers.js';
 
 const REPO = 'acme/connectors';
 
@@ -16,7 +25,10 @@ describe('GitHub OIDC federation', () => {
     expect(result.code).toBe(0);
     expect(scenario.oidc!.audiences).toEqual([scenario.conductorOne.host]);
     // The exchange, then the proof of the new credential.
-    expect(requestsTo(scenario.conductorOne, 'POST', TOKEN_PATH)).toEqual(['POST /auth/v1/token 200', 'POST /auth/v1/token 200']);
+    expect(requestsTo(scenario.conductorOne, 'POST', TOKEN_PATH)).toEqual([
+      'POST /auth/v1/token 200',
+      'POST /auth/v1/token 200',
+    ]);
     const issued = onlyIssued(scenario);
     const stored = await storedCredential(scenario, REPO);
     expect(stored.clientId).toBe(issued.clientId);
@@ -44,7 +56,12 @@ describe('a ready access token', () => {
     const accessToken = scenario.conductorOne.issueAccessToken();
 
     // verify: false, so the only token request there could be is an authentication the action must not make.
-    const result = await scenario.run({ 'client-id': undefined, 'client-secret': undefined, 'access-token': accessToken, verify: 'false' });
+    const result = await scenario.run({
+      'client-id': undefined,
+      'client-secret': undefined,
+      'access-token': accessToken,
+      verify: 'false',
+    });
 
     expect(result.code).toBe(0);
     expect(requestsTo(scenario.conductorOne, 'POST', TOKEN_PATH)).toEqual([]);

@@ -26,10 +26,18 @@ describe.concurrent('a cancelled run', () => {
     const { expect } = context;
     const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', [SECOND]: 'write' } });
     // The second repository's writes never get an answer.
-    scenario.github.inject({ method: 'PUT', path: new RegExp(`^/repos/${SECOND}/actions/secrets/`), delayMs: 120_000, times: 2 });
-    const answered = (path: string) => scenario.github.requests.some((r) => r.method === 'PUT' && r.path.startsWith(path) && r.status === 201);
-    const firstDone = () => ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].every((name) => answered(`/repos/${REPO}/actions/secrets/${name}`));
-    const secondStalled = () => scenario.github.requests.some((r) => r.method === 'PUT' && r.path.startsWith(`/repos/${SECOND}/`));
+    scenario.github.inject({
+      method: 'PUT',
+      path: new RegExp(`^/repos/${SECOND}/actions/secrets/`),
+      delayMs: 120_000,
+      times: 2,
+    });
+    const answered = (path: string) =>
+      scenario.github.requests.some((r) => r.method === 'PUT' && r.path.startsWith(path) && r.status === 201);
+    const firstDone = () =>
+      ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].every((name) => answered(`/repos/${REPO}/actions/secrets/${name}`));
+    const secondStalled = () =>
+      scenario.github.requests.some((r) => r.method === 'PUT' && r.path.startsWith(`/repos/${SECOND}/`));
 
     const result = await scenario.run({}, { onStart: cancelWhen(() => firstDone() && secondStalled()) });
 
@@ -41,7 +49,9 @@ describe.concurrent('a cancelled run', () => {
     );
     expect(result.summary).toContain('## ConductorOne credential rotation cancelled');
     expect(result.summary).toContain(`| ${REPO} | the new credential |`);
-    expect(result.summary).toContain(`| ${SECOND} | **unknown**: a write was in flight, or only one secret was written |`);
+    expect(result.summary).toContain(
+      `| ${SECOND} | **unknown**: a write was in flight, or only one secret was written |`,
+    );
     expect(leaks(scenario, result)).toEqual([]);
     expect(unexpectedCommands(result.stdout)).toEqual([]);
   });
@@ -51,11 +61,16 @@ describe.concurrent('a cancelled run', () => {
     const scenario = await scenarioFor(context);
     scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, delayMs: 120_000 });
 
-    const result = await scenario.run({}, { onStart: cancelWhen(() => scenario.conductorOne.requests.length > 0, 'SIGINT') });
+    const result = await scenario.run(
+      {},
+      { onStart: cancelWhen(() => scenario.conductorOne.requests.length > 0, 'SIGINT') },
+    );
 
     expect(result.code).toBe(1);
     expect(scenario.conductorOne.issued).toEqual([]);
-    expect(onlyError(result)).toBe('The run was cancelled (SIGINT) before ConductorOne issued a new credential: nothing was changed.');
+    expect(onlyError(result)).toBe(
+      'The run was cancelled (SIGINT) before ConductorOne issued a new credential: nothing was changed.',
+    );
     expect(result.summary).toContain('## ConductorOne credential rotation cancelled');
   });
 
@@ -72,7 +87,9 @@ describe.concurrent('a cancelled run', () => {
     expect(result.code).toBe(1);
     const issued = onlyIssued(scenario);
     expect(scenario.github.requests.filter((r) => r.method === 'PUT')).toEqual([]);
-    expect(onlyError(result)).toContain(`after ConductorOne issued credential ${issued.id}. No secret was written: every target still holds the previous credential, which stays valid. Credential ${issued.id} is stored nowhere: revoke it in ConductorOne.`);
+    expect(onlyError(result)).toContain(
+      `after ConductorOne issued credential ${issued.id}. No secret was written: every target still holds the previous credential, which stays valid. Credential ${issued.id} is stored nowhere: revoke it in ConductorOne.`,
+    );
     expect(scenario.conductorOne.requests.filter((r) => r.path === ROTATE_PATH)).toHaveLength(1);
   });
 });
@@ -97,7 +114,9 @@ function maxInFlight(github: FakeGitHub): number {
 describe('an organization secret selected for many repositories', () => {
   it('looks the repositories up at most 20 at a time', async (context) => {
     const { expect } = context;
-    const repositories = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`acme/repo-${String(i).padStart(2, '0')}`, 'write' as const]));
+    const repositories = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`acme/repo-${String(i).padStart(2, '0')}`, 'write' as const]),
+    );
     const scenario = await scenarioFor(context, { repositories, organizations: { acme: 'write' }, latencyMs: 20 });
 
     const result = await scenario.run({ organization: 'acme', visibility: 'selected' });

@@ -5,8 +5,8 @@ import type { TestContext } from 'vitest';
 import type { IssuedCredential } from '../fakes/conductorone.js';
 import { repoScope } from '../fakes/github.js';
 import type { RequestLogEntry } from '../fakes/log.js';
-import { findLeaks, runAction, type RunActionOptions, type RunActionResult } from '../fakes/run-action.js';
-import { startScenario, type Scenario, type ScenarioOptions } from '../fakes/scenario.js';
+import { findLeaks, type RunActionOptions, type RunActionResult, runAction } from '../fakes/run-action.js';
+import { type Scenario, type ScenarioOptions, startScenario } from '../fakes/scenario.js';
 
 export const ROTATE_PATH = '/api/v1/apps/connectors/credentials';
 export const TOKEN_PATH = '/auth/v1/token';
@@ -21,7 +21,10 @@ export interface E2EScenario extends Scenario {
    */
   timeline(): string[];
   /** Runs dist/index.js with the scenario's inputs; `undefined` removes an input. */
-  run(overrides?: Record<string, string | undefined>, options?: Pick<RunActionOptions, 'env' | 'onStart'>): Promise<RunActionResult>;
+  run(
+    overrides?: Record<string, string | undefined>,
+    options?: Pick<RunActionOptions, 'env' | 'onStart'>,
+  ): Promise<RunActionResult>;
 }
 
 /** A scenario for one test; its fakes close when the test finishes, pass or fail (also under describe.concurrent). */
@@ -46,7 +49,10 @@ export async function scenarioFor(context: TestContext, options: ScenarioOptions
   }
   return Object.assign(scenario, {
     timeline: () => arrivals.map(({ server, entry }) => `${server} ${describeRequest(entry)}`),
-    run: async (overrides: Record<string, string | undefined> = {}, options: Pick<RunActionOptions, 'env' | 'onStart'> = {}) => {
+    run: async (
+      overrides: Record<string, string | undefined> = {},
+      options: Pick<RunActionOptions, 'env' | 'onStart'> = {},
+    ) => {
       const inputs: Record<string, string> = { ...scenario.inputs };
       for (const [name, value] of Object.entries(overrides)) {
         if (value === undefined) delete inputs[name];
@@ -88,7 +94,8 @@ export function errorAnnotations(stdout: string): string[] {
 /** The single `::error::` message of a failed run; fails the test when there is not exactly one. */
 export function onlyError(result: RunActionResult): string {
   const errors = errorAnnotations(result.stdout);
-  if (errors.length !== 1) throw new Error(`expected exactly one ::error:: line, got ${errors.length}:\n${errors.join('\n')}`);
+  if (errors.length !== 1)
+    throw new Error(`expected exactly one ::error:: line, got ${errors.length}:\n${errors.join('\n')}`);
   return errors[0]!;
 }
 
@@ -132,24 +139,37 @@ const ADD_MASK = '::add-mask::';
  * could carry them; `receivedLater` ones (the proof's token) before any
  * annotation.
  */
-export function maskingProblems(stdout: string, secrets: { knownAtStart: string[]; received: string[]; receivedLater?: string[] }): string[] {
+export function maskingProblems(
+  stdout: string,
+  secrets: { knownAtStart: string[]; received: string[]; receivedLater?: string[] },
+): string[] {
   const all = lines(stdout);
   const firstIndex = (test: (line: string) => boolean) => {
     const index = all.findIndex(test);
     return index < 0 ? all.length : index;
   };
   const firstNonMask = firstIndex((line) => !line.startsWith(ADD_MASK));
-  const firstAfterReceipt = firstIndex((line) => /^ConductorOne issued credential|^::(error|warning|notice)/.test(line));
+  const firstAfterReceipt = firstIndex((line) =>
+    /^ConductorOne issued credential|^::(error|warning|notice)/.test(line),
+  );
   const problems: string[] = [];
   const check = (group: string, values: string[], deadline: number, deadlineName: string) =>
     values.forEach((value, index) => {
       const maskedAt = all.indexOf(`${ADD_MASK}${value}`);
       if (maskedAt < 0) problems.push(`${group} #${index} (${value.length} chars) was never masked`);
-      else if (maskedAt > deadline) problems.push(`${group} #${index} was masked on line ${maskedAt + 1}, after ${deadlineName} (line ${deadline + 1})`);
+      else if (maskedAt > deadline)
+        problems.push(
+          `${group} #${index} was masked on line ${maskedAt + 1}, after ${deadlineName} (line ${deadline + 1})`,
+        );
     });
   check('input secret', secrets.knownAtStart, firstNonMask, 'the first log line');
   check('received secret', secrets.received, firstAfterReceipt, 'the rotation report or an annotation');
-  check('later secret', secrets.receivedLater ?? [], firstIndex((line) => /^::(error|warning|notice)/.test(line)), 'an annotation');
+  check(
+    'later secret',
+    secrets.receivedLater ?? [],
+    firstIndex((line) => /^::(error|warning|notice)/.test(line)),
+    'an annotation',
+  );
   return problems;
 }
 
@@ -163,8 +183,10 @@ export function leaks(scenario: Scenario, result: RunActionResult, extra: string
   const problems = findLeaks([...scenario.knownSecrets(), ...extra], texts);
   for (const [name, text] of Object.entries(texts)) {
     const visible = lines(text).filter((line) => !line.startsWith(ADD_MASK));
-    if (visible.some((line) => /secret-token:conductorone\.com:v1:[A-Za-z0-9_-]/.test(line))) problems.push(`a ConductorOne client secret appears in ${name}`);
-    if (visible.some((line) => /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./.test(line))) problems.push(`a JWT appears in ${name}`);
+    if (visible.some((line) => /secret-token:conductorone\.com:v1:[A-Za-z0-9_-]/.test(line)))
+      problems.push(`a ConductorOne client secret appears in ${name}`);
+    if (visible.some((line) => /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./.test(line)))
+      problems.push(`a JWT appears in ${name}`);
   }
   return problems;
 }
@@ -178,7 +200,11 @@ export function unexpectedCommands(stdout: string): string[] {
 }
 
 /** The repository's two secrets hold `previous`, as before a rotation. */
-export function holdCredential(scenario: Scenario, repository: string, previous: { clientId: string; clientSecret: string }): void {
+export function holdCredential(
+  scenario: Scenario,
+  repository: string,
+  previous: { clientId: string; clientSecret: string },
+): void {
   scenario.github.presetSecret(repoScope(repository), 'BATON_CLIENT_ID', { value: previous.clientId });
   scenario.github.presetSecret(repoScope(repository), 'BATON_CLIENT_SECRET', { value: previous.clientSecret });
 }

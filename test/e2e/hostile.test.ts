@@ -7,27 +7,30 @@ import { type IssuedCredential } from '../fakes/conductorone.js';
 import { repoScope, startFakeGitHub } from '../fakes/github.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {
+  type E2EScenario,
   holdCredential,
   leaks,
   onlyError,
   onlyIssued,
+  ROTATE_PATH,
   requestLog,
   requestsTo,
-  ROTATE_PATH,
   scenarioFor,
   secretPath,
   secretWrites,
   storedCredential,
   TOKEN_PATH,
   unexpectedCommands,
-  type E2EScenario,
 } from './helpers.js';
 
 const REPO = 'acme/connectors';
-const credentialPath = (scenario: E2EScenario, id: string) => `/api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']}/credentials/${id}`;
+const credentialPath = (scenario: E2EScenario, id: string) =>
+  `/api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']}/credentials/${id}`;
 
 /** A scenario whose repository holds a previous credential, revoked by a successful run. */
-async function withPrevious(context: TestContext): Promise<{ scenario: E2EScenario; previous: IssuedCredential; inputs: Record<string, string> }> {
+async function withPrevious(
+  context: TestContext,
+): Promise<{ scenario: E2EScenario; previous: IssuedCredential; inputs: Record<string, string> }> {
   const scenario = await scenarioFor(context);
   const previous = await scenario.conductorOne.addCredential();
   holdCredential(scenario, REPO, previous);
@@ -35,13 +38,20 @@ async function withPrevious(context: TestContext): Promise<{ scenario: E2EScenar
 }
 
 /** Nothing was written, the repository still opens to the previous credential, which is still valid, and nothing leaked. */
-async function expectUnchanged(context: TestContext, scenario: E2EScenario, previous: IssuedCredential, result: RunActionResult): Promise<void> {
+async function expectUnchanged(
+  context: TestContext,
+  scenario: E2EScenario,
+  previous: IssuedCredential,
+  result: RunActionResult,
+): Promise<void> {
   const { expect } = context;
   expect(result.code).toBe(1);
   expect(secretWrites(scenario)).toEqual([]);
   const stored = await storedCredential(scenario, REPO);
   expect(stored.clientId).toBe(previous.clientId);
-  expect(stored.clientSecret === previous.clientSecret, 'BATON_CLIENT_SECRET still opens to the previous secret').toBe(true);
+  expect(stored.clientSecret === previous.clientSecret, 'BATON_CLIENT_SECRET still opens to the previous secret').toBe(
+    true,
+  );
   expect(previous.revoked).toBe(false);
   expect(requestsTo(scenario.conductorOne, 'POST', credentialPath(scenario, previous.id))).toEqual([]);
   expect(result.outputs.rotated).toBe('false');
@@ -51,10 +61,22 @@ async function expectUnchanged(context: TestContext, scenario: E2EScenario, prev
 
 describe.concurrent('a malformed credential from RotateCredential is revoked and stored nowhere', () => {
   const cases: Array<[string, (credential: Record<string, unknown>) => Record<string, unknown>, RegExp]> = [
-    ['a client secret that is not a ConductorOne secret', (c) => ({ ...c, clientSecret: 'garbage' }), /client secret that is not a ConductorOne client secret with an Ed25519 key/],
+    [
+      'a client secret that is not a ConductorOne secret',
+      (c) => ({ ...c, clientSecret: 'garbage' }),
+      /client secret that is not a ConductorOne client secret with an Ed25519 key/,
+    ],
     ['an empty client ID', (c) => ({ ...c, clientId: '' }), /no client ID/],
-    ['a client ID that is not name@host/kind', (c) => ({ ...c, clientId: 'someone' }), /client ID that is not of the form/],
-    ['an expiry that injects a workflow command', (c) => ({ ...c, expiresTime: '2026-01-01T00:00:00Z\n::set-output name=rotated::true' }), /expiry that is not an RFC 3339 time/],
+    [
+      'a client ID that is not name@host/kind',
+      (c) => ({ ...c, clientId: 'someone' }),
+      /client ID that is not of the form/,
+    ],
+    [
+      'an expiry that injects a workflow command',
+      (c) => ({ ...c, expiresTime: '2026-01-01T00:00:00Z\n::set-output name=rotated::true' }),
+      /expiry that is not an RFC 3339 time/,
+    ],
   ];
   for (const [what, tamper, problem] of cases) {
     it(`with ${what}`, async (context) => {
@@ -67,10 +89,18 @@ describe.concurrent('a malformed credential from RotateCredential is revoked and
       const issued = onlyIssued(scenario);
       context.expect(issued.revoked).toBe(true);
       // Token, rotate, and the revoke of the new credential: no proof is even tried.
-      context.expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 200`, `POST ${credentialPath(scenario, issued.id)} 200`]);
+      context
+        .expect(requestLog(scenario.conductorOne))
+        .toEqual([
+          `POST ${TOKEN_PATH} 200`,
+          `POST ${ROTATE_PATH} 200`,
+          `POST ${credentialPath(scenario, issued.id)} 200`,
+        ]);
       const error = onlyError(result);
       context.expect(error).toMatch(problem);
-      context.expect(error).toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
+      context
+        .expect(error)
+        .toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
       context.expect(error).toContain(`The unusable credential ${issued.id} was revoked.`);
       context.expect(result.summary).toContain('## ConductorOne credential rotated, but not stored');
     });
@@ -87,7 +117,9 @@ describe.concurrent('a malformed credential from RotateCredential is revoked and
       context.expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 200`]);
       const error = onlyError(result);
       context.expect(error).toContain('a credential ID that is not a ConductorOne ID');
-      context.expect(error).toContain(`revoke the newest credential of connector ${scenario.inputs['connector-id']} in ConductorOne`);
+      context
+        .expect(error)
+        .toContain(`revoke the newest credential of connector ${scenario.inputs['connector-id']} in ConductorOne`);
       context.expect(result.stdout).not.toContain('pwned');
     }
   });
@@ -104,10 +136,9 @@ describe.concurrent('the new credential is proved before any write', () => {
     const issued = onlyIssued(scenario);
     context.expect(issued.revoked).toBe(true);
     // One refusal, then three retries, then the revoke of the unusable credential.
-    context.expect(requestLog(scenario.conductorOne).slice(2)).toEqual([
-      ...Array<string>(4).fill(`POST ${TOKEN_PATH} 401`),
-      `POST ${credentialPath(scenario, issued.id)} 200`,
-    ]);
+    context
+      .expect(requestLog(scenario.conductorOne).slice(2))
+      .toEqual([...Array<string>(4).fill(`POST ${TOKEN_PATH} 401`), `POST ${credentialPath(scenario, issued.id)} 200`]);
     const error = onlyError(result);
     context.expect(error).toContain(`The new credential ${issued.id}`);
     context.expect(error).toContain('is not active yet');
@@ -126,7 +157,11 @@ describe.concurrent('the new credential is proved before any write', () => {
     const issued = onlyIssued(scenario);
     const timeline = scenario.timeline();
     const firstWrite = timeline.findIndex((line) => line.startsWith('github PUT'));
-    const proved = timeline.findIndex((line, index) => index > timeline.indexOf(`conductorone POST ${ROTATE_PATH} 200`) && line === `conductorone POST ${TOKEN_PATH} 200`);
+    const proved = timeline.findIndex(
+      (line, index) =>
+        index > timeline.indexOf(`conductorone POST ${ROTATE_PATH} 200`) &&
+        line === `conductorone POST ${TOKEN_PATH} 200`,
+    );
     context.expect(timeline.filter((line) => line === `conductorone POST ${TOKEN_PATH} 401`)).toHaveLength(2);
     context.expect(proved).toBeGreaterThan(0);
     context.expect(proved).toBeLessThan(firstWrite);
@@ -139,12 +174,21 @@ describe.concurrent('the new credential is proved before any write', () => {
   it('revokes the new credential when every write is refused with a 4xx (a key that changed since the preflight)', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
     // The repository's key changes after the preflight read it, so both writes are sealed for a stale key_id (422).
-    scenario.conductorOne.inject({ method: 'POST', path: ROTATE_PATH, effect: () => scenario.github.rotatePublicKey(repoScope(REPO)) });
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: ROTATE_PATH,
+      effect: () => scenario.github.rotatePublicKey(repoScope(REPO)),
+    });
 
     const result = await scenario.run(inputs);
 
     context.expect(result.code).toBe(1);
-    context.expect(secretWrites(scenario).sort()).toEqual([`github PUT ${secretPath(REPO, 'BATON_CLIENT_ID')} 422`, `github PUT ${secretPath(REPO, 'BATON_CLIENT_SECRET')} 422`]);
+    context
+      .expect(secretWrites(scenario).sort())
+      .toEqual([
+        `github PUT ${secretPath(REPO, 'BATON_CLIENT_ID')} 422`,
+        `github PUT ${secretPath(REPO, 'BATON_CLIENT_SECRET')} 422`,
+      ]);
     const issued = onlyIssued(scenario);
     context.expect(issued.revoked).toBe(true);
     context.expect(previous.revoked).toBe(false);
@@ -158,7 +202,12 @@ describe.concurrent('the new credential is proved before any write', () => {
 
   it('does not rotate when GitHub serves a public key that cannot seal', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
-    scenario.github.inject({ method: 'GET', path: `/repos/${REPO}/actions/secrets/public-key`, status: 200, body: { key_id: '1234', key: 'bm90IGEga2V5' } });
+    scenario.github.inject({
+      method: 'GET',
+      path: `/repos/${REPO}/actions/secrets/public-key`,
+      status: 200,
+      body: { key_id: '1234', key: 'bm90IGEga2V5' },
+    });
 
     const result = await scenario.run(inputs);
 
@@ -174,7 +223,13 @@ describe.concurrent('only documented success counts', () => {
     const elsewhere = await startFakeGitHub({ token: scenario.githubToken, repositories: { [REPO]: 'write' } });
     context.onTestFinished(() => elsewhere.close());
     const path = secretPath(REPO, 'BATON_CLIENT_SECRET');
-    scenario.github.inject({ method: 'PUT', path, status: 307, headers: { location: `${elsewhere.url}${path}` }, body: '' });
+    scenario.github.inject({
+      method: 'PUT',
+      path,
+      status: 307,
+      headers: { location: `${elsewhere.url}${path}` },
+      body: '',
+    });
 
     const result = await scenario.run(inputs);
 
@@ -187,14 +242,25 @@ describe.concurrent('only documented success counts', () => {
     context.expect(stored.clientId).toBe(onlyIssued(scenario).clientId);
     context.expect(stored.clientSecret === previous.clientSecret).toBe(true);
     const error = onlyError(result);
-    context.expect(error).toContain(`write the secret BATON_CLIENT_SECRET in ${REPO} with status 307 (a redirect, which the action never follows), not the documented 201 or 204`);
+    context
+      .expect(error)
+      .toContain(
+        `write the secret BATON_CLIENT_SECRET in ${REPO} with status 307 (a redirect, which the action never follows), not the documented 201 or 204`,
+      );
     context.expect(error).toContain(`${REPO} holds a new and an old secret that do not match`);
     context.expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('counts a 200 HTML page as not stored, revokes nothing, and keeps the new credential, which may be stored', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
-    scenario.github.inject({ method: 'PUT', path: /\/secrets\/BATON_CLIENT_/, status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Welcome to the proxy</html>', times: 2 });
+    scenario.github.inject({
+      method: 'PUT',
+      path: /\/secrets\/BATON_CLIENT_/,
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html>Welcome to the proxy</html>',
+      times: 2,
+    });
 
     const result = await scenario.run(inputs);
 
@@ -210,18 +276,26 @@ describe.concurrent('only documented success counts', () => {
     context.expect(leaks(scenario, result)).toEqual([]);
   });
 
-  it("does not take a proxy's 404 page on a revoke for \"already revoked\" while the credential still exists", async (context) => {
+  it('does not take a proxy\'s 404 page on a revoke for "already revoked" while the credential still exists', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
-    scenario.conductorOne.inject({ method: 'POST', path: credentialPath(scenario, previous.id), status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' });
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: credentialPath(scenario, previous.id),
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      body: '<h1>Not Found</h1>',
+    });
 
     const result = await scenario.run(inputs);
 
     context.expect(result.code).toBe(1);
     context.expect(previous.revoked).toBe(false);
-    context.expect(requestLog(scenario.conductorOne).slice(-2)).toEqual([
-      `POST ${credentialPath(scenario, previous.id)} 404 [status 404]`,
-      `GET ${credentialPath(scenario, previous.id)} 200`,
-    ]);
+    context
+      .expect(requestLog(scenario.conductorOne).slice(-2))
+      .toEqual([
+        `POST ${credentialPath(scenario, previous.id)} 404 [status 404]`,
+        `GET ${credentialPath(scenario, previous.id)} 200`,
+      ]);
     const error = onlyError(result);
     context.expect(error).toContain('only this is left');
     context.expect(error).toContain("not ConductorOne's own answer), and the credential still exists");
@@ -260,7 +334,9 @@ describe.concurrent('only documented success counts', () => {
 
     context.expect(result.code).toBe(0);
     context.expect(result.outputs.rotated).toBe('true');
-    context.expect(result.stdout).toContain(`Rotating: the current credential ${previous.id} no longer exists in ConductorOne.`);
+    context
+      .expect(result.stdout)
+      .toContain(`Rotating: the current credential ${previous.id} no longer exists in ConductorOne.`);
   });
 });
 
@@ -275,12 +351,20 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
       reply: (req) => {
         const form = new URLSearchParams(req.body.toString('utf8'));
         const issued = scenario.conductorOne.issued[0];
-        if (!issued) return { status: 200, body: { access_token: scenario.conductorOne.issueAccessToken(), token_type: 'Bearer', expires_in: 3600 } };
+        if (!issued)
+          return {
+            status: 200,
+            body: { access_token: scenario.conductorOne.issueAccessToken(), token_type: 'Bearer', expires_in: 3600 },
+          };
         const assertion = form.get('client_assertion') ?? '';
         echoed.push(assertion);
         return {
           status: 401,
-          body: { code: 16, message: `bad assertion ${assertion} for secret ${issued.clientSecret}\n::warning::injected`, details: [] },
+          body: {
+            code: 16,
+            message: `bad assertion ${assertion} for secret ${issued.clientSecret}\n::warning::injected`,
+            details: [],
+          },
         };
       },
     });
@@ -292,7 +376,9 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
     context.expect(echoed.length).toBeGreaterThan(0);
     context.expect(leaks(scenario, result, echoed)).toEqual([]);
     const error = onlyError(result);
-    context.expect(error).toContain('bad assertion (redacted) for secret (redacted) ::warning::injected) (4 attempts in 3.5 s)');
+    context
+      .expect(error)
+      .toContain('bad assertion (redacted) for secret (redacted) ::warning::injected) (4 attempts in 3.5 s)');
     context.expect(result.summary).toContain('bad assertion (redacted) for secret (redacted)');
     context.expect(unexpectedCommands(result.stdout)).toEqual([]);
     context.expect(result.stdout.split('\n').some((line) => line.startsWith('::warning::injected'))).toBe(false);
@@ -303,7 +389,14 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
     scenario.conductorOne.inject({
       method: 'POST',
       path: credentialPath(scenario, previous.id),
-      reply: (req) => ({ status: 500, body: { code: 13, message: `internal: request had authorization ${req.headers.authorization ?? ''}`, details: [] } }),
+      reply: (req) => ({
+        status: 500,
+        body: {
+          code: 13,
+          message: `internal: request had authorization ${req.headers.authorization ?? ''}`,
+          details: [],
+        },
+      }),
       times: 4,
     });
 
@@ -323,14 +416,20 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
       path: /\/repos\/acme\/second\/actions\/secrets\//,
       times: 2,
       status: 403,
-      body: { message: 'Forbidden\n::stop-commands::abc\n[click](https://evil.example) <img src=x>', documentation_url: 'https://docs.github.com/rest', status: '403' },
+      body: {
+        message: 'Forbidden\n::stop-commands::abc\n[click](https://evil.example) <img src=x>',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403',
+      },
     });
 
     const result = await scenario.run();
 
     context.expect(result.code).toBe(1);
     context.expect(unexpectedCommands(result.stdout)).toEqual([]);
-    context.expect(result.summary).toContain('Forbidden ::stop-commands::abc \\[click\\](https://evil.example) &lt;img src=x&gt;');
+    context
+      .expect(result.summary)
+      .toContain('Forbidden ::stop-commands::abc \\[click\\](https://evil.example) &lt;img src=x&gt;');
     context.expect(result.summary).not.toContain('<img');
     context.expect(leaks(scenario, result)).toEqual([]);
   });
@@ -355,7 +454,12 @@ describe.concurrent('secrets with a line break', () => {
   for (const input of ['github-token', 'client-secret', 'access-token'] as const) {
     it(`refuses ${input} with a line break before any request, masking each line and never echoing it`, async (context) => {
       const scenario = await scenarioFor(context);
-      const first = input === 'github-token' ? scenario.githubToken : input === 'client-secret' ? scenario.clientSecret : scenario.conductorOne.issueAccessToken();
+      const first =
+        input === 'github-token'
+          ? scenario.githubToken
+          : input === 'client-secret'
+            ? scenario.clientSecret
+            : scenario.conductorOne.issueAccessToken();
       const second = 'SecondLineOfTheSecretValue42';
       const overrides: Record<string, string | undefined> = { [input]: `${first}\n${second}` };
       if (input === 'access-token') Object.assign(overrides, { 'client-id': undefined, 'client-secret': undefined });
@@ -365,7 +469,11 @@ describe.concurrent('secrets with a line break', () => {
       context.expect(result.code).toBe(1);
       context.expect(scenario.conductorOne.requests).toEqual([]);
       context.expect(scenario.github.requests).toEqual([]);
-      context.expect(onlyError(result)).toBe(`Input ${input}: contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.`);
+      context
+        .expect(onlyError(result))
+        .toBe(
+          `Input ${input}: contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.`,
+        );
       context.expect(result.stdout).toContain(`::add-mask::${first}\n`);
       context.expect(result.stdout).toContain(`::add-mask::${second}\n`);
       context.expect(leaks(scenario, result, [first, second])).toEqual([]);

@@ -15,7 +15,11 @@ interface BadInput {
 
 const BAD_INPUTS: BadInput[] = [
   { name: 'a missing app-id', input: 'app-id', inputs: () => ({ 'app-id': undefined }) },
-  { name: 'a connector-id with "/"', input: 'connector-id', inputs: () => ({ 'connector-id': '2sT3uV5w/../credentials' }) },
+  {
+    name: 'a connector-id with "/"',
+    input: 'connector-id',
+    inputs: () => ({ 'connector-id': '2sT3uV5w/../credentials' }),
+  },
   { name: 'a malformed client-id', input: 'client-id', inputs: () => ({ 'client-id': 'robot-at-acme.conductor.one' }) },
   {
     name: 'a client-secret with a garbage key part',
@@ -27,9 +31,17 @@ const BAD_INPUTS: BadInput[] = [
     input: 'client-secret',
     inputs: ({ clientSecret }) => ({ 'client-secret': withPrefix(clientSecret, 'secret-token:example.com:v1:') }),
   },
-  { name: 'a plain-http server-url that is not loopback', input: 'server-url', inputs: () => ({ 'server-url': 'http://example.com' }) },
+  {
+    name: 'a plain-http server-url that is not loopback',
+    input: 'server-url',
+    inputs: () => ({ 'server-url': 'http://example.com' }),
+  },
   { name: 'an ftp github-api-url', input: 'github-api-url', inputs: () => ({ 'github-api-url': 'ftp://x' }) },
-  { name: 'repositories that are not owner/repo', input: 'repositories', inputs: () => ({ repositories: 'not a repo' }) },
+  {
+    name: 'repositories that are not owner/repo',
+    input: 'repositories',
+    inputs: () => ({ repositories: 'not a repo' }),
+  },
   {
     name: 'a secret name starting with a digit',
     input: 'client-secret-secret-name',
@@ -51,13 +63,37 @@ const BAD_INPUTS: BadInput[] = [
     inputs: () => ({ 'client-secret-secret-name': '' }),
   },
   { name: 'a missing github-token', input: 'github-token', inputs: () => ({ 'github-token': undefined }) },
-  { name: 'organization together with environment', input: 'environment', inputs: () => ({ organization: 'acme', environment: 'production' }) },
+  {
+    name: 'organization together with environment',
+    input: 'environment',
+    inputs: () => ({ organization: 'acme', environment: 'production' }),
+  },
   { name: 'visibility without organization', input: 'visibility', inputs: () => ({ visibility: 'all' }) },
-  { name: 'an unknown visibility', input: 'visibility', inputs: () => ({ organization: 'acme', visibility: 'internal' }) },
-  { name: 'an organization given as owner/repo', input: 'organization', inputs: () => ({ organization: 'acme/connectors' }) },
-  { name: 'an environment name with a control character', input: 'environment', inputs: () => ({ environment: 'prod\u0007uction' }) },
-  { name: 'a credential-id-variable starting with GITHUB_', input: 'credential-id-variable', inputs: () => ({ 'credential-id-variable': 'GITHUB_CRED' }) },
-  { name: 'revoke-previous with nothing to find the previous credential', input: 'revoke-previous', inputs: () => ({ 'revoke-previous': 'true' }) },
+  {
+    name: 'an unknown visibility',
+    input: 'visibility',
+    inputs: () => ({ organization: 'acme', visibility: 'internal' }),
+  },
+  {
+    name: 'an organization given as owner/repo',
+    input: 'organization',
+    inputs: () => ({ organization: 'acme/connectors' }),
+  },
+  {
+    name: 'an environment name with a control character',
+    input: 'environment',
+    inputs: () => ({ environment: 'prod\u0007uction' }),
+  },
+  {
+    name: 'a credential-id-variable starting with GITHUB_',
+    input: 'credential-id-variable',
+    inputs: () => ({ 'credential-id-variable': 'GITHUB_CRED' }),
+  },
+  {
+    name: 'revoke-previous with nothing to find the previous credential',
+    input: 'revoke-previous',
+    inputs: () => ({ 'revoke-previous': 'true' }),
+  },
   {
     name: 'revoke-previous with verify: false',
     input: 'revoke-previous',
@@ -69,8 +105,16 @@ const BAD_INPUTS: BadInput[] = [
     input: 'rotate-if-expires-within',
     inputs: () => ({ 'rotate-if-expires-within': '30 days', 'credential-id-variable': 'BATON_CREDENTIAL_ID' }),
   },
-  { name: 'rotate-if-expires-within with no known credential', input: 'rotate-if-expires-within', inputs: () => ({ 'rotate-if-expires-within': '30d' }) },
-  { name: 'a previous-credential-id with "/"', input: 'previous-credential-id', inputs: () => ({ 'previous-credential-id': '../connectors' }) },
+  {
+    name: 'rotate-if-expires-within with no known credential',
+    input: 'rotate-if-expires-within',
+    inputs: () => ({ 'rotate-if-expires-within': '30d' }),
+  },
+  {
+    name: 'a previous-credential-id with "/"',
+    input: 'previous-credential-id',
+    inputs: () => ({ 'previous-credential-id': '../connectors' }),
+  },
 ];
 
 describe.concurrent('invalid input', () => {

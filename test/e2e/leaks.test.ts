@@ -2,7 +2,15 @@
 // and each is masked before a line that could carry it is printed (SPEC 4).
 import { describe, it, type TestContext } from 'vitest';
 import { findLeaks, type RunActionResult } from '../fakes/run-action.js';
-import { maskingProblems, ROTATE_PATH, scenarioFor, secretPath, TOKEN_PATH, visibleTexts, type E2EScenario } from './helpers.js';
+import {
+  type E2EScenario,
+  maskingProblems,
+  ROTATE_PATH,
+  scenarioFor,
+  secretPath,
+  TOKEN_PATH,
+  visibleTexts,
+} from './helpers.js';
 
 /**
  * Checks one run. The secrets are taken right after the run, before a test
@@ -19,7 +27,10 @@ function expectNothingLeaked(context: TestContext, scenario: E2EScenario, result
     maskingProblems(result.stdout, {
       knownAtStart: [scenario.clientSecret, scenario.githubToken],
       // The last token is the proof's, requested with the new credential after the rotation.
-      received: [...scenario.conductorOne.tokensIssued.slice(0, -1), ...scenario.conductorOne.issued.map((c) => c.clientSecret)],
+      received: [
+        ...scenario.conductorOne.tokensIssued.slice(0, -1),
+        ...scenario.conductorOne.issued.map((c) => c.clientSecret),
+      ],
       receivedLater: scenario.conductorOne.tokensIssued.slice(-1),
     }),
   ).toEqual([]);
@@ -39,7 +50,11 @@ describe.concurrent('secrets stay masked', () => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
 
-    const result = await scenario.run({ 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true', 'previous-credential-id': previous.id });
+    const result = await scenario.run({
+      'credential-id-variable': 'BATON_CREDENTIAL_ID',
+      'revoke-previous': 'true',
+      'previous-credential-id': previous.id,
+    });
 
     context.expect(result.code).toBe(0);
     context.expect(previous.revoked).toBe(true);
@@ -48,7 +63,9 @@ describe.concurrent('secrets stay masked', () => {
   });
 
   it('in a rotation that fails to write one repository', async (context) => {
-    const scenario = await scenarioFor(context, { repositories: { 'acme/connectors': 'write', 'acme/readonly': 'read' } });
+    const scenario = await scenarioFor(context, {
+      repositories: { 'acme/connectors': 'write', 'acme/readonly': 'read' },
+    });
 
     const result = await scenario.run();
 
@@ -59,13 +76,22 @@ describe.concurrent('secrets stay masked', () => {
 
   it('in a rotation whose token request and secret writes were retried', async (context) => {
     const scenario = await scenarioFor(context);
-    scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, status: 503, body: { code: 14, message: 'unavailable' } });
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: TOKEN_PATH,
+      status: 503,
+      body: { code: 14, message: 'unavailable' },
+    });
     scenario.github.inject({
       method: 'PUT',
       path: secretPath('acme/connectors', 'BATON_CLIENT_SECRET'),
       status: 403,
       headers: { 'retry-after': '1' },
-      body: { message: 'You have exceeded a secondary rate limit', documentation_url: 'https://docs.github.com/rest', status: '403' },
+      body: {
+        message: 'You have exceeded a secondary rate limit',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403',
+      },
     });
     scenario.github.inject({ method: 'PUT', path: secretPath('acme/connectors', 'BATON_CLIENT_ID'), destroy: true });
 

@@ -4,22 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { requestClientToken } from '../fakes/conductorone.js';
 import { envScope, repoScope } from '../fakes/github.js';
 import {
+  type E2EScenario,
   onlyError,
   onlyIssued,
+  ROTATE_PATH,
   requestLog,
   requestsTo,
-  ROTATE_PATH,
   scenarioFor,
   secretPath,
   storedCredential,
   TOKEN_PATH,
-  type E2EScenario,
 } from './helpers.js';
 
 const REPO = 'acme/connectors';
 const VARIABLE = 'BATON_CREDENTIAL_ID';
 const DAY_MS = 24 * 60 * 60 * 1000;
-const credentialPath = (scenario: E2EScenario, id: string) => `/api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']}/credentials/${id}`;
+const credentialPath = (scenario: E2EScenario, id: string) =>
+  `/api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']}/credentials/${id}`;
 const variableOf = (scenario: E2EScenario, scope: string) => scenario.github.variables.get(scope)?.get(VARIABLE)?.value;
 
 /** Index of the first timeline line matching, failing the test when there is none. */
@@ -46,19 +47,28 @@ describe('revoke-previous', () => {
     expect(previous.revoked).toBe(true);
     expect(bystander.revoked).toBe(false);
     expect(issued.revoked).toBe(false);
-    expect(result.outputs).toMatchObject({ rotated: 'true', 'previous-credential-id': previous.id, 'revoked-credential-id': previous.id });
+    expect(result.outputs).toMatchObject({
+      rotated: 'true',
+      'previous-credential-id': previous.id,
+      'revoked-credential-id': previous.id,
+    });
 
     const timeline = scenario.timeline();
     const revokeAt = at(timeline, new RegExp(`conductorone POST ${credentialPath(scenario, previous.id)} 200`));
     expect(lastIndex(timeline, /github PUT .*\/secrets\//)).toBeLessThan(revokeAt);
     // The proof is the token request after the rotation; it comes before the first write.
-    const proofAt = timeline.findIndex((line, index) => index > at(timeline, /POST \/api\/v1\/apps\/connectors\/credentials/) && line.includes(`POST ${TOKEN_PATH}`));
+    const proofAt = timeline.findIndex(
+      (line, index) =>
+        index > at(timeline, /POST \/api\/v1\/apps\/connectors\/credentials/) && line.includes(`POST ${TOKEN_PATH}`),
+    );
     expect(proofAt).toBeGreaterThan(0);
     expect(proofAt).toBeLessThan(at(timeline, /github PUT .*\/secrets\//));
     expect(requestsTo(scenario.conductorOne, 'POST', credentialPath(scenario, previous.id))).toHaveLength(1);
 
     // The old secret no longer authenticates; the new one does.
-    expect((await requestClientToken(scenario.conductorOne, previous.clientId, previous.clientSecret)).status).toBe(401);
+    expect((await requestClientToken(scenario.conductorOne, previous.clientId, previous.clientSecret)).status).toBe(
+      401,
+    );
     const stored = await storedCredential(scenario, REPO);
     expect((await requestClientToken(scenario.conductorOne, stored.clientId, stored.clientSecret)).status).toBe(200);
     expect(result.summary).toContain(`| Revoke the previous credential ${previous.id} | revoked |`);
@@ -78,14 +88,22 @@ describe('revoke-previous', () => {
     const error = onlyError(result);
     expect(error).toContain('acme/readonly');
     expect(error).toContain('was not revoked and stays valid');
-    expect(result.summary).toContain('not done: not every target holds the new credential; the previous credential stays valid');
+    expect(result.summary).toContain(
+      'not done: not every target holds the new credential; the previous credential stays valid',
+    );
   });
 
   it('writes nothing, revokes the new credential and keeps the previous one when the new credential fails its proof', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
     // With a ready access token the only token requests are the proof's; ConductorOne refuses each attempt.
-    scenario.conductorOne.inject({ method: 'POST', path: TOKEN_PATH, status: 401, body: { code: 16, message: 'invalid client assertion', details: [] }, times: 4 });
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: TOKEN_PATH,
+      status: 401,
+      body: { code: 16, message: 'invalid client assertion', details: [] },
+      times: 4,
+    });
 
     const result = await scenario.run({
       'client-id': undefined,
@@ -107,7 +125,9 @@ describe('revoke-previous', () => {
     const error = onlyError(result);
     expect(error).toContain(`The new credential ${issued.id}`);
     expect(error).toContain('invalid client assertion');
-    expect(error).toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
+    expect(error).toContain(
+      'It was stored nowhere: every target still holds the previous credential, which stays valid.',
+    );
     expect(error).toContain(`The unusable credential ${issued.id} was revoked.`);
     expect(result.outputs.rotated).toBe('false');
     expect(result.summary).toContain('## ConductorOne credential rotated, but not stored');
@@ -116,7 +136,12 @@ describe('revoke-previous', () => {
   it('fails with "only the revoke is left" when ConductorOne refuses the revoke', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
-    scenario.conductorOne.inject({ method: 'POST', path: credentialPath(scenario, previous.id), status: 403, body: { code: 7, message: 'permission denied', details: [] } });
+    scenario.conductorOne.inject({
+      method: 'POST',
+      path: credentialPath(scenario, previous.id),
+      status: 403,
+      body: { code: 7, message: 'permission denied', details: [] },
+    });
 
     const result = await scenario.run({ 'revoke-previous': 'true', 'previous-credential-id': previous.id });
 
@@ -155,21 +180,30 @@ describe('credential-id-variable', () => {
     expect(first.outputs['revoked-credential-id']).toBe('');
     expect(first.summary).toContain('not done: no previous credential is known yet');
     for (const repo of [REPO, 'acme/second']) expect(variableOf(scenario, repoScope(repo))).toBe(firstCredential!.id);
-    expect(requestLog(scenario.github).filter((l) => l.startsWith('POST')).sort()).toEqual([
-      `POST /repos/${REPO}/actions/variables 201`,
-      'POST /repos/acme/second/actions/variables 201',
-    ]);
+    expect(
+      requestLog(scenario.github)
+        .filter((l) => l.startsWith('POST'))
+        .sort(),
+    ).toEqual([`POST /repos/${REPO}/actions/variables 201`, 'POST /repos/acme/second/actions/variables 201']);
 
     const second = await scenario.run(inputs);
 
     expect(second.code).toBe(0);
     expect(scenario.conductorOne.issued).toHaveLength(2);
     const secondCredential = scenario.conductorOne.issued[1]!;
-    expect(second.outputs).toMatchObject({ 'previous-credential-id': firstCredential!.id, 'revoked-credential-id': firstCredential!.id, 'credential-id': secondCredential.id });
+    expect(second.outputs).toMatchObject({
+      'previous-credential-id': firstCredential!.id,
+      'revoked-credential-id': firstCredential!.id,
+      'credential-id': secondCredential.id,
+    });
     expect(firstCredential!.revoked).toBe(true);
     expect(secondCredential.revoked).toBe(false);
     for (const repo of [REPO, 'acme/second']) expect(variableOf(scenario, repoScope(repo))).toBe(secondCredential.id);
-    expect(requestLog(scenario.github).filter((l) => l.startsWith('PATCH')).sort()).toEqual([
+    expect(
+      requestLog(scenario.github)
+        .filter((l) => l.startsWith('PATCH'))
+        .sort(),
+    ).toEqual([
       `PATCH /repos/${REPO}/actions/variables/${VARIABLE} 204`,
       `PATCH /repos/acme/second/actions/variables/${VARIABLE} 204`,
     ]);
@@ -189,7 +223,12 @@ describe('credential-id-variable', () => {
     const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', 'acme/second': 'write' } });
     const previous = await scenario.conductorOne.addCredential();
     for (const repo of [REPO, 'acme/second']) scenario.github.presetVariable(repoScope(repo), VARIABLE, previous.id);
-    scenario.github.inject({ method: 'PUT', path: secretPath('acme/second', 'BATON_CLIENT_SECRET'), status: 422, body: { message: 'Invalid request' } });
+    scenario.github.inject({
+      method: 'PUT',
+      path: secretPath('acme/second', 'BATON_CLIENT_SECRET'),
+      status: 422,
+      body: { message: 'Invalid request' },
+    });
 
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
 
@@ -200,7 +239,9 @@ describe('credential-id-variable', () => {
   });
 
   it('does not rotate when the variable names different credentials in different targets', async (context) => {
-    const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', 'acme/second': 'write', 'acme/new': 'write' } });
+    const scenario = await scenarioFor(context, {
+      repositories: { [REPO]: 'write', 'acme/second': 'write', 'acme/new': 'write' },
+    });
     scenario.github.presetVariable(repoScope(REPO), VARIABLE, 'credential-a');
     scenario.github.presetVariable(repoScope('acme/second'), VARIABLE, 'credential-b');
 
@@ -223,7 +264,11 @@ describe('runs at the same time', () => {
     const other = await scenario.conductorOne.addCredential();
     scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
     // While this run writes, another run finishes and records its own credential.
-    scenario.github.inject({ method: 'PUT', path: secretPath(REPO, 'BATON_CLIENT_SECRET'), effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, other.id) });
+    scenario.github.inject({
+      method: 'PUT',
+      path: secretPath(REPO, 'BATON_CLIENT_SECRET'),
+      effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, other.id),
+    });
 
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
 
@@ -231,7 +276,11 @@ describe('runs at the same time', () => {
     const issued = onlyIssued(scenario);
     expect(previous.revoked).toBe(false);
     expect(other.revoked).toBe(false);
-    expect(requestLog(scenario.conductorOne).filter((l) => l.startsWith('POST /api/v1/apps/') && l !== `POST ${ROTATE_PATH} 200`)).toEqual([]);
+    expect(
+      requestLog(scenario.conductorOne).filter(
+        (l) => l.startsWith('POST /api/v1/apps/') && l !== `POST ${ROTATE_PATH} 200`,
+      ),
+    ).toEqual([]);
     expect(variableOf(scenario, repoScope(REPO))).toBe(other.id);
     expect(requestLog(scenario.github).filter((l) => l.startsWith('PATCH') || l.startsWith('POST'))).toEqual([]);
     const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning'));
@@ -239,7 +288,9 @@ describe('runs at the same time', () => {
     expect(warnings[0]).toContain('title=Another rotation ran at the same time');
     expect(warnings[0]).toContain(`${REPO}: ${previous.id} at the start, ${other.id} now`);
     expect(warnings[0]).toContain(`this run's credential ${issued.id}`);
-    expect(result.summary).toContain('not done: another rotation changed the credential-id variable while this one ran');
+    expect(result.summary).toContain(
+      'not done: another rotation changed the credential-id variable while this one ran',
+    );
     expect(result.outputs['revoked-credential-id']).toBe('');
   });
 
@@ -247,11 +298,17 @@ describe('runs at the same time', () => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
 
-    const result = await scenario.run({ 'client-id-secret-name': '', 'revoke-previous': 'true', 'previous-credential-id': previous.id });
+    const result = await scenario.run({
+      'client-id-secret-name': '',
+      'revoke-previous': 'true',
+      'previous-credential-id': previous.id,
+    });
 
     expect(result.code).toBe(0);
     const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning'));
-    expect(warnings).toEqual([expect.stringContaining('::warning title=Consumers keep the previous client ID::client-id-secret-name is empty')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('::warning title=Consumers keep the previous client ID::client-id-secret-name is empty'),
+    ]);
     // The warning comes before any request is made.
     expect(result.stdout.indexOf('::warning')).toBeLessThan(result.stdout.indexOf('Authenticating to ConductorOne'));
   });
@@ -270,12 +327,18 @@ describe('rotate-if-expires-within', () => {
     const scenario = await scenarioFor(context);
     const current = await recordedCredentialExpiringIn(scenario, 60);
 
-    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'rotate-if-expires-within': '30d', 'revoke-previous': 'true' });
+    const result = await scenario.run({
+      'credential-id-variable': VARIABLE,
+      'rotate-if-expires-within': '30d',
+      'revoke-previous': 'true',
+    });
 
     expect(result.code).toBe(0);
     expect(scenario.conductorOne.issued).toEqual([]);
     expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH)).toEqual([]);
-    expect(requestsTo(scenario.conductorOne, 'GET', credentialPath(scenario, current.id))).toEqual([`GET ${credentialPath(scenario, current.id)} 200`]);
+    expect(requestsTo(scenario.conductorOne, 'GET', credentialPath(scenario, current.id))).toEqual([
+      `GET ${credentialPath(scenario, current.id)} 200`,
+    ]);
     expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([]);
     expect(current.revoked).toBe(false);
     expect(result.outputs).toMatchObject({ rotated: 'false', 'previous-credential-id': current.id });
@@ -288,16 +351,26 @@ describe('rotate-if-expires-within', () => {
     const scenario = await scenarioFor(context);
     const current = await recordedCredentialExpiringIn(scenario, 10);
 
-    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'rotate-if-expires-within': '2w', 'revoke-previous': 'true' });
+    const result = await scenario.run({
+      'credential-id-variable': VARIABLE,
+      'rotate-if-expires-within': '2w',
+      'revoke-previous': 'true',
+    });
 
     expect(result.code).toBe(0);
     const issued = onlyIssued(scenario);
-    expect(result.outputs).toMatchObject({ rotated: 'true', 'credential-id': issued.id, 'revoked-credential-id': current.id });
+    expect(result.outputs).toMatchObject({
+      rotated: 'true',
+      'credential-id': issued.id,
+      'revoked-credential-id': current.id,
+    });
     expect(current.revoked).toBe(true);
     expect(variableOf(scenario, repoScope(REPO))).toBe(issued.id);
     // The expiry is read before anything rotates.
     const timeline = scenario.timeline();
-    expect(at(timeline, new RegExp(`GET ${credentialPath(scenario, current.id)}`))).toBeLessThan(at(timeline, /POST \/api\/v1\/apps\/connectors\/credentials /));
+    expect(at(timeline, new RegExp(`GET ${credentialPath(scenario, current.id)}`))).toBeLessThan(
+      at(timeline, /POST \/api\/v1\/apps\/connectors\/credentials /),
+    );
   });
 
   it('rotates when the recorded credential no longer exists', async (context) => {
@@ -318,15 +391,27 @@ describe('dry-run', () => {
     const previous = await scenario.conductorOne.addCredential();
     scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
 
-    const result = await scenario.run({ 'dry-run': 'true', 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+    const result = await scenario.run({
+      'dry-run': 'true',
+      'credential-id-variable': VARIABLE,
+      'revoke-previous': 'true',
+    });
 
     expect(result.code).toBe(0);
     expect(scenario.conductorOne.issued).toEqual([]);
     expect(previous.revoked).toBe(false);
-    expect(requestLog(scenario.conductorOne).filter((l) => !l.startsWith('GET') && !l.startsWith(`POST ${TOKEN_PATH}`))).toEqual([]);
-    expect(requestLog(scenario.conductorOne)).toContain(`GET /api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']} 200`);
+    expect(
+      requestLog(scenario.conductorOne).filter((l) => !l.startsWith('GET') && !l.startsWith(`POST ${TOKEN_PATH}`)),
+    ).toEqual([]);
+    expect(requestLog(scenario.conductorOne)).toContain(
+      `GET /api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']} 200`,
+    );
     expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([]);
-    expect(requestLog(scenario.github).filter((l) => l.includes('/variables/')).sort()).toEqual([
+    expect(
+      requestLog(scenario.github)
+        .filter((l) => l.includes('/variables/'))
+        .sort(),
+    ).toEqual([
       `GET /repos/${REPO}/actions/variables/${VARIABLE} 200`,
       `GET /repos/acme/second/actions/variables/${VARIABLE} 404`,
     ]);

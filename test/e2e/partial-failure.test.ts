@@ -5,8 +5,8 @@ import {
   onlyError,
   onlyIssued,
   parseTargets,
-  requestsTo,
   ROTATE_PATH,
+  requestsTo,
   scenarioFor,
   secretPath,
   storedCredential,
@@ -27,8 +27,12 @@ describe('a repository the token can read but not write', () => {
     expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH)).toEqual([`POST ${ROTATE_PATH} 200`]);
     // A 403 without rate-limit headers is not retried.
     for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
-      expect(requestsTo(scenario.github, 'PUT', secretPath(READ_ONLY, name))).toEqual([`PUT ${secretPath(READ_ONLY, name)} 403`]);
-      expect(requestsTo(scenario.github, 'PUT', secretPath(WRITABLE, name))).toEqual([`PUT ${secretPath(WRITABLE, name)} 201`]);
+      expect(requestsTo(scenario.github, 'PUT', secretPath(READ_ONLY, name))).toEqual([
+        `PUT ${secretPath(READ_ONLY, name)} 403`,
+      ]);
+      expect(requestsTo(scenario.github, 'PUT', secretPath(WRITABLE, name))).toEqual([
+        `PUT ${secretPath(WRITABLE, name)} 201`,
+      ]);
     }
 
     const error = onlyError(result);

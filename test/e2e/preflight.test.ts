@@ -1,7 +1,7 @@
 // A target or identity that cannot work is found before RotateCredential, and nothing rotates (SPEC 4).
 import { describe, expect, it } from 'vitest';
 import { makeClientCredential } from '../fakes/conductorone.js';
-import { onlyError, publicKeyPath, requestLog, requestsTo, ROTATE_PATH, scenarioFor, TOKEN_PATH } from './helpers.js';
+import { onlyError, publicKeyPath, ROTATE_PATH, requestLog, requestsTo, scenarioFor, TOKEN_PATH } from './helpers.js';
 
 const REPO = 'acme/connectors';
 
@@ -14,7 +14,9 @@ describe('preflight', () => {
     expect(result.code).toBe(1);
     expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH)).toEqual([]);
     expect(scenario.conductorOne.issued).toEqual([]);
-    expect(requestLog(scenario.github).sort()).toEqual([`GET ${publicKeyPath(REPO)} 200`, `GET ${publicKeyPath('acme/missing')} 404`].sort());
+    expect(requestLog(scenario.github).sort()).toEqual(
+      [`GET ${publicKeyPath(REPO)} 200`, `GET ${publicKeyPath('acme/missing')} 404`].sort(),
+    );
     const error = onlyError(result);
     expect(error).toContain('acme/missing');
     expect(error).toMatch(/nothing was rotated/i);

@@ -4,17 +4,17 @@ import { describe, it, type TestContext } from 'vitest';
 import type { Fault } from '../fakes/log.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {
+  type E2EScenario,
   onlyError,
   onlyIssued,
   publicKeyPath,
+  ROTATE_PATH,
   requestLog,
   requestsTo,
-  ROTATE_PATH,
   scenarioFor,
   secretPath,
   storedCredential,
   TOKEN_PATH,
-  type E2EScenario,
 } from './helpers.js';
 
 const REPO = 'acme/connectors';
@@ -34,7 +34,9 @@ async function rotateThrough(
 
   expect(result.code).toBe(0);
   // One credential issued: a refused attempt (429) issues none, and nothing rotates twice.
-  expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH).filter((line) => line.endsWith(' 200'))).toHaveLength(1);
+  expect(requestsTo(scenario.conductorOne, 'POST', ROTATE_PATH).filter((line) => line.endsWith(' 200'))).toHaveLength(
+    1,
+  );
   const issued = onlyIssued(scenario);
   const stored = await storedCredential(scenario, REPO);
   expect(stored.clientId).toBe(issued.clientId);
@@ -86,10 +88,9 @@ describe.concurrent('transient faults', () => {
     });
 
     const github = requestLog(scenario.github);
-    context.expect(github.slice(0, 2)).toEqual([
-      `GET ${publicKeyPath(REPO)} 502 [status 502]`,
-      `GET ${publicKeyPath(REPO)} 200`,
-    ]);
+    context
+      .expect(github.slice(0, 2))
+      .toEqual([`GET ${publicKeyPath(REPO)} 502 [status 502]`, `GET ${publicKeyPath(REPO)} 200`]);
     context.expect(github.slice(2)).toHaveLength(2);
     // The retry is part of preflight: nothing rotated until the key was read.
     const timeline = scenario.timeline();
@@ -105,10 +106,16 @@ describe.concurrent('transient faults', () => {
       path,
       status: 403,
       headers: { 'retry-after': '1' },
-      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: GITHUB_DOCS, status: '403' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: GITHUB_DOCS,
+        status: '403',
+      },
     });
 
-    context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
+    context
+      .expect(requestsTo(scenario.github, 'PUT', path))
+      .toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
     context.expect(requestsTo(scenario.github, 'PUT', secretPath(REPO, 'BATON_CLIENT_ID'))).toHaveLength(1);
   });
 
@@ -123,10 +130,16 @@ describe.concurrent('transient faults', () => {
         'x-ratelimit-remaining': '0',
         'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1),
       },
-      body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: GITHUB_DOCS, status: '403' },
+      body: {
+        message: 'API rate limit exceeded for installation ID 1.',
+        documentation_url: GITHUB_DOCS,
+        status: '403',
+      },
     });
 
-    context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
+    context
+      .expect(requestsTo(scenario.github, 'PUT', path))
+      .toEqual([`PUT ${path} 403 [status 403]`, `PUT ${path} 201`]);
   });
 
   it('retries a secret write whose connection was dropped', async (context) => {
@@ -151,7 +164,10 @@ describe('a rotate that may have happened', () => {
     const result = await scenario.run();
 
     expect(result.code).toBe(1);
-    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 502 [status 502]`]);
+    expect(requestLog(scenario.conductorOne)).toEqual([
+      `POST ${TOKEN_PATH} 200`,
+      `POST ${ROTATE_PATH} 502 [status 502]`,
+    ]);
     expect(requestLog(scenario.github)).toEqual([`GET ${publicKeyPath(REPO)} 200`]);
     const error = onlyError(result);
     expect(error).toContain('502');

@@ -6,8 +6,8 @@ import {
   onlyIssued,
   parseTargets,
   publicKeyPath,
-  requestLog,
   ROTATE_PATH,
+  requestLog,
   scenarioFor,
   secretPath,
   storedCredential,
@@ -108,13 +108,22 @@ describe('rotation into several repositories', () => {
 
     expect(result.code).toBe(0);
     const issued = onlyIssued(scenario);
-    expect(requestLog(scenario.conductorOne)).toEqual([`POST ${TOKEN_PATH} 200`, `POST ${ROTATE_PATH} 200`, `POST ${TOKEN_PATH} 200`]);
+    expect(requestLog(scenario.conductorOne)).toEqual([
+      `POST ${TOKEN_PATH} 200`,
+      `POST ${ROTATE_PATH} 200`,
+      `POST ${TOKEN_PATH} 200`,
+    ]);
     const github = requestLog(scenario.github);
     expect(github.filter((line) => line.startsWith('GET')).sort()).toEqual(
       repositories.map((r) => `GET ${publicKeyPath(r)} 200`).sort(),
     );
     expect(github.filter((line) => line.startsWith('PUT')).sort()).toEqual(
-      repositories.flatMap((r) => [`PUT ${secretPath(r, 'BATON_CLIENT_ID')} 201`, `PUT ${secretPath(r, 'BATON_CLIENT_SECRET')} 201`]).sort(),
+      repositories
+        .flatMap((r) => [
+          `PUT ${secretPath(r, 'BATON_CLIENT_ID')} 201`,
+          `PUT ${secretPath(r, 'BATON_CLIENT_SECRET')} 201`,
+        ])
+        .sort(),
     );
     for (const repository of repositories) {
       const stored = await storedCredential(scenario, repository);

@@ -2,7 +2,7 @@
 // organization secrets whose visibility and selected repositories survive the update (SPEC 2, 6).
 import { describe, expect, it } from 'vitest';
 import { envScope, orgScope } from '../fakes/github.js';
-import { onlyError, onlyIssued, parseTargets, requestLog, requestsTo, ROTATE_PATH, scenarioFor } from './helpers.js';
+import { onlyError, onlyIssued, parseTargets, ROTATE_PATH, requestLog, requestsTo, scenarioFor } from './helpers.js';
 
 const ENVIRONMENT = 'prod east';
 const ENCODED = 'prod%20east';
@@ -29,11 +29,18 @@ describe('environment secrets', () => {
       expect(scenario.github.secrets.get(envScope(repo, 'staging'))!.size).toBe(0);
     }
     const github = requestLog(scenario.github);
-    expect(github.filter((l) => l.startsWith('GET')).sort()).toEqual(REPOS.map((r) => `GET /repos/${r}/environments/${ENCODED}/secrets/public-key 200`).sort());
-    expect(github.filter((l) => l.startsWith('PUT')).sort()).toEqual(
-      REPOS.flatMap((r) => [`PUT /repos/${r}/environments/${ENCODED}/secrets/BATON_CLIENT_ID 201`, `PUT /repos/${r}/environments/${ENCODED}/secrets/BATON_CLIENT_SECRET 201`]).sort(),
+    expect(github.filter((l) => l.startsWith('GET')).sort()).toEqual(
+      REPOS.map((r) => `GET /repos/${r}/environments/${ENCODED}/secrets/public-key 200`).sort(),
     );
-    expect(parseTargets(result).map((t) => t.target)).toEqual(REPOS.flatMap((r) => [`${r} environment ${ENVIRONMENT}`, `${r} environment ${ENVIRONMENT}`]));
+    expect(github.filter((l) => l.startsWith('PUT')).sort()).toEqual(
+      REPOS.flatMap((r) => [
+        `PUT /repos/${r}/environments/${ENCODED}/secrets/BATON_CLIENT_ID 201`,
+        `PUT /repos/${r}/environments/${ENCODED}/secrets/BATON_CLIENT_SECRET 201`,
+      ]).sort(),
+    );
+    expect(parseTargets(result).map((t) => t.target)).toEqual(
+      REPOS.flatMap((r) => [`${r} environment ${ENVIRONMENT}`, `${r} environment ${ENVIRONMENT}`]),
+    );
     expect(result.summary).toContain(`| ${REPOS[0]} environment ${ENVIRONMENT} | \`BATON_CLIENT_SECRET\` | created |`);
   });
 
@@ -85,8 +92,14 @@ describe('organization secrets', () => {
       repositories: { 'acme/baton-okta': 'write', 'acme/baton-slack': 'write', 'acme/other': 'write' },
       organizations: { [ORG]: 'write' },
     });
-    const selected = [scenario.github.repositoryId('acme/baton-okta'), scenario.github.repositoryId('acme/baton-slack')];
-    scenario.github.presetSecret(orgScope(ORG), 'BATON_CLIENT_SECRET', { visibility: 'selected', selected_repository_ids: selected });
+    const selected = [
+      scenario.github.repositoryId('acme/baton-okta'),
+      scenario.github.repositoryId('acme/baton-slack'),
+    ];
+    scenario.github.presetSecret(orgScope(ORG), 'BATON_CLIENT_SECRET', {
+      visibility: 'selected',
+      selected_repository_ids: selected,
+    });
     scenario.github.presetSecret(orgScope(ORG), 'BATON_CLIENT_ID', { visibility: 'all' });
 
     // `repositories` names another repository: it must not replace the existing selection.
@@ -94,12 +107,19 @@ describe('organization secrets', () => {
 
     expect(result.code).toBe(0);
     const stored = scenario.github.secrets.get(orgScope(ORG))!;
-    expect(stored.get('BATON_CLIENT_SECRET')).toMatchObject({ visibility: 'selected', selected_repository_ids: selected });
+    expect(stored.get('BATON_CLIENT_SECRET')).toMatchObject({
+      visibility: 'selected',
+      selected_repository_ids: selected,
+    });
     expect(stored.get('BATON_CLIENT_ID')).toMatchObject({ visibility: 'all' });
-    expect((await scenario.github.open(orgScope(ORG), 'BATON_CLIENT_SECRET')) === onlyIssued(scenario).clientSecret).toBe(true);
+    expect(
+      (await scenario.github.open(orgScope(ORG), 'BATON_CLIENT_SECRET')) === onlyIssued(scenario).clientSecret,
+    ).toBe(true);
     // The current settings are read before rotation, and nothing looks up repositories.
     const rotateAt = scenario.timeline().findIndex((l) => l.includes(ROTATE_PATH));
-    const readAt = scenario.timeline().findIndex((l) => l.includes(`GET /orgs/${ORG}/actions/secrets/BATON_CLIENT_SECRET/repositories`));
+    const readAt = scenario
+      .timeline()
+      .findIndex((l) => l.includes(`GET /orgs/${ORG}/actions/secrets/BATON_CLIENT_SECRET/repositories`));
     expect(readAt).toBeGreaterThanOrEqual(0);
     expect(readAt).toBeLessThan(rotateAt);
     expect(requestLog(scenario.github).some((l) => /^GET \/repos\//.test(l))).toBe(false);
@@ -108,10 +128,17 @@ describe('organization secrets', () => {
   });
 
   it('sets the visibility input over an existing one, and selects the listed repositories for a secret that was not selected', async (context) => {
-    const scenario = await scenarioFor(context, { repositories: { 'acme/baton-okta': 'write', 'acme/baton-slack': 'write' }, organizations: { [ORG]: 'write' } });
+    const scenario = await scenarioFor(context, {
+      repositories: { 'acme/baton-okta': 'write', 'acme/baton-slack': 'write' },
+      organizations: { [ORG]: 'write' },
+    });
     scenario.github.presetSecret(orgScope(ORG), 'BATON_CLIENT_SECRET', { visibility: 'all' });
 
-    const result = await scenario.run({ organization: ORG, visibility: 'selected', repositories: 'acme/baton-okta\nacme/baton-slack' });
+    const result = await scenario.run({
+      organization: ORG,
+      visibility: 'selected',
+      repositories: 'acme/baton-okta\nacme/baton-slack',
+    });
 
     expect(result.code).toBe(0);
     const ids = [scenario.github.repositoryId('acme/baton-okta'), scenario.github.repositoryId('acme/baton-slack')];
@@ -121,7 +148,10 @@ describe('organization secrets', () => {
   });
 
   it('creates the credential-id variable at the organization with the access of the secrets', async (context) => {
-    const scenario = await scenarioFor(context, { repositories: { 'acme/baton-okta': 'write' }, organizations: { [ORG]: 'write' } });
+    const scenario = await scenarioFor(context, {
+      repositories: { 'acme/baton-okta': 'write' },
+      organizations: { [ORG]: 'write' },
+    });
     const selected = [scenario.github.repositoryId('acme/baton-okta')];
     for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
       scenario.github.presetSecret(orgScope(ORG), name, { visibility: 'selected', selected_repository_ids: selected });
@@ -134,7 +164,9 @@ describe('organization secrets', () => {
       value: onlyIssued(scenario).id,
       visibility: 'selected',
     });
-    expect(requestsTo(scenario.github, 'POST', `/orgs/${ORG}/actions/variables`)).toEqual([`POST /orgs/${ORG}/actions/variables 201`]);
+    expect(requestsTo(scenario.github, 'POST', `/orgs/${ORG}/actions/variables`)).toEqual([
+      `POST /orgs/${ORG}/actions/variables 201`,
+    ]);
   });
 
   it('fails naming the organization Secrets permission when the token can read but not write organization secrets', async (context) => {
@@ -148,7 +180,9 @@ describe('organization secrets', () => {
     expect(error).toContain('organization Secrets read and write permission');
     expect(error).toContain('admin:org');
     // GitHub's 403s prove nothing was stored, so the new credential is revoked again.
-    expect(error).toContain('It was stored nowhere: every target still holds the previous credential, which stays valid.');
+    expect(error).toContain(
+      'It was stored nowhere: every target still holds the previous credential, which stays valid.',
+    );
     expect(onlyIssued(scenario).revoked).toBe(true);
   });
 

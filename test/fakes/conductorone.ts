@@ -8,24 +8,24 @@ import {
   exportJWK,
   generateKeyPair,
   importJWK,
-  jwtVerify,
-  SignJWT,
   type JWK,
   type JWTPayload,
+  jwtVerify,
+  SignJWT,
 } from 'jose';
 import {
+  type FakeRequest,
+  type Fault,
   HttpError,
   isPlainObject,
   mediaType,
-  readForm,
-  readJson,
-  startFakeServer,
-  type Fault,
-  type FakeRequest,
   type Reply,
   type RequestExchange,
   type RequestLogEntry,
   type RequestTiming,
+  readForm,
+  readJson,
+  startFakeServer,
 } from './log.js';
 
 export interface FakeConductorOneOptions {
@@ -372,7 +372,8 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     const subjectToken = form.get('subject_token');
     if (!clientId) throw invalid('client_id is required');
     if (!subjectToken) throw invalid('subject_token is required');
-    if (form.get('subject_token_type') !== JWT_TOKEN_TYPE) throw invalid(`subject_token_type must be ${JWT_TOKEN_TYPE}`);
+    if (form.get('subject_token_type') !== JWT_TOKEN_TYPE)
+      throw invalid(`subject_token_type must be ${JWT_TOKEN_TYPE}`);
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(subjectToken);
@@ -383,7 +384,8 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     if (!trust) throw unauthenticated(`unknown federation trust ${clientId}`);
     let claims: JWTPayload;
     try {
-      if (header.alg !== trust.algorithm) throw new Error(`header alg must be ${trust.algorithm}, got ${String(header.alg)}`);
+      if (header.alg !== trust.algorithm)
+        throw new Error(`header alg must be ${trust.algorithm}, got ${String(header.alg)}`);
       const key = await importJWK(trust.oidcPublicJwk, trust.algorithm);
       ({ payload: claims } = await jwtVerify(subjectToken, key, {
         algorithms: [trust.algorithm],
@@ -527,7 +529,9 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
           requireConnector(appId!, connectorId!);
           return {
             status: 200,
-            body: { connectorView: { connector: { id: opts.connectorId, appId: opts.appId, displayName: 'Fake connector' } } },
+            body: {
+              connectorView: { connector: { id: opts.connectorId, appId: opts.appId, displayName: 'Fake connector' } },
+            },
           };
         },
       },
@@ -553,7 +557,11 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
           bearer: true,
           methods: { POST: (req, [appId, connectorId]) => legacyRotate(req, appId!, connectorId!) },
         }
-      : { pattern: /^\/api\/v1\/apps\/connectors\/credentials$/, bearer: true, methods: { POST: (req) => rotate(req) } },
+      : {
+          pattern: /^\/api\/v1\/apps\/connectors\/credentials$/,
+          bearer: true,
+          methods: { POST: (req) => rotate(req) },
+        },
   ];
 
   async function handle(req: FakeRequest): Promise<Reply> {
@@ -574,7 +582,10 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     throw notFound();
   }
 
-  const server = await startFakeServer({ handle, ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}) });
+  const server = await startFakeServer({
+    handle,
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+  });
   return {
     url: server.origin,
     host,

@@ -33,7 +33,12 @@ function legacyNodeId(type: string, id: number): string {
 }
 
 /** `simple-user`: how GitHub shows a repository's owner, a user or an organization alike. */
-export function simpleUser(origins: Origins, login: string, id: number, type: 'User' | 'Organization'): Record<string, unknown> {
+export function simpleUser(
+  origins: Origins,
+  login: string,
+  id: number,
+  type: 'User' | 'Organization',
+): Record<string, unknown> {
   const url = `${origins.api}/users/${login}`;
   return {
     login,

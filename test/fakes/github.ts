@@ -6,16 +6,16 @@ import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import { fullRepository, minimalRepository, type Origins, type RepositoryFacts } from './github-repository.js';
 import {
+  type FakeRequest,
+  type Fault,
   HttpError,
   isPlainObject,
-  readJson,
-  startFakeServer,
-  type Fault,
-  type FakeRequest,
   type Reply,
   type RequestExchange,
   type RequestLogEntry,
   type RequestTiming,
+  readJson,
+  startFakeServer,
 } from './log.js';
 
 export type Access = 'write' | 'read';
@@ -264,13 +264,17 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   function parseScopePath(path: string): { scopeKey: string; rest: string[] } | undefined {
     let segments: string[];
     try {
-      segments = path.split('/').slice(1).map((s) => decodeURIComponent(s));
+      segments = path
+        .split('/')
+        .slice(1)
+        .map((s) => decodeURIComponent(s));
     } catch {
       return undefined;
     }
     const [root, a, b, c, d] = segments;
     // /repos/{owner}/{repo}/actions/..., /repos/{owner}/{repo}/environments/{env}/..., /orgs/{org}/actions/...
-    if (root === 'repos' && a && b && c === 'actions') return { scopeKey: repoScope(`${a}/${b}`), rest: segments.slice(4) };
+    if (root === 'repos' && a && b && c === 'actions')
+      return { scopeKey: repoScope(`${a}/${b}`), rest: segments.slice(4) };
     if (root === 'repos' && a && b && c === 'environments' && d) {
       return { scopeKey: envScope(`${a}/${b}`, d), rest: segments.slice(5) };
     }
@@ -319,7 +323,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const visibility = body.visibility;
     if (visibility === undefined) {
       if (required) throw unprocessable('visibility is required for organization secrets and variables');
-      if (body.selected_repository_ids !== undefined) throw unprocessable('selected_repository_ids needs visibility selected');
+      if (body.selected_repository_ids !== undefined)
+        throw unprocessable('selected_repository_ids needs visibility selected');
       return {};
     }
     if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
@@ -327,7 +332,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     }
     const ids = body.selected_repository_ids;
     if (ids === undefined) return { visibility: visibility as Visibility };
-    if (visibility !== 'selected') throw unprocessable('selected_repository_ids is only allowed with visibility selected');
+    if (visibility !== 'selected')
+      throw unprocessable('selected_repository_ids is only allowed with visibility selected');
     const parsed = Array.isArray(ids) ? ids.map((id: unknown) => repositoryIdOf(id, idItems)) : [undefined];
     if (!parsed.every((id) => id !== undefined)) {
       throw unprocessable(
@@ -341,7 +347,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   function repositoryIdOf(id: unknown, idItems: 'integer' | 'integer or digits'): number | undefined {
     if (typeof id === 'number') return Number.isInteger(id) ? id : undefined;
-    if (idItems === 'integer or digits' && typeof id === 'string' && /^\d+$/.test(id) && Number.isSafeInteger(Number(id))) {
+    if (
+      idItems === 'integer or digits' &&
+      typeof id === 'string' &&
+      /^\d+$/.test(id) &&
+      Number.isSafeInteger(Number(id))
+    ) {
       return Number(id);
     }
     return undefined;
@@ -371,7 +382,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const url = `${origin}${prefix}${scope.basePath}/secrets/${name.toUpperCase()}/repositories`;
     return {
       status: 200,
-      body: { name: name.toUpperCase(), created_at: secret.createdAt, updated_at: secret.updatedAt, ...orgFields(scope, secret, url) },
+      body: {
+        name: name.toUpperCase(),
+        created_at: secret.createdAt,
+        updated_at: secret.updatedAt,
+        ...orgFields(scope, secret, url),
+      },
     };
   }
 
@@ -388,7 +404,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   function putSecret(scope: Scope, name: string, req: FakeRequest): Reply {
     requireWrite(scope);
     validateName(name);
-    const allowed = ['encrypted_value', 'key_id', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
+    const allowed = [
+      'encrypted_value',
+      'key_id',
+      ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : []),
+    ];
     const body = jsonObject(req, allowed);
     const key = name.toUpperCase();
     const existing = scope.secrets.get(key);
@@ -401,7 +421,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const now = timestamp();
     // GitHub does not document what 'selected' without IDs does to an existing selection; the fake
     // assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
-    const keptIds = visibility.visibility === 'selected' && !visibility.selected_repository_ids ? { selected_repository_ids: [] } : {};
+    const keptIds =
+      visibility.visibility === 'selected' && !visibility.selected_repository_ids
+        ? { selected_repository_ids: [] }
+        : {};
     scope.secrets.set(key, {
       ...value,
       createdAt: existing?.createdAt ?? now,
@@ -439,7 +462,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   function variableView(scope: Scope, v: StoredVariable): Record<string, unknown> {
     const url = `${origin}${prefix}${scope.basePath}/variables/${v.name}/repositories`;
-    return { name: v.name, value: v.value, created_at: v.createdAt, updated_at: v.updatedAt, ...orgFields(scope, v, url) };
+    return {
+      name: v.name,
+      value: v.value,
+      created_at: v.createdAt,
+      updated_at: v.updatedAt,
+      ...orgFields(scope, v, url),
+    };
   }
 
   function checkValue(value: string): void {

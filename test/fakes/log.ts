@@ -2,7 +2,13 @@
 // uniform latency, and small body/response helpers. Each fake supplies only a
 // handler that turns a fully read request into a Reply.
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -254,7 +260,8 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
       if (closed.signal.aborted) return;
-      if (!res.headersSent && !res.destroyed) writeReply(res, withDefaultHeaders({ status: 500, body: { message: String(error) } }));
+      if (!res.headersSent && !res.destroyed)
+        writeReply(res, withDefaultHeaders({ status: 500, body: { message: String(error) } }));
     });
   });
   const port = await listenOnLoopback(server);

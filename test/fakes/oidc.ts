@@ -9,8 +9,8 @@
 // the response's `value` field and registers it with setSecret. The URL therefore must already carry
 // a query string, as GitHub's does (`...?api-version=2.0`).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
-import { HttpError, startFakeServer, type Fault, type FakeRequest, type Reply, type RequestLogEntry } from './log.js';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { type FakeRequest, type Fault, HttpError, type Reply, type RequestLogEntry, startFakeServer } from './log.js';
 
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 export const OIDC_REPOSITORY = 'acme/connectors';
@@ -122,7 +122,10 @@ export async function startFakeOidc(opts: FakeOidcOptions = {}): Promise<FakeOid
     return { status: 200, body: { value: jwt } };
   }
 
-  const server = await startFakeServer({ handle, ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}) });
+  const server = await startFakeServer({
+    handle,
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+  });
   return {
     requestUrl: `${server.origin}${TOKEN_PATH}?api-version=${API_VERSION}`,
     requestToken,

@@ -10,10 +10,10 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import sodium from 'libsodium-wrappers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { orgScope, repoScope, envScope, startFakeGitHub, type FakeGitHub } from './github.js';
+import { envScope, type FakeGitHub, orgScope, repoScope, startFakeGitHub } from './github.js';
 import type { RequestLogEntry } from './log.js';
 import { runAction } from './run-action.js';
-import { startScenario, type Scenario } from './scenario.js';
+import { type Scenario, startScenario } from './scenario.js';
 
 // ---- the description ------------------------------------------------------------------------
 
@@ -62,7 +62,8 @@ beforeAll(async () => {
       for (const response of Object.values(operation.responses ?? {})) {
         const schema = response.content?.[JSON_TYPE]?.schema;
         const title = schema?.title;
-        if (typeof title === 'string' && title.includes('Error') && !errorSchemas.has(title)) errorSchemas.set(title, schema!);
+        if (typeof title === 'string' && title.includes('Error') && !errorSchemas.has(title))
+          errorSchemas.set(title, schema!);
       }
     }
   }
@@ -149,7 +150,8 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
   const fallbacks = (ERROR_SCHEMA_TITLES[response.status] ?? []).map((title) => errorSchemas.get(title)!);
   if (!declared && fallbacks.length === 0) return [`${label}: status not in GitHub's description of the operation`];
   const schemas = declared ? [declared.content?.[JSON_TYPE]?.schema].filter((s) => s !== undefined) : fallbacks;
-  if (declared && schemas.length === 0) return response.body === '' ? [] : [`${label}: has no body in the description, got ${response.body.length} bytes`];
+  if (declared && schemas.length === 0)
+    return response.body === '' ? [] : [`${label}: has no body in the description, got ${response.body.length} bytes`];
   const type = (response.headers['content-type'] ?? '').split(';')[0]!.trim();
   if (type !== JSON_TYPE) return [`${label}: content-type ${type || 'none'}, not ${JSON_TYPE}`];
   const parsed = parseJson(response.body);
@@ -157,11 +159,14 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
   const failures: string[] = [];
   for (const schema of schemas) {
     const validate = validator(schema);
-    if (!validate(parsed.value)) failures.push(`${String(schema.title ?? 'schema')}: ${describeErrors(validate.errors)}`);
+    if (!validate(parsed.value))
+      failures.push(`${String(schema.title ?? 'schema')}: ${describeErrors(validate.errors)}`);
     else {
       const extra = undocumented(schema, parsed.value, '', response.status >= 400);
       if (extra.length === 0) return [];
-      failures.push(`${String(schema.title ?? 'schema')}: properties the description does not have: ${extra.join(', ')}`);
+      failures.push(
+        `${String(schema.title ?? 'schema')}: properties the description does not have: ${extra.join(', ')}`,
+      );
     }
   }
   return [`${label}: ${failures.join(' | ')}`];
@@ -244,7 +249,11 @@ async function check(fake: FakeGitHub, call: Call): Promise<unknown> {
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
-async function sealedFor(fake: FakeGitHub, base: string, value: string): Promise<{ encrypted_value: string; key_id: string }> {
+async function sealedFor(
+  fake: FakeGitHub,
+  base: string,
+  value: string,
+): Promise<{ encrypted_value: string; key_id: string }> {
   const { key_id, key } = (await check(fake, { method: 'GET', path: `${base}/secrets/public-key`, status: 200 })) as {
     key_id: string;
     key: string;
@@ -259,8 +268,12 @@ const ORG = '/orgs/acme/actions';
 
 describe('fake GitHub against the OpenAPI description', () => {
   it('finds the shared error schemas and the operations the action uses', () => {
-    expect([...errorSchemas.keys()]).toEqual(expect.arrayContaining(['Basic Error', 'Validation Error', 'Validation Error Simple']));
-    expect(templateOf('/repos/a/b/actions/secrets/public-key')).toBe('/repos/{owner}/{repo}/actions/secrets/public-key');
+    expect([...errorSchemas.keys()]).toEqual(
+      expect.arrayContaining(['Basic Error', 'Validation Error', 'Validation Error Simple']),
+    );
+    expect(templateOf('/repos/a/b/actions/secrets/public-key')).toBe(
+      '/repos/{owner}/{repo}/actions/secrets/public-key',
+    );
     expect(templateOf('/repos/a/b/actions/secrets/S')).toBe('/repos/{owner}/{repo}/actions/secrets/{secret_name}');
     expect(templateOf('/repos/a/b')).toBe('/repos/{owner}/{repo}');
     expect(templateOf('/repos/a/b/nothing/here/at/all/x')).toBeUndefined();
@@ -281,23 +294,39 @@ describe('fake GitHub against the OpenAPI description', () => {
     // Organization secrets: visibility only, digit-string IDs, and the selected repositories.
     const app = fake.repositoryId('acme/app');
     const tools = fake.repositoryId('octocat/tools');
-    await check(fake, { method: 'PUT', path: `${ORG}/secrets/S`, body: { visibility: 'selected', selected_repository_ids: [app, String(tools)] }, status: 204 });
+    await check(fake, {
+      method: 'PUT',
+      path: `${ORG}/secrets/S`,
+      body: { visibility: 'selected', selected_repository_ids: [app, String(tools)] },
+      status: 204,
+    });
     expect(fake.secrets.get(orgScope('acme'))!.get('S')!.selected_repository_ids).toEqual([app, tools]);
-    const meta = (await check(fake, { method: 'GET', path: `${ORG}/secrets/S`, status: 200 })) as Record<string, unknown>;
+    const meta = (await check(fake, { method: 'GET', path: `${ORG}/secrets/S`, status: 200 })) as Record<
+      string,
+      unknown
+    >;
     expect(meta.selected_repositories_url).toBe(`${fake.url}${ORG}/secrets/S/repositories`);
-    const listed = (await check(fake, { method: 'GET', path: `${ORG}/secrets/S/repositories`, status: 200 })) as { total_count: number };
+    const listed = (await check(fake, { method: 'GET', path: `${ORG}/secrets/S/repositories`, status: 200 })) as {
+      total_count: number;
+    };
     expect(listed.total_count).toBe(2);
     fake.presetSecret(orgScope('acme'), 'UNKNOWN_REPO', { visibility: 'selected', selected_repository_ids: [987654] });
     await check(fake, { method: 'GET', path: `${ORG}/secrets/UNKNOWN_REPO/repositories`, status: 200 });
     fake.presetSecret(orgScope('acme'), 'ALL', { visibility: 'all' });
-    expect(await check(fake, { method: 'GET', path: `${ORG}/secrets/ALL/repositories`, status: 200 })).toEqual({ total_count: 0, repositories: [] });
+    expect(await check(fake, { method: 'GET', path: `${ORG}/secrets/ALL/repositories`, status: 200 })).toEqual({
+      total_count: 0,
+      repositories: [],
+    });
   });
 
   it('answers GET /repos/{owner}/{repo} with a full repository, for organization and user owners, on GitHub.com and GHES paths', async () => {
     for (const prefix of ['', '/api/v3']) {
       const fake = await github(prefix);
       for (const repo of ['acme/app', 'acme/readonly', 'octocat/tools']) {
-        const body = (await check(fake, { method: 'GET', path: `/repos/${repo}`, status: 200 })) as { id: number; url: string };
+        const body = (await check(fake, { method: 'GET', path: `/repos/${repo}`, status: 200 })) as {
+          id: number;
+          url: string;
+        };
         expect(body.id).toBe(fake.repositoryId(repo));
         expect(body.url).toBe(`${fake.url}/repos/${repo}`);
       }
@@ -311,10 +340,24 @@ describe('fake GitHub against the OpenAPI description', () => {
     for (const base of [REPO, ENV, ORG]) {
       const org = base === ORG ? { visibility: 'selected', selected_repository_ids: [app] } : {};
       await check(fake, { method: 'GET', path: `${base}/variables/V`, status: 404 });
-      expect(await check(fake, { method: 'POST', path: `${base}/variables`, body: { name: 'V', value: 'one', ...org }, status: 201 })).toEqual({});
-      await check(fake, { method: 'POST', path: `${base}/variables`, body: { name: 'V', value: 'one', ...org }, status: 409 });
+      expect(
+        await check(fake, {
+          method: 'POST',
+          path: `${base}/variables`,
+          body: { name: 'V', value: 'one', ...org },
+          status: 201,
+        }),
+      ).toEqual({});
+      await check(fake, {
+        method: 'POST',
+        path: `${base}/variables`,
+        body: { name: 'V', value: 'one', ...org },
+        status: 409,
+      });
       await check(fake, { method: 'PATCH', path: `${base}/variables/V`, body: { value: 'two' }, status: 204 });
-      const variable = (await check(fake, { method: 'GET', path: `${base}/variables/V`, status: 200 })) as { value: string };
+      const variable = (await check(fake, { method: 'GET', path: `${base}/variables/V`, status: 200 })) as {
+        value: string;
+      };
       expect(variable.value).toBe('two');
     }
     await check(fake, { method: 'PATCH', path: `${ORG}/variables/V`, body: { visibility: 'all' }, status: 204 });
@@ -339,15 +382,49 @@ describe('fake GitHub against the OpenAPI description', () => {
       { method: 'PUT', path: `${REPO}/secrets/S`, body: { ...repoBody, key_id: '123' }, status: 422 },
       { method: 'PUT', path: `${REPO}/secrets/1ABC`, body: repoBody, status: 422 },
       { method: 'PUT', path: `${ORG}/secrets/NEW`, body: { visibility: 'all' }, status: 422 },
-      { method: 'PUT', path: `${ORG}/secrets/S`, body: { ...orgBody, visibility: 'selected', selected_repository_ids: ['abc'] }, status: 422 },
-      { method: 'PUT', path: `${ORG}/secrets/S`, body: { ...orgBody, visibility: 'all', selected_repository_ids: [app] }, status: 422 },
+      {
+        method: 'PUT',
+        path: `${ORG}/secrets/S`,
+        body: { ...orgBody, visibility: 'selected', selected_repository_ids: ['abc'] },
+        status: 422,
+      },
+      {
+        method: 'PUT',
+        path: `${ORG}/secrets/S`,
+        body: { ...orgBody, visibility: 'all', selected_repository_ids: [app] },
+        status: 422,
+      },
       // bodies the description refuses
-      { method: 'PUT', path: `${REPO}/secrets/S`, body: { encrypted_value: repoBody.encrypted_value }, status: 422, valid: false },
-      { method: 'PUT', path: `${REPO}/secrets/S`, body: { ...repoBody, encrypted_value: unpadded }, status: 422, valid: false },
+      {
+        method: 'PUT',
+        path: `${REPO}/secrets/S`,
+        body: { encrypted_value: repoBody.encrypted_value },
+        status: 422,
+        valid: false,
+      },
+      {
+        method: 'PUT',
+        path: `${REPO}/secrets/S`,
+        body: { ...repoBody, encrypted_value: unpadded },
+        status: 422,
+        valid: false,
+      },
       { method: 'PUT', path: `${ORG}/secrets/S`, body: orgBody, status: 422, valid: false },
-      { method: 'PUT', path: `${ORG}/secrets/S`, body: { ...orgBody, visibility: 'public' }, status: 422, valid: false },
+      {
+        method: 'PUT',
+        path: `${ORG}/secrets/S`,
+        body: { ...orgBody, visibility: 'public' },
+        status: 422,
+        valid: false,
+      },
       { method: 'POST', path: `${ORG}/variables`, body: { name: 'V', value: '1' }, status: 422, valid: false },
-      { method: 'POST', path: `${ORG}/variables`, body: { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [String(app)] }, status: 422, valid: false },
+      {
+        method: 'POST',
+        path: `${ORG}/variables`,
+        body: { name: 'V', value: '1', visibility: 'selected', selected_repository_ids: [String(app)] },
+        status: 422,
+        valid: false,
+      },
       { method: 'POST', path: `${REPO}/variables`, body: { name: 'V' }, status: 422, valid: false },
       { method: 'POST', path: `${REPO}/variables`, body: { name: 'V', value: 1 }, status: 422, valid: false },
       { method: 'PUT', path: `${REPO}/secrets/S`, body: '{not json', status: 400, valid: false },
@@ -382,7 +459,10 @@ describe('the bundled action against the OpenAPI description', () => {
     const previous = await scenario.conductorOne.addCredential();
     scenario.github.presetVariable(repoScope('acme/connectors'), 'BATON_CREDENTIAL_ID', previous.id);
 
-    const exchanged = await runAndCheck(scenario, { 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true' });
+    const exchanged = await runAndCheck(scenario, {
+      'credential-id-variable': 'BATON_CREDENTIAL_ID',
+      'revoke-previous': 'true',
+    });
 
     expect([...new Set(exchanged)].sort()).toEqual([
       'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
@@ -401,7 +481,10 @@ describe('the bundled action against the OpenAPI description', () => {
     const slack = scenario.github.repositoryId('acme/baton-slack');
     // One secret is already selected (its repositories are read and kept), the other is new
     // (the listed repositories are looked up and selected).
-    scenario.github.presetSecret(orgScope('acme'), 'BATON_CLIENT_ID', { visibility: 'selected', selected_repository_ids: [okta] });
+    scenario.github.presetSecret(orgScope('acme'), 'BATON_CLIENT_ID', {
+      visibility: 'selected',
+      selected_repository_ids: [okta],
+    });
 
     const exchanged = await runAndCheck(scenario, {
       organization: 'acme',
@@ -423,6 +506,9 @@ describe('the bundled action against the OpenAPI description', () => {
     ]);
     const stored = scenario.github.secrets.get(orgScope('acme'))!;
     expect(stored.get('BATON_CLIENT_ID')).toMatchObject({ visibility: 'selected', selected_repository_ids: [okta] });
-    expect(stored.get('BATON_CLIENT_SECRET')).toMatchObject({ visibility: 'selected', selected_repository_ids: [okta, slack] });
+    expect(stored.get('BATON_CLIENT_SECRET')).toMatchObject({
+      visibility: 'selected',
+      selected_repository_ids: [okta, slack],
+    });
   });
 });

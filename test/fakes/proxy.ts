@@ -3,7 +3,7 @@
 // plain HTTP requests (ProxyAgent with proxyTunnel: false, and classic http_proxy clients).
 // Only loopback targets are served; anything else is refused with 403, so no traffic can leave
 // the machine even if a test points a client at a real host.
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listenOnLoopback } from './log.js';

@@ -1,6 +1,6 @@
 // Runs the bundled action the way the GitHub runner does: `node dist/index.js` with a
 // clean environment, inputs as INPUT_* variables and fresh file-command files.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

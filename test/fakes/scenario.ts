@@ -5,9 +5,14 @@
  * `npm run bench`.
  */
 import { randomBytes } from 'node:crypto';
-import { makeClientCredential, makeTrustClientId, startFakeConductorOne, type FakeConductorOne } from './conductorone.js';
-import { startFakeGitHub, type Access, type FakeGitHub } from './github.js';
-import { startFakeOidc, type FakeOidc } from './oidc.js';
+import {
+  type FakeConductorOne,
+  makeClientCredential,
+  makeTrustClientId,
+  startFakeConductorOne,
+} from './conductorone.js';
+import { type Access, type FakeGitHub, startFakeGitHub } from './github.js';
+import { type FakeOidc, startFakeOidc } from './oidc.js';
 
 export const APP_ID = '2aB7cD9eF1gH3iJ5kL7mN9oP1qR';
 export const CONNECTOR_ID = '2sT3uV5wX7yZ9aB1cD3eF5gH7iJ';

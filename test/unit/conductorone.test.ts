@@ -1,21 +1,21 @@
-import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { type CryptoKey, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ClientCredentialsTokenSource,
   createClientAssertion,
   importSigningKey,
-  tokenUrl,
   type SigningKey,
   type TokenSource,
+  tokenUrl,
 } from '../../src/conductorone/auth.js';
 import { ConductorOneClient, MalformedCredentialError } from '../../src/conductorone/client.js';
-import { rejectionOf } from './mock-api.js';
 import { describeErrorResponse } from '../../src/conductorone/errors.js';
 import { ActionError, InputError } from '../../src/errors.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import type { Ed25519PrivateJwk } from '../../src/inputs.js';
-import { fakeClock, type FakeClock } from './fake-clock.js';
+import { type FakeClock, fakeClock } from './fake-clock.js';
+import { rejectionOf } from './mock-api.js';
 
 const TENANT = 'https://acme.conductor.one';
 const CLIENT_ID = 'rotator@acme.conductor.one/spc';
@@ -36,8 +36,6 @@ beforeAll(async () => {
   signingKey = await importSigningKey(privateJwk);
 });
 
-
-
 interface Recorded {
   method: string;
   path: string;
@@ -49,8 +47,14 @@ function toRecord(opts: { method: string; path: string; headers?: unknown; body?
   const headers: Record<string, string> = {};
   const raw = opts.headers;
   if (raw instanceof Headers) raw.forEach((v, k) => (headers[k] = v));
-  else if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw)) headers[k.toLowerCase()] = String(v);
-  return { method: opts.method, path: opts.path, headers, body: typeof opts.body === 'string' ? opts.body : String(opts.body ?? '') };
+  else if (raw && typeof raw === 'object')
+    for (const [k, v] of Object.entries(raw)) headers[k.toLowerCase()] = String(v);
+  return {
+    method: opts.method,
+    path: opts.path,
+    headers,
+    body: typeof opts.body === 'string' ? opts.body : String(opts.body ?? ''),
+  };
 }
 
 let agent: MockAgent;
@@ -75,10 +79,18 @@ function http(): Http {
 }
 
 /** Replies with `status`/`data` and records what was sent. */
-function answer(status: number, data: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function answer(
+  status: number,
+  data: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return (opts: Parameters<typeof toRecord>[0]) => {
     requests.push(toRecord(opts));
-    return { statusCode: status, data: typeof data === 'string' ? data : JSON.stringify(data), responseOptions: { headers } };
+    return {
+      statusCode: status,
+      data: typeof data === 'string' ? data : JSON.stringify(data),
+      responseOptions: { headers },
+    };
   };
 }
 
@@ -124,7 +136,9 @@ describe('createClientAssertion', () => {
 
 describe('importSigningKey', () => {
   it('refuses a key whose public half does not match as an InputError on client-secret', async () => {
-    const err = await importSigningKey({ ...privateJwk, x: Buffer.alloc(32).toString('base64url') }).catch((e: unknown) => e);
+    const err = await importSigningKey({ ...privateJwk, x: Buffer.alloc(32).toString('base64url') }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).input).toBe('client-secret');
     expect((err as Error).message).not.toContain(privateJwk.d);
@@ -172,7 +186,10 @@ describe('ClientCredentialsTokenSource', () => {
   });
 
   it('never sends the client secret or the private key', async () => {
-    agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(answer(200, { access_token: 't' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(answer(200, { access_token: 't' }));
     await tokenSource().getToken();
     const everything = JSON.stringify(requests);
     expect(everything).not.toContain(privateJwk.d);
@@ -180,7 +197,10 @@ describe('ClientCredentialsTokenSource', () => {
   });
 
   it('uses the token host without port as the assertion audience', async () => {
-    agent.get('https://acme.conductor.one:8443').intercept({ path: '/auth/v1/token', method: 'POST' }).reply(answer(200, { access_token: 't' }));
+    agent
+      .get('https://acme.conductor.one:8443')
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(answer(200, { access_token: 't' }));
     await tokenSource('https://acme.conductor.one:8443').getToken();
     const form = new URLSearchParams(requests[0]!.body);
     const { payload } = await jwtVerify(form.get('client_assertion')!, publicKey, { currentDate: new Date(NOW_MS) });
@@ -188,13 +208,19 @@ describe('ClientCredentialsTokenSource', () => {
   });
 
   it('masks the access token as soon as it arrives', async () => {
-    agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(answer(200, { access_token: 'c1-access-token' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(answer(200, { access_token: 'c1-access-token' }));
     await tokenSource().getToken();
     expect(masked).toEqual(['c1-access-token']);
   });
 
   it('fetches the token once and reuses it', async () => {
-    agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(answer(200, { access_token: 'c1-access-token' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(answer(200, { access_token: 'c1-access-token' }));
     const source = tokenSource();
     const [a, b] = await Promise.all([source.getToken(), source.getToken()]);
     expect(await source.getToken()).toBe('c1-access-token');
@@ -207,7 +233,9 @@ describe('ClientCredentialsTokenSource', () => {
       .get(TENANT)
       .intercept({ path: '/auth/v1/token', method: 'POST' })
       .reply(answer(401, { code: 16, message: 'invalid client assertion', details: [] }));
-    const err = await tokenSource().getToken().catch((e: unknown) => e);
+    const err = await tokenSource()
+      .getToken()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActionError);
     const message = (err as Error).message;
     expect(message).toContain(`client-id ${CLIENT_ID}`);
@@ -228,15 +256,28 @@ describe('ClientCredentialsTokenSource', () => {
   });
 
   it('fails clearly when the token response has no access_token', async () => {
-    agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(answer(200, { token_type: 'Bearer' }));
-    await expect(tokenSource().getToken()).rejects.toThrow('ConductorOne token response from acme.conductor.one carried no access_token.');
+    agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(answer(200, { token_type: 'Bearer' }));
+    await expect(tokenSource().getToken()).rejects.toThrow(
+      'ConductorOne token response from acme.conductor.one carried no access_token.',
+    );
   });
 
   it('says ConductorOne could not be reached when the network fails every time', async () => {
-    agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).replyWithError(new Error('socket hang up')).times(4);
-    const err = await tokenSource().getToken().catch((e: unknown) => e);
+    agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .replyWithError(new Error('socket hang up'))
+      .times(4);
+    const err = await tokenSource()
+      .getToken()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActionError);
-    expect((err as Error).message).toMatch(/^Could not reach ConductorOne at acme\.conductor\.one for a token: .*server-url/);
+    expect((err as Error).message).toMatch(
+      /^Could not reach ConductorOne at acme\.conductor\.one for a token: .*server-url/,
+    );
     expect(clock.waits).toHaveLength(3);
   });
 });
@@ -264,11 +305,19 @@ describe('ConductorOneClient.rotateCredential', () => {
   });
 
   function client(): ConductorOneClient {
-    return new ConductorOneClient({ serverUrl: new URL(TENANT), http: http(), tokenSource, mask: (v) => masked.push(v) });
+    return new ConductorOneClient({
+      serverUrl: new URL(TENANT),
+      http: http(),
+      tokenSource,
+      mask: (v) => masked.push(v),
+    });
   }
 
   it('posts {appId, connectorId} with the bearer token and returns the new credential', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: issued }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: issued }));
     const credential = await client().rotateCredential('app-1', 'conn-1');
     expect(credential).toEqual({
       id: 'cred-2',
@@ -285,14 +334,20 @@ describe('ConductorOneClient.rotateCredential', () => {
   });
 
   it('masks the new client secret', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: issued }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: issued }));
     await client().rotateCredential('app-1', 'conn-1');
     expect(masked).toEqual([issued.clientSecret]);
   });
 
   it('accepts the legacy shape with clientSecret beside credential', async () => {
     const { clientSecret: secret, ...rest } = issued;
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: rest, clientSecret: secret }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: rest, clientSecret: secret }));
     const credential = await client().rotateCredential('app-1', 'conn-1');
     expect(credential.clientSecret).toBe(secret);
     expect(credential.id).toBe('cred-2');
@@ -301,12 +356,18 @@ describe('ConductorOneClient.rotateCredential', () => {
 
   it('returns an empty expiresTime for a credential that does not expire', async () => {
     const { expiresTime: _unused, ...rest } = issued;
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: rest }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: rest }));
     expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('');
   });
 
   it('masks the client secret even when the rest of the answer is incomplete, and names no credential to revoke', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { clientSecret: 'lonely-secret' } }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: { clientSecret: 'lonely-secret' } }));
     const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
     expect(err).toBeInstanceOf(MalformedCredentialError);
     expect(err.message).toBe('ConductorOne answered RotateCredential with a malformed credential (no credential ID).');
@@ -316,17 +377,40 @@ describe('ConductorOneClient.rotateCredential', () => {
 
   describe('refuses an answer that is not a credential the action can store, naming the credential to revoke when its ID is valid', () => {
     const cases: Array<[string, Record<string, unknown>, string, string | undefined]> = [
-      ['a client secret that is not one', { clientSecret: 'garbage' }, 'a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)', 'cred-2'],
-      ['a secret whose key part is damaged', { clientSecret: 'secret-token:conductorone.com:v1:%%%' }, 'a client secret that is not a ConductorOne client secret with an Ed25519 key (damaged key part (not base64url JSON))', 'cred-2'],
+      [
+        'a client secret that is not one',
+        { clientSecret: 'garbage' },
+        'a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)',
+        'cred-2',
+      ],
+      [
+        'a secret whose key part is damaged',
+        { clientSecret: 'secret-token:conductorone.com:v1:%%%' },
+        'a client secret that is not a ConductorOne client secret with an Ed25519 key (damaged key part (not base64url JSON))',
+        'cred-2',
+      ],
       ['an empty client ID', { clientId: '' }, 'no client ID', 'cred-2'],
-      ['a client ID with a line break', { clientId: 'a@acme.conductor.one/pcc\n::warning::x' }, 'a client ID that is not of the form name@host/kind', 'cred-2'],
+      [
+        'a client ID with a line break',
+        { clientId: 'a@acme.conductor.one/pcc\n::warning::x' },
+        'a client ID that is not of the form name@host/kind',
+        'cred-2',
+      ],
       ['an ID of ".."', { id: '..' }, 'a credential ID that is not a ConductorOne ID', undefined],
       ['an ID with a slash', { id: 'a/b' }, 'a credential ID that is not a ConductorOne ID', undefined],
-      ['an expiry that is not RFC 3339', { expiresTime: 'next tuesday' }, 'an expiry that is not an RFC 3339 time', 'cred-2'],
+      [
+        'an expiry that is not RFC 3339',
+        { expiresTime: 'next tuesday' },
+        'an expiry that is not an RFC 3339 time',
+        'cred-2',
+      ],
     ];
     for (const [what, change, problem, revocable] of cases) {
       it(`with ${what}`, async () => {
-        agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, ...change } }));
+        agent
+          .get(TENANT)
+          .intercept({ path: ROTATE, method: 'POST' })
+          .reply(answer(200, { credential: { ...issued, ...change } }));
         const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
         expect(err).toBeInstanceOf(MalformedCredentialError);
         expect(err.message).toBe(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
@@ -336,16 +420,25 @@ describe('ConductorOneClient.rotateCredential', () => {
 
     it('but accepts an expiry with a fraction and an offset, and a null expiry', async () => {
       const pool = agent.get(TENANT);
-      pool.intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, expiresTime: '2026-06-01T12:00:00.123456789+02:00' } }));
-      pool.intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: { ...issued, expiresTime: null } }));
-      expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('2026-06-01T12:00:00.123456789+02:00');
+      pool
+        .intercept({ path: ROTATE, method: 'POST' })
+        .reply(answer(200, { credential: { ...issued, expiresTime: '2026-06-01T12:00:00.123456789+02:00' } }));
+      pool
+        .intercept({ path: ROTATE, method: 'POST' })
+        .reply(answer(200, { credential: { ...issued, expiresTime: null } }));
+      expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe(
+        '2026-06-01T12:00:00.123456789+02:00',
+      );
       expect((await client().rotateCredential('app-1', 'conn-1')).expiresTime).toBe('');
     });
   });
 
   it('counts a redirect (never followed) or another 2xx as a failure that may have issued a credential', async () => {
     for (const status of [201, 307]) {
-      agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(status, { credential: issued }, status === 307 ? { location: 'https://evil.example/x' } : {}));
+      agent
+        .get(TENANT)
+        .intercept({ path: ROTATE, method: 'POST' })
+        .reply(answer(status, { credential: issued }, status === 307 ? { location: 'https://evil.example/x' } : {}));
       const err = await rejectionOf(client().rotateCredential('app-1', 'conn-1'));
       expect(err.message).toContain(`failed (${status}`);
       expect(err.message).toContain('may have issued a credential');
@@ -354,7 +447,10 @@ describe('ConductorOneClient.rotateCredential', () => {
   });
 
   it('names the app and connector when ConductorOne answers 403', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(403, { code: 7, message: 'permission denied' }));
     const err = await client()
       .rotateCredential('app-1', 'conn-1')
       .catch((e: unknown) => e);
@@ -368,7 +464,10 @@ describe('ConductorOneClient.rotateCredential', () => {
   });
 
   it('names the app and connector and points to the IDs when ConductorOne answers 404', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(404, { code: 5, message: 'connector not found' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(404, { code: 5, message: 'connector not found' }));
     const err = await client()
       .rotateCredential('app-1', 'conn-1')
       .catch((e: unknown) => e);
@@ -380,7 +479,11 @@ describe('ConductorOneClient.rotateCredential', () => {
   });
 
   it('does not retry a 502 and says the previous credential is still valid', async () => {
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(502, '<html>Bad Gateway</html>', { 'content-type': 'text/html' })).persist();
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(502, '<html>Bad Gateway</html>', { 'content-type': 'text/html' }))
+      .persist();
     const err = await client()
       .rotateCredential('app-1', 'conn-1')
       .catch((e: unknown) => e);
@@ -408,7 +511,10 @@ describe('ConductorOneClient.rotateCredential', () => {
 
   it('never quotes a 200 body that is not JSON', async () => {
     const body = 'clientSecret=secret-token:conductorone.com:v1:LEAKED <html>oops</html>';
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, body, { 'content-type': 'text/html' }));
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, body, { 'content-type': 'text/html' }));
     const err = await client()
       .rotateCredential('app-1', 'conn-1')
       .catch((e: unknown) => e);
@@ -437,8 +543,16 @@ describe('ConductorOneClient.rotateCredential', () => {
   it('joins a server-url with a trailing slash to the rotate path without a double slash', async () => {
     let tokens = 0;
     const counting: TokenSource = { description: 'x', getToken: async () => `t${++tokens}` };
-    agent.get(TENANT).intercept({ path: ROTATE, method: 'POST' }).reply(answer(200, { credential: issued }));
-    const c = new ConductorOneClient({ serverUrl: new URL(`${TENANT}/`), http: http(), tokenSource: counting, mask: () => {} });
+    agent
+      .get(TENANT)
+      .intercept({ path: ROTATE, method: 'POST' })
+      .reply(answer(200, { credential: issued }));
+    const c = new ConductorOneClient({
+      serverUrl: new URL(`${TENANT}/`),
+      http: http(),
+      tokenSource: counting,
+      mask: () => {},
+    });
     await c.rotateCredential('app-1', 'conn-1');
     expect(requests[0]!.headers['authorization']).toBe('Bearer t1');
     expect(requests[0]!.path).toBe(ROTATE);
@@ -447,17 +561,24 @@ describe('ConductorOneClient.rotateCredential', () => {
 
 describe('describeErrorResponse', () => {
   it('shows the status and the gRPC message', async () => {
-    const response = new Response(JSON.stringify({ code: 5, message: 'not\n found', details: [] }), { status: 404, statusText: 'Not Found' });
+    const response = new Response(JSON.stringify({ code: 5, message: 'not\n found', details: [] }), {
+      status: 404,
+      statusText: 'Not Found',
+    });
     expect(await describeErrorResponse(response)).toBe('404 Not Found: not found');
   });
 
   it('shows the OAuth error_description of a token error', async () => {
-    const response = new Response(JSON.stringify({ error: 'invalid_client', error_description: 'bad assertion' }), { status: 401 });
+    const response = new Response(JSON.stringify({ error: 'invalid_client', error_description: 'bad assertion' }), {
+      status: 401,
+    });
     expect(await describeErrorResponse(response)).toBe('401: bad assertion');
   });
 
   it('falls back to the status alone for a body that is not JSON', async () => {
-    expect(await describeErrorResponse(new Response('<html>proxy</html>', { status: 502, statusText: 'Bad Gateway' }))).toBe('502 Bad Gateway');
+    expect(
+      await describeErrorResponse(new Response('<html>proxy</html>', { status: 502, statusText: 'Bad Gateway' })),
+    ).toBe('502 Bad Gateway');
   });
 
   it('cuts a long message to 300 characters', async () => {
@@ -469,7 +590,9 @@ describe('describeErrorResponse', () => {
     const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXBhcnQ';
     const message = `bad client\n::warning::x secret-token:conductorone.com:v1:eyJrdHkiOiJPS1AifQ assertion ${jwt} header Bearer abcdefghijklmnopqrstuvwxyz`;
     const response = new Response(JSON.stringify({ code: 16, message }), { status: 401 });
-    expect(await describeErrorResponse(response)).toBe('401: bad client ::warning::x (redacted) assertion (redacted) header Bearer (redacted)');
+    expect(await describeErrorResponse(response)).toBe(
+      '401: bad client ::warning::x (redacted) assertion (redacted) header Bearer (redacted)',
+    );
   });
 });
 
@@ -479,7 +602,12 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
   const tokenSource: TokenSource = { description: `client-id ${CLIENT_ID}`, getToken: async () => 'c1-access-token' };
 
   function client(): ConductorOneClient {
-    return new ConductorOneClient({ serverUrl: new URL(TENANT), http: http(), tokenSource, mask: (v) => masked.push(v) });
+    return new ConductorOneClient({
+      serverUrl: new URL(TENANT),
+      http: http(),
+      tokenSource,
+      mask: (v) => masked.push(v),
+    });
   }
 
   async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -493,7 +621,10 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
 
   describe('checkConnector', () => {
     it('reads the connector with the bearer token and resolves when it exists', async () => {
-      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(200, { connector: { id: 'conn-1', appId: 'app-1' } }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CONNECTOR, method: 'GET' })
+        .reply(answer(200, { connector: { id: 'conn-1', appId: 'app-1' } }));
       await expect(client().checkConnector('app-1', 'conn-1')).resolves.toBeUndefined();
       expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CONNECTOR}`]);
       expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
@@ -501,7 +632,10 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it('points to app-id and connector-id when ConductorOne finds no connector (404)', async () => {
-      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(404, { code: 5, message: 'connector not found' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CONNECTOR, method: 'GET' })
+        .reply(answer(404, { code: 5, message: 'connector not found' }));
       const err = await rejection(client().checkConnector('app-1', 'conn-1'));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toContain('found no connector conn-1 of app app-1');
@@ -510,7 +644,10 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it('names the identity and asks for a role when it may not read the connector (403)', async () => {
-      agent.get(TENANT).intercept({ path: CONNECTOR, method: 'GET' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CONNECTOR, method: 'GET' })
+        .reply(answer(403, { code: 7, message: 'permission denied' }));
       const err = await rejection(client().checkConnector('app-1', 'conn-1'));
       expect(err.message).toBe(
         `client-id ${CLIENT_ID} may not read connector conn-1 of app app-1 (403 Forbidden: permission denied): give that identity a ConductorOne role that can manage this app's connectors.`,
@@ -523,46 +660,85 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       agent
         .get(TENANT)
         .intercept({ path: CREDENTIAL, method: 'GET' })
-        .reply(answer(200, { credential: { id: 'cred-1', clientId: 'connector-1@acme.conductor.one/pcc', expiresTime: '2026-04-01T12:00:00Z', displayName: 'x' } }));
-      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({ id: 'cred-1', expiresTime: '2026-04-01T12:00:00Z' });
+        .reply(
+          answer(200, {
+            credential: {
+              id: 'cred-1',
+              clientId: 'connector-1@acme.conductor.one/pcc',
+              expiresTime: '2026-04-01T12:00:00Z',
+              displayName: 'x',
+            },
+          }),
+        );
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({
+        id: 'cred-1',
+        expiresTime: '2026-04-01T12:00:00Z',
+      });
       expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CREDENTIAL}`]);
       expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
     });
 
     it('returns an empty expiry for a credential that does not expire', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', clientId: 'c' } }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-1', clientId: 'c' } }));
       expect((await client().getCredential('app-1', 'conn-1', 'cred-1'))?.expiresTime).toBe('');
     });
 
     it('returns undefined for a credential that no longer exists (404)', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, { code: 5, message: 'not found' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(404, { code: 5, message: 'not found' }));
       expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toBeUndefined();
       expect(requests).toHaveLength(1);
     });
 
     it('returns undefined for a credential that ConductorOne shows deleted', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', deletedAt: '2026-02-01T00:00:00Z' } }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-1', deletedAt: '2026-02-01T00:00:00Z' } }));
       expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toBeUndefined();
     });
 
     it("refuses a 404 that is not ConductorOne's own error: it proves nothing", async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
       const err = await rejection(client().getCredential('app-1', 'conn-1', 'cred-1'));
       expect(err.message).toContain("not ConductorOne's own answer");
     });
 
     it('marks an expiry that is not RFC 3339 unreadable, never quoting it', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1', expiresTime: 'soon\n::stop-commands::x' } }));
-      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({ id: 'cred-1', expiresTime: '', expiryUnreadable: true });
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-1', expiresTime: 'soon\n::stop-commands::x' } }));
+      expect(await client().getCredential('app-1', 'conn-1', 'cred-1')).toEqual({
+        id: 'cred-1',
+        expiresTime: '',
+        expiryUnreadable: true,
+      });
     });
 
     it('refuses an answer about another credential', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-9' } }));
-      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without that credential.');
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-9' } }));
+      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow(
+        'ConductorOne answered the read of credential cred-1 without that credential.',
+      );
     });
 
     it('names the credential and asks for a role when it may not be read (403)', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(403, { code: 7, message: 'permission denied' }));
       const err = await rejection(client().getCredential('app-1', 'conn-1', 'cred-1'));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toContain('may not read credential cred-1 of connector conn-1');
@@ -572,7 +748,9 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
 
     it('refuses a 200 that carries no credential', async () => {
       agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, {}));
-      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow('ConductorOne answered the read of credential cred-1 without that credential.');
+      await expect(client().getCredential('app-1', 'conn-1', 'cred-1')).rejects.toThrow(
+        'ConductorOne answered the read of credential cred-1 without that credential.',
+      );
     });
 
     it('retries a 503 on the read', async () => {
@@ -598,14 +776,19 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it("answers already revoked when ConductorOne's own 404 says the credential is gone", async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, { code: 5, message: 'not found' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(404, { code: 5, message: 'not found' }));
       expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
       expect(requests).toHaveLength(1);
     });
 
     it("asks again with a read when a 404 is not ConductorOne's: gone there means already revoked", async () => {
       const pool = agent.get(TENANT);
-      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      pool
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
       pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, { code: 5, message: 'not found' }));
       expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('already revoked');
       expect(requests.map((r) => r.method)).toEqual(['POST', 'GET']);
@@ -613,7 +796,9 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
 
     it("fails when a 404 is not ConductorOne's and the credential still exists", async () => {
       const pool = agent.get(TENANT);
-      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
+      pool
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' }));
       pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1' } }));
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
       expect(err.message).toBe(
@@ -622,13 +807,21 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it("does not count a 200 that is not ConductorOne's JSON as revoked", async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(200, '<html>captive portal</html>', { 'content-type': 'text/html' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(200, '<html>captive portal</html>', { 'content-type': 'text/html' }));
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
-      expect(err.message).toContain("the answer (200) was not ConductorOne's JSON, so the credential may still be valid");
+      expect(err.message).toContain(
+        "the answer (200) was not ConductorOne's JSON, so the credential may still be valid",
+      );
     });
 
     it('names the credential and the identity and asks for a role when revoking is refused (403)', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(403, { code: 7, message: 'permission denied' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(403, { code: 7, message: 'permission denied' }));
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toBe(
@@ -637,9 +830,14 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it('says the access token was not accepted on a 401', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(401, { code: 16, message: 'unauthenticated' }));
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .reply(answer(401, { code: 16, message: 'unauthenticated' }));
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
-      expect(err.message).toContain(`did not accept the access token of client-id ${CLIENT_ID} to revoke credential cred-1`);
+      expect(err.message).toContain(
+        `did not accept the access token of client-id ${CLIENT_ID} to revoke credential cred-1`,
+      );
     });
 
     it('retries a revoke that got a 502: repeating it is harmless', async () => {
@@ -651,7 +849,11 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
     });
 
     it('says ConductorOne could not be reached when the network fails every time', async () => {
-      agent.get(TENANT).intercept({ path: CREDENTIAL, method: 'POST' }).replyWithError(new Error('socket hang up')).times(4);
+      agent
+        .get(TENANT)
+        .intercept({ path: CREDENTIAL, method: 'POST' })
+        .replyWithError(new Error('socket hang up'))
+        .times(4);
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toMatch(/^Could not reach ConductorOne at acme\.conductor\.one: .*server-url/);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { planDryRun } from '../../src/dry-run.js';
 import type { Due } from '../../src/expiry.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
-import { environmentTarget, repositoryTarget, targetsFor, type OrganizationTarget, type Target } from '../../src/github/targets.js';
+import {
+  environmentTarget,
+  type OrganizationTarget,
+  repositoryTarget,
+  type Target,
+  targetsFor,
+} from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
 import type { Preflight } from '../../src/preflight.js';
 import { parsedInputs } from './parsed-inputs.js';
@@ -11,7 +17,9 @@ const VARIABLE = 'C1_CREDENTIAL_ID';
 const SECRET_NAMES = ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'];
 const one = repositoryTarget({ owner: 'acme', repo: 'one' });
 const two = repositoryTarget({ owner: 'acme', repo: 'two' });
-const org = targetsFor({ kind: 'organization', organization: 'acme' }, [{ owner: 'acme', repo: 'one' }])[0] as OrganizationTarget;
+const org = targetsFor({ kind: 'organization', organization: 'acme' }, [
+  { owner: 'acme', repo: 'one' },
+])[0] as OrganizationTarget;
 const DUE: Due = { due: true, reason: 'rotate-if-expires-within is not set' };
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
@@ -19,11 +27,25 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
 }
 
 function preflight(overrides: Partial<Preflight> = {}): Preflight {
-  return { publicKeys: new Map(), orgAccess: new Map(), variableValues: new Map(), previous: { id: '', source: 'none' }, ...overrides };
+  return {
+    publicKeys: new Map(),
+    orgAccess: new Map(),
+    variableValues: new Map(),
+    previous: { id: '', source: 'none' },
+    ...overrides,
+  };
 }
 
-function plan(options: { inputs?: Inputs; targets?: Target[]; secretNames?: string[]; preflight?: Preflight; due?: Due } = {}): readonly string[] {
-  return planDryRun(options.inputs ?? inputs(), options.targets ?? [one, two], options.secretNames ?? SECRET_NAMES, options.preflight ?? preflight(), options.due ?? DUE).plan;
+function plan(
+  options: { inputs?: Inputs; targets?: Target[]; secretNames?: string[]; preflight?: Preflight; due?: Due } = {},
+): readonly string[] {
+  return planDryRun(
+    options.inputs ?? inputs(),
+    options.targets ?? [one, two],
+    options.secretNames ?? SECRET_NAMES,
+    options.preflight ?? preflight(),
+    options.due ?? DUE,
+  ).plan;
 }
 
 describe('planDryRun: the plan', () => {
@@ -39,7 +61,11 @@ describe('planDryRun: the plan', () => {
   });
 
   it('says it would skip the rotation while it is not due, and still lists the steps that would run once it is', () => {
-    const due: Due = { due: false, reason: 'the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)' };
+    const due: Due = {
+      due: false,
+      reason:
+        'the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)',
+    };
     const steps = plan({ inputs: inputs({ rotateIfExpiresWithin: { text: '30d', ms: 30 * 86_400_000 } }), due });
     expect(steps[0]).toBe(
       'Skip rotation: the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z). The steps below would run once it is due.',
@@ -49,13 +75,18 @@ describe('planDryRun: the plan', () => {
   });
 
   it('names both secrets and counts the targets', () => {
-    expect(plan()).toContain('Write `BATON_CLIENT_ID` and `BATON_CLIENT_SECRET` to 2 targets, at most a few writes at a time.');
+    expect(plan()).toContain(
+      'Write `BATON_CLIENT_ID` and `BATON_CLIENT_SECRET` to 2 targets, at most a few writes at a time.',
+    );
   });
 
   it('names the one target, and only the client secret when the client ID is not stored', () => {
-    expect(plan({ targets: [environmentTarget({ owner: 'acme', repo: 'one' }, 'prod')], secretNames: ['BATON_CLIENT_SECRET'] })).toContain(
-      'Write `BATON_CLIENT_SECRET` to acme/one environment prod, at most a few writes at a time.',
-    );
+    expect(
+      plan({
+        targets: [environmentTarget({ owner: 'acme', repo: 'one' }, 'prod')],
+        secretNames: ['BATON_CLIENT_SECRET'],
+      }),
+    ).toContain('Write `BATON_CLIENT_SECRET` to acme/one environment prod, at most a few writes at a time.');
   });
 
   it('says it would prove the new credential with verify on, and not with verify off', () => {
@@ -68,15 +99,29 @@ describe('planDryRun: the plan', () => {
   it('says it would record the new ID in the variable, with each distinct current value and "not set"', () => {
     const steps = plan({
       inputs: inputs({ credentialIdVariable: VARIABLE }),
-      preflight: preflight({ variableValues: new Map<Target, string | undefined>([[one, 'cred-1'], [two, undefined]]), previous: { id: 'cred-1', source: 'credential-id-variable' } }),
+      preflight: preflight({
+        variableValues: new Map<Target, string | undefined>([
+          [one, 'cred-1'],
+          [two, undefined],
+        ]),
+        previous: { id: 'cred-1', source: 'credential-id-variable' },
+      }),
     });
-    expect(steps).toContain(`Record the new credential ID in the variable \`${VARIABLE}\` of every target (now: cred-1, not set).`);
+    expect(steps).toContain(
+      `Record the new credential ID in the variable \`${VARIABLE}\` of every target (now: cred-1, not set).`,
+    );
   });
 
   it('lists a value the targets share once', () => {
     const steps = plan({
       inputs: inputs({ credentialIdVariable: VARIABLE }),
-      preflight: preflight({ variableValues: new Map([[one, 'cred-1'], [two, 'cred-1']]), previous: { id: 'cred-1', source: 'credential-id-variable' } }),
+      preflight: preflight({
+        variableValues: new Map([
+          [one, 'cred-1'],
+          [two, 'cred-1'],
+        ]),
+        previous: { id: 'cred-1', source: 'credential-id-variable' },
+      }),
     });
     expect(steps.join('\n')).toContain('(now: cred-1).');
   });
@@ -91,45 +136,73 @@ describe('planDryRun: the plan', () => {
 
   it('says it would leave a known previous credential valid when revoke-previous is off, with its expiry', () => {
     const steps = plan({
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' } }),
+      preflight: preflight({
+        previous: { id: 'cred-1', source: 'previous-credential-id' },
+        current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' },
+      }),
     });
     const last = steps.at(-1)!;
-    expect(last).toMatch(/^Leave the previous credential `cred-1` \(from previous-credential-id\), which expires 2026-09-01T00:00:00Z,? valid \(revoke-previous is off\)\.$/);
+    expect(last).toMatch(
+      /^Leave the previous credential `cred-1` \(from previous-credential-id\), which expires 2026-09-01T00:00:00Z,? valid \(revoke-previous is off\)\.$/,
+    );
   });
 
   it('says it would revoke the previous credential after the writes and the proof, naming where its ID came from and its expiry', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }),
       preflight: preflight({
-        variableValues: new Map([[one, 'cred-1'], [two, 'cred-1']]),
+        variableValues: new Map([
+          [one, 'cred-1'],
+          [two, 'cred-1'],
+        ]),
         previous: { id: 'cred-1', source: 'credential-id-variable' },
         current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' },
       }),
     });
-    expect(steps.at(-1)).toBe('Revoke the previous credential `cred-1` (from credential-id-variable), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.');
+    expect(steps.at(-1)).toBe(
+      'Revoke the previous credential `cred-1` (from credential-id-variable), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.',
+    );
   });
 
   it('says the previous credential no longer exists when ConductorOne did not find it', () => {
-    const steps = plan({ inputs: inputs({ revokePrevious: true }), preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: 'gone' }) });
-    expect(steps.at(-1)).toBe('Revoke nothing: the previous credential `cred-1` (from previous-credential-id) no longer exists in ConductorOne (a real run reports it as already revoked).');
+    const steps = plan({
+      inputs: inputs({ revokePrevious: true }),
+      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: 'gone' }),
+    });
+    expect(steps.at(-1)).toBe(
+      'Revoke nothing: the previous credential `cred-1` (from previous-credential-id) no longer exists in ConductorOne (a real run reports it as already revoked).',
+    );
   });
 
   it('gives no expiry for a previous credential that does not expire', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: true }),
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: { id: 'cred-1', expiresTime: '' } }),
+      preflight: preflight({
+        previous: { id: 'cred-1', source: 'previous-credential-id' },
+        current: { id: 'cred-1', expiresTime: '' },
+      }),
     });
-    expect(steps.at(-1)).toBe('Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded and the proof passed.');
+    expect(steps.at(-1)).toBe(
+      'Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded and the proof passed.',
+    );
   });
 
   it('says it would revoke nothing when revoke-previous is on but no previous credential is known yet', () => {
-    expect(plan({ inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }) }).at(-1)).toBe('Revoke nothing: no previous credential is known yet.');
+    expect(plan({ inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }) }).at(-1)).toBe(
+      'Revoke nothing: no previous credential is known yet.',
+    );
   });
 
   it('orders the steps: rotate, write, prove, record, revoke', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }),
-      preflight: preflight({ variableValues: new Map([[one, 'cred-1'], [two, 'cred-1']]), previous: { id: 'cred-1', source: 'credential-id-variable' } }),
+      preflight: preflight({
+        variableValues: new Map([
+          [one, 'cred-1'],
+          [two, 'cred-1'],
+        ]),
+        previous: { id: 'cred-1', source: 'credential-id-variable' },
+      }),
     });
     expect(steps.map((s) => s.split(' ')[0])).toEqual(['Call', 'Write', 'Prove', 'Record', 'Revoke']);
   });
@@ -147,21 +220,43 @@ describe('planDryRun: the writes', () => {
     expect(report).toMatchObject({ appId: 'app-1', connectorId: 'conn-1' });
   });
 
-  it('describes each organization secret\'s access: kept, from the input, or the default of a new secret', () => {
+  it("describes each organization secret's access: kept, from the input, or the default of a new secret", () => {
     const access = new Map<string, OrgSecretAccess>([
       ['BATON_CLIENT_ID', { visibility: 'selected', selectedRepositoryIds: [11], origin: 'kept' }],
       ['BATON_CLIENT_SECRET', { visibility: 'private', origin: 'new' }],
     ]);
     const report = planDryRun(inputs(), [org], SECRET_NAMES, preflight({ orgAccess: new Map([[org, access]]) }), DUE);
     expect(report.writes).toEqual([
-      { target: 'organization acme', secret: 'BATON_CLIENT_ID', detail: 'yes, visibility selected, 1 repository (kept)' },
-      { target: 'organization acme', secret: 'BATON_CLIENT_SECRET', detail: 'yes, visibility private (default for a new secret)' },
+      {
+        target: 'organization acme',
+        secret: 'BATON_CLIENT_ID',
+        detail: 'yes, visibility selected, 1 repository (kept)',
+      },
+      {
+        target: 'organization acme',
+        secret: 'BATON_CLIENT_SECRET',
+        detail: 'yes, visibility private (default for a new secret)',
+      },
     ]);
   });
 
   it('says when the visibility input sets the access, with the number of selected repositories', () => {
-    const access = new Map<string, OrgSecretAccess>([['BATON_CLIENT_SECRET', { visibility: 'selected', selectedRepositoryIds: [11, 12, 13], origin: 'input' }]]);
-    const report = planDryRun(inputs(), [org], ['BATON_CLIENT_SECRET'], preflight({ orgAccess: new Map([[org, access]]) }), DUE);
-    expect(report.writes).toEqual([{ target: 'organization acme', secret: 'BATON_CLIENT_SECRET', detail: 'yes, visibility selected, 3 repositories (from the visibility input)' }]);
+    const access = new Map<string, OrgSecretAccess>([
+      ['BATON_CLIENT_SECRET', { visibility: 'selected', selectedRepositoryIds: [11, 12, 13], origin: 'input' }],
+    ]);
+    const report = planDryRun(
+      inputs(),
+      [org],
+      ['BATON_CLIENT_SECRET'],
+      preflight({ orgAccess: new Map([[org, access]]) }),
+      DUE,
+    );
+    expect(report.writes).toEqual([
+      {
+        target: 'organization acme',
+        secret: 'BATON_CLIENT_SECRET',
+        detail: 'yes, visibility selected, 3 repositories (from the visibility input)',
+      },
+    ]);
   });
 });

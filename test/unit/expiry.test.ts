@@ -24,16 +24,23 @@ describe('rotationDue', () => {
   it('is not due while the credential expires later than the window', () => {
     const due = rotationDue(THIRTY_DAYS, previous, credential('2026-04-01T12:00:00Z'), NOW_MS);
     expect(due.due).toBe(false);
-    expect(due.reason).toBe('the current credential cred-1 expires 2026-04-01T12:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)');
+    expect(due.reason).toBe(
+      'the current credential cred-1 expires 2026-04-01T12:00:00Z, later than 30d from now (2026-03-31T12:00:00Z)',
+    );
   });
 
   it('is not due one second after the end of the window', () => {
-    expect(rotationDue(THIRTY_DAYS, previous, credential(iso(NOW_MS + THIRTY_DAYS.ms + 1_000)), NOW_MS).due).toBe(false);
+    expect(rotationDue(THIRTY_DAYS, previous, credential(iso(NOW_MS + THIRTY_DAYS.ms + 1_000)), NOW_MS).due).toBe(
+      false,
+    );
   });
 
   it('is due when the credential expires exactly at the end of the window', () => {
     const due = rotationDue(THIRTY_DAYS, previous, credential('2026-03-31T12:00:00Z'), NOW_MS);
-    expect(due).toEqual({ due: true, reason: 'the current credential cred-1 expires 2026-03-31T12:00:00Z, within 30d' });
+    expect(due).toEqual({
+      due: true,
+      reason: 'the current credential cred-1 expires 2026-03-31T12:00:00Z, within 30d',
+    });
   });
 
   it('is due when the credential expires inside the window', () => {

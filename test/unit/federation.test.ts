@@ -25,7 +25,14 @@ afterEach(async () => {
 
 function federation(getIdToken: (audience: string) => Promise<string>) {
   const http = new Http({ dispatcher: agent, clock: { now: () => 0, sleep: async () => {}, random: () => 0.5 } });
-  return new FederationTokenSource({ clientId: TRUST, audience: 'acme.conductor.one', serverUrl: new URL(TENANT), http, getIdToken, mask: (v) => masked.push(v) });
+  return new FederationTokenSource({
+    clientId: TRUST,
+    audience: 'acme.conductor.one',
+    serverUrl: new URL(TENANT),
+    http,
+    getIdToken,
+    mask: (v) => masked.push(v),
+  });
 }
 
 function tokenEndpoint(status: number, body: unknown) {
@@ -34,7 +41,11 @@ function tokenEndpoint(status: number, body: unknown) {
     .intercept({ method: 'POST', path: '/auth/v1/token' })
     .reply(({ body: sent }) => {
       bodies.push(String(sent));
-      return { statusCode: status, data: JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json' } } };
+      return {
+        statusCode: status,
+        data: JSON.stringify(body),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      };
     });
 }
 

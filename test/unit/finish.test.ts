@@ -1,13 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenSource } from '../../src/conductorone/auth.js';
 import { ConductorOneClient, type RotatedCredential } from '../../src/conductorone/client.js';
-import { finishRotation, type FinishContext } from '../../src/finish.js';
+import { type FinishContext, finishRotation } from '../../src/finish.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
-import { repositoryTarget, targetBasePath, targetsFor, type OrganizationTarget, type Target } from '../../src/github/targets.js';
+import {
+  type OrganizationTarget,
+  repositoryTarget,
+  type Target,
+  targetBasePath,
+  targetsFor,
+} from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
 import { createLimiter } from '../../src/pool.js';
 import type { Previous } from '../../src/preflight.js';
-import { mockApi, type MockApi } from './mock-api.js';
+import { type MockApi, mockApi } from './mock-api.js';
 import { parsedInputs } from './parsed-inputs.js';
 
 const C1 = 'https://acme.conductor.one';
@@ -15,7 +21,9 @@ const GH = 'https://api.github.com';
 const VARIABLE = 'C1_CREDENTIAL_ID';
 const one = repositoryTarget({ owner: 'acme', repo: 'one' });
 const two = repositoryTarget({ owner: 'acme', repo: 'two' });
-const org = targetsFor({ kind: 'organization', organization: 'acme' }, [{ owner: 'acme', repo: 'one' }])[0] as OrganizationTarget;
+const org = targetsFor({ kind: 'organization', organization: 'acme' }, [
+  { owner: 'acme', repo: 'one' },
+])[0] as OrganizationTarget;
 const revokePath = (id: string) => `/api/v1/apps/app-1/connectors/conn-1/credentials/${id}`;
 
 const credential: RotatedCredential = {
@@ -62,7 +70,11 @@ function finish(options: Finish = {}) {
       api.agent
         .get(GH)
         .intercept({ path: `${targetBasePath(target)}/variables/${finishInputs.credentialIdVariable}`, method: 'GET' })
-        .reply(value === undefined ? api.answer(404, { message: 'Not Found' }) : api.answer(200, { name: finishInputs.credentialIdVariable, value }));
+        .reply(
+          value === undefined
+            ? api.answer(404, { message: 'Not Found' })
+            : api.answer(200, { name: finishInputs.credentialIdVariable, value }),
+        );
     }
   }
   const context: FinishContext = {
@@ -83,14 +95,27 @@ function serveVariable(path: string, method: 'PATCH' | 'POST', status: number): 
   api.agent
     .get(GH)
     .intercept({ path, method })
-    .reply(api.answer(status, status === 403 ? { message: 'Resource not accessible by integration' } : status === 201 ? {} : ''));
+    .reply(
+      api.answer(
+        status,
+        status === 403 ? { message: 'Resource not accessible by integration' } : status === 201 ? {} : '',
+      ),
+    );
 }
 
-function serveRevoke(id: string, status: number, body: unknown = status === 200 ? {} : { code: 7, message: 'permission denied' }): void {
-  api.agent.get(C1).intercept({ path: revokePath(id), method: 'POST' }).reply(api.answer(status, body));
+function serveRevoke(
+  id: string,
+  status: number,
+  body: unknown = status === 200 ? {} : { code: 7, message: 'permission denied' },
+): void {
+  api.agent
+    .get(C1)
+    .intercept({ path: revokePath(id), method: 'POST' })
+    .reply(api.answer(status, body));
 }
 
-const bodyOf = (method: string, path: string) => JSON.parse(api.requests.find((r) => r.method === method && r.path === path)!.body) as Record<string, unknown>;
+const bodyOf = (method: string, path: string) =>
+  JSON.parse(api.requests.find((r) => r.method === method && r.path === path)!.body) as Record<string, unknown>;
 
 describe('finishRotation: the credential-id variable', () => {
   it('updates the variable in a target that has it (PATCH) and creates it in one that lacks it (POST), with the new credential ID', async () => {
@@ -98,7 +123,12 @@ describe('finishRotation: the credential-id variable', () => {
     serveVariable('/repos/acme/two/actions/variables', 'POST', 201);
     serveRevoke('cred-old', 200);
 
-    const outcome = await finish({ variableValues: new Map<Target, string | undefined>([[one, 'cred-old'], [two, undefined]]) });
+    const outcome = await finish({
+      variableValues: new Map<Target, string | undefined>([
+        [one, 'cred-old'],
+        [two, undefined],
+      ]),
+    });
 
     expect(outcome.variables).toEqual([
       { target: one, result: 'updated' },
@@ -106,7 +136,12 @@ describe('finishRotation: the credential-id variable', () => {
     ]);
     expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${VARIABLE}`)['value']).toBe('cred-new');
     expect(bodyOf('POST', '/repos/acme/two/actions/variables')).toEqual({ name: VARIABLE, value: 'cred-new' });
-    expect(api.log().filter((l) => l.includes('/variables') && !l.startsWith('GET')).sort()).toEqual([
+    expect(
+      api
+        .log()
+        .filter((l) => l.includes('/variables') && !l.startsWith('GET'))
+        .sort(),
+    ).toEqual([
       `PATCH /repos/acme/one/actions/variables/${VARIABLE} 204`,
       'POST /repos/acme/two/actions/variables 201',
     ]);
@@ -120,18 +155,33 @@ describe('finishRotation: the credential-id variable', () => {
       ['BATON_CLIENT_SECRET', { visibility: 'selected', selectedRepositoryIds: [11, 12], origin: 'kept' }],
     ]);
 
-    const outcome = await finish({ targets: [org], variableValues: new Map([[org, undefined]]), orgAccess: new Map([[org, access]]) });
+    const outcome = await finish({
+      targets: [org],
+      variableValues: new Map([[org, undefined]]),
+      orgAccess: new Map([[org, access]]),
+    });
 
     expect(outcome.variables).toEqual([{ target: org, result: 'created' }]);
-    expect(bodyOf('POST', '/orgs/acme/actions/variables')).toEqual({ name: VARIABLE, value: 'cred-new', visibility: 'selected', selected_repository_ids: [11, 12] });
+    expect(bodyOf('POST', '/orgs/acme/actions/variables')).toEqual({
+      name: VARIABLE,
+      value: 'cred-new',
+      visibility: 'selected',
+      selected_repository_ids: [11, 12],
+    });
   });
 
   it('updates an existing organization variable with its value only', async () => {
     serveVariable(`/orgs/acme/actions/variables/${VARIABLE}`, 'PATCH', 204);
     serveRevoke('cred-old', 200);
-    const access = new Map<string, OrgSecretAccess>([['BATON_CLIENT_SECRET', { visibility: 'private', origin: 'kept' }]]);
+    const access = new Map<string, OrgSecretAccess>([
+      ['BATON_CLIENT_SECRET', { visibility: 'private', origin: 'kept' }],
+    ]);
 
-    const outcome = await finish({ targets: [org], variableValues: new Map([[org, 'cred-old']]), orgAccess: new Map([[org, access]]) });
+    const outcome = await finish({
+      targets: [org],
+      variableValues: new Map([[org, 'cred-old']]),
+      orgAccess: new Map([[org, access]]),
+    });
 
     expect(outcome.variables).toEqual([{ target: org, result: 'updated' }]);
     expect(bodyOf('PATCH', `/orgs/acme/actions/variables/${VARIABLE}`)).toEqual({ value: 'cred-new' });
@@ -139,7 +189,10 @@ describe('finishRotation: the credential-id variable', () => {
 
   it('writes no variable, and reports none, without credential-id-variable', async () => {
     serveRevoke('cred-old', 200);
-    const outcome = await finish({ inputs: inputs({ credentialIdVariable: '' }), previous: { id: 'cred-old', source: 'previous-credential-id' } });
+    const outcome = await finish({
+      inputs: inputs({ credentialIdVariable: '' }),
+      previous: { id: 'cred-old', source: 'previous-credential-id' },
+    });
     expect(outcome).not.toHaveProperty('variables');
     expect(api.log()).toEqual([`POST ${revokePath('cred-old')} 200`]);
   });
@@ -177,13 +230,21 @@ describe('finishRotation: revoking the previous credential', () => {
 
   it('skips the revoke when no previous credential is known, naming the variable that held none', async () => {
     const outcome = await finish({ previous: { id: '', source: 'none' } });
-    expect(outcome.revoke).toEqual({ state: 'skipped', id: '', why: `no previous credential is known yet (${VARIABLE} held no credential ID)` });
+    expect(outcome.revoke).toEqual({
+      state: 'skipped',
+      id: '',
+      why: `no previous credential is known yet (${VARIABLE} held no credential ID)`,
+    });
     expect(revokeRequests()).toEqual([]);
   });
 
   it('skips the revoke when the previous credential is the new one', async () => {
     const outcome = await finish({ previous: { id: 'cred-new', source: 'previous-credential-id' } });
-    expect(outcome.revoke).toEqual({ state: 'skipped', id: 'cred-new', why: 'the previous credential ID is the new credential' });
+    expect(outcome.revoke).toEqual({
+      state: 'skipped',
+      id: 'cred-new',
+      why: 'the previous credential ID is the new credential',
+    });
     expect(revokeRequests()).toEqual([]);
   });
 });
@@ -247,19 +308,41 @@ describe('finishRotation: another rotation at the same time', () => {
     const lastRead = Math.max(...log.map((l, i) => (l.startsWith('GET') ? i : -1)));
     const firstWrite = log.findIndex((l) => !l.startsWith('GET'));
     expect(lastRead).toBeLessThan(firstWrite);
-    expect(log.filter((l) => l.startsWith('GET')).sort()).toEqual([`GET /repos/acme/one/actions/variables/${VARIABLE} 200`, `GET /repos/acme/two/actions/variables/${VARIABLE} 200`]);
+    expect(log.filter((l) => l.startsWith('GET')).sort()).toEqual([
+      `GET /repos/acme/one/actions/variables/${VARIABLE} 200`,
+      `GET /repos/acme/two/actions/variables/${VARIABLE} 200`,
+    ]);
   });
 
   it('records nothing and revokes nothing when another run recorded a different credential meanwhile', async () => {
-    const outcome = await finish({ reread: new Map<Target, string | undefined>([[one, 'cred-old'], [two, 'cred-other']]) });
+    const outcome = await finish({
+      reread: new Map<Target, string | undefined>([
+        [one, 'cred-old'],
+        [two, 'cred-other'],
+      ]),
+    });
     expect(outcome.interference).toEqual({ changes: [{ target: two, before: 'cred-old', now: 'cred-other' }] });
-    expect(outcome.revoke).toEqual({ state: 'skipped', id: 'cred-old', why: 'another rotation changed the credential-id variable while this one ran' });
+    expect(outcome.revoke).toEqual({
+      state: 'skipped',
+      id: 'cred-old',
+      why: 'another rotation changed the credential-id variable while this one ran',
+    });
     expect(outcome).not.toHaveProperty('variables');
     expect(writes()).toEqual([]);
   });
 
   it('takes a variable created meanwhile where there was none as interference too', async () => {
-    const outcome = await finish({ variableValues: new Map<Target, string | undefined>([[one, undefined], [two, undefined]]), reread: new Map<Target, string | undefined>([[one, 'cred-other'], [two, undefined]]), previous: { id: '', source: 'none' } });
+    const outcome = await finish({
+      variableValues: new Map<Target, string | undefined>([
+        [one, undefined],
+        [two, undefined],
+      ]),
+      reread: new Map<Target, string | undefined>([
+        [one, 'cred-other'],
+        [two, undefined],
+      ]),
+      previous: { id: '', source: 'none' },
+    });
     expect(outcome.interference?.changes).toEqual([{ target: one, before: '', now: 'cred-other' }]);
     expect(writes()).toEqual([]);
   });
@@ -268,13 +351,21 @@ describe('finishRotation: another rotation at the same time', () => {
     serveVariable(`/repos/acme/one/actions/variables/${VARIABLE}`, 'PATCH', 204);
     serveVariable(`/repos/acme/two/actions/variables/${VARIABLE}`, 'PATCH', 204);
     serveRevoke('cred-old', 200);
-    const outcome = await finish({ reread: new Map<Target, string | undefined>([[one, 'cred-new'], [two, 'cred-old']]) });
+    const outcome = await finish({
+      reread: new Map<Target, string | undefined>([
+        [one, 'cred-new'],
+        [two, 'cred-old'],
+      ]),
+    });
     expect(outcome.interference).toBeUndefined();
     expect(outcome.revoke.state).toBe('revoked');
   });
 
   it('records nothing and revokes nothing when the variable cannot be read again', async () => {
-    api.agent.get(GH).intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}`, method: 'GET' }).reply(api.answer(403, { message: 'Resource not accessible by integration' }));
+    api.agent
+      .get(GH)
+      .intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}`, method: 'GET' })
+      .reply(api.answer(403, { message: 'Resource not accessible by integration' }));
     const outcome = await finish({ targets: [one], inputs: inputs(), reread: new Map() });
     expect(outcome.recheckError).toContain(`cannot read the variable ${VARIABLE} of acme/one`);
     expect(outcome.revoke.state).toBe('skipped');

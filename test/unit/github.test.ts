@@ -3,8 +3,8 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, TransportError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/client.js';
-import { sealSecret } from '../../src/github/seal.js';
 import { describeGitHubError } from '../../src/github/errors.js';
+import { sealSecret } from '../../src/github/seal.js';
 import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
@@ -52,7 +52,12 @@ describe('sealSecret', () => {
   });
 
   it('refuses a public key that is not base64 of 32 bytes', async () => {
-    for (const bad of ['not a key!', Buffer.alloc(16).toString('base64'), '', sodium.to_base64(keyPair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING) + '!']) {
+    for (const bad of [
+      'not a key!',
+      Buffer.alloc(16).toString('base64'),
+      '',
+      sodium.to_base64(keyPair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING) + '!',
+    ]) {
       await expect(sealSecret('value', bad)).rejects.toThrow(ActionError);
     }
     await expect(sealSecret('value', 'AAAA')).rejects.toThrow('not a 32-byte base64 key');
@@ -70,7 +75,6 @@ interface Recorded {
   headers: Record<string, string>;
   body: string;
 }
-
 
 describe('Octokit through the action HTTP policy', () => {
   let agent: MockAgent;
@@ -92,19 +96,26 @@ describe('Octokit through the action HTTP policy', () => {
     return createOctokit(TOKEN, new URL(apiUrl), new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY }));
   }
 
-
   function answer(status: number, data: unknown = '', headers: Record<string, string> = {}) {
     return (opts: { method: string; path: string; headers?: unknown; body?: unknown }) => {
-      const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
+      const recorded: Recorded = {
+        method: opts.method,
+        path: opts.path,
+        headers: {},
+        body: typeof opts.body === 'string' ? opts.body : '',
+      };
       if (opts.headers && typeof opts.headers === 'object') {
-        for (const [k, v] of Object.entries(opts.headers as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
+        for (const [k, v] of Object.entries(opts.headers as Record<string, string>))
+          recorded.headers[k.toLowerCase()] = String(v);
       }
       requests.push(recorded);
       const json = typeof data !== 'string';
       return {
         statusCode: status,
         data: json ? JSON.stringify(data) : data,
-        responseOptions: { headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers } },
+        responseOptions: {
+          headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers },
+        },
       };
     };
   }
@@ -112,7 +123,11 @@ describe('Octokit through the action HTTP policy', () => {
   const publicKeyPath = '/repos/acme/connectors/actions/secrets/public-key';
 
   it('explains a network failure as GitHub being unreachable, not as a 500', async () => {
-    agent.get('https://api.github.com').intercept({ path: publicKeyPath }).replyWithError(new Error('socket hang up')).times(4);
+    agent
+      .get('https://api.github.com')
+      .intercept({ path: publicKeyPath })
+      .replyWithError(new Error('socket hang up'))
+      .times(4);
     const err = (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toMatch(/^Could not reach GitHub for acme\/connectors: .*github-api-url/);
@@ -120,7 +135,10 @@ describe('Octokit through the action HTTP policy', () => {
   const secretPath = '/repos/acme/connectors/actions/secrets/BATON_CLIENT_SECRET';
 
   it('reads the repository public key from api.github.com with the token', async () => {
-    agent.get('https://api.github.com').intercept({ path: publicKeyPath }).reply(answer(200, { key_id: '568250167242549743', key: publicKeyBase64 }));
+    agent
+      .get('https://api.github.com')
+      .intercept({ path: publicKeyPath })
+      .reply(answer(200, { key_id: '568250167242549743', key: publicKeyBase64 }));
     expect(await readPublicKey(octokit(), target)).toEqual({ keyId: '568250167242549743', key: publicKeyBase64 });
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe('GET');
@@ -132,7 +150,10 @@ describe('Octokit through the action HTTP policy', () => {
   it('writes a sealed secret with its key id and answers created on 201', async () => {
     agent.get('https://api.github.com').intercept({ path: secretPath, method: 'PUT' }).reply(answer(201, {}));
     const sealed = await sealSecret('new-secret', publicKeyBase64);
-    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', sealed, { keyId: 'k-1', key: publicKeyBase64 });
+    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', sealed, {
+      keyId: 'k-1',
+      key: publicKeyBase64,
+    });
     expect(result).toBe('created');
     const body = JSON.parse(requests[0]!.body) as { encrypted_value: string; key_id: string };
     expect(body).toEqual({ encrypted_value: sealed, key_id: 'k-1' });
@@ -142,7 +163,10 @@ describe('Octokit through the action HTTP policy', () => {
 
   it('answers updated on 204', async () => {
     agent.get('https://api.github.com').intercept({ path: secretPath, method: 'PUT' }).reply(answer(204));
-    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k-1', key: publicKeyBase64 });
+    const result = await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', {
+      keyId: 'k-1',
+      key: publicKeyBase64,
+    });
     expect(result).toBe('updated');
   });
 
@@ -154,7 +178,10 @@ describe('Octokit through the action HTTP policy', () => {
     const key = await readPublicKey(client, target);
     expect(key.keyId).toBe('ghes-1');
     expect(await writeSecret(client, target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', key)).toBe('updated');
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /api/v3${publicKeyPath}`, `PUT /api/v3${secretPath}`]);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /api/v3${publicKeyPath}`,
+      `PUT /api/v3${secretPath}`,
+    ]);
     agent.assertNoPendingInterceptors();
   });
 
@@ -162,18 +189,34 @@ describe('Octokit through the action HTTP policy', () => {
     const pool = agent.get('https://api.github.com');
     pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(502, 'bad gateway'));
     pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(204));
-    expect(await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 })).toBe('updated');
+    expect(
+      await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }),
+    ).toBe('updated');
     expect(clock.waits).toHaveLength(1);
   });
 
-  async function failure(status: number, data: unknown, headers: Record<string, string> = {}, doing: 'read' | 'write' = 'write'): Promise<Error> {
+  async function failure(
+    status: number,
+    data: unknown,
+    headers: Record<string, string> = {},
+    doing: 'read' | 'write' = 'write',
+  ): Promise<Error> {
     const pool = agent.get('https://api.github.com');
     if (doing === 'read') {
-      pool.intercept({ path: publicKeyPath }).reply(answer(status, data, headers)).persist();
+      pool
+        .intercept({ path: publicKeyPath })
+        .reply(answer(status, data, headers))
+        .persist();
       return (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
     }
-    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(status, data, headers)).persist();
-    return (await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }).catch((e: unknown) => e)) as Error;
+    pool
+      .intercept({ path: secretPath, method: 'PUT' })
+      .reply(answer(status, data, headers))
+      .persist();
+    return (await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', {
+      keyId: 'k',
+      key: publicKeyBase64,
+    }).catch((e: unknown) => e)) as Error;
   }
 
   it('explains a 401 as a refused github-token', async () => {
@@ -211,12 +254,18 @@ describe('Octokit through the action HTTP policy', () => {
 
   it('explains a 422 with the target and the status', async () => {
     const err = await failure(422, { message: 'Bad request: key_id is not valid' });
-    expect(err.message).toBe('GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 Bad request: key_id is not valid).');
+    expect(err.message).toBe(
+      'GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 Bad request: key_id is not valid).',
+    );
   });
 
   it('explains a rate-limited 403 that outlasts the wait as a rate limit, not a permission problem', async () => {
     const reset = String(NOW_MS / 1000 + 3_600);
-    const err = await failure(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+    const err = await failure(
+      403,
+      { message: 'API rate limit exceeded' },
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+    );
     expect(err.message).toContain('rate-limited');
     expect(err.message).toContain('acme/connectors');
     expect(err.message).toMatch(/re-run later/);
@@ -233,10 +282,16 @@ describe('Octokit through the action HTTP policy', () => {
   ] as const) {
     it(`counts a ${status} on a secret write as not stored (only 201 and 204 are); may it have stored the value? ${mayBeStored}`, async () => {
       const redirect = status >= 300;
-      const err = await failure(status, redirect ? '' : '<html>proxy</html>', redirect ? { location: 'https://evil.example/x' } : { 'content-type': 'text/html' });
+      const err = await failure(
+        status,
+        redirect ? '' : '<html>proxy</html>',
+        redirect ? { location: 'https://evil.example/x' } : { 'content-type': 'text/html' },
+      );
       expect(err).toBeInstanceOf(SecretWriteError);
       expect((err as SecretWriteError).mayBeStored).toBe(mayBeStored);
-      expect(err.message).toContain(`GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`);
+      expect(err.message).toContain(
+        `GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`,
+      );
       expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
       expect(err.message).not.toContain('proxy</html>');
       expect(requests).toHaveLength(1);
@@ -246,14 +301,25 @@ describe('Octokit through the action HTTP policy', () => {
   it('says a write refused with a 4xx stored nothing, and one still answered 500 after the retries may have', async () => {
     expect(((await failure(422, { message: 'bad key' })) as SecretWriteError).mayBeStored).toBe(false);
     const other = { ...target, repo: 'other', label: 'acme/other' };
-    agent.get('https://api.github.com').intercept({ path: '/repos/acme/other/actions/secrets/S', method: 'PUT' }).reply(answer(500, { message: 'boom' })).persist();
-    const err = (await writeSecret(octokit(), other, 'S', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }).catch((e: unknown) => e)) as SecretWriteError;
+    agent
+      .get('https://api.github.com')
+      .intercept({ path: '/repos/acme/other/actions/secrets/S', method: 'PUT' })
+      .reply(answer(500, { message: 'boom' }))
+      .persist();
+    const err = (await writeSecret(octokit(), other, 'S', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }).catch(
+      (e: unknown) => e,
+    )) as SecretWriteError;
     expect(err.mayBeStored).toBe(true);
     expect(err.message).toBe('GitHub could not write the secret S in acme/other (500 boom).');
   });
 
   it('refuses a public key that could not seal, before anything rotates', async () => {
-    for (const body of [{ key_id: 'k', key: 'a2V5' }, { key_id: 'k\n::x', key: publicKeyBase64 }, { key: publicKeyBase64 }, '<html></html>']) {
+    for (const body of [
+      { key_id: 'k', key: 'a2V5' },
+      { key_id: 'k\n::x', key: publicKeyBase64 },
+      { key: publicKeyBase64 },
+      '<html></html>',
+    ]) {
       agent.get('https://api.github.com').intercept({ path: publicKeyPath }).reply(answer(200, body));
       const err = (await readPublicKey(octokit(), target).catch((e: unknown) => e)) as Error;
       expect(err.message).toBe(
@@ -264,14 +330,20 @@ describe('Octokit through the action HTTP policy', () => {
 
   it('keeps a GitHub message on one line, with nothing shaped like a token', async () => {
     const err = await failure(422, { message: 'bad\n::warning::x token ghs_abcdefghijklmnopqrstuvwxyz0123' });
-    expect(err.message).toBe('GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 bad ::warning::x token (redacted)).');
+    expect(err.message).toBe(
+      'GitHub could not write the secret BATON_CLIENT_SECRET in acme/connectors (422 bad ::warning::x token (redacted)).',
+    );
   });
 
   it('waits out a short rate limit and then writes', async () => {
     const pool = agent.get('https://api.github.com');
-    pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(403, { message: 'secondary' }, { 'retry-after': '3' }));
+    pool
+      .intercept({ path: secretPath, method: 'PUT' })
+      .reply(answer(403, { message: 'secondary' }, { 'retry-after': '3' }));
     pool.intercept({ path: secretPath, method: 'PUT' }).reply(answer(201, {}));
-    expect(await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 })).toBe('created');
+    expect(
+      await writeSecret(octokit(), target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: publicKeyBase64 }),
+    ).toBe('created');
     expect(clock.waits).toEqual([3_000]);
   });
 });
@@ -282,7 +354,11 @@ describe('describeGitHubError', () => {
   }
 
   it('wraps a TransportError with the target', () => {
-    const err = describeGitHubError(new TransportError('GET api.github.com/x failed: network error ECONNRESET', true), target, READ_KEY) as Error;
+    const err = describeGitHubError(
+      new TransportError('GET api.github.com/x failed: network error ECONNRESET', true),
+      target,
+      READ_KEY,
+    ) as Error;
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain('acme/connectors');
     expect(err.message).toContain('ECONNRESET');
@@ -294,8 +370,13 @@ describe('describeGitHubError', () => {
   });
 
   it('treats a 429 with retry-after as a rate limit', () => {
-    const err = describeGitHubError(requestError(429, 'slow down', { 'retry-after': '600' }), target, { doing: 'write the secret BATON_CLIENT_ID in', permission: 'Secrets' }) as Error;
-    expect(err.message).toBe('GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.');
+    const err = describeGitHubError(requestError(429, 'slow down', { 'retry-after': '600' }), target, {
+      doing: 'write the secret BATON_CLIENT_ID in',
+      permission: 'Secrets',
+    }) as Error;
+    expect(err.message).toBe(
+      'GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.',
+    );
   });
 
   it('shows the status alone when GitHub gave no message', () => {

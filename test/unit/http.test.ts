@@ -3,19 +3,32 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Agent, MockAgent, fetch as undiciFetch } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
-import { backoffMs, closeDispatcher, DEFAULT_RETRY_POLICY, Http, judgeResponse, requestedWaitMs, type Clock, type RetryPolicy } from '../../src/http.js';
-import { fakeClock, type FakeClock } from './fake-clock.js';
+import {
+  backoffMs,
+  type Clock,
+  closeDispatcher,
+  DEFAULT_RETRY_POLICY,
+  Http,
+  judgeResponse,
+  type RetryPolicy,
+  requestedWaitMs,
+} from '../../src/http.js';
+import { type FakeClock, fakeClock } from './fake-clock.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const ORIGIN = 'https://api.example.com';
-
-
 
 function headers(values: Record<string, string> = {}): Headers {
   return new Headers(values);
 }
 
-const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 4, baseDelayMs: 1_000, maxDelayMs: 60_000, maxElapsedMs: 180_000 };
+const policy: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  maxAttempts: 4,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  maxElapsedMs: 180_000,
+};
 
 describe('requestedWaitMs', () => {
   it('reads retry-after in seconds', () => {
@@ -39,7 +52,9 @@ describe('requestedWaitMs', () => {
 
   it('waits until x-ratelimit-reset, plus a second, when no requests remain', () => {
     const reset = NOW / 1000 + 42;
-    expect(requestedWaitMs(headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), NOW)).toBe(43_000);
+    expect(requestedWaitMs(headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), NOW)).toBe(
+      43_000,
+    );
   });
 
   it('asks for no wait while requests remain, or when the reset is missing', () => {
@@ -51,7 +66,9 @@ describe('requestedWaitMs', () => {
 
   it('prefers retry-after over x-ratelimit-reset', () => {
     const reset = String(NOW / 1000 + 600);
-    expect(requestedWaitMs(headers({ 'retry-after': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), NOW)).toBe(3_000);
+    expect(
+      requestedWaitMs(headers({ 'retry-after': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), NOW),
+    ).toBe(3_000);
   });
 });
 
@@ -64,7 +81,11 @@ describe('judgeResponse', () => {
   });
 
   it('passes on the wait a 429 asks for', () => {
-    expect(judgeResponse(429, headers({ 'retry-after': '7' }), false, NOW)).toEqual({ retry: true, reason: 'rate limited (429)', waitMs: 7_000 });
+    expect(judgeResponse(429, headers({ 'retry-after': '7' }), false, NOW)).toEqual({
+      retry: true,
+      reason: 'rate limited (429)',
+      waitMs: 7_000,
+    });
     expect(judgeResponse(429, headers(), false, NOW)).toEqual({ retry: true, reason: 'rate limited (429)' });
   });
 
@@ -76,7 +97,11 @@ describe('judgeResponse', () => {
   });
 
   it('retries a 403 that carries retry-after', () => {
-    expect(judgeResponse(403, headers({ 'retry-after': '5' }), true, NOW)).toEqual({ retry: true, reason: 'rate limited (403)', waitMs: 5_000 });
+    expect(judgeResponse(403, headers({ 'retry-after': '5' }), true, NOW)).toEqual({
+      retry: true,
+      reason: 'rate limited (403)',
+      waitMs: 5_000,
+    });
   });
 
   it('retries a 403 with x-ratelimit-remaining 0 until the reset', () => {
@@ -85,12 +110,20 @@ describe('judgeResponse', () => {
   });
 
   it("retries a bare 403 whose body mentions GitHub's secondary rate limit, waiting a minute", () => {
-    const body = JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' });
-    expect(judgeResponse(403, headers(), true, NOW, body)).toEqual({ retry: true, reason: 'secondary rate limit (403)', waitMs: 60_000 });
+    const body = JSON.stringify({
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    });
+    expect(judgeResponse(403, headers(), true, NOW, body)).toEqual({
+      retry: true,
+      reason: 'secondary rate limit (403)',
+      waitMs: 60_000,
+    });
   });
 
   it('does not retry a 403 without rate-limit headers or message', () => {
-    expect(judgeResponse(403, headers(), true, NOW, '{"message":"Resource not accessible by integration"}')).toEqual({ retry: false });
+    expect(judgeResponse(403, headers(), true, NOW, '{"message":"Resource not accessible by integration"}')).toEqual({
+      retry: false,
+    });
     expect(judgeResponse(403, headers(), true, NOW)).toEqual({ retry: false });
   });
 
@@ -236,7 +269,9 @@ describe('Http.send', () => {
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).mayHaveBeenProcessed).toBe(false);
-    expect((error as TransportError).message).toBe('POST api.example.com/thing failed: network error ECONNREFUSED after 2 attempts');
+    expect((error as TransportError).message).toBe(
+      'POST api.example.com/thing failed: network error ECONNREFUSED after 2 attempts',
+    );
     agent.assertNoPendingInterceptors();
   });
 
@@ -262,10 +297,14 @@ describe('Http.send', () => {
 
   it('counts time spent outside waits against maxElapsedMs', async () => {
     const reply = counted(503);
-    agent.get(ORIGIN).intercept({ path: '/thing' }).reply(() => {
-      clock.advance(900);
-      return reply.reply();
-    }).persist();
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/thing' })
+      .reply(() => {
+        clock.advance(900);
+        return reply.reply();
+      })
+      .persist();
     const response = await http({ maxElapsedMs: 1_500 }).send(`${ORIGIN}/thing`, get, { idempotent: true });
     expect(response.status).toBe(503);
     expect(reply.count).toBe(1);
@@ -317,7 +356,10 @@ describe('Http.fetch (for Octokit)', () => {
     const pool = agent.get(ORIGIN);
     pool.intercept({ path: '/secret', method: 'PUT' }).reply(502, 'bad gateway');
     pool.intercept({ path: '/secret', method: 'PUT' }).reply(204, '');
-    const response = await new Http({ dispatcher: agent, clock, policy }).fetch(`${ORIGIN}/secret`, { method: 'PUT', body: '{}' });
+    const response = await new Http({ dispatcher: agent, clock, policy }).fetch(`${ORIGIN}/secret`, {
+      method: 'PUT',
+      body: '{}',
+    });
     expect(response.status).toBe(204);
     expect(clock.waits).toEqual([750]);
     agent.assertNoPendingInterceptors();
@@ -333,7 +375,10 @@ describe('Http.fetch (for Octokit)', () => {
         return { statusCode: 502, data: 'bad gateway' };
       })
       .persist();
-    const response = await new Http({ dispatcher: agent, clock, policy }).fetch(new URL(`${ORIGIN}/variables`), { method: 'post', body: '{}' });
+    const response = await new Http({ dispatcher: agent, clock, policy }).fetch(new URL(`${ORIGIN}/variables`), {
+      method: 'post',
+      body: '{}',
+    });
     expect(response.status).toBe(502);
     expect(count).toBe(1);
     expect(clock.waits).toEqual([]);
@@ -364,7 +409,10 @@ describe('closeDispatcher', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
 
-    const closed = await Promise.race([closeDispatcher(dispatcher, 5_000).then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000))]);
+    const closed = await Promise.race([
+      closeDispatcher(dispatcher, 5_000).then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000)),
+    ]);
 
     expect(closed).toBe('closed');
     expect(await pending).toBe('failed');

@@ -1,7 +1,14 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { clientSecretKey, parseDuration, parseRepositories, readInputs, secretName, type InputSource } from '../../src/inputs.js';
+import {
+  clientSecretKey,
+  type InputSource,
+  parseDuration,
+  parseRepositories,
+  readInputs,
+  secretName,
+} from '../../src/inputs.js';
 
 const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
 
@@ -83,7 +90,11 @@ describe('readInputs with valid inputs', () => {
     const inputs = readInputs(source());
     expect(inputs.appId).toBe('2abcAPP');
     expect(inputs.connectorId).toBe('2xyzCONN');
-    expect(inputs.auth).toEqual({ kind: 'client-credentials', clientId: 'rotator@acme.conductor.one/spc', privateJwk: jwk });
+    expect(inputs.auth).toEqual({
+      kind: 'client-credentials',
+      clientId: 'rotator@acme.conductor.one/spc',
+      privateJwk: jwk,
+    });
     expect(inputs.githubToken).toBe('ghs_githubtoken123');
     expect(inputs.githubApiUrl.href).toBe('https://api.github.com/');
     expect(inputs.repositories).toEqual([{ owner: 'acme', repo: 'connectors' }]);
@@ -93,7 +104,9 @@ describe('readInputs with valid inputs', () => {
 
   it('derives server-url from the host of client-id when it is empty', () => {
     expect(readInputs(source()).serverUrl.href).toBe('https://acme.conductor.one/');
-    expect(readInputs(source({ 'client-id': 'rotator@acme.conductor.one:8443/pcc' })).serverUrl.href).toBe('https://acme.conductor.one:8443/');
+    expect(readInputs(source({ 'client-id': 'rotator@acme.conductor.one:8443/pcc' })).serverUrl.href).toBe(
+      'https://acme.conductor.one:8443/',
+    );
   });
 
   it('accepts API client IDs (pcc, spc) with a secret', () => {
@@ -110,7 +123,9 @@ describe('readInputs with valid inputs', () => {
   });
 
   it('accepts an explicit https server-url and drops its trailing slash', () => {
-    expect(readInputs(source({ 'server-url': 'https://other.conductor.one/' })).serverUrl.href).toBe('https://other.conductor.one/');
+    expect(readInputs(source({ 'server-url': 'https://other.conductor.one/' })).serverUrl.href).toBe(
+      'https://other.conductor.one/',
+    );
     expect(readInputs(source({ 'server-url': 'https://proxy.example.com/c1/' })).serverUrl.pathname).toBe('/c1');
   });
 
@@ -121,7 +136,9 @@ describe('readInputs with valid inputs', () => {
   });
 
   it('accepts a GHES github-api-url and keeps its /api/v3 path', () => {
-    expect(readInputs(source({ 'github-api-url': 'https://ghe.example.com/api/v3/' })).githubApiUrl.pathname).toBe('/api/v3');
+    expect(readInputs(source({ 'github-api-url': 'https://ghe.example.com/api/v3/' })).githubApiUrl.pathname).toBe(
+      '/api/v3',
+    );
   });
 
   it('defaults github-api-url to https://api.github.com when it is empty', () => {
@@ -200,8 +217,16 @@ describe('readInputs refuses each malformed input, naming it', () => {
   });
 
   it('refuses a client-secret with the wrong prefix', () => {
-    expectInputError({ 'client-secret': clientSecret.replace('conductorone.com', 'example.com') }, 'client-secret', /not a ConductorOne client secret/);
-    expectInputError({ 'client-secret': clientSecret.replace(':v1:', ':v2:') }, 'client-secret', /not a ConductorOne client secret/);
+    expectInputError(
+      { 'client-secret': clientSecret.replace('conductorone.com', 'example.com') },
+      'client-secret',
+      /not a ConductorOne client secret/,
+    );
+    expectInputError(
+      { 'client-secret': clientSecret.replace(':v1:', ':v2:') },
+      'client-secret',
+      /not a ConductorOne client secret/,
+    );
   });
 
   it('refuses a client-secret with an extra colon-separated part', () => {
@@ -214,7 +239,11 @@ describe('readInputs refuses each malformed input, naming it', () => {
   });
 
   it('refuses a client-secret whose key part is base64url but not JSON', () => {
-    expectInputError({ 'client-secret': SECRET_PREFIX + Buffer.from('not json').toString('base64url') }, 'client-secret', /not base64url JSON/);
+    expectInputError(
+      { 'client-secret': SECRET_PREFIX + Buffer.from('not json').toString('base64url') },
+      'client-secret',
+      /not base64url JSON/,
+    );
   });
 
   it('refuses a client-secret that does not hold an Ed25519 private JWK', () => {
@@ -249,11 +278,17 @@ describe('readInputs refuses each malformed input, naming it', () => {
   it('refuses a plain http github-api-url to a non-loopback host, and allows it for loopback', () => {
     expectInputError({ 'github-api-url': 'http://ghe.example.com/api/v3' }, 'github-api-url', /https/);
     expectInputError({ 'github-api-url': 'not a url' }, 'github-api-url', /not a URL/);
-    expect(readInputs(source({ 'github-api-url': 'http://127.0.0.1:5000' })).githubApiUrl.href).toBe('http://127.0.0.1:5000/');
+    expect(readInputs(source({ 'github-api-url': 'http://127.0.0.1:5000' })).githubApiUrl.href).toBe(
+      'http://127.0.0.1:5000/',
+    );
   });
 
   it('refuses a client-secret-secret-name starting with a digit', () => {
-    expectInputError({ 'client-secret-secret-name': '1SECRET' }, 'client-secret-secret-name', /not starting with a digit/);
+    expectInputError(
+      { 'client-secret-secret-name': '1SECRET' },
+      'client-secret-secret-name',
+      /not starting with a digit/,
+    );
   });
 
   it('refuses secret names starting with GITHUB_, in any case', () => {
@@ -271,11 +306,25 @@ describe('readInputs refuses each malformed input, naming it', () => {
   });
 
   it('refuses the two secret names when they are equal case-insensitively', () => {
-    expectInputError({ 'client-id-secret-name': 'baton_secret', 'client-secret-secret-name': 'BATON_SECRET' }, 'client-secret-secret-name', /must differ/);
+    expectInputError(
+      { 'client-id-secret-name': 'baton_secret', 'client-secret-secret-name': 'BATON_SECRET' },
+      'client-secret-secret-name',
+      /must differ/,
+    );
   });
 
   it('refuses a bad repositories entry, quoting it', () => {
-    for (const entry of ['acme', 'acme/one/two', '-acme/one', 'acme/..', 'acme/.', 'acme/re po', 'ac_me/one', '/one', 'acme/']) {
+    for (const entry of [
+      'acme',
+      'acme/one/two',
+      '-acme/one',
+      'acme/..',
+      'acme/.',
+      'acme/re po',
+      'ac_me/one',
+      '/one',
+      'acme/',
+    ]) {
       const err = expectInputError({ repositories: `acme/good\n${entry}` }, 'repositories', /owner\/repo/);
       expect(err.message).toContain(`"${entry.trim()}"`);
     }
@@ -376,7 +425,9 @@ describe('readInputs picks exactly one ConductorOne authentication', () => {
   });
 
   it('takes oidc-audience over the default audience', () => {
-    const { auth } = readInputs(source({ 'client-id': trust, 'client-secret': '', 'oidc-audience': 'conductorone' }, true));
+    const { auth } = readInputs(
+      source({ 'client-id': trust, 'client-secret': '', 'oidc-audience': 'conductorone' }, true),
+    );
     expect(auth.kind === 'federation' && auth.audience).toBe('conductorone');
   });
 
@@ -389,16 +440,29 @@ describe('readInputs picks exactly one ConductorOne authentication', () => {
   });
 
   it('uses a ready access-token alone, masked, with server-url required', () => {
-    const s = source({ 'client-id': '', 'client-secret': '', 'access-token': 'c1-ready-token', 'server-url': 'https://acme.conductor.one' });
+    const s = source({
+      'client-id': '',
+      'client-secret': '',
+      'access-token': 'c1-ready-token',
+      'server-url': 'https://acme.conductor.one',
+    });
     const { auth } = readInputs(s);
     expect(auth).toEqual({ kind: 'access-token', token: 'c1-ready-token' });
     expect(s.masked).toContain('c1-ready-token');
-    expectInputError({ 'client-id': '', 'client-secret': '', 'access-token': 'c1-ready-token' }, 'server-url', /required with access-token/);
+    expectInputError(
+      { 'client-id': '', 'client-secret': '', 'access-token': 'c1-ready-token' },
+      'server-url',
+      /required with access-token/,
+    );
   });
 
   it('refuses ambiguous combinations, naming the input to drop', () => {
     expectInputError({ 'access-token': 'c1-ready-token' }, 'access-token', /cannot be combined with client-id/);
-    expectInputError({ 'client-id': '', 'access-token': 'c1-ready-token', 'server-url': 'https://acme.conductor.one' }, 'access-token', /cannot be combined with client-secret/);
+    expectInputError(
+      { 'client-id': '', 'access-token': 'c1-ready-token', 'server-url': 'https://acme.conductor.one' },
+      'access-token',
+      /cannot be combined with client-secret/,
+    );
     expectInputError({ 'client-id': '' }, 'client-id', /required with client-secret/);
     expectInputError({ 'oidc-audience': 'x' }, 'oidc-audience', /only to GitHub OIDC federation/);
   });
@@ -414,12 +478,21 @@ describe('readInputs: where the secrets go (environment, organization, visibilit
   });
 
   it('writes environment secrets of the named environment, spaces and all', () => {
-    expect(readInputs(source({ environment: 'production' })).scope).toEqual({ kind: 'environment', environment: 'production' });
-    expect(readInputs(source({ environment: 'Production EU / blue' })).scope).toEqual({ kind: 'environment', environment: 'Production EU / blue' });
+    expect(readInputs(source({ environment: 'production' })).scope).toEqual({
+      kind: 'environment',
+      environment: 'production',
+    });
+    expect(readInputs(source({ environment: 'Production EU / blue' })).scope).toEqual({
+      kind: 'environment',
+      environment: 'Production EU / blue',
+    });
   });
 
   it('accepts an environment name of 255 characters and refuses one of 256', () => {
-    expect(readInputs(source({ environment: 'e'.repeat(255) })).scope).toEqual({ kind: 'environment', environment: 'e'.repeat(255) });
+    expect(readInputs(source({ environment: 'e'.repeat(255) })).scope).toEqual({
+      kind: 'environment',
+      environment: 'e'.repeat(255),
+    });
     expectInputError({ environment: 'e'.repeat(256) }, 'environment', /at most 255 characters/);
   });
 
@@ -436,7 +509,11 @@ describe('readInputs: where the secrets go (environment, organization, visibilit
 
   it('takes each of all, private and selected as the organization secrets visibility', () => {
     for (const visibility of ['all', 'private', 'selected']) {
-      expect(readInputs(source({ organization: 'acme', visibility })).scope).toEqual({ kind: 'organization', organization: 'acme', visibility });
+      expect(readInputs(source({ organization: 'acme', visibility })).scope).toEqual({
+        kind: 'organization',
+        organization: 'acme',
+        visibility,
+      });
     }
   });
 
@@ -449,11 +526,19 @@ describe('readInputs: where the secrets go (environment, organization, visibilit
 
   it('refuses visibility without organization, for repository and environment secrets alike', () => {
     expectInputError({ visibility: 'private' }, 'visibility', /applies only to organization secrets/);
-    expectInputError({ visibility: 'selected', environment: 'production' }, 'visibility', /applies only to organization secrets/);
+    expectInputError(
+      { visibility: 'selected', environment: 'production' },
+      'visibility',
+      /applies only to organization secrets/,
+    );
   });
 
   it('refuses environment together with organization', () => {
-    expectInputError({ organization: 'acme', environment: 'production' }, 'environment', /cannot be combined with organization/);
+    expectInputError(
+      { organization: 'acme', environment: 'production' },
+      'environment',
+      /cannot be combined with organization/,
+    );
   });
 
   it('refuses an organization given as a URL or owner/repo, quoting it', () => {
@@ -513,39 +598,61 @@ describe('readInputs: credential tracking (credential-id-variable, previous-cred
   });
 
   it('keeps a valid credential-id-variable and previous-credential-id', () => {
-    const inputs = readInputs(source({ 'credential-id-variable': 'C1_CREDENTIAL_ID', 'previous-credential-id': '2Xk9.cred_1-a' }));
+    const inputs = readInputs(
+      source({ 'credential-id-variable': 'C1_CREDENTIAL_ID', 'previous-credential-id': '2Xk9.cred_1-a' }),
+    );
     expect(inputs.credentialIdVariable).toBe('C1_CREDENTIAL_ID');
     expect(inputs.previousCredentialId).toBe('2Xk9.cred_1-a');
   });
 
   it('refuses a credential-id-variable that is not a valid variable name, quoting it', () => {
     for (const name of ['1ID', 'GITHUB_CRED', 'github_cred', 'C1-CREDENTIAL', 'C1 CREDENTIAL']) {
-      const err = expectInputError({ 'credential-id-variable': name }, 'credential-id-variable', /not a valid variable name/);
+      const err = expectInputError(
+        { 'credential-id-variable': name },
+        'credential-id-variable',
+        /not a valid variable name/,
+      );
       expect(err.message).toContain(`"${name}"`);
     }
   });
 
   it('refuses a previous-credential-id that could change a URL path', () => {
     for (const id of ['cred/1', '../cred', 'cred?x=1', 'cred 1', '.', '..', '.hidden', 'cred\u0000']) {
-      expectInputError({ 'previous-credential-id': id }, 'previous-credential-id', /is not a ConductorOne credential ID/);
+      expectInputError(
+        { 'previous-credential-id': id },
+        'previous-credential-id',
+        /is not a ConductorOne credential ID/,
+      );
     }
   });
 });
 
 describe('readInputs: what revoke-previous and rotate-if-expires-within need', () => {
   it('refuses revoke-previous when nothing says which credential is the previous one', () => {
-    const err = expectInputError({ 'revoke-previous': 'true' }, 'revoke-previous', /cannot list a connector's credentials/);
+    const err = expectInputError(
+      { 'revoke-previous': 'true' },
+      'revoke-previous',
+      /cannot list a connector's credentials/,
+    );
     expect(err.message).toContain('credential-id-variable');
     expect(err.message).toContain('previous-credential-id');
   });
 
   it('accepts revoke-previous with credential-id-variable or with previous-credential-id', () => {
-    expect(readInputs(source({ 'revoke-previous': 'true', 'credential-id-variable': 'C1_CREDENTIAL_ID' })).revokePrevious).toBe(true);
-    expect(readInputs(source({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-1' })).revokePrevious).toBe(true);
+    expect(
+      readInputs(source({ 'revoke-previous': 'true', 'credential-id-variable': 'C1_CREDENTIAL_ID' })).revokePrevious,
+    ).toBe(true);
+    expect(readInputs(source({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-1' })).revokePrevious).toBe(
+      true,
+    );
   });
 
   it('refuses revoke-previous with verify: false, since only a proved credential may replace the previous one', () => {
-    expectInputError({ 'revoke-previous': 'true', verify: 'false', 'credential-id-variable': 'C1_CREDENTIAL_ID' }, 'revoke-previous', /needs verify: true/);
+    expectInputError(
+      { 'revoke-previous': 'true', verify: 'false', 'credential-id-variable': 'C1_CREDENTIAL_ID' },
+      'revoke-previous',
+      /needs verify: true/,
+    );
   });
 
   it('allows verify: false when nothing is revoked', () => {
@@ -553,7 +660,11 @@ describe('readInputs: what revoke-previous and rotate-if-expires-within need', (
   });
 
   it('refuses rotate-if-expires-within when the current credential is not known', () => {
-    const err = expectInputError({ 'rotate-if-expires-within': '30d' }, 'rotate-if-expires-within', /needs to know the current credential/);
+    const err = expectInputError(
+      { 'rotate-if-expires-within': '30d' },
+      'rotate-if-expires-within',
+      /needs to know the current credential/,
+    );
     expect(err.message).toContain('credential-id-variable');
     expect(err.message).toContain('previous-credential-id');
   });
@@ -565,8 +676,14 @@ describe('readInputs: what revoke-previous and rotate-if-expires-within need', (
       ['2w', 14 * 86_400_000],
     ];
     for (const [text, ms] of cases) {
-      expect(readInputs(source({ 'rotate-if-expires-within': text, 'credential-id-variable': 'C1_CREDENTIAL_ID' })).rotateIfExpiresWithin).toEqual({ text, ms });
-      expect(readInputs(source({ 'rotate-if-expires-within': text, 'previous-credential-id': 'cred-1' })).rotateIfExpiresWithin).toEqual({ text, ms });
+      expect(
+        readInputs(source({ 'rotate-if-expires-within': text, 'credential-id-variable': 'C1_CREDENTIAL_ID' }))
+          .rotateIfExpiresWithin,
+      ).toEqual({ text, ms });
+      expect(
+        readInputs(source({ 'rotate-if-expires-within': text, 'previous-credential-id': 'cred-1' }))
+          .rotateIfExpiresWithin,
+      ).toEqual({ text, ms });
     }
   });
 
@@ -576,7 +693,11 @@ describe('readInputs: what revoke-previous and rotate-if-expires-within need', (
 
   it('refuses a rotate-if-expires-within that is not a whole number of hours, days or weeks', () => {
     for (const value of ['30', 'd', '30m', '30s', '1.5d', '-1d', '0d', '0h', '30 days', '1y', '123456d']) {
-      const err = expectInputError({ 'rotate-if-expires-within': value, 'previous-credential-id': 'cred-1' }, 'rotate-if-expires-within', /not a duration/);
+      const err = expectInputError(
+        { 'rotate-if-expires-within': value, 'previous-credential-id': 'cred-1' },
+        'rotate-if-expires-within',
+        /not a duration/,
+      );
       expect(err.message).toContain(`"${value}"`);
     }
   });

@@ -1,7 +1,7 @@
 import { MockAgent } from 'undici';
 import { createOctokit, type Octokit } from '../../src/github/client.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
-import { fakeClock, type FakeClock } from './fake-clock.js';
+import { type FakeClock, fakeClock } from './fake-clock.js';
 
 export interface Recorded {
   method: string;
@@ -22,7 +22,11 @@ export interface MockApi {
   requests: Recorded[];
   http(): Http;
   octokit(apiUrl?: string): Octokit;
-  answer(status: number, data?: unknown, headers?: Record<string, string>): (opts: InterceptOptions) => {
+  answer(
+    status: number,
+    data?: unknown,
+    headers?: Record<string, string>,
+  ): (opts: InterceptOptions) => {
     statusCode: number;
     data: string;
     responseOptions: { headers: Record<string, string> };
@@ -32,7 +36,11 @@ export interface MockApi {
    * a thousand event-loop turns pass), then twenty turns more: whatever the
    * code sends while it waits for this answer arrives before it is given.
    */
-  answerWhen(ready: () => boolean, status: number, data?: unknown): [number, (opts: InterceptOptions) => Promise<string>, { headers: Record<string, string> }];
+  answerWhen(
+    ready: () => boolean,
+    status: number,
+    data?: unknown,
+  ): [number, (opts: InterceptOptions) => Promise<string>, { headers: Record<string, string> }];
   /** "METHOD path status" per request, in order of arrival. */
   log(): string[];
   /** "> METHOD path" when a request arrived and "< METHOD path status" when it was answered, in order. */
@@ -51,10 +59,16 @@ export function mockApi(): MockApi {
   const statuses: number[] = [];
   const events: string[] = [];
   const record = (opts: InterceptOptions, status: number): Recorded => {
-    const recorded: Recorded = { method: opts.method, path: opts.path, headers: {}, body: typeof opts.body === 'string' ? opts.body : '' };
+    const recorded: Recorded = {
+      method: opts.method,
+      path: opts.path,
+      headers: {},
+      body: typeof opts.body === 'string' ? opts.body : '',
+    };
     const raw = opts.headers;
     if (raw instanceof Headers) raw.forEach((v, k) => (recorded.headers[k] = v));
-    else if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
+    else if (raw && typeof raw === 'object')
+      for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
     requests.push(recorded);
     statuses.push(status);
     events.push(`> ${opts.method} ${opts.path}`);
@@ -75,7 +89,9 @@ export function mockApi(): MockApi {
         return {
           statusCode: status,
           data: json ? JSON.stringify(data) : (data as string),
-          responseOptions: { headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers } },
+          responseOptions: {
+            headers: { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers },
+          },
         };
       };
     },

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
 import { resolveOrgSecretAccess } from '../../src/github/organization.js';
-import { createLimiter } from '../../src/pool.js';
-import { targetsFor, type OrganizationTarget } from '../../src/github/targets.js';
+import { type OrganizationTarget, targetsFor } from '../../src/github/targets.js';
 import type { Visibility } from '../../src/inputs.js';
-import { mockApi, rejectionOf, type MockApi } from './mock-api.js';
+import { createLimiter } from '../../src/pool.js';
+import { type MockApi, mockApi, rejectionOf } from './mock-api.js';
 
 const GH = 'https://api.github.com';
 const SECRET = '/orgs/acme/actions/secrets/BATON_CLIENT_SECRET';
@@ -25,18 +25,31 @@ function orgTarget(visibility?: Visibility, repositories = ['acme/one', 'acme/tw
     const [owner = '', repo = ''] = r.split('/');
     return { owner, repo };
   });
-  return targetsFor({ kind: 'organization', organization: 'acme', ...(visibility ? { visibility } : {}) }, repos)[0] as OrganizationTarget;
+  return targetsFor(
+    { kind: 'organization', organization: 'acme', ...(visibility ? { visibility } : {}) },
+    repos,
+  )[0] as OrganizationTarget;
 }
 
 function existingSecret(visibility: Visibility): void {
   api.agent
     .get(GH)
     .intercept({ path: SECRET })
-    .reply(api.answer(200, { name: 'BATON_CLIENT_SECRET', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', visibility }));
+    .reply(
+      api.answer(200, {
+        name: 'BATON_CLIENT_SECRET',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+        visibility,
+      }),
+    );
 }
 
 function noSecret(): void {
-  api.agent.get(GH).intercept({ path: SECRET }).reply(api.answer(404, { message: 'Not Found' }));
+  api.agent
+    .get(GH)
+    .intercept({ path: SECRET })
+    .reply(api.answer(404, { message: 'Not Found' }));
 }
 
 function repo(id: number, name: string) {
@@ -49,7 +62,13 @@ function selectedRepositories(): void {
   const page2 = `${GH}/organizations/1001/actions/secrets/BATON_CLIENT_SECRET/repositories?per_page=100&page=2`;
   pool
     .intercept({ path: REPOSITORIES })
-    .reply(api.answer(200, { total_count: 3, repositories: [repo(11, 'one'), repo(12, 'two')] }, { link: `<${page2}>; rel="next", <${page2}>; rel="last"` }));
+    .reply(
+      api.answer(
+        200,
+        { total_count: 3, repositories: [repo(11, 'one'), repo(12, 'two')] },
+        { link: `<${page2}>; rel="next", <${page2}>; rel="last"` },
+      ),
+    );
   pool
     .intercept({ path: '/organizations/1001/actions/secrets/BATON_CLIENT_SECRET/repositories?per_page=100&page=2' })
     .reply(api.answer(200, { total_count: 3, repositories: [repo(13, 'three')] }));
@@ -60,7 +79,11 @@ function repositoryLookups(ids: Record<string, number | { status: number; messag
   for (const [fullName, answer] of Object.entries(ids)) {
     pool
       .intercept({ path: `/repos/${fullName}` })
-      .reply(typeof answer === 'number' ? api.answer(200, repo(answer, fullName.split('/')[1]!)) : api.answer(answer.status, { message: answer.message }));
+      .reply(
+        typeof answer === 'number'
+          ? api.answer(200, repo(answer, fullName.split('/')[1]!))
+          : api.answer(answer.status, { message: answer.message }),
+      );
   }
 }
 
@@ -80,24 +103,39 @@ describe('resolveOrgSecretAccess with visibility empty: keep what exists', () =>
 
   it('keeps a private secret private, reading nothing more', async () => {
     existingSecret('private');
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'private', origin: 'kept' });
+    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({
+      visibility: 'private',
+      origin: 'kept',
+    });
     expect(api.log()).toEqual([`GET ${SECRET} 200`]);
   });
 
   it('keeps a secret visible to all repositories visible to all', async () => {
     existingSecret('all');
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'all', origin: 'kept' });
+    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({
+      visibility: 'all',
+      origin: 'kept',
+    });
   });
 
   it('makes a new secret private', async () => {
     noSecret();
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'private', origin: 'new' });
+    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({
+      visibility: 'private',
+      origin: 'new',
+    });
     expect(api.log()).toEqual([`GET ${SECRET} 404`]);
   });
 
   it('reads the secret by the name it is given', async () => {
-    api.agent.get(GH).intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' }).reply(api.answer(200, { name: 'BATON_CLIENT_ID', visibility: 'all' }));
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_ID', createLimiter(20))).toEqual({ visibility: 'all', origin: 'kept' });
+    api.agent
+      .get(GH)
+      .intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' })
+      .reply(api.answer(200, { name: 'BATON_CLIENT_ID', visibility: 'all' }));
+    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_ID', createLimiter(20))).toEqual({
+      visibility: 'all',
+      origin: 'kept',
+    });
   });
 });
 
@@ -105,23 +143,34 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
   it('makes a selected secret visible to all when visibility is all, dropping its repositories', async () => {
     existingSecret('selected');
     selectedRepositories();
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget('all'), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'all', origin: 'input' });
+    expect(
+      await resolveOrgSecretAccess(api.octokit(), orgTarget('all'), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    ).toEqual({ visibility: 'all', origin: 'input' });
   });
 
   it('makes a secret visible to all private when visibility is private', async () => {
     existingSecret('all');
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget('private'), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'private', origin: 'input' });
+    expect(
+      await resolveOrgSecretAccess(api.octokit(), orgTarget('private'), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    ).toEqual({ visibility: 'private', origin: 'input' });
   });
 
   it('gives a new secret the visibility of the input rather than private', async () => {
     noSecret();
-    expect(await resolveOrgSecretAccess(api.octokit(), orgTarget('all'), 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'all', origin: 'input' });
+    expect(
+      await resolveOrgSecretAccess(api.octokit(), orgTarget('all'), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    ).toEqual({ visibility: 'all', origin: 'input' });
   });
 
   it('selects the repositories input for a private secret that becomes selected', async () => {
     existingSecret('private');
     repositoryLookups({ 'acme/one': 101, 'acme/two': 102 });
-    const access = await resolveOrgSecretAccess(api.octokit(), orgTarget('selected'), 'BATON_CLIENT_SECRET', createLimiter(20));
+    const access = await resolveOrgSecretAccess(
+      api.octokit(),
+      orgTarget('selected'),
+      'BATON_CLIENT_SECRET',
+      createLimiter(20),
+    );
     expect(access).toEqual({ visibility: 'selected', selectedRepositoryIds: [101, 102], origin: 'input' });
     expect(api.log().sort()).toEqual([`GET ${SECRET} 200`, 'GET /repos/acme/one 200', 'GET /repos/acme/two 200']);
   });
@@ -129,13 +178,21 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
   it('selects the repositories input for a new selected secret, in the order of the input', async () => {
     noSecret();
     repositoryLookups({ 'acme/two': 102, 'acme/one': 101 });
-    const access = await resolveOrgSecretAccess(api.octokit(), orgTarget('selected', ['acme/two', 'acme/one']), 'BATON_CLIENT_SECRET', createLimiter(20));
+    const access = await resolveOrgSecretAccess(
+      api.octokit(),
+      orgTarget('selected', ['acme/two', 'acme/one']),
+      'BATON_CLIENT_SECRET',
+      createLimiter(20),
+    );
     expect(access).toEqual({ visibility: 'selected', selectedRepositoryIds: [102, 101], origin: 'input' });
   });
 
   it('looks each listed repository up once for both secrets of one target', async () => {
     noSecret();
-    api.agent.get(GH).intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' }).reply(api.answer(404, { message: 'Not Found' }));
+    api.agent
+      .get(GH)
+      .intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' })
+      .reply(api.answer(404, { message: 'Not Found' }));
     repositoryLookups({ 'acme/one': 101, 'acme/two': 102 });
     const target = orgTarget('selected');
     const octokit = api.octokit();
@@ -145,13 +202,23 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
     ]);
     expect(secret.selectedRepositoryIds).toEqual([101, 102]);
     expect(id.selectedRepositoryIds).toEqual([101, 102]);
-    expect(api.log().filter((line) => line.startsWith('GET /repos/')).sort()).toEqual(['GET /repos/acme/one 200', 'GET /repos/acme/two 200']);
+    expect(
+      api
+        .log()
+        .filter((line) => line.startsWith('GET /repos/'))
+        .sort(),
+    ).toEqual(['GET /repos/acme/one 200', 'GET /repos/acme/two 200']);
   });
 
   it('keeps the repositories of a secret that is selected already, looking up none', async () => {
     existingSecret('selected');
     selectedRepositories();
-    const access = await resolveOrgSecretAccess(api.octokit(), orgTarget('selected'), 'BATON_CLIENT_SECRET', createLimiter(20));
+    const access = await resolveOrgSecretAccess(
+      api.octokit(),
+      orgTarget('selected'),
+      'BATON_CLIENT_SECRET',
+      createLimiter(20),
+    );
     expect(access).toEqual({ visibility: 'selected', selectedRepositoryIds: [11, 12, 13], origin: 'kept' });
     expect(api.log().filter((line) => line.startsWith('GET /repos/'))).toEqual([]);
   });
@@ -159,8 +226,13 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
 
 describe('resolveOrgSecretAccess failures', () => {
   it('names the organization Secrets permission and admin:org when the secret cannot be read (403)', async () => {
-    api.agent.get(GH).intercept({ path: SECRET }).reply(api.answer(403, { message: 'Resource not accessible by integration' }));
-    const err = await rejectionOf(resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20)));
+    api.agent
+      .get(GH)
+      .intercept({ path: SECRET })
+      .reply(api.answer(403, { message: 'Resource not accessible by integration' }));
+    const err = await rejectionOf(
+      resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    );
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain('cannot read the secret BATON_CLIENT_SECRET of organization acme');
     expect(err.message).toContain('403 Resource not accessible by integration');
@@ -171,10 +243,17 @@ describe('resolveOrgSecretAccess failures', () => {
 
   it('names the organization Secrets permission when the selected repositories cannot be listed (403)', async () => {
     existingSecret('selected');
-    api.agent.get(GH).intercept({ path: REPOSITORIES }).reply(api.answer(403, { message: 'Must have admin rights' }));
-    const err = await rejectionOf(resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20)));
+    api.agent
+      .get(GH)
+      .intercept({ path: REPOSITORIES })
+      .reply(api.answer(403, { message: 'Must have admin rights' }));
+    const err = await rejectionOf(
+      resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    );
     expect(err).toBeInstanceOf(ActionError);
-    expect(err.message).toContain('read the repositories selected for the secret BATON_CLIENT_SECRET of organization acme');
+    expect(err.message).toContain(
+      'read the repositories selected for the secret BATON_CLIENT_SECRET of organization acme',
+    );
     expect(err.message).toContain('organization Secrets read and write permission');
     expect(err.message).toContain('admin:org');
   });
@@ -182,7 +261,14 @@ describe('resolveOrgSecretAccess failures', () => {
   it('says which repository of the input does not exist when selecting repositories', async () => {
     noSecret();
     repositoryLookups({ 'acme/one': 101, 'acme/gone': { status: 404, message: 'Not Found' } });
-    const err = await rejectionOf(resolveOrgSecretAccess(api.octokit(), orgTarget('selected', ['acme/one', 'acme/gone']), 'BATON_CLIENT_SECRET', createLimiter(20)));
+    const err = await rejectionOf(
+      resolveOrgSecretAccess(
+        api.octokit(),
+        orgTarget('selected', ['acme/one', 'acme/gone']),
+        'BATON_CLIENT_SECRET',
+        createLimiter(20),
+      ),
+    );
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain('Repository acme/gone was not found');
     expect(err.message).toContain('404 Not Found');
@@ -192,14 +278,29 @@ describe('resolveOrgSecretAccess failures', () => {
   it('asks for read access to a repository the token may not look up', async () => {
     noSecret();
     repositoryLookups({ 'acme/one': { status: 403, message: 'Resource not accessible by integration' } });
-    const err = await rejectionOf(resolveOrgSecretAccess(api.octokit(), orgTarget('selected', ['acme/one']), 'BATON_CLIENT_SECRET', createLimiter(20)));
+    const err = await rejectionOf(
+      resolveOrgSecretAccess(
+        api.octokit(),
+        orgTarget('selected', ['acme/one']),
+        'BATON_CLIENT_SECRET',
+        createLimiter(20),
+      ),
+    );
     expect(err.message).toContain('look up repository acme/one to select it for organization acme');
     expect(err.message).toContain('Metadata read');
   });
 
   it('treats a 404 on the secret as a new secret, leaving a missing organization to the public key read', async () => {
-    api.agent.get(GH).intercept({ path: '/orgs/nowhere/actions/secrets/BATON_CLIENT_SECRET' }).reply(api.answer(404, { message: 'Not Found' }));
-    const target = targetsFor({ kind: 'organization', organization: 'nowhere' }, [{ owner: 'acme', repo: 'one' }])[0] as OrganizationTarget;
-    expect(await resolveOrgSecretAccess(api.octokit(), target, 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({ visibility: 'private', origin: 'new' });
+    api.agent
+      .get(GH)
+      .intercept({ path: '/orgs/nowhere/actions/secrets/BATON_CLIENT_SECRET' })
+      .reply(api.answer(404, { message: 'Not Found' }));
+    const target = targetsFor({ kind: 'organization', organization: 'nowhere' }, [
+      { owner: 'acme', repo: 'one' },
+    ])[0] as OrganizationTarget;
+    expect(await resolveOrgSecretAccess(api.octokit(), target, 'BATON_CLIENT_SECRET', createLimiter(20))).toEqual({
+      visibility: 'private',
+      origin: 'new',
+    });
   });
 });

@@ -37,7 +37,15 @@ function controlledWork() {
     // let the lane pick up its next item
     await new Promise((r) => setImmediate(r));
   };
-  return { work, settle, started, pending, get maxInFlight() { return maxInFlight; } };
+  return {
+    work,
+    settle,
+    started,
+    pending,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+  };
 }
 
 const flush = () => new Promise((r) => setImmediate(r));

@@ -3,11 +3,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenSource } from '../../src/conductorone/auth.js';
 import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { ActionError } from '../../src/errors.js';
-import { repositoryTarget, targetsFor, type Target } from '../../src/github/targets.js';
+import { repositoryTarget, type Target, targetsFor } from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
 import { createLimiter } from '../../src/pool.js';
 import { authenticateAndPreflight, type Preflight } from '../../src/preflight.js';
-import { mockApi, occurrences, rejectionOf, type MockApi } from './mock-api.js';
+import { type MockApi, mockApi, occurrences, rejectionOf } from './mock-api.js';
 import { parsedInputs } from './parsed-inputs.js';
 
 const C1 = 'https://acme.conductor.one';
@@ -40,7 +40,9 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
 
 const workingToken: TokenSource = { description: 'access-token', getToken: () => Promise.resolve('c1-access-token') };
 
-function preflight(options: { inputs?: Inputs; targets?: Target[]; tokenSource?: TokenSource } = {}): Promise<Preflight> {
+function preflight(
+  options: { inputs?: Inputs; targets?: Target[]; tokenSource?: TokenSource } = {},
+): Promise<Preflight> {
   const tokenSource = options.tokenSource ?? workingToken;
   return authenticateAndPreflight({
     inputs: options.inputs ?? inputs(),
@@ -59,14 +61,23 @@ function serveRepos(repos: Record<string, { key?: number; variable?: string | nu
   for (const [repo, { key = 200, variable = 404 }] of Object.entries(repos)) {
     pool
       .intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
-      .reply(api.answer(key, key === 200 ? { key_id: `key-${repo}`, key: publicKey } : { message: key === 404 ? 'Not Found' : 'Resource not accessible by integration' }))
+      .reply(
+        api.answer(
+          key,
+          key === 200
+            ? { key_id: `key-${repo}`, key: publicKey }
+            : { message: key === 404 ? 'Not Found' : 'Resource not accessible by integration' },
+        ),
+      )
       .persist();
     pool
       .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}` })
       .reply(
         typeof variable === 'string'
           ? api.answer(200, { name: VARIABLE, value: variable })
-          : api.answer(variable, { message: variable === 404 ? 'Not Found' : 'Resource not accessible by integration' }),
+          : api.answer(variable, {
+              message: variable === 404 ? 'Not Found' : 'Resource not accessible by integration',
+            }),
       )
       .persist();
   }
@@ -114,7 +125,11 @@ describe('authenticateAndPreflight: the previous credential from credential-id-v
 
   it('groups the targets that share a value when saying which disagree', async () => {
     const three = repositoryTarget({ owner: 'acme', repo: 'three' });
-    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-2' }, 'acme/three': { variable: 'cred-1' } });
+    serveRepos({
+      'acme/one': { variable: 'cred-1' },
+      'acme/two': { variable: 'cred-2' },
+      'acme/three': { variable: 'cred-1' },
+    });
     const err = await rejectionOf(preflight({ targets: [one, two, three] }));
     expect(err.message).toContain('acme/one, acme/three have cred-1; acme/two has cred-2');
   });
@@ -123,7 +138,9 @@ describe('authenticateAndPreflight: the previous credential from credential-id-v
     serveRepos({ 'acme/one': { variable: 'see https://wiki/x' }, 'acme/two': { variable: 'cred-1' } });
     const err = await rejectionOf(preflight());
     expect(err).toBeInstanceOf(ActionError);
-    expect(err.message).toContain(`The variable ${VARIABLE} in acme/one holds "see https://wiki/x", which is not a ConductorOne credential ID`);
+    expect(err.message).toContain(
+      `The variable ${VARIABLE} in acme/one holds "see https://wiki/x", which is not a ConductorOne credential ID`,
+    );
   });
 
   it('lets previous-credential-id win over the variable, even variables that disagree', async () => {
@@ -138,24 +155,37 @@ describe('authenticateAndPreflight: the previous credential from credential-id-v
   it('takes previous-credential-id without reading any variable when credential-id-variable is empty', async () => {
     const pool = api.agent.get(GH);
     for (const repo of ['acme/one', 'acme/two']) {
-      pool.intercept({ path: `/repos/${repo}/actions/secrets/public-key` }).reply(api.answer(200, { key_id: `key-${repo}`, key: publicKey }));
+      pool
+        .intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
+        .reply(api.answer(200, { key_id: `key-${repo}`, key: publicKey }));
     }
     const result = await preflight({ inputs: inputs({ credentialIdVariable: '', previousCredentialId: 'cred-9' }) });
     expect(result.previous).toEqual({ id: 'cred-9', source: 'previous-credential-id' });
     expect(result.variableValues.size).toBe(0);
-    expect(api.log().sort()).toEqual(['GET /repos/acme/one/actions/secrets/public-key 200', 'GET /repos/acme/two/actions/secrets/public-key 200']);
+    expect(api.log().sort()).toEqual([
+      'GET /repos/acme/one/actions/secrets/public-key 200',
+      'GET /repos/acme/two/actions/secrets/public-key 200',
+    ]);
   });
 });
 
 describe('authenticateAndPreflight: every problem at once', () => {
-  const tokenRefused = new ActionError('ConductorOne refused client-id rotator@acme.conductor.one/spc (401: invalid client).');
-  const refusingToken: TokenSource = { description: 'client-id rotator@acme.conductor.one/spc', getToken: () => Promise.reject(tokenRefused) };
+  const tokenRefused = new ActionError(
+    'ConductorOne refused client-id rotator@acme.conductor.one/spc (401: invalid client).',
+  );
+  const refusingToken: TokenSource = {
+    description: 'client-id rotator@acme.conductor.one/spc',
+    getToken: () => Promise.reject(tokenRefused),
+  };
 
   it('reports a refused token, a missing repository and an unreadable variable together, each once', async () => {
     serveRepos({ 'acme/one': { variable: 403 }, 'acme/two': { key: 404, variable: 'cred-1' } });
     // rotate-if-expires-within makes the current credential wait on the token and the variables too.
     const err = await rejectionOf(
-      preflight({ tokenSource: refusingToken, inputs: inputs({ rotateIfExpiresWithin: { text: '30d', ms: 30 * 86_400_000 } }) }),
+      preflight({
+        tokenSource: refusingToken,
+        inputs: inputs({ rotateIfExpiresWithin: { text: '30d', ms: 30 * 86_400_000 } }),
+      }),
     );
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toMatch(/^Nothing was rotated\. /);
@@ -178,7 +208,9 @@ describe('authenticateAndPreflight: every problem at once', () => {
   it('passes an error that is not an ActionError through unchanged, as a bug', async () => {
     serveRepos({ 'acme/one': {}, 'acme/two': {} });
     const bug = new TypeError('boom');
-    const err = await rejectionOf(preflight({ tokenSource: { description: 'x', getToken: () => Promise.reject(bug) } }));
+    const err = await rejectionOf(
+      preflight({ tokenSource: { description: 'x', getToken: () => Promise.reject(bug) } }),
+    );
     expect(err).toBe(bug);
   });
 });
@@ -189,7 +221,10 @@ describe('authenticateAndPreflight: the current credential', () => {
 
   it('reads the previous credential from ConductorOne when rotate-if-expires-within is set', async () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
-    api.agent.get(C1).intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' } }));
+    api.agent
+      .get(C1)
+      .intercept({ path: CREDENTIAL })
+      .reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' } }));
     const result = await preflight({ inputs: inputs({ rotateIfExpiresWithin: window }) });
     expect(result.current).toEqual({ id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' });
     expect(api.requests.find((r) => r.path === CREDENTIAL)!.headers['authorization']).toBe('Bearer c1-access-token');
@@ -197,7 +232,10 @@ describe('authenticateAndPreflight: the current credential', () => {
 
   it("says 'gone' when ConductorOne no longer has the previous credential", async () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': {} });
-    api.agent.get(C1).intercept({ path: CREDENTIAL }).reply(api.answer(404, { code: 5, message: 'not found' }));
+    api.agent
+      .get(C1)
+      .intercept({ path: CREDENTIAL })
+      .reply(api.answer(404, { code: 5, message: 'not found' }));
     expect((await preflight({ inputs: inputs({ rotateIfExpiresWithin: window }) })).current).toBe('gone');
   });
 
@@ -211,7 +249,9 @@ describe('authenticateAndPreflight: the current credential', () => {
   it('checks the connector and reads the previous credential in a dry run', async () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
     const pool = api.agent.get(C1);
-    pool.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' }).reply(api.answer(200, { connector: { id: 'conn-1' } }));
+    pool
+      .intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' })
+      .reply(api.answer(200, { connector: { id: 'conn-1' } }));
     pool.intercept({ path: CREDENTIAL }).reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '' } }));
     const result = await preflight({ inputs: inputs({ dryRun: true }) });
     expect(result.current).toEqual({ id: 'cred-1', expiresTime: '' });
@@ -220,7 +260,10 @@ describe('authenticateAndPreflight: the current credential', () => {
 
   it('stops a dry run whose connector does not exist, with the rest of the problems', async () => {
     serveRepos({ 'acme/one': { key: 404 }, 'acme/two': {} });
-    api.agent.get(C1).intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' }).reply(api.answer(404, { code: 5, message: 'connector not found' }));
+    api.agent
+      .get(C1)
+      .intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' })
+      .reply(api.answer(404, { code: 5, message: 'connector not found' }));
     const err = await rejectionOf(preflight({ inputs: inputs({ dryRun: true }) }));
     expect(err.message).toContain('found no connector conn-1 of app app-1');
     expect(err.message).toContain('Repository acme/one was not found');
@@ -229,12 +272,22 @@ describe('authenticateAndPreflight: the current credential', () => {
 
 describe('authenticateAndPreflight: organization secrets', () => {
   it("reads each secret's current access in the organization", async () => {
-    const [org] = targetsFor({ kind: 'organization', organization: 'acme' }, [{ owner: 'acme', repo: 'one' }]) as [Target];
+    const [org] = targetsFor({ kind: 'organization', organization: 'acme' }, [{ owner: 'acme', repo: 'one' }]) as [
+      Target,
+    ];
     const pool = api.agent.get(GH);
-    pool.intercept({ path: '/orgs/acme/actions/secrets/public-key' }).reply(api.answer(200, { key_id: 'org-key', key: publicKey }));
-    pool.intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' }).reply(api.answer(200, { name: 'BATON_CLIENT_ID', visibility: 'all' }));
-    pool.intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_SECRET' }).reply(api.answer(404, { message: 'Not Found' }));
-    pool.intercept({ path: `/orgs/acme/actions/variables/${VARIABLE}` }).reply(api.answer(200, { name: VARIABLE, value: 'cred-1' }));
+    pool
+      .intercept({ path: '/orgs/acme/actions/secrets/public-key' })
+      .reply(api.answer(200, { key_id: 'org-key', key: publicKey }));
+    pool
+      .intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_ID' })
+      .reply(api.answer(200, { name: 'BATON_CLIENT_ID', visibility: 'all' }));
+    pool
+      .intercept({ path: '/orgs/acme/actions/secrets/BATON_CLIENT_SECRET' })
+      .reply(api.answer(404, { message: 'Not Found' }));
+    pool
+      .intercept({ path: `/orgs/acme/actions/variables/${VARIABLE}` })
+      .reply(api.answer(200, { name: VARIABLE, value: 'cred-1' }));
     const result = await preflight({ targets: [org] });
     expect(result.publicKeys.get(org)).toEqual({ keyId: 'org-key', key: publicKey });
     expect(result.orgAccess.get(org)).toEqual(

@@ -3,11 +3,16 @@ import { cancelledMessage } from '../../src/messages.js';
 import { RunProgress } from '../../src/progress.js';
 import { renderCancelledSummary } from '../../src/report.js';
 
-function progressWith(states: Record<string, Record<string, 'pending' | 'in flight' | 'stored' | 'failed'>>): RunProgress {
+function progressWith(
+  states: Record<string, Record<string, 'pending' | 'in flight' | 'stored' | 'failed'>>,
+): RunProgress {
   const progress = new RunProgress();
   progress.issued('cred-new');
-  progress.planWrites(Object.entries(states).flatMap(([target, secrets]) => Object.keys(secrets).map((secret) => ({ target, secret }))));
-  for (const [target, secrets] of Object.entries(states)) for (const [secret, state] of Object.entries(secrets)) progress.write(target, secret, state);
+  progress.planWrites(
+    Object.entries(states).flatMap(([target, secrets]) => Object.keys(secrets).map((secret) => ({ target, secret }))),
+  );
+  for (const [target, secrets] of Object.entries(states))
+    for (const [secret, state] of Object.entries(secrets)) progress.write(target, secret, state);
   return progress;
 }
 
@@ -30,7 +35,9 @@ describe('RunProgress.holdings', () => {
 
 describe('cancelledMessage', () => {
   it('says nothing changed before a credential was issued', () => {
-    expect(cancelledMessage('SIGINT', new RunProgress())).toBe('The run was cancelled (SIGINT) before ConductorOne issued a new credential: nothing was changed.');
+    expect(cancelledMessage('SIGINT', new RunProgress())).toBe(
+      'The run was cancelled (SIGINT) before ConductorOne issued a new credential: nothing was changed.',
+    );
   });
 
   it('says the new credential is stored nowhere, and to revoke it, before any write', () => {
@@ -42,7 +49,11 @@ describe('cancelledMessage', () => {
   });
 
   it('names the targets that hold the new credential, those that do not, and those that may', () => {
-    const progress = progressWith({ 'acme/a': { ID: 'stored', SECRET: 'stored' }, 'acme/b': { ID: 'pending', SECRET: 'pending' }, 'acme/c': { ID: 'in flight', SECRET: 'pending' } });
+    const progress = progressWith({
+      'acme/a': { ID: 'stored', SECRET: 'stored' },
+      'acme/b': { ID: 'pending', SECRET: 'pending' },
+      'acme/c': { ID: 'in flight', SECRET: 'pending' },
+    });
     progress.previousRevoke = 'in flight';
     expect(cancelledMessage('SIGTERM', progress)).toBe(
       'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. The new credential is stored in acme/a. acme/b still holds the previous credential. acme/c may hold either, or one secret of each (a write was under way). Re-run the workflow to store one credential everywhere. Revoking the previous credential was under way: check it in ConductorOne.',
@@ -50,7 +61,10 @@ describe('cancelledMessage', () => {
   });
 
   it('summarizes what each target holds', () => {
-    const progress = progressWith({ 'acme/a': { ID: 'stored', SECRET: 'stored' }, 'acme/b': { ID: 'in flight', SECRET: 'stored' } });
+    const progress = progressWith({
+      'acme/a': { ID: 'stored', SECRET: 'stored' },
+      'acme/b': { ID: 'in flight', SECRET: 'stored' },
+    });
     const md = renderCancelledSummary('cancelled', progress);
     expect(md).toContain('| acme/a | the new credential |');
     expect(md).toContain('| acme/b | **unknown**: a write was in flight, or only one secret was written |');

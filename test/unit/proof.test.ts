@@ -1,9 +1,9 @@
-import { exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RotatedCredential } from '../../src/conductorone/client.js';
 import { PROOF_RETRY_DELAYS_MS, ProofError, proveCredential } from '../../src/conductorone/proof.js';
 import { ActionError } from '../../src/errors.js';
-import { mockApi, rejectionOf, type MockApi } from './mock-api.js';
+import { type MockApi, mockApi, rejectionOf } from './mock-api.js';
 
 const TENANT = 'https://acme.conductor.one';
 const SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
@@ -20,7 +20,9 @@ beforeAll(async () => {
   newPublicKey = pair.publicKey;
   const jwk = await exportJWK(pair.privateKey);
   newD = jwk.d!;
-  newClientSecret = SECRET_PREFIX + Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d })).toString('base64url');
+  newClientSecret =
+    SECRET_PREFIX +
+    Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d })).toString('base64url');
   otherPublicKey = (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).publicKey;
 });
 
@@ -43,12 +45,20 @@ function credential(clientSecret = newClientSecret): RotatedCredential {
 }
 
 function prove(c: RotatedCredential = credential()): Promise<void> {
-  return proveCredential(c, { serverUrl: new URL(TENANT), http: api.http(), mask: (v) => masked.push(v), log: (line) => logged.push(line) });
+  return proveCredential(c, {
+    serverUrl: new URL(TENANT),
+    http: api.http(),
+    mask: (v) => masked.push(v),
+    log: (line) => logged.push(line),
+  });
 }
 
 describe('proveCredential', () => {
   it('gets a token with the new credential: a client-credentials form whose assertion the new key signed', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token', token_type: 'Bearer', expires_in: 3600 }));
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(200, { access_token: 'proof-token', token_type: 'Bearer', expires_in: 3600 }));
     await prove();
 
     expect(api.log()).toEqual(['POST /auth/v1/token 200']);
@@ -60,14 +70,21 @@ describe('proveCredential', () => {
     expect(form.get('client_id')).toBe(NEW_CLIENT_ID);
     expect(form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     const assertion = form.get('client_assertion')!;
-    const { payload, protectedHeader } = await jwtVerify(assertion, newPublicKey, { issuer: NEW_CLIENT_ID, subject: NEW_CLIENT_ID, audience: 'acme.conductor.one' });
+    const { payload, protectedHeader } = await jwtVerify(assertion, newPublicKey, {
+      issuer: NEW_CLIENT_ID,
+      subject: NEW_CLIENT_ID,
+      audience: 'acme.conductor.one',
+    });
     expect(protectedHeader.alg).toBe('EdDSA');
     expect(payload.exp! - payload.nbf!).toBe(240);
     await expect(jwtVerify(assertion, otherPublicKey)).rejects.toThrow();
   });
 
   it('never sends the new client secret or its private key', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(200, { access_token: 'proof-token' }));
     await prove();
     const everything = JSON.stringify(api.requests);
     expect(everything).not.toContain(newClientSecret);
@@ -75,16 +92,25 @@ describe('proveCredential', () => {
   });
 
   it('masks the token the proof obtained', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(200, { access_token: 'proof-token' }));
     await prove();
     expect(masked).toEqual(['proof-token']);
   });
 
   it('fails naming the credential ID and client ID, and never the secret, when every token request is refused (401)', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'invalid client assertion' })).times(4);
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(401, { code: 16, message: 'invalid client assertion' }))
+      .times(4);
     const err = await rejectionOf(prove());
     expect(err).toBeInstanceOf(ActionError);
-    expect(err.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: /);
+    expect(err.message).toMatch(
+      /^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/pcc\) could not authenticate to ConductorOne: /,
+    );
     expect(err.message).toContain('401');
     expect(err.message).toContain('invalid client assertion');
     expect(err.message).not.toContain(newClientSecret);
@@ -97,13 +123,20 @@ describe('proveCredential', () => {
     expect(api.requests).toHaveLength(4);
     expect(api.clock.waits).toEqual([...PROOF_RETRY_DELAYS_MS]);
     expect(err.message).toContain('(4 attempts in 3.5 s)');
-    expect(logged).toEqual(Array(3).fill('The new credential cred-new was refused; it may not be live yet, so the proof tries again in ').map((line, i) => `${line}${['0.5', '1.0', '2.0'][i]} s.`));
+    expect(logged).toEqual(
+      Array(3)
+        .fill('The new credential cred-new was refused; it may not be live yet, so the proof tries again in ')
+        .map((line, i) => `${line}${['0.5', '1.0', '2.0'][i]} s.`),
+    );
     expect(masked).toEqual([]);
   });
 
   it('passes when the new credential goes live after two refusals, with a fresh assertion each time', async () => {
     const pool = api.agent.get(TENANT);
-    pool.intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(401, { code: 16, message: 'not active yet' })).times(2);
+    pool
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(401, { code: 16, message: 'not active yet' }))
+      .times(2);
     pool.intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(200, { access_token: 'proof-token' }));
     await prove();
     expect(api.log()).toEqual(['POST /auth/v1/token 401', 'POST /auth/v1/token 401', 'POST /auth/v1/token 200']);
@@ -113,7 +146,11 @@ describe('proveCredential', () => {
   });
 
   it('does not retry a failure that is not a refusal (a 500 the HTTP policy already retried)', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).reply(api.answer(500, { message: 'boom' })).times(4);
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .reply(api.answer(500, { message: 'boom' }))
+      .times(4);
     const err = await rejectionOf(prove());
     expect(err.message).toContain('ConductorOne token request to acme.conductor.one failed (500');
     expect(api.requests).toHaveLength(4);
@@ -131,7 +168,9 @@ describe('proveCredential', () => {
       const err = await rejectionOf(prove(credential(secret)));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toContain('cred-new');
-      expect(err.message).toContain('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
+      expect(err.message).toContain(
+        'its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>',
+      );
       expect(err.message).not.toContain(secret);
       expect(err.message).not.toContain(newD);
       expect(err.message).not.toMatch(/^Input /);
@@ -140,7 +179,11 @@ describe('proveCredential', () => {
   });
 
   it('fails when ConductorOne cannot be reached, naming the credential', async () => {
-    api.agent.get(TENANT).intercept({ path: '/auth/v1/token', method: 'POST' }).replyWithError(new Error('socket hang up')).times(4);
+    api.agent
+      .get(TENANT)
+      .intercept({ path: '/auth/v1/token', method: 'POST' })
+      .replyWithError(new Error('socket hang up'))
+      .times(4);
     const err = await rejectionOf(prove());
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain('The new credential cred-new');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { guardCore, type ActionCore } from '../../src/action-core.js';
-import { hasControlCharacters, markdownText, oneLine, Redactor, redactCredentialShapes, secretParts } from '../../src/redact.js';
+import { type ActionCore, guardCore } from '../../src/action-core.js';
+import {
+  hasControlCharacters,
+  markdownText,
+  oneLine,
+  Redactor,
+  redactCredentialShapes,
+  secretParts,
+} from '../../src/redact.js';
 
 describe('Redactor', () => {
   it('replaces every secret it was given, the longest first, and each line of a multi-line one', () => {
@@ -8,7 +15,9 @@ describe('Redactor', () => {
     redactor.add('short-secret');
     redactor.add('short-secret-but-longer');
     redactor.add('line-one\nline-two');
-    expect(redactor.redact('a short-secret-but-longer b short-secret c line-two d')).toBe('a (redacted) b (redacted) c (redacted) d');
+    expect(redactor.redact('a short-secret-but-longer b short-secret c line-two d')).toBe(
+      'a (redacted) b (redacted) c (redacted) d',
+    );
   });
 
   it('also finds a secret as the job summary shows it escaped', () => {
@@ -33,7 +42,9 @@ describe('redactCredentialShapes', () => {
       'token ghs_abcdefghijklmnopqrstuvwxyz012345',
       'github_pat_11ABCDEFG0123456789_abcdefghijklmnop',
     ].join(' | ');
-    expect(redactCredentialShapes(text)).toBe('(redacted) | (redacted) | Bearer (redacted) | token (redacted) | (redacted)');
+    expect(redactCredentialShapes(text)).toBe(
+      '(redacted) | (redacted) | Bearer (redacted) | token (redacted) | (redacted)',
+    );
   });
 
   it('leaves ordinary words alone, even the prefix of a client secret', () => {
@@ -52,7 +63,9 @@ describe('oneLine and markdownText', () => {
   });
 
   it('escapes what would make a tag, a link, an image, a code span or a table cell', () => {
-    expect(markdownText('<img src=x> ![a](b) `c` | d & e\nf')).toBe('&lt;img src=x&gt; !\\[a\\](b) \\`c\\` \\| d &amp; e f');
+    expect(markdownText('<img src=x> ![a](b) `c` | d & e\nf')).toBe(
+      '&lt;img src=x&gt; !\\[a\\](b) \\`c\\` \\| d &amp; e f',
+    );
   });
 
   it('detects control characters', () => {

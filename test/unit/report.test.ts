@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { repositoryTarget } from '../../src/github/targets.js';
 import {
   holdings,
+  type IssuedCredential,
   renderDryRunSummary,
   renderNotRotatedSummary,
   renderRotationSummary,
   renderSkippedSummary,
   setCredentialOutputs,
   targetsOutput,
-  type IssuedCredential,
   type WriteOutcome,
 } from '../../src/report.js';
 
@@ -16,7 +16,11 @@ const one = repositoryTarget({ owner: 'acme', repo: 'one' });
 const two = repositoryTarget({ owner: 'acme', repo: 'two' });
 const three = repositoryTarget({ owner: 'acme', repo: 'three' });
 
-const credential: IssuedCredential = { id: 'cred-2', clientId: 'connector@acme.conductor.one/pcc', expiresTime: '2026-06-01T12:00:00Z' };
+const credential: IssuedCredential = {
+  id: 'cred-2',
+  clientId: 'connector@acme.conductor.one/pcc',
+  expiresTime: '2026-06-01T12:00:00Z',
+};
 
 function outcome(target: typeof one, secret: string, result: WriteOutcome['result'], error?: string): WriteOutcome {
   return error === undefined ? { target, secret, result } : { target, secret, result, error };
@@ -33,25 +37,34 @@ const partlyFailed: WriteOutcome[] = [
   outcome(one, 'BATON_CLIENT_ID', 'updated'),
   outcome(one, 'BATON_CLIENT_SECRET', 'updated'),
   outcome(two, 'BATON_CLIENT_ID', 'failed', 'github-token cannot write the secret BATON_CLIENT_ID in acme/two (403)'),
-  outcome(two, 'BATON_CLIENT_SECRET', 'failed', 'github-token cannot write the secret BATON_CLIENT_SECRET in acme/two (403)'),
+  outcome(
+    two,
+    'BATON_CLIENT_SECRET',
+    'failed',
+    'github-token cannot write the secret BATON_CLIENT_SECRET in acme/two (403)',
+  ),
   outcome(three, 'BATON_CLIENT_ID', 'updated'),
   outcome(three, 'BATON_CLIENT_SECRET', 'failed', 'GitHub could not write | with a pipe\nand a newline'),
 ];
 
 describe('holdings', () => {
   it('says a target holds the new credential when every write succeeded', () => {
-    expect(holdings(allWritten)).toEqual(new Map([
-      ['acme/one', 'new credential'],
-      ['acme/two', 'new credential'],
-    ]));
+    expect(holdings(allWritten)).toEqual(
+      new Map([
+        ['acme/one', 'new credential'],
+        ['acme/two', 'new credential'],
+      ]),
+    );
   });
 
   it('says a target holds the previous credential when every write failed, and mixed when some did', () => {
-    expect(holdings(partlyFailed)).toEqual(new Map([
-      ['acme/one', 'new credential'],
-      ['acme/two', 'previous credential'],
-      ['acme/three', 'mixed'],
-    ]));
+    expect(holdings(partlyFailed)).toEqual(
+      new Map([
+        ['acme/one', 'new credential'],
+        ['acme/two', 'previous credential'],
+        ['acme/three', 'mixed'],
+      ]),
+    );
   });
 
   it('keeps the order in which targets first appear', () => {
@@ -118,7 +131,9 @@ describe('renderRotationSummary', () => {
   });
 
   it('says "never" for a credential that does not expire', () => {
-    expect(renderRotationSummary({ ...report, credential: { ...credential, expiresTime: '' }, outcomes: allWritten })).toContain('| Expires | never |');
+    expect(
+      renderRotationSummary({ ...report, credential: { ...credential, expiresTime: '' }, outcomes: allWritten }),
+    ).toContain('| Expires | never |');
   });
 
   it('on failure, heads with the failure and shows what each target now holds', () => {
@@ -128,18 +143,26 @@ describe('renderRotationSummary', () => {
     expect(md).toContain('| acme/one | the new credential |');
     expect(md).toContain('| acme/two | the previous credential (still valid, nothing was revoked) |');
     expect(md).toMatch(/\| acme\/three \| \*\*mixed\*\*: .* \|/);
-    expect(md).toContain('| acme/two | `BATON_CLIENT_ID` | **failed**: github-token cannot write the secret BATON_CLIENT_ID in acme/two (403) |');
+    expect(md).toContain(
+      '| acme/two | `BATON_CLIENT_ID` | **failed**: github-token cannot write the secret BATON_CLIENT_ID in acme/two (403) |',
+    );
   });
 
   it('escapes | and folds newlines so an error stays in its table cell', () => {
     const md = renderRotationSummary({ ...report, outcomes: partlyFailed });
-    expect(md).toContain('| acme/three | `BATON_CLIENT_SECRET` | **failed**: GitHub could not write \\| with a pipe and a newline |');
+    expect(md).toContain(
+      '| acme/three | `BATON_CLIENT_SECRET` | **failed**: GitHub could not write \\| with a pipe and a newline |',
+    );
     const rows = md.split('\n').filter((line) => line.startsWith('| acme/three | `BATON_CLIENT_SECRET`'));
     expect(rows).toHaveLength(1);
   });
 
   it('escapes | in the client ID and expiry cells', () => {
-    const md = renderRotationSummary({ ...report, credential: { id: 'c', clientId: 'a|b', expiresTime: 'x|y' }, outcomes: allWritten });
+    const md = renderRotationSummary({
+      ...report,
+      credential: { id: 'c', clientId: 'a|b', expiresTime: 'x|y' },
+      outcomes: allWritten,
+    });
     expect(md).toContain('| Client ID | `a\\|b` |');
     expect(md).toContain('| Expires | x\\|y |');
   });
@@ -149,13 +172,20 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
   const report = { appId: 'app-1', connectorId: 'conn-1', credential, previousId: '', steps: [] };
 
   it('names the previous credential when it is known, and says "not known" otherwise', () => {
-    expect(renderRotationSummary({ ...report, previousId: 'cred-1', outcomes: allWritten })).toContain('| Previous credential | `cred-1` |');
+    expect(renderRotationSummary({ ...report, previousId: 'cred-1', outcomes: allWritten })).toContain(
+      '| Previous credential | `cred-1` |',
+    );
     expect(renderRotationSummary({ ...report, outcomes: allWritten })).toContain('| Previous credential | not known |');
   });
 
-  it('adds the detail of a write after its result, e.g. an organization secret\'s visibility', () => {
+  it("adds the detail of a write after its result, e.g. an organization secret's visibility", () => {
     const org: WriteOutcome[] = [
-      { target: one, secret: 'BATON_CLIENT_ID', result: 'updated', access: { visibility: 'selected', selectedRepositoryIds: [1, 2], origin: 'kept' } },
+      {
+        target: one,
+        secret: 'BATON_CLIENT_ID',
+        result: 'updated',
+        access: { visibility: 'selected', selectedRepositoryIds: [1, 2], origin: 'kept' },
+      },
       { target: one, secret: 'BATON_CLIENT_SECRET', result: 'created' },
     ];
     const md = renderRotationSummary({ ...report, outcomes: org });
@@ -163,13 +193,27 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
     expect(md).toContain('| acme/one | `BATON_CLIENT_SECRET` | created |');
   });
 
-  it('keeps a failed write\'s error with |, a newline, a link or a tag inside its cell, inert', () => {
-    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'a|b\nc [x](https://evil.example) <img src=x>' }] });
+  it("keeps a failed write's error with |, a newline, a link or a tag inside its cell, inert", () => {
+    const md = renderRotationSummary({
+      ...report,
+      outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'a|b\nc [x](https://evil.example) <img src=x>' }],
+    });
     expect(md).toContain('| acme/one | `S` | **failed**: a\\|b c \\[x\\](https://evil.example) &lt;img src=x&gt; |');
   });
 
-  it('shows a failed write\'s error, not its detail', () => {
-    const md = renderRotationSummary({ ...report, outcomes: [{ target: one, secret: 'S', result: 'failed', error: 'refused (403)', access: { visibility: 'all', origin: 'kept' } }] });
+  it("shows a failed write's error, not its detail", () => {
+    const md = renderRotationSummary({
+      ...report,
+      outcomes: [
+        {
+          target: one,
+          secret: 'S',
+          result: 'failed',
+          error: 'refused (403)',
+          access: { visibility: 'all', origin: 'kept' },
+        },
+      ],
+    });
     expect(md).toContain('| acme/one | `S` | **failed**: refused (403) |');
     expect(md).not.toContain('visibility all');
   });
@@ -196,7 +240,11 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
   });
 
   it('keeps a step result with | or a newline inside its cell', () => {
-    const md = renderRotationSummary({ ...report, outcomes: allWritten, steps: [{ step: 'Revoke', result: '**failed**: no | way\nat all' }] });
+    const md = renderRotationSummary({
+      ...report,
+      outcomes: allWritten,
+      steps: [{ step: 'Revoke', result: '**failed**: no | way\nat all' }],
+    });
     expect(md).toContain('| Revoke | **failed**: no \\| way at all |');
   });
 
@@ -207,7 +255,9 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
   });
 
   it('heads a finished rotation as rotated when unfinished is false', () => {
-    expect(renderRotationSummary({ ...report, outcomes: allWritten, unfinished: false }).split('\n')[0]).toBe('## ConductorOne credential rotated');
+    expect(renderRotationSummary({ ...report, outcomes: allWritten, unfinished: false }).split('\n')[0]).toBe(
+      '## ConductorOne credential rotated',
+    );
   });
 
   it('heads with the failed writes when writes failed, even if also unfinished', () => {
@@ -219,9 +269,15 @@ describe('renderRotationSummary: previous credential, detail and steps', () => {
 
 describe('renderSkippedSummary', () => {
   it('says the credential is not due, names the connector and the reason, and that nothing changed', () => {
-    const md = renderSkippedSummary({ appId: 'app-1', connectorId: 'conn-1', reason: 'the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.' });
+    const md = renderSkippedSummary({
+      appId: 'app-1',
+      connectorId: 'conn-1',
+      reason: 'the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.',
+    });
     expect(md.split('\n')[0]).toBe('## ConductorOne credential not due for rotation');
-    expect(md).toContain('Connector `conn-1` (app `app-1`): the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.');
+    expect(md).toContain(
+      'Connector `conn-1` (app `app-1`): the current credential cred-1 expires 2026-09-01T00:00:00Z, later than 30d from now.',
+    );
     expect(md).toContain('Nothing was rotated, written or revoked.');
     expect(md).not.toContain('| Target |');
   });
@@ -236,17 +292,27 @@ describe('renderDryRunSummary', () => {
   const dryRun = {
     appId: 'app-1',
     connectorId: 'conn-1',
-    plan: ['Call RotateCredential for connector `conn-1`.', 'Prove the new credential.', 'Revoke nothing (revoke-previous is off).'],
+    plan: [
+      'Call RotateCredential for connector `conn-1`.',
+      'Prove the new credential.',
+      'Revoke nothing (revoke-previous is off).',
+    ],
     writes: [
       { target: 'acme/one', secret: 'BATON_CLIENT_ID', detail: 'yes' },
-      { target: 'organization acme', secret: 'BATON_CLIENT_SECRET', detail: 'yes, visibility selected, 2 repositories (kept)' },
+      {
+        target: 'organization acme',
+        secret: 'BATON_CLIENT_SECRET',
+        detail: 'yes, visibility selected, 2 repositories (kept)',
+      },
     ],
   };
 
   it('heads as a dry run, names the connector and says nothing was changed', () => {
     const md = renderDryRunSummary(dryRun);
     expect(md.split('\n')[0]).toBe('## ConductorOne credential rotation: dry run');
-    expect(md).toContain('Connector `conn-1` (app `app-1`) exists, the token can authenticate, and every target below is readable. Nothing was changed.');
+    expect(md).toContain(
+      'Connector `conn-1` (app `app-1`) exists, the token can authenticate, and every target below is readable. Nothing was changed.',
+    );
   });
 
   it('lists every target and secret with what would be written there', () => {
@@ -263,13 +329,22 @@ describe('renderDryRunSummary', () => {
   it('numbers the plan in order, after the table', () => {
     const md = renderDryRunSummary(dryRun);
     expect(md).toContain(
-      ['A real run would:', '', '1. Call RotateCredential for connector `conn-1`.', '2. Prove the new credential.', '3. Revoke nothing (revoke-previous is off).'].join('\n'),
+      [
+        'A real run would:',
+        '',
+        '1. Call RotateCredential for connector `conn-1`.',
+        '2. Prove the new credential.',
+        '3. Revoke nothing (revoke-previous is off).',
+      ].join('\n'),
     );
     expect(md.indexOf('A real run would:')).toBeGreaterThan(md.indexOf('| organization acme |'));
   });
 
   it('keeps a target or detail with | or a newline inside its cell', () => {
-    const md = renderDryRunSummary({ ...dryRun, writes: [{ target: 'odd|target', secret: 'S', detail: 'yes,\nreally' }] });
+    const md = renderDryRunSummary({
+      ...dryRun,
+      writes: [{ target: 'odd|target', secret: 'S', detail: 'yes,\nreally' }],
+    });
     expect(md).toContain('| odd\\|target | `S` | yes, really |');
   });
 });

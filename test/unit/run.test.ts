@@ -2,12 +2,12 @@
 // steps, what a failure at each step leaves behind, what reaches the outputs, the log and the summary.
 // What crosses the process boundary (exit codes, masking in the runner's log, retries against real
 // sockets, the revoke order against the fakes) is proved end to end in test/e2e.
-import { exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import sodium from 'libsodium-wrappers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, InputError } from '../../src/errors.js';
-import { run, type ActionCore } from '../../src/run.js';
-import { GITHUB_TOKEN, mockApi, NOW_MS, rejectionOf, type MockApi } from './mock-api.js';
+import { type ActionCore, run } from '../../src/run.js';
+import { GITHUB_TOKEN, type MockApi, mockApi, NOW_MS, rejectionOf } from './mock-api.js';
 
 const C1 = 'https://acme.conductor.one';
 const GH = 'https://api.github.com';
@@ -123,7 +123,8 @@ afterEach(async () => {
   await api.close();
 });
 
-const isProof = (body: unknown) => new URLSearchParams(typeof body === 'string' ? body : '').get('client_id') === issued.clientId;
+const isProof = (body: unknown) =>
+  new URLSearchParams(typeof body === 'string' ? body : '').get('client_id') === issued.clientId;
 
 interface Serve {
   /** What RotateCredential answers; default `{credential: issued}`. */
@@ -147,37 +148,68 @@ interface Serve {
 function serve(options: Serve = {}): void {
   const c1 = api.agent.get(C1);
   const proofStatus = options.proofStatus ?? 200;
-  const proofBody = proofStatus === 200 ? { access_token: PROOF_TOKEN, token_type: 'Bearer', expires_in: 3600 } : { code: 16, message: 'invalid client' };
+  const proofBody =
+    proofStatus === 200
+      ? { access_token: PROOF_TOKEN, token_type: 'Bearer', expires_in: 3600 }
+      : { code: 16, message: 'invalid client' };
   if (options.holdProof) {
-    c1.intercept({ path: TOKEN, method: 'POST', body: isProof }).reply(...api.answerWhen(() => false, proofStatus, proofBody));
+    c1.intercept({ path: TOKEN, method: 'POST', body: isProof }).reply(
+      ...api.answerWhen(() => false, proofStatus, proofBody),
+    );
   }
   c1.intercept({ path: TOKEN, method: 'POST', body: isProof }).reply(api.answer(proofStatus, proofBody)).persist();
-  c1.intercept({ path: TOKEN, method: 'POST' }).reply(api.answer(200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 })).persist();
-  c1.intercept({ path: ROTATE, method: 'POST' }).reply(api.answer(200, options.rotation ?? { credential: issued })).persist();
-  if (options.connector) c1.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1', method: 'GET' }).reply(api.answer(200, { connectorView: {} })).persist();
+  c1.intercept({ path: TOKEN, method: 'POST' })
+    .reply(api.answer(200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 }))
+    .persist();
+  c1.intercept({ path: ROTATE, method: 'POST' })
+    .reply(api.answer(200, options.rotation ?? { credential: issued }))
+    .persist();
+  if (options.connector)
+    c1.intercept({ path: '/api/v1/apps/app-1/connectors/conn-1', method: 'GET' })
+      .reply(api.answer(200, { connectorView: {} }))
+      .persist();
   for (const [id, expiresTime] of Object.entries(options.credentials ?? {})) {
-    c1.intercept({ path: credentialPath(id), method: 'GET' }).reply(api.answer(200, { credential: { id, expiresTime } })).persist();
+    c1.intercept({ path: credentialPath(id), method: 'GET' })
+      .reply(api.answer(200, { credential: { id, expiresTime } }))
+      .persist();
   }
   for (const [id, status] of Object.entries(options.revokeStatus ?? {})) {
-    c1.intercept({ path: credentialPath(id), method: 'POST' }).reply(api.answer(status, status === 200 ? {} : { code: 7, message: 'permission denied' })).persist();
+    c1.intercept({ path: credentialPath(id), method: 'POST' })
+      .reply(api.answer(status, status === 200 ? {} : { code: 7, message: 'permission denied' }))
+      .persist();
   }
 
   const gh = api.agent.get(GH);
   for (const repo of ['acme/one', 'acme/two']) {
     const keys = repoKeys.get(repo)!;
     gh.intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
-      .reply(api.answer(200, { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) }))
+      .reply(
+        api.answer(200, { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) }),
+      )
       .persist();
     for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
       const status = options.putStatus?.[`${repo} ${name}`] ?? 201;
       gh.intercept({ path: `/repos/${repo}/actions/secrets/${name}`, method: 'PUT' })
-        .reply(api.answer(status, status === 201 ? {} : status === 204 ? '' : { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error' }))
+        .reply(
+          api.answer(
+            status,
+            status === 201
+              ? {}
+              : status === 204
+                ? ''
+                : { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error' },
+          ),
+        )
         .persist();
     }
     if (options.variable) {
       const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
-      gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name: options.variable.name, value: options.variable.first }));
-      gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name: options.variable.name, value: options.variable.again }));
+      gh.intercept({ path, method: 'GET' }).reply(
+        api.answer(200, { name: options.variable.name, value: options.variable.first }),
+      );
+      gh.intercept({ path, method: 'GET' }).reply(
+        api.answer(200, { name: options.variable.name, value: options.variable.again }),
+      );
       gh.intercept({ path, method: 'PATCH' }).reply(api.answer(204)).persist();
     }
   }
@@ -199,7 +231,13 @@ const revokes = () => log().filter((line) => line.startsWith('POST /api/v1/apps/
 
 function open(repo: string, encrypted: string): string {
   const keys = repoKeys.get(repo)!;
-  return sodium.to_string(sodium.crypto_box_seal_open(sodium.from_base64(encrypted, sodium.base64_variants.ORIGINAL), keys.publicKey, keys.privateKey));
+  return sodium.to_string(
+    sodium.crypto_box_seal_open(
+      sodium.from_base64(encrypted, sodium.base64_variants.ORIGINAL),
+      keys.publicKey,
+      keys.privateKey,
+    ),
+  );
 }
 
 /** Every secret was masked before any line, output or summary that carries it; none is ever shown. */
@@ -251,7 +289,10 @@ describe('run: the order of a rotation', () => {
     expect(JSON.parse(rotate.body)).toEqual({ appId: 'app-1', connectorId: 'conn-1' });
     const form = new URLSearchParams(proof!.body);
     expect(form.get('client_id')).toBe(issued.clientId);
-    await jwtVerify(form.get('client_assertion')!, issuedKey, { issuer: issued.clientId, audience: 'acme.conductor.one' });
+    await jwtVerify(form.get('client_assertion')!, issuedKey, {
+      issuer: issued.clientId,
+      audience: 'acme.conductor.one',
+    });
   });
 
   it('writes the new client ID and secret to every repository, sealed with that repository key', async () => {
@@ -262,7 +303,9 @@ describe('run: the order of a rotation', () => {
         ['BATON_CLIENT_ID', issued.clientId],
         ['BATON_CLIENT_SECRET', issued.clientSecret],
       ] as const) {
-        const put = api.requests.find((r) => r.method === 'PUT' && r.path === `/repos/${repo}/actions/secrets/${name}`)!;
+        const put = api.requests.find(
+          (r) => r.method === 'PUT' && r.path === `/repos/${repo}/actions/secrets/${name}`,
+        )!;
         const body = JSON.parse(put.body) as { encrypted_value: string; key_id: string };
         expect(body.key_id).toBe(repoKeys.get(repo)!.keyId);
         expect(open(repo, body.encrypted_value)).toBe(expected);
@@ -273,7 +316,10 @@ describe('run: the order of a rotation', () => {
   it('stores only the client secret when client-id-secret-name is empty', async () => {
     serve();
     await runWith(fakeCore({ 'client-id-secret-name': '' }));
-    expect(puts().sort()).toEqual(['PUT /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 201', 'PUT /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET 201']);
+    expect(puts().sort()).toEqual([
+      'PUT /repos/acme/one/actions/secrets/BATON_CLIENT_SECRET 201',
+      'PUT /repos/acme/two/actions/secrets/BATON_CLIENT_SECRET 201',
+    ]);
   });
 
   it('makes no request at all when an input is invalid, having masked the secrets it read', async () => {
@@ -293,12 +339,28 @@ describe('run: outputs, log and summary', () => {
     const core = fakeCore();
     await runWith(core);
     const outputs = core.events.filter((e) => e.kind === 'output').map((e) => e.value.split('=')[0]);
-    expect(outputs.sort()).toEqual(['client-id', 'credential-id', 'expires-at', 'previous-credential-id', 'revoked-credential-id', 'rotated', 'targets']);
-    expect(core.outputs).toMatchObject({ rotated: 'true', 'credential-id': 'cred-new', 'client-id': issued.clientId, 'expires-at': '2026-06-01T12:00:00Z', 'revoked-credential-id': '' });
+    expect(outputs.sort()).toEqual([
+      'client-id',
+      'credential-id',
+      'expires-at',
+      'previous-credential-id',
+      'revoked-credential-id',
+      'rotated',
+      'targets',
+    ]);
+    expect(core.outputs).toMatchObject({
+      rotated: 'true',
+      'credential-id': 'cred-new',
+      'client-id': issued.clientId,
+      'expires-at': '2026-06-01T12:00:00Z',
+      'revoked-credential-id': '',
+    });
     expect(JSON.parse(core.outputs['targets']!)).toHaveLength(4);
     expect(core.summaries).toHaveLength(1);
     expect(core.summaries[0]).toContain('## ConductorOne credential rotated\n');
-    expect(core.summaries[0]).toContain('| Check and prove the new credential | passed: well formed, and it got a ConductorOne token |');
+    expect(core.summaries[0]).toContain(
+      '| Check and prove the new credential | passed: well formed, and it got a ConductorOne token |',
+    );
     expect(core.infos).toContain('The new credential cred-new authenticates to ConductorOne.');
   });
 
@@ -312,7 +374,11 @@ describe('run: outputs, log and summary', () => {
 
   it('warns, before any request, that consumers keep the previous client ID when client-id-secret-name is empty and revoke-previous is on', async () => {
     serve({ revokeStatus: { 'cred-old': 200 } });
-    const core = fakeCore({ 'client-id-secret-name': '', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
+    const core = fakeCore({
+      'client-id-secret-name': '',
+      'revoke-previous': 'true',
+      'previous-credential-id': 'cred-old',
+    });
     await runWith(core);
     expect(core.warnings.map((w) => w.title)).toEqual(['Consumers keep the previous client ID']);
     const warnedAt = core.events.findIndex((e) => e.kind === 'warning');
@@ -328,7 +394,7 @@ describe('run: a new credential that no target may or can hold is revoked again'
 
     expect(error).toBeInstanceOf(ActionError);
     expect(error!.message).toBe(
-      'ConductorOne answered RotateCredential with a malformed credential (a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)). It was stored nowhere: every target still holds the previous credential, which stays valid. The unusable credential cred-new was revoked. Re-run the workflow; if it fails again, check the connector\'s credentials in ConductorOne.',
+      "ConductorOne answered RotateCredential with a malformed credential (a client secret that is not a ConductorOne client secret with an Ed25519 key (not a ConductorOne client secret)). It was stored nowhere: every target still holds the previous credential, which stays valid. The unusable credential cred-new was revoked. Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.",
     );
     expect(puts()).toEqual([]);
     expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
@@ -336,14 +402,18 @@ describe('run: a new credential that no target may or can hold is revoked again'
     expect(core.outputs).toEqual({ 'previous-credential-id': '', rotated: 'false' });
     expect(core.summaries).toHaveLength(1);
     expect(core.summaries[0]).toContain('## ConductorOne credential rotated, but not stored');
-    expect(core.summaries[0]).toContain('| Revoke the unusable new credential `cred-new` | The unusable credential cred-new was revoked. |');
+    expect(core.summaries[0]).toContain(
+      '| Revoke the unusable new credential `cred-new` | The unusable credential cred-new was revoked. |',
+    );
   });
 
   it('revokes a new credential that fails its proof, without writing', async () => {
     serve({ proofStatus: 401, revokeStatus: { 'cred-new': 200 } });
     const core = fakeCore();
     const error = await runWith(core);
-    expect(error!.message).toMatch(/^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/ccc\) could not authenticate to ConductorOne: the token request was refused \(401/);
+    expect(error!.message).toMatch(
+      /^The new credential cred-new \(client ID connector-new@acme\.conductor\.one\/ccc\) could not authenticate to ConductorOne: the token request was refused \(401/,
+    );
     expect(error!.message).toContain('It was stored nowhere');
     expect(puts()).toEqual([]);
     expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
@@ -351,11 +421,16 @@ describe('run: a new credential that no target may or can hold is revoked again'
   });
 
   it('revokes a new credential whose value GitHub would refuse (over 48 KB), before any write', async () => {
-    const jwk = JSON.parse(Buffer.from(issued.clientSecret.split(':')[3]!, 'base64url').toString('utf8')) as Record<string, string>;
+    const jwk = JSON.parse(Buffer.from(issued.clientSecret.split(':')[3]!, 'base64url').toString('utf8')) as Record<
+      string,
+      string
+    >;
     const huge = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify({ ...jwk, padding: 'x'.repeat(50_000) })).toString('base64url')}`;
     serve({ rotation: { credential: { ...issued, clientSecret: huge } }, revokeStatus: { 'cred-new': 200 } });
     const error = await runWith(fakeCore());
-    expect(error!.message).toMatch(/^The value to store is larger than the 48 KB GitHub allows for a secret\. It was stored nowhere/);
+    expect(error!.message).toMatch(
+      /^The value to store is larger than the 48 KB GitHub allows for a secret\. It was stored nowhere/,
+    );
     expect(puts()).toEqual([]);
     expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
   });
@@ -369,17 +444,27 @@ describe('run: a new credential that no target may or can hold is revoked again'
   });
 
   it('revokes a new credential that every write refused with a 4xx, and keeps the previous one', async () => {
-    const refused = Object.fromEntries(['acme/one', 'acme/two'].flatMap((r) => ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 403])));
+    const refused = Object.fromEntries(
+      ['acme/one', 'acme/two'].flatMap((r) =>
+        ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 403]),
+      ),
+    );
     serve({ putStatus: refused, revokeStatus: { 'cred-new': 200, 'cred-old': 200 } });
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
     const error = await runWith(core);
-    expect(error!.message).toMatch(/^Credential cred-new could not be stored in acme\/one, acme\/two\. github-token cannot write the secret/);
+    expect(error!.message).toMatch(
+      /^Credential cred-new could not be stored in acme\/one, acme\/two\. github-token cannot write the secret/,
+    );
     expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
     expect(core.outputs['rotated']).toBe('false');
   });
 
   it('keeps a new credential that a failed write may still have stored (500), and revokes nothing', async () => {
-    const failing = Object.fromEntries(['acme/one', 'acme/two'].flatMap((r) => ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 500])));
+    const failing = Object.fromEntries(
+      ['acme/one', 'acme/two'].flatMap((r) =>
+        ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET'].map((n) => [`${r} ${n}`, 500]),
+      ),
+    );
     serve({ putStatus: failing, revokeStatus: { 'cred-new': 200, 'cred-old': 200 } });
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
     const error = await runWith(core);
@@ -391,13 +476,18 @@ describe('run: a new credential that no target may or can hold is revoked again'
 
 describe('run: a write that fails in some targets', () => {
   it('fails naming the repository, sets credential-id, shows what each repository holds, and revokes nothing', async () => {
-    serve({ putStatus: { 'acme/two BATON_CLIENT_ID': 403, 'acme/two BATON_CLIENT_SECRET': 403 }, revokeStatus: { 'cred-old': 200 } });
+    serve({
+      putStatus: { 'acme/two BATON_CLIENT_ID': 403, 'acme/two BATON_CLIENT_SECRET': 403 },
+      revokeStatus: { 'cred-old': 200 },
+    });
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
     const error = await runWith(core);
 
     expect(error!.message).toMatch(/^Credential cred-new was issued but could not be stored in acme\/two\./);
     expect(error!.message).toContain('The new credential is stored in acme/one.');
-    expect(error!.message).toContain('acme/two still holds the previous credential, which was not revoked and stays valid.');
+    expect(error!.message).toContain(
+      'acme/two still holds the previous credential, which was not revoked and stays valid.',
+    );
     expect(revokes()).toEqual([]);
     expect(core.outputs).toMatchObject({ rotated: 'true', 'credential-id': 'cred-new' });
     expect(JSON.parse(core.outputs['targets']!)).toEqual([
@@ -407,7 +497,9 @@ describe('run: a write that fails in some targets', () => {
     const summary = core.summaries.at(-1)!;
     expect(summary).toContain('## ConductorOne credential rotated, but not stored everywhere');
     expect(summary).toContain('| acme/two | the previous credential (still valid, nothing was revoked) |');
-    expect(summary).toContain('| Revoke the previous credential | not done: not every target holds the new credential; the previous credential stays valid |');
+    expect(summary).toContain(
+      '| Revoke the previous credential | not done: not every target holds the new credential; the previous credential stays valid |',
+    );
   });
 
   it('reports a repository with one secret written and one refused as mixed', async () => {
@@ -441,7 +533,9 @@ describe('run: dry run and rotate-if-expires-within', () => {
     expect(await runWith(core)).toBeUndefined();
     expect(first(new RegExp(ROTATE))).toBe(-1);
     expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
-    expect(core.infos).toContain('Not rotating: the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z).');
+    expect(core.infos).toContain(
+      'Not rotating: the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z).',
+    );
     expect(core.summaries[0]).toContain('## ConductorOne credential not due for rotation');
   });
 
@@ -457,14 +551,19 @@ describe('run: dry run and rotate-if-expires-within', () => {
 
 describe('run: another rotation at the same time', () => {
   it('warns naming every credential, records nothing and revokes nothing, and still succeeds', async () => {
-    serve({ variable: { name: 'BATON_CREDENTIAL_ID', first: 'cred-old', again: 'cred-other' }, revokeStatus: { 'cred-old': 200 } });
+    serve({
+      variable: { name: 'BATON_CREDENTIAL_ID', first: 'cred-old', again: 'cred-other' },
+      revokeStatus: { 'cred-old': 200 },
+    });
     const core = fakeCore({ 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true' });
     expect(await runWith(core)).toBeUndefined();
     expect(revokes()).toEqual([]);
     expect(log().filter((l) => l.startsWith('PATCH') || l.startsWith('POST /repos'))).toEqual([]);
     expect(core.warnings).toHaveLength(1);
     expect(core.warnings[0]!.title).toBe('Another rotation ran at the same time');
-    expect(core.warnings[0]!.message).toContain('acme/one: cred-old at the start, cred-other now; acme/two: cred-old at the start, cred-other now');
+    expect(core.warnings[0]!.message).toContain(
+      'acme/one: cred-old at the start, cred-other now; acme/two: cred-old at the start, cred-other now',
+    );
     expect(core.warnings[0]!.message).toContain("this run's credential cred-new, the other run's cred-other");
     expect(core.outputs['revoked-credential-id']).toBe('');
   });
@@ -477,7 +576,11 @@ describe('run: what reaches the log, the outputs and the summary', () => {
     api.agent
       .get(C1)
       .intercept({ path: credentialPath('cred-old'), method: 'POST' })
-      .reply(() => ({ statusCode: 400, data: JSON.stringify({ code: 3, message: `no\n::warning::x ${issued.clientSecret} ${ACCESS_TOKEN}` }), responseOptions: { headers: { 'content-type': 'application/json' } } }));
+      .reply(() => ({
+        statusCode: 400,
+        data: JSON.stringify({ code: 3, message: `no\n::warning::x ${issued.clientSecret} ${ACCESS_TOKEN}` }),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      }));
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
     const error = await rejectionOf(run({ core, http: api.http(), now: () => NOW_MS }));
     expect(error.message).toContain('revoking the previous credential cred-old failed');
