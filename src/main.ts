@@ -56,7 +56,7 @@ function actionsCore(): ActionCore {
   return {
     getInput: (name) => core.getInput(name),
     setSecret: (value) => core.setSecret(value),
-    oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+    oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
     getIdToken: (audience) => core.getIDToken(audience),
     setOutput: (name, value) => core.setOutput(name, value),
     info: (message) => core.info(message),
@@ -67,7 +67,7 @@ function actionsCore(): ActionCore {
 
 async function writeSummary(markdown: string): Promise<void> {
   // Outside a runner (a local try) there is no summary file to write.
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
   try {
     await core.summary.addRaw(markdown, true).write();
   } catch (err) {

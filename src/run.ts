@@ -30,7 +30,7 @@ import * as say from './messages.js';
 import { createLimiter, type Limiter } from './pool.js';
 import { authenticateAndPreflight, type Preflight } from './preflight.js';
 import { RunProgress } from './progress.js';
-import { Redactor } from './redact.js';
+import type { Redactor } from './redact.js';
 import {
   type RotationReport,
   renderDiscardedSummary,

@@ -72,8 +72,7 @@ export function parseClientSecret(secret: string): { jwk: Ed25519PrivateJwk } | 
   }
   const key = jwk as Partial<Record<keyof Ed25519PrivateJwk, unknown>> | null;
   if (
-    !key ||
-    key.kty !== 'OKP' ||
+    key?.kty !== 'OKP' ||
     key.crv !== 'Ed25519' ||
     typeof key.x !== 'string' ||
     typeof key.d !== 'string' ||

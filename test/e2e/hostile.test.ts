@@ -3,7 +3,7 @@
 // an annotation or the summary unchecked. Each test runs dist/index.js against the fakes with the
 // fault injected, then checks the request log, what the secrets open to, and that nothing leaked.
 import { describe, it, type TestContext } from 'vitest';
-import { type IssuedCredential } from '../fakes/conductorone.js';
+import type { IssuedCredential } from '../fakes/conductorone.js';
 import { repoScope, startFakeGitHub } from '../fakes/github.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {

@@ -60,7 +60,7 @@ describe('environment secrets', () => {
     expect(error).toContain(`Environment "${ENVIRONMENT}" was not found in ${REPOS[1]}`);
     expect(error).toContain('Nothing was rotated');
     expect(error).not.toContain(`found in ${REPOS[0]}`);
-    expect(result.outputs['rotated']).toBe('false');
+    expect(result.outputs.rotated).toBe('false');
     expect(result.summary).toContain('## ConductorOne credential not rotated');
   });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
   publicKey = pair.publicKey;
   const jwk = await exportJWK(pair.privateKey);
   privateJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x!, d: jwk.d! };
-  clientSecret = 'secret-token:conductorone.com:v1:' + Buffer.from(JSON.stringify(privateJwk)).toString('base64url');
+  clientSecret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(privateJwk)).toString('base64url')}`;
   signingKey = await importSigningKey(privateJwk);
 });
 
@@ -105,7 +105,7 @@ describe('createClientAssertion', () => {
       audience: 'acme.conductor.one',
     });
     expect(protectedHeader.alg).toBe('EdDSA');
-    expect(protectedHeader['nonce']).toMatch(/^[0-9a-f]{32}$/);
+    expect(protectedHeader.nonce).toMatch(/^[0-9a-f]{32}$/);
     expect(payload).toEqual({
       iss: CLIENT_ID,
       sub: CLIENT_ID,
@@ -119,7 +119,7 @@ describe('createClientAssertion', () => {
   it('uses a fresh nonce for every assertion', async () => {
     const a = await createClientAssertion(CLIENT_ID, signingKey, 'acme.conductor.one', NOW_S);
     const b = await createClientAssertion(CLIENT_ID, signingKey, 'acme.conductor.one', NOW_S);
-    expect(decodeProtectedHeader(a)['nonce']).not.toBe(decodeProtectedHeader(b)['nonce']);
+    expect(decodeProtectedHeader(a).nonce).not.toBe(decodeProtectedHeader(b).nonce);
   });
 
   it('does not carry the private key', async () => {
@@ -328,7 +328,7 @@ describe('ConductorOneClient.rotateCredential', () => {
     expect(requests).toHaveLength(1);
     const [sent] = requests as [Recorded];
     expect(JSON.parse(sent.body)).toEqual({ appId: 'app-1', connectorId: 'conn-1' });
-    expect(sent.headers['authorization']).toBe('Bearer c1-access-token');
+    expect(sent.headers.authorization).toBe('Bearer c1-access-token');
     expect(sent.headers['content-type']).toBe('application/json');
     agent.assertNoPendingInterceptors();
   });
@@ -554,7 +554,7 @@ describe('ConductorOneClient.rotateCredential', () => {
       mask: () => {},
     });
     await c.rotateCredential('app-1', 'conn-1');
-    expect(requests[0]!.headers['authorization']).toBe('Bearer t1');
+    expect(requests[0]!.headers.authorization).toBe('Bearer t1');
     expect(requests[0]!.path).toBe(ROTATE);
   });
 });
@@ -627,7 +627,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
         .reply(answer(200, { connector: { id: 'conn-1', appId: 'app-1' } }));
       await expect(client().checkConnector('app-1', 'conn-1')).resolves.toBeUndefined();
       expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CONNECTOR}`]);
-      expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
+      expect(requests[0]!.headers.authorization).toBe('Bearer c1-access-token');
       agent.assertNoPendingInterceptors();
     });
 
@@ -675,7 +675,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
         expiresTime: '2026-04-01T12:00:00Z',
       });
       expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${CREDENTIAL}`]);
-      expect(requests[0]!.headers['authorization']).toBe('Bearer c1-access-token');
+      expect(requests[0]!.headers.authorization).toBe('Bearer c1-access-token');
     });
 
     it('returns an empty expiry for a credential that does not expire', async () => {
@@ -772,7 +772,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       expect(sent.path).toBe(CREDENTIAL);
       expect(sent.body).toBe('{}');
       expect(sent.headers['content-type']).toBe('application/json');
-      expect(sent.headers['authorization']).toBe('Bearer c1-access-token');
+      expect(sent.headers.authorization).toBe('Bearer c1-access-token');
     });
 
     it("answers already revoked when ConductorOne's own 404 says the credential is gone", async () => {

@@ -134,7 +134,7 @@ describe('finishRotation: the credential-id variable', () => {
       { target: one, result: 'updated' },
       { target: two, result: 'created' },
     ]);
-    expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${VARIABLE}`)['value']).toBe('cred-new');
+    expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${VARIABLE}`).value).toBe('cred-new');
     expect(bodyOf('POST', '/repos/acme/two/actions/variables')).toEqual({ name: VARIABLE, value: 'cred-new' });
     expect(
       api
@@ -212,7 +212,7 @@ describe('finishRotation: revoking the previous credential', () => {
     expect(outcome.revoke).toEqual({ state: 'revoked', id: 'cred-old' });
     expect(revokeRequests()).toHaveLength(1);
     expect(revokeRequests()[0]).toMatchObject({ method: 'POST', path: revokePath('cred-old'), body: '{}' });
-    expect(revokeRequests()[0]!.headers['authorization']).toBe('Bearer c1-access-token');
+    expect(revokeRequests()[0]!.headers.authorization).toBe('Bearer c1-access-token');
   });
 
   it('reports a previous credential ConductorOne no longer has (404) as already revoked', async () => {

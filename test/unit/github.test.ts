@@ -56,7 +56,7 @@ describe('sealSecret', () => {
       'not a key!',
       Buffer.alloc(16).toString('base64'),
       '',
-      sodium.to_base64(keyPair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING) + '!',
+      `${sodium.to_base64(keyPair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)}!`,
     ]) {
       await expect(sealSecret('value', bad)).rejects.toThrow(ActionError);
     }
@@ -142,7 +142,7 @@ describe('Octokit through the action HTTP policy', () => {
     expect(await readPublicKey(octokit(), target)).toEqual({ keyId: '568250167242549743', key: publicKeyBase64 });
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe('GET');
-    expect(requests[0]!.headers['authorization']).toMatch(new RegExp(`^(token|bearer) ${TOKEN}$`, 'i'));
+    expect(requests[0]!.headers.authorization).toMatch(new RegExp(`^(token|bearer) ${TOKEN}$`, 'i'));
     expect(requests[0]!.headers['user-agent']).toContain('conductorone-rotate-credential-action');
     agent.assertNoPendingInterceptors();
   });

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import {
   backoffMs,
-  type Clock,
   closeDispatcher,
   DEFAULT_RETRY_POLICY,
   Http,

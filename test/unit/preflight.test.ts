@@ -227,7 +227,7 @@ describe('authenticateAndPreflight: the current credential', () => {
       .reply(api.answer(200, { credential: { id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' } }));
     const result = await preflight({ inputs: inputs({ rotateIfExpiresWithin: window }) });
     expect(result.current).toEqual({ id: 'cred-1', expiresTime: '2026-04-01T00:00:00Z' });
-    expect(api.requests.find((r) => r.path === CREDENTIAL)!.headers['authorization']).toBe('Bearer c1-access-token');
+    expect(api.requests.find((r) => r.path === CREDENTIAL)!.headers.authorization).toBe('Bearer c1-access-token');
   });
 
   it("says 'gone' when ConductorOne no longer has the previous credential", async () => {

@@ -285,7 +285,7 @@ describe('run: the order of a rotation', () => {
     const [auth, proof] = api.requests.filter((r) => r.path === TOKEN);
     expect(new URLSearchParams(auth!.body).get('client_id')).toBe(CLIENT_ID);
     const rotate = api.requests.find((r) => r.path === ROTATE)!;
-    expect(rotate.headers['authorization']).toBe(`Bearer ${ACCESS_TOKEN}`);
+    expect(rotate.headers.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
     expect(JSON.parse(rotate.body)).toEqual({ appId: 'app-1', connectorId: 'conn-1' });
     const form = new URLSearchParams(proof!.body);
     expect(form.get('client_id')).toBe(issued.clientId);
@@ -355,7 +355,7 @@ describe('run: outputs, log and summary', () => {
       'expires-at': '2026-06-01T12:00:00Z',
       'revoked-credential-id': '',
     });
-    expect(JSON.parse(core.outputs['targets']!)).toHaveLength(4);
+    expect(JSON.parse(core.outputs.targets!)).toHaveLength(4);
     expect(core.summaries).toHaveLength(1);
     expect(core.summaries[0]).toContain('## ConductorOne credential rotated\n');
     expect(core.summaries[0]).toContain(
@@ -456,7 +456,7 @@ describe('run: a new credential that no target may or can hold is revoked again'
       /^Credential cred-new could not be stored in acme\/one, acme\/two\. github-token cannot write the secret/,
     );
     expect(revokes()).toEqual([`POST ${credentialPath('cred-new')} 200`]);
-    expect(core.outputs['rotated']).toBe('false');
+    expect(core.outputs.rotated).toBe('false');
   });
 
   it('keeps a new credential that a failed write may still have stored (500), and revokes nothing', async () => {
@@ -490,7 +490,7 @@ describe('run: a write that fails in some targets', () => {
     );
     expect(revokes()).toEqual([]);
     expect(core.outputs).toMatchObject({ rotated: 'true', 'credential-id': 'cred-new' });
-    expect(JSON.parse(core.outputs['targets']!)).toEqual([
+    expect(JSON.parse(core.outputs.targets!)).toEqual([
       { target: 'acme/one', secret: 'BATON_CLIENT_ID', result: 'created' },
       { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', result: 'created' },
     ]);

@@ -142,7 +142,7 @@ describe('writeVariable', () => {
       .reply(api.answer(204));
     expect(await writeVariable(api.octokit(), repoTarget, NAME, 'cred-2', true)).toBe('updated');
     expect(api.log()).toEqual([`PATCH ${REPO_VARIABLES}/${NAME} 204`]);
-    expect(bodyOf(0)['value']).toBe('cred-2');
+    expect(bodyOf(0).value).toBe('cred-2');
   });
 
   it('creates a missing variable with POST {name, value}', async () => {
@@ -160,7 +160,7 @@ describe('writeVariable', () => {
     pool.intercept({ path: `${REPO_VARIABLES}/${NAME}`, method: 'PATCH' }).reply(api.answer(204));
     expect(await writeVariable(api.octokit(), repoTarget, NAME, 'cred-2', false)).toBe('updated');
     expect(api.log()).toEqual([`POST ${REPO_VARIABLES} 409`, `PATCH ${REPO_VARIABLES}/${NAME} 204`]);
-    expect(bodyOf(1)['value']).toBe('cred-2');
+    expect(bodyOf(1).value).toBe('cred-2');
   });
 
   it('creates instead when the update finds no variable (404)', async () => {
@@ -233,7 +233,7 @@ describe('writeVariable', () => {
       origin: 'kept',
     });
     const body = bodyOf(0);
-    expect(body['value']).toBe('cred-2');
+    expect(body.value).toBe('cred-2');
     expect(body).not.toHaveProperty('visibility');
     expect(body).not.toHaveProperty('selected_repository_ids');
   });
