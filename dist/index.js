@@ -39304,7 +39304,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(968);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5434);
 // Entry point, run by the Actions runner as `node dist/index.js`; see main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -39314,13 +39314,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 968:
+/***/ 5434:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ main_run)
+  e: () => (/* binding */ run)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -42370,7 +42370,9 @@ function secretParts(value) {
     return lines.length > 1 ? [value, ...lines] : [value];
 }
 /** Line breaks and other control characters (C0, DEL, C1, Unicode line and paragraph separators). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what these are for.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 function hasControlCharacters(value) {
     return CONTROL.test(value);
@@ -42504,40 +42506,49 @@ class Http {
         return this.send(url, init, { idempotent: IDEMPOTENT_METHODS.has(method) });
     };
     async send(url, init, options) {
-        const started = this.clock.now();
-        const method = (init.method ?? 'GET').toUpperCase();
-        const label = `${method} ${new URL(url).host}${new URL(url).pathname}`;
+        const { host, pathname } = new URL(url);
+        const request = {
+            label: `${(init.method ?? 'GET').toUpperCase()} ${host}${pathname}`,
+            started: this.clock.now(),
+            idempotent: options.idempotent,
+        };
         for (let attempt = 1;; attempt++) {
-            const last = attempt >= this.policy.maxAttempts;
-            let response;
-            try {
-                response = await this.attempt(url, init);
-            }
-            catch (err) {
-                const failure = describeFailure(err, this.policy.timeoutMs);
-                const retryable = options.idempotent || failure.notSent;
-                const waitMs = backoffMs(attempt, this.policy, this.clock.random);
-                if (last || !retryable || !this.withinBudget(started, waitMs)) {
-                    const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-                    throw new TransportError(`${label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
-                }
-                await this.wait(label, failure.text, attempt, waitMs);
-                continue;
-            }
-            if (response.ok || last)
-                return response;
-            const body = response.status === 403 ? await peekText(response) : undefined;
-            const verdict = judgeResponse(response.status, response.headers, options.idempotent, this.clock.now(), body);
-            if (!verdict.retry)
-                return response;
-            const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
-            if (waitMs > this.policy.maxDelayMs || !this.withinBudget(started, waitMs)) {
-                this.log(`${label}: ${verdict.reason}; the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits, so it gives up`);
-                return response;
-            }
-            await discard(response);
-            await this.wait(label, verdict.reason, attempt, waitMs);
+            const next = await this.tryOnce(url, init, request, attempt);
+            if ('response' in next)
+                return next.response;
+            await this.wait(request.label, next.reason, attempt, next.waitMs);
         }
+    }
+    /** One attempt: the answer to return, or why and how long to wait before the next; throws when giving up on a network failure. */
+    async tryOnce(url, init, request, attempt) {
+        const last = attempt >= this.policy.maxAttempts;
+        let response;
+        try {
+            response = await this.attempt(url, init);
+        }
+        catch (err) {
+            const failure = describeFailure(err, this.policy.timeoutMs);
+            const waitMs = backoffMs(attempt, this.policy, this.clock.random);
+            if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request.started, waitMs)) {
+                const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
+                throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+            }
+            return { reason: failure.text, waitMs };
+        }
+        if (response.ok || last)
+            return { response };
+        const body = response.status === 403 ? await peekText(response) : undefined;
+        const verdict = judgeResponse(response.status, response.headers, request.idempotent, this.clock.now(), body);
+        if (!verdict.retry)
+            return { response };
+        const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
+        if (waitMs > this.policy.maxDelayMs || !this.withinBudget(request.started, waitMs)) {
+            const asked = `the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits`;
+            this.log(`${request.label}: ${verdict.reason}; ${asked}, so it gives up`);
+            return { response };
+        }
+        await discard(response);
+        return { reason: verdict.reason, waitMs };
     }
     async attempt(url, init) {
         const timeout = AbortSignal.timeout(this.policy.timeoutMs);
@@ -42635,45 +42646,59 @@ function setCredentialOutputs(core, credential) {
     core.setOutput('rotated', 'true');
 }
 function renderRotationSummary(report) {
-    const { credential, outcomes } = report;
-    const failed = outcomes.some((o) => o.result === 'failed');
-    const heading = failed
-        ? '## ConductorOne credential rotated, but not stored everywhere'
-        : report.unfinished
-            ? '## ConductorOne credential rotated and stored, but not finished'
-            : '## ConductorOne credential rotated';
-    const lines = [
-        heading,
+    const failed = report.outcomes.some((o) => o.result === 'failed');
+    return [
+        rotationHeading(failed, report.unfinished),
         '',
+        ...credentialTable(report),
+        ...writesTable(report.outcomes),
+        ...(report.steps.length > 0 ? stepsTable(report.steps) : []),
+        ...(failed ? holdingsTable(report.outcomes) : []),
+    ].join('\n');
+}
+function rotationHeading(failed, unfinished) {
+    if (failed)
+        return '## ConductorOne credential rotated, but not stored everywhere';
+    if (unfinished)
+        return '## ConductorOne credential rotated and stored, but not finished';
+    return '## ConductorOne credential rotated';
+}
+function credentialTable({ credential, connectorId, appId, previousId }) {
+    return [
         '| | |',
         '|---|---|',
-        `| Connector | \`${report.connectorId}\` (app \`${report.appId}\`) |`,
+        `| Connector | \`${connectorId}\` (app \`${appId}\`) |`,
         `| Credential ID | \`${credential.id}\` |`,
         `| Client ID | \`${cell(credential.clientId)}\` |`,
         `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
-        `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
-        '',
-        '| Target | Secret | Result |',
-        '|---|---|---|',
-        ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`),
+        `| Previous credential | ${previousId ? `\`${previousId}\`` : 'not known'} |`,
         '',
     ];
-    if (report.steps.length > 0) {
-        lines.push('| Step | Result |', '|---|---|', ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), '');
-    }
-    if (failed) {
-        lines.push('| Target | Now holds |', '|---|---|');
-        for (const [label, holding] of holdings(outcomes)) {
-            const note = holding === 'mixed'
-                ? '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds'
-                : holding === 'previous credential'
-                    ? 'the previous credential (still valid, nothing was revoked)'
-                    : 'the new credential';
-            lines.push(`| ${cell(label)} | ${note} |`);
-        }
-        lines.push('');
-    }
-    return lines.join('\n');
+}
+function writesTable(outcomes) {
+    const result = (o) => {
+        if (o.result === 'failed')
+            return `**failed**: ${cell(o.error ?? '')}`;
+        return cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result);
+    };
+    return [
+        '| Target | Secret | Result |',
+        '|---|---|---|',
+        ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${result(o)} |`),
+        '',
+    ];
+}
+function stepsTable(steps) {
+    return ['| Step | Result |', '|---|---|', ...steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), ''];
+}
+const HOLDING_NOTES = {
+    'new credential': 'the new credential',
+    'previous credential': 'the previous credential (still valid, nothing was revoked)',
+    mixed: '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds',
+};
+function holdingsTable(outcomes) {
+    const rows = [...holdings(outcomes)].map(([label, holding]) => `| ${cell(label)} | ${HOLDING_NOTES[holding]} |`);
+    return ['| Target | Now holds |', '|---|---|', ...rows, ''];
 }
 function renderNotRotatedSummary(reason) {
     return [
@@ -42753,8 +42778,21 @@ function cell(text) {
 
 ;// CONCATENATED MODULE: ./src/messages.ts
 
-function list(items) {
+/** "a, b, c": how lists of targets read in messages. */
+function commaList(items) {
     return items.join(', ');
+}
+const INTERFERENCE_TITLE = 'Another rotation ran at the same time';
+function issuedLine(credential) {
+    const expires = credential.expiresTime ? `, expires ${credential.expiresTime}` : '';
+    return `ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${expires}).`;
+}
+/** The rotation is done but for the record or the revoke. */
+function onlyThisIsLeft(credential, problems) {
+    return [
+        `Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date;`,
+        `only this is left: ${problems.join(' ')}`,
+    ].join(' ');
 }
 /** The steps after the writes that a failure before them kept from running. */
 function stepsNotRun(inputs, because) {
@@ -42807,7 +42845,7 @@ function describeVariableOutcomes(outcomes) {
         groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
     }
     return [...groups]
-        .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`)
+        .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : commaList(labels)}`)
         .join('; ');
 }
 /** Log lines for what the last steps did. */
@@ -42831,7 +42869,7 @@ function finishProblems(inputs, finish) {
     }
     const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
     if (failed.length > 0) {
-        problems.push(`the variable ${variable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
+        problems.push(`the variable ${variable} could not be updated in ${commaList(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
     }
     if (finish.revoke.state === 'failed') {
         problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
@@ -42849,10 +42887,10 @@ function interferenceWarning(inputs, credential, interference) {
         .join('; ');
     const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
     return (`The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
-        `so the secrets may hold this run's credential ${credential.id}, the other run's ${list(others) || 'credential'}, or a mix of the two. ` +
+        `so the secrets may hold this run's credential ${credential.id}, the other run's ${commaList(others) || 'credential'}, or a mix of the two. ` +
         `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
         'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
-        `then revoke in ConductorOne whichever of ${credential.id} and ${list(others) || 'the other credential'} the variable does not name.`);
+        `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'} the variable does not name.`);
 }
 /** Warnings about inputs that are valid but probably not what the user wants. */
 function inputWarnings(inputs) {
@@ -42880,25 +42918,25 @@ function discardMessage(reason, revokeOutcome) {
 }
 /** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
 function storedNowhereReason(credential, failures) {
-    return `Credential ${credential.id} could not be stored in ${list([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+    return `Credential ${credential.id} could not be stored in ${commaList([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
 }
 function partialFailureMessage(inputs, credential, outcomes, failures) {
     const held = holdings(outcomes);
     const labelsHolding = (holding) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
     const failedTargets = [...new Set(failures.map((f) => f.target.label))];
     const parts = [
-        `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
+        `Credential ${credential.id} was issued but could not be stored in ${commaList(failedTargets)}.`,
         ...new Set(failures.map((f) => f.error ?? '')),
     ];
     const fresh = labelsHolding('new credential');
     const old = labelsHolding('previous credential');
     const mixed = labelsHolding('mixed');
     if (fresh.length)
-        parts.push(`The new credential is stored in ${list(fresh)}.`);
+        parts.push(`The new credential is stored in ${commaList(fresh)}.`);
     if (old.length)
-        parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
+        parts.push(`${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
     if (mixed.length)
-        parts.push(`${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+        parts.push(`${commaList(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
     parts.push('Fix the cause and re-run the workflow.');
     if (inputs.revokePrevious) {
         parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
@@ -42908,35 +42946,43 @@ function partialFailureMessage(inputs, credential, outcomes, failures) {
 /** What a run cancelled by a signal had done, for the log and the summary. */
 function cancelledMessage(signal, progress) {
     const id = progress.credentialId;
+    const cancelled = `The run was cancelled (${signal})`;
     if (!id)
-        return `The run was cancelled (${signal}) before ConductorOne issued a new credential: nothing was changed.`;
+        return `${cancelled} before ConductorOne issued a new credential: nothing was changed.`;
     if (progress.discarded)
-        return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
+        return `${cancelled} after the new credential ${id} was found unusable: no secret was changed.`;
+    return [
+        `${cancelled} after ConductorOne issued credential ${id}.`,
+        ...whereItIsStored(id, progress),
+        revokeState(progress),
+    ].join(' ');
+}
+function whereItIsStored(id, progress) {
     const held = progress.holdings();
     const where = (holds) => held.filter((h) => h.holds === holds).map((h) => h.target);
-    const fresh = where('new');
-    const old = where('previous');
-    const unknown = where('unknown');
-    const parts = [`The run was cancelled (${signal}) after ConductorOne issued credential ${id}.`];
-    if (held.length === 0 || fresh.length + unknown.length === 0) {
-        parts.push(`No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`);
+    const [fresh, old, unknown] = [where('new'), where('previous'), where('unknown')];
+    if (fresh.length + unknown.length === 0) {
+        return [
+            'No secret was written: every target still holds the previous credential, which stays valid.',
+            `Credential ${id} is stored nowhere: revoke it in ConductorOne.`,
+        ];
     }
-    else {
-        if (fresh.length)
-            parts.push(`The new credential is stored in ${list(fresh)}.`);
-        if (old.length)
-            parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
-        if (unknown.length)
-            parts.push(`${list(unknown)} may hold either, or one secret of each (a write was under way).`);
-        parts.push('Re-run the workflow to store one credential everywhere.');
-    }
+    const parts = [];
+    if (fresh.length)
+        parts.push(`The new credential is stored in ${commaList(fresh)}.`);
+    if (old.length)
+        parts.push(`${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
+    if (unknown.length)
+        parts.push(`${commaList(unknown)} may hold either, or one secret of each (a write was under way).`);
+    parts.push('Re-run the workflow to store one credential everywhere.');
+    return parts;
+}
+function revokeState(progress) {
     if (progress.previousRevoke === 'revoked')
-        parts.push('The previous credential was revoked.');
-    else if (progress.previousRevoke === 'in flight')
-        parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
-    else
-        parts.push('Nothing was revoked.');
-    return parts.join(' ');
+        return 'The previous credential was revoked.';
+    if (progress.previousRevoke === 'in flight')
+        return 'Revoking the previous credential was under way: check it in ConductorOne.';
+    return 'Nothing was revoked.';
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -43003,8 +43049,350 @@ function guardCore(core, redactor = new Redactor()) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/conductorone/credential.ts
+/**
+ * The formats of ConductorOne's identifiers and credentials, checked wherever
+ * they enter the action: inputs, the credential-id variable, and the answers
+ * of ConductorOne itself. An ID goes into a URL path, a log line and the job
+ * summary, so only a conservative character set passes: no "." or ".." path
+ * segment, no "/", no control character.
+ *
+ * Client IDs are `<name>@<tenant host>/<kind>`; client secrets are
+ * `secret-token:conductorone.com:v1:` followed by the base64url (unpadded)
+ * JSON of an Ed25519 private JWK, as ConductorOne's SDKs read them
+ * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
+ */
+/** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
+const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
+const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+/** RFC 3339, as ConductorOne's APIs write timestamps (protobuf JSON: optional fraction, Z or offset). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+function isConductorOneId(value) {
+    return ID.test(value);
+}
+function parseClientId(value) {
+    const match = CLIENT_ID.exec(value);
+    if (!match)
+        return undefined;
+    return { name: match[1], host: match[2], kind: match[3] };
+}
+function isRfc3339(value) {
+    return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+/** The private key in a client secret, or the problem with it. */
+function parseClientSecret(secret) {
+    const parts = secret.split(':');
+    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
+        return { problem: 'not a ConductorOne client secret' };
+    const encoded = parts[3] ?? '';
+    let jwk;
+    try {
+        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+            throw new Error('not base64url');
+        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    }
+    catch {
+        return { problem: 'damaged key part (not base64url JSON)' };
+    }
+    const key = jwk;
+    if (key?.kty !== 'OKP' ||
+        key.crv !== 'Ed25519' ||
+        typeof key.x !== 'string' ||
+        typeof key.d !== 'string' ||
+        !isKeyBytes(key.x) ||
+        !isKeyBytes(key.d)) {
+        return { problem: 'no Ed25519 private key' };
+    }
+    return { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d } };
+}
+/** 32 bytes of base64url, as an Ed25519 key part must be. */
+function isKeyBytes(value) {
+    return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32;
+}
+
+;// CONCATENATED MODULE: ./src/conductorone/errors.ts
+/**
+ * ConductorOne answers errors with a gRPC status as JSON, `{code, message,
+ * details}`; only `message` is for people. Bodies of successful responses are
+ * never passed here: they can hold a client secret or a token. Even an error
+ * body is a server's text: it is shown on one line, cut short, and with
+ * anything shaped like a credential redacted (a hostile or broken server may
+ * echo the request, client assertion included).
+ */
+
+async function describeErrorResponse(response) {
+    let message = '';
+    try {
+        const body = JSON.parse(await response.text());
+        const candidate = body.message ?? body.error_description ?? body.error;
+        if (typeof candidate === 'string')
+            message = candidate;
+    }
+    catch {
+        // not JSON (a proxy's HTML page, say): the status alone must do
+    }
+    message = oneLine(redactCredentialShapes(message), 300);
+    const statusText = oneLine(response.statusText, 60);
+    const status = `${response.status}${statusText ? ` ${statusText}` : ''}`;
+    return message ? `${status}: ${message}` : status;
+}
+/** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
+async function isConductorOneError(response) {
+    const body = await readJson(response);
+    return (typeof body === 'object' &&
+        body !== null &&
+        typeof body.code === 'number' &&
+        typeof body.message === 'string');
+}
+/** The JSON body, or undefined when it is not JSON. */
+async function readJson(response) {
+    try {
+        return JSON.parse(await response.text());
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/conductorone/client.ts
+/**
+ * ConductorOne API calls the action makes, over the shared HTTP policy.
+ * RotateCredential: https://docs.conductorone.com/ (Connector service,
+ * POST /api/v1/apps/connectors/credentials; ConductorOne's API page is kept in
+ * shared/seed/RotateCredential.txt). Get connector, get and revoke one
+ * credential follow ConductorOne's Go SDK (ConnectorService.Get,
+ * GetCredentials, RevokeCredential): https://github.com/conductorone/conductorone-sdk-go
+ *
+ * Only documented answers count: 200 with ConductorOne's JSON. Whatever else
+ * comes back (a proxy's page, a redirect, which is never followed) is a
+ * failure, and nothing in an answer reaches a URL or a log line unchecked.
+ */
+
+
+
+/**
+ * RotateCredential answered, but not with a credential the action can use.
+ * Nothing was stored; `credentialId` is set when the answer named a credential
+ * by a valid ID, so that it can be revoked.
+ */
+class MalformedCredentialError extends ActionError {
+    problem;
+    credentialId;
+    name = 'MalformedCredentialError';
+    constructor(problem, credentialId) {
+        super(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
+        this.problem = problem;
+        this.credentialId = credentialId;
+    }
+}
+class ConductorOneClient {
+    options;
+    constructor(options) {
+        this.options = options;
+    }
+    get host() {
+        return this.options.serverUrl.host;
+    }
+    async rotateCredential(appId, connectorId) {
+        const subject = `connector ${connectorId} of app ${appId}`;
+        let response;
+        try {
+            // Not idempotent: each call issues a credential. Http retries it only
+            // when the server cannot have acted (no connection, 429, 503).
+            response = await this.call('POST', '/api/v1/apps/connectors/credentials', { appId, connectorId }, false);
+        }
+        catch (err) {
+            if (err instanceof TransportError && err.mayHaveBeenProcessed) {
+                throw new ActionError(`RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`, { cause: err });
+            }
+            throw this.unreachableError(err);
+        }
+        if (response.status !== 200)
+            throw new ActionError(await this.rotateRefused(response, subject));
+        const body = await readJson(response);
+        if (!client_isObject(body)) {
+            // Never quote the body: it may hold the new secret.
+            throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
+        }
+        const credential = client_isObject(body.credential) ? body.credential : {};
+        // Older API versions put clientSecret beside `credential`.
+        const clientSecret = credential.clientSecret ?? body.clientSecret;
+        // Masked before anything is checked, so no message below can print it.
+        if (typeof clientSecret === 'string' && clientSecret !== '')
+            this.options.mask(clientSecret);
+        return checkIssuedCredential(credential, clientSecret);
+    }
+    /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
+    async checkConnector(appId, connectorId) {
+        const subject = `connector ${connectorId} of app ${appId}`;
+        const response = await this.callOrExplain('GET', `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}`);
+        if (response.status === 200 && client_isObject(await readJson(response)))
+            return;
+        const detail = await describeErrorResponse(response);
+        if (response.status === 404)
+            throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+        throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
+    }
+    /**
+     * One credential of the connector; undefined when it no longer exists: a
+     * 404 that is ConductorOne's own error, or a credential marked deleted.
+     */
+    async getCredential(appId, connectorId, id) {
+        const doing = `read credential ${id} of connector ${connectorId}`;
+        const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
+        if (response.status === 404) {
+            if (await isConductorOneError(response.clone()))
+                return undefined;
+            throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
+        }
+        if (response.status !== 200) {
+            const detail = await describeErrorResponse(response);
+            throw new ActionError(this.refusal(response.status, detail, doing));
+        }
+        const body = await readJson(response);
+        const credential = client_isObject(body) && client_isObject(body.credential) ? body.credential : undefined;
+        if (credential?.id !== id)
+            throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
+        if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '')
+            return undefined;
+        const expires = credential.expiresTime;
+        if (expires === undefined || expires === null || expires === '')
+            return { id, expiresTime: '' };
+        if (typeof expires === 'string' && isRfc3339(expires))
+            return { id, expiresTime: expires };
+        return { id, expiresTime: '', expiryUnreadable: true };
+    }
+    /**
+     * Revokes one credential. A 404 means it is gone already (revoked by hand,
+     * or by an earlier attempt of this very request), which is what was wanted,
+     * but only when ConductorOne itself says so: a proxy's 404 page proves
+     * nothing, so then a read decides.
+     */
+    async revokeCredential(appId, connectorId, id) {
+        const doing = `revoke credential ${id} of connector ${connectorId}`;
+        // Repeating a revoke is harmless: a second one finds the credential gone.
+        const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
+        if (response.status === 200) {
+            if (client_isObject(await readJson(response)))
+                return 'revoked';
+            throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
+        }
+        if (response.status === 404) {
+            if (await isConductorOneError(response.clone()))
+                return 'already revoked';
+            const detail = await describeErrorResponse(response);
+            if ((await this.getCredential(appId, connectorId, id)) === undefined)
+                return 'already revoked';
+            throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
+        }
+        const detail = await describeErrorResponse(response);
+        throw new ActionError(this.refusal(response.status, detail, doing));
+    }
+    async callOrExplain(method, path, body) {
+        try {
+            return await this.call(method, path, body, true);
+        }
+        catch (err) {
+            throw this.unreachableError(err);
+        }
+    }
+    refusal(status, detail, doing) {
+        const who = this.options.tokenSource.description;
+        if (status === 401)
+            return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
+        if (status === 403)
+            return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+        return `ConductorOne could not ${doing} (${detail}).`;
+    }
+    async call(method, path, body, idempotent) {
+        const token = await this.options.tokenSource.getToken();
+        const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
+        return this.options.http.send(url, {
+            method,
+            headers: {
+                authorization: `Bearer ${token}`,
+                accept: 'application/json',
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }, { idempotent });
+    }
+    unreachableError(err) {
+        if (err instanceof TransportError) {
+            return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+        }
+        return err;
+    }
+    async rotateRefused(response, subject) {
+        const detail = await describeErrorResponse(response);
+        const who = this.options.tokenSource.description;
+        switch (response.status) {
+            case 401:
+                return `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}): the token may have expired or been revoked; re-run, and check the API client in ConductorOne.`;
+            case 403:
+                return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+            case 404:
+                return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
+            default:
+                if (response.status >= 400 && response.status < 500) {
+                    return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+                }
+                // A 5xx, a redirect (never followed) or another 2xx: the server may
+                // have issued the credential before answering so.
+                return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
+        }
+    }
+}
+/**
+ * A credential the action may store: a valid ID, a client ID of the form
+ * `name@host/kind`, a client secret holding an Ed25519 key, and an expiry that
+ * is RFC 3339 or absent. The values are never quoted: the client ID and the
+ * expiry are checked before anything prints them, and the secret never is.
+ */
+function checkIssuedCredential(credential, clientSecret) {
+    const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
+    const problem = idProblem(credential.id) ??
+        clientIdProblem(credential.clientId) ??
+        clientSecretProblem(clientSecret) ??
+        expiryProblem(credential.expiresTime);
+    if (problem !== undefined || id === undefined)
+        throw new MalformedCredentialError(problem ?? 'no credential ID', id);
+    const expiresTime = typeof credential.expiresTime === 'string' ? credential.expiresTime : '';
+    return { id, clientId: credential.clientId, clientSecret: clientSecret, expiresTime };
+}
+function idProblem(id) {
+    if (id === undefined || id === null || id === '')
+        return 'no credential ID';
+    return typeof id === 'string' && isConductorOneId(id) ? undefined : 'a credential ID that is not a ConductorOne ID';
+}
+function clientIdProblem(clientId) {
+    if (typeof clientId !== 'string' || clientId === '')
+        return 'no client ID';
+    return parseClientId(clientId) ? undefined : 'a client ID that is not of the form name@host/kind';
+}
+function clientSecretProblem(clientSecret) {
+    if (typeof clientSecret !== 'string' || clientSecret === '')
+        return 'no client secret';
+    const secret = parseClientSecret(clientSecret);
+    if (!('problem' in secret))
+        return undefined;
+    return `a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`;
+}
+function expiryProblem(expires) {
+    if (expires === undefined || expires === null || expires === '')
+        return undefined;
+    return typeof expires === 'string' && isRfc3339(expires) ? undefined : 'an expiry that is not an RFC 3339 time';
+}
+function client_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const client_encode = encodeURIComponent;
+function credentialPath(appId, connectorId, id) {
+    return `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}/credentials/${client_encode(id)}`;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/buffer_utils.js
 const encoder = new TextEncoder(), decoder = new TextDecoder(), buffer_utils_strictDecoder = new TextDecoder("utf-8", { fatal: !0 }), UINT32_RANGE = (/* unused pure expression or super */ null && (2 ** 32));
 function concat(...buffers) {
@@ -43178,88 +43566,6 @@ class JWSSignatureVerificationFailed extends JOSEError {
   constructor(message = "signature verification failed", options) {
     super(message, options);
   }
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/key_descriptor.js
-function table(entries) {
-  const out = { __proto__: null };
-  for (const alg in entries)
-    out[alg] = { ...entries[alg], alg };
-  return out;
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/jws_algorithms.js
-
-
-const sig = [["verify"], ["sign"]];
-function hmac(bits) {
-  const subtle = { name: "HMAC", hash: `SHA-${bits}` };
-  return { kty: ["oct"], secret: !0, subtle, signing: subtle, usages: sig };
-}
-function rsa(bits, saltLength) {
-  const subtle = { name: saltLength ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash: `SHA-${bits}` };
-  return {
-    kty: ["RSA"],
-    subtle,
-    signing: saltLength ? { ...subtle, saltLength } : subtle,
-    usages: sig,
-    minRsaBits: 2048
-  };
-}
-function ecdsa(crv, bits) {
-  return {
-    kty: ["EC"],
-    crv,
-    subtle: { name: "ECDSA", namedCurve: crv },
-    signing: { name: "ECDSA", hash: `SHA-${bits}` },
-    usages: sig
-  };
-}
-function eddsa() {
-  const subtle = { name: "Ed25519" };
-  return {
-    kty: ["OKP"],
-    crv: "Ed25519",
-    subtle,
-    signing: subtle,
-    usages: sig
-  };
-}
-function mldsa(parameterSet) {
-  const subtle = { name: `ML-DSA-${parameterSet}` };
-  return {
-    kty: ["AKP"],
-    subtle,
-    signing: subtle,
-    usages: sig
-  };
-}
-const JWS = table({
-  HS256: hmac(256),
-  HS384: hmac(384),
-  HS512: hmac(512),
-  RS256: rsa(256),
-  RS384: rsa(384),
-  RS512: rsa(512),
-  PS256: rsa(256, 32),
-  PS384: rsa(384, 48),
-  PS512: rsa(512, 64),
-  ES256: ecdsa("P-256", 256),
-  ES384: ecdsa("P-384", 384),
-  ES512: ecdsa("P-521", 512),
-  EdDSA: eddsa(),
-  Ed25519: eddsa(),
-  "ML-DSA-44": mldsa(44),
-  "ML-DSA-65": mldsa(65),
-  "ML-DSA-87": mldsa(87)
-});
-function jwsAlgorithm(alg) {
-  const entry = typeof alg == "string" ? JWS[alg] : void 0;
-  if (!entry)
-    throw new errors_JOSENotSupported(`alg ${alg} is not supported either by JOSE or your javascript runtime`);
-  return entry;
 }
 
 
@@ -43515,6 +43821,266 @@ async function rawKey(key, expected, usage, extractable = !1) {
 }
 
 
+;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/key_descriptor.js
+function table(entries) {
+  const out = { __proto__: null };
+  for (const alg in entries)
+    out[alg] = { ...entries[alg], alg };
+  return out;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/jws_algorithms.js
+
+
+const sig = [["verify"], ["sign"]];
+function hmac(bits) {
+  const subtle = { name: "HMAC", hash: `SHA-${bits}` };
+  return { kty: ["oct"], secret: !0, subtle, signing: subtle, usages: sig };
+}
+function rsa(bits, saltLength) {
+  const subtle = { name: saltLength ? "RSA-PSS" : "RSASSA-PKCS1-v1_5", hash: `SHA-${bits}` };
+  return {
+    kty: ["RSA"],
+    subtle,
+    signing: saltLength ? { ...subtle, saltLength } : subtle,
+    usages: sig,
+    minRsaBits: 2048
+  };
+}
+function ecdsa(crv, bits) {
+  return {
+    kty: ["EC"],
+    crv,
+    subtle: { name: "ECDSA", namedCurve: crv },
+    signing: { name: "ECDSA", hash: `SHA-${bits}` },
+    usages: sig
+  };
+}
+function eddsa() {
+  const subtle = { name: "Ed25519" };
+  return {
+    kty: ["OKP"],
+    crv: "Ed25519",
+    subtle,
+    signing: subtle,
+    usages: sig
+  };
+}
+function mldsa(parameterSet) {
+  const subtle = { name: `ML-DSA-${parameterSet}` };
+  return {
+    kty: ["AKP"],
+    subtle,
+    signing: subtle,
+    usages: sig
+  };
+}
+const JWS = table({
+  HS256: hmac(256),
+  HS384: hmac(384),
+  HS512: hmac(512),
+  RS256: rsa(256),
+  RS384: rsa(384),
+  RS512: rsa(512),
+  PS256: rsa(256, 32),
+  PS384: rsa(384, 48),
+  PS512: rsa(512, 64),
+  ES256: ecdsa("P-256", 256),
+  ES384: ecdsa("P-384", 384),
+  ES512: ecdsa("P-521", 512),
+  EdDSA: eddsa(),
+  Ed25519: eddsa(),
+  "ML-DSA-44": mldsa(44),
+  "ML-DSA-65": mldsa(65),
+  "ML-DSA-87": mldsa(87)
+});
+function jwsAlgorithm(alg) {
+  const entry = typeof alg == "string" ? JWS[alg] : void 0;
+  if (!entry)
+    throw new errors_JOSENotSupported(`alg ${alg} is not supported either by JOSE or your javascript runtime`);
+  return entry;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/jwe_algorithms.js
+
+
+const wrap = [
+  ["encrypt", "wrapKey"],
+  ["decrypt", "unwrapKey"]
+], derive = [[], ["deriveBits"]], none = [[], []];
+function rsaes(bits) {
+  return {
+    kty: ["RSA"],
+    mode: "key-encryption",
+    subtle: { name: "RSA-OAEP", hash: `SHA-${bits}` },
+    usages: wrap,
+    ops: ["wrapKey", "unwrapKey"]
+  };
+}
+function ecdh(mode) {
+  return {
+    kty: ["EC", "OKP"],
+    mode,
+    subtle: { name: "ECDH" },
+    resolve: ({ kty, crv, asymmetricKeyType }) => {
+      if (crv === "X25519" || asymmetricKeyType === "x25519")
+        return { name: "X25519" };
+      if (kty === "OKP")
+        throw new errors_JOSENotSupported('Invalid or unsupported JWK "alg" (Algorithm) Parameter value');
+      return { name: "ECDH", namedCurve: crv };
+    },
+    usages: derive,
+    ops: [void 0, "deriveBits"]
+  };
+}
+function aeskw(bits, gcm = !1) {
+  return {
+    kty: ["oct"],
+    mode: "key-wrapping",
+    secret: !0,
+    subtle: { name: gcm ? "AES-GCM" : "AES-KW", length: bits },
+    usages: none,
+    ops: gcm ? ["encrypt", "decrypt"] : ["wrapKey", "unwrapKey"]
+  };
+}
+function pbes2() {
+  return {
+    kty: ["oct"],
+    mode: "key-wrapping",
+    secret: !0,
+    subtle: { name: "PBKDF2" },
+    usages: none,
+    ops: ["deriveBits", "deriveBits"]
+  };
+}
+const JWE = table({
+  dir: {
+    kty: ["oct"],
+    mode: "direct-encryption",
+    secret: !0,
+    subtle: { name: "AES-GCM" },
+    usages: none,
+    ops: ["encrypt", "decrypt"]
+  },
+  "RSA-OAEP": rsaes(1),
+  "RSA-OAEP-256": rsaes(256),
+  "RSA-OAEP-384": rsaes(384),
+  "RSA-OAEP-512": rsaes(512),
+  "ECDH-ES": ecdh("direct-key-agreement"),
+  "ECDH-ES+A128KW": ecdh("key-agreement-with-key-wrapping"),
+  "ECDH-ES+A192KW": ecdh("key-agreement-with-key-wrapping"),
+  "ECDH-ES+A256KW": ecdh("key-agreement-with-key-wrapping"),
+  A128KW: aeskw(128),
+  A192KW: aeskw(192),
+  A256KW: aeskw(256),
+  A128GCMKW: aeskw(128, !0),
+  A192GCMKW: aeskw(192, !0),
+  A256GCMKW: aeskw(256, !0),
+  "PBES2-HS256+A128KW": pbes2(),
+  "PBES2-HS384+A192KW": pbes2(),
+  "PBES2-HS512+A256KW": pbes2()
+}), contentOps = ["encrypt", "decrypt"];
+function contentEncryption(bits, cbc = !1) {
+  return {
+    kty: ["oct"],
+    secret: !0,
+    subtle: { name: cbc ? "AES-CBC" : "AES-GCM", length: bits },
+    usages: none,
+    ops: contentOps,
+    cekBits: bits,
+    ivBits: cbc ? 128 : 96,
+    cbc
+  };
+}
+const ENC = table({
+  A128GCM: contentEncryption(128),
+  A192GCM: contentEncryption(192),
+  A256GCM: contentEncryption(256),
+  "A128CBC-HS256": contentEncryption(256, !0),
+  "A192CBC-HS384": contentEncryption(384, !0),
+  "A256CBC-HS512": contentEncryption(512, !0)
+});
+function unsupported(parameter, name) {
+  throw new JOSENotSupported(`Invalid or unsupported "${parameter}" (JWE ${name}) header value`);
+}
+function jweAlgorithm(alg) {
+  return (typeof alg == "string" ? JWE[alg] : void 0) ?? unsupported("alg", "Algorithm");
+}
+function isJWECEKTransport(algorithm) {
+  return algorithm.mode === "key-wrapping" || algorithm.mode === "key-encryption" || algorithm.mode === "key-agreement-with-key-wrapping";
+}
+function jweEncryption(enc) {
+  return (typeof enc == "string" ? ENC[enc] : void 0) ?? unsupported("enc", "Encryption Algorithm");
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/key_algorithm.js
+
+
+
+const algArgument = '"alg" (Algorithm)';
+function unsupportedAlg(source = 'JWK "alg" (Algorithm) Parameter') {
+  throw new errors_JOSENotSupported(`Invalid or unsupported ${source} value`);
+}
+function keyAlgorithm(alg, source) {
+  return (typeof alg == "string" ? JWS[alg] ?? JWE[alg] : void 0) ?? unsupportedAlg(source);
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/key/import.js
+
+
+
+
+
+
+async function importSPKI(spki, alg, options) {
+  if (typeof spki != "string" || spki.indexOf("-----BEGIN PUBLIC KEY-----") !== 0)
+    throw new TypeError('"spki" must be SPKI formatted string');
+  return fromSPKI(spki, alg, options);
+}
+async function importX509(x509, alg, options) {
+  if (typeof x509 != "string" || x509.indexOf("-----BEGIN CERTIFICATE-----") !== 0)
+    throw new TypeError('"x509" must be X.509 formatted string');
+  return fromX509(x509, alg, options);
+}
+async function importPKCS8(pkcs8, alg, options) {
+  if (typeof pkcs8 != "string" || pkcs8.indexOf("-----BEGIN PRIVATE KEY-----") !== 0)
+    throw new TypeError('"pkcs8" must be PKCS#8 formatted string');
+  return fromPKCS8(pkcs8, alg, options);
+}
+async function importJWK(jwk, alg, options) {
+  if (!validate_isObject(jwk))
+    throw new TypeError("JWK must be an object");
+  const normalized = normalizeJwk(jwk), extractable = validateExtractableOption(options?.extractable), { alg: jwkAlg } = normalized;
+  if (alg ??= jwkAlg, normalized.kty !== "oct" && !alg)
+    throw new TypeError('"alg" argument is required when "jwk.alg" is not present');
+  switch (normalized.kty) {
+    case "oct":
+      if (typeof normalized.k != "string")
+        throw new TypeError('missing "k" (Key Value) Parameter value');
+      return base64url_decode(normalized.k);
+    case "AKP": {
+      if (typeof jwkAlg != "string" || !jwkAlg)
+        throw new TypeError('missing "alg" (Algorithm) Parameter value');
+      if (alg !== jwkAlg)
+        throw new TypeError("JWK alg and alg option value mismatch");
+      return jwkToKey(keyAlgorithm(alg), normalized, extractable);
+    }
+    case "RSA":
+    case "EC":
+    case "OKP":
+      return jwkToKey(keyAlgorithm(alg), normalized, extractable);
+    default:
+      throw new errors_JOSENotSupported('Unsupported "kty" (Key Type) Parameter value');
+  }
+}
+
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/jws_sign.js
 
 
@@ -43725,226 +44291,6 @@ class SignJWT extends SignJWT_base {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/jwe_algorithms.js
-
-
-const wrap = [
-  ["encrypt", "wrapKey"],
-  ["decrypt", "unwrapKey"]
-], derive = [[], ["deriveBits"]], none = [[], []];
-function rsaes(bits) {
-  return {
-    kty: ["RSA"],
-    mode: "key-encryption",
-    subtle: { name: "RSA-OAEP", hash: `SHA-${bits}` },
-    usages: wrap,
-    ops: ["wrapKey", "unwrapKey"]
-  };
-}
-function ecdh(mode) {
-  return {
-    kty: ["EC", "OKP"],
-    mode,
-    subtle: { name: "ECDH" },
-    resolve: ({ kty, crv, asymmetricKeyType }) => {
-      if (crv === "X25519" || asymmetricKeyType === "x25519")
-        return { name: "X25519" };
-      if (kty === "OKP")
-        throw new errors_JOSENotSupported('Invalid or unsupported JWK "alg" (Algorithm) Parameter value');
-      return { name: "ECDH", namedCurve: crv };
-    },
-    usages: derive,
-    ops: [void 0, "deriveBits"]
-  };
-}
-function aeskw(bits, gcm = !1) {
-  return {
-    kty: ["oct"],
-    mode: "key-wrapping",
-    secret: !0,
-    subtle: { name: gcm ? "AES-GCM" : "AES-KW", length: bits },
-    usages: none,
-    ops: gcm ? ["encrypt", "decrypt"] : ["wrapKey", "unwrapKey"]
-  };
-}
-function pbes2() {
-  return {
-    kty: ["oct"],
-    mode: "key-wrapping",
-    secret: !0,
-    subtle: { name: "PBKDF2" },
-    usages: none,
-    ops: ["deriveBits", "deriveBits"]
-  };
-}
-const JWE = table({
-  dir: {
-    kty: ["oct"],
-    mode: "direct-encryption",
-    secret: !0,
-    subtle: { name: "AES-GCM" },
-    usages: none,
-    ops: ["encrypt", "decrypt"]
-  },
-  "RSA-OAEP": rsaes(1),
-  "RSA-OAEP-256": rsaes(256),
-  "RSA-OAEP-384": rsaes(384),
-  "RSA-OAEP-512": rsaes(512),
-  "ECDH-ES": ecdh("direct-key-agreement"),
-  "ECDH-ES+A128KW": ecdh("key-agreement-with-key-wrapping"),
-  "ECDH-ES+A192KW": ecdh("key-agreement-with-key-wrapping"),
-  "ECDH-ES+A256KW": ecdh("key-agreement-with-key-wrapping"),
-  A128KW: aeskw(128),
-  A192KW: aeskw(192),
-  A256KW: aeskw(256),
-  A128GCMKW: aeskw(128, !0),
-  A192GCMKW: aeskw(192, !0),
-  A256GCMKW: aeskw(256, !0),
-  "PBES2-HS256+A128KW": pbes2(),
-  "PBES2-HS384+A192KW": pbes2(),
-  "PBES2-HS512+A256KW": pbes2()
-}), contentOps = ["encrypt", "decrypt"];
-function contentEncryption(bits, cbc = !1) {
-  return {
-    kty: ["oct"],
-    secret: !0,
-    subtle: { name: cbc ? "AES-CBC" : "AES-GCM", length: bits },
-    usages: none,
-    ops: contentOps,
-    cekBits: bits,
-    ivBits: cbc ? 128 : 96,
-    cbc
-  };
-}
-const ENC = table({
-  A128GCM: contentEncryption(128),
-  A192GCM: contentEncryption(192),
-  A256GCM: contentEncryption(256),
-  "A128CBC-HS256": contentEncryption(256, !0),
-  "A192CBC-HS384": contentEncryption(384, !0),
-  "A256CBC-HS512": contentEncryption(512, !0)
-});
-function unsupported(parameter, name) {
-  throw new JOSENotSupported(`Invalid or unsupported "${parameter}" (JWE ${name}) header value`);
-}
-function jweAlgorithm(alg) {
-  return (typeof alg == "string" ? JWE[alg] : void 0) ?? unsupported("alg", "Algorithm");
-}
-function isJWECEKTransport(algorithm) {
-  return algorithm.mode === "key-wrapping" || algorithm.mode === "key-encryption" || algorithm.mode === "key-agreement-with-key-wrapping";
-}
-function jweEncryption(enc) {
-  return (typeof enc == "string" ? ENC[enc] : void 0) ?? unsupported("enc", "Encryption Algorithm");
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/lib/key_algorithm.js
-
-
-
-const algArgument = '"alg" (Algorithm)';
-function unsupportedAlg(source = 'JWK "alg" (Algorithm) Parameter') {
-  throw new errors_JOSENotSupported(`Invalid or unsupported ${source} value`);
-}
-function keyAlgorithm(alg, source) {
-  return (typeof alg == "string" ? JWS[alg] ?? JWE[alg] : void 0) ?? unsupportedAlg(source);
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/jose/dist/webapi/key/import.js
-
-
-
-
-
-
-async function importSPKI(spki, alg, options) {
-  if (typeof spki != "string" || spki.indexOf("-----BEGIN PUBLIC KEY-----") !== 0)
-    throw new TypeError('"spki" must be SPKI formatted string');
-  return fromSPKI(spki, alg, options);
-}
-async function importX509(x509, alg, options) {
-  if (typeof x509 != "string" || x509.indexOf("-----BEGIN CERTIFICATE-----") !== 0)
-    throw new TypeError('"x509" must be X.509 formatted string');
-  return fromX509(x509, alg, options);
-}
-async function importPKCS8(pkcs8, alg, options) {
-  if (typeof pkcs8 != "string" || pkcs8.indexOf("-----BEGIN PRIVATE KEY-----") !== 0)
-    throw new TypeError('"pkcs8" must be PKCS#8 formatted string');
-  return fromPKCS8(pkcs8, alg, options);
-}
-async function importJWK(jwk, alg, options) {
-  if (!validate_isObject(jwk))
-    throw new TypeError("JWK must be an object");
-  const normalized = normalizeJwk(jwk), extractable = validateExtractableOption(options?.extractable), { alg: jwkAlg } = normalized;
-  if (alg ??= jwkAlg, normalized.kty !== "oct" && !alg)
-    throw new TypeError('"alg" argument is required when "jwk.alg" is not present');
-  switch (normalized.kty) {
-    case "oct":
-      if (typeof normalized.k != "string")
-        throw new TypeError('missing "k" (Key Value) Parameter value');
-      return base64url_decode(normalized.k);
-    case "AKP": {
-      if (typeof jwkAlg != "string" || !jwkAlg)
-        throw new TypeError('missing "alg" (Algorithm) Parameter value');
-      if (alg !== jwkAlg)
-        throw new TypeError("JWK alg and alg option value mismatch");
-      return jwkToKey(keyAlgorithm(alg), normalized, extractable);
-    }
-    case "RSA":
-    case "EC":
-    case "OKP":
-      return jwkToKey(keyAlgorithm(alg), normalized, extractable);
-    default:
-      throw new errors_JOSENotSupported('Unsupported "kty" (Key Type) Parameter value');
-  }
-}
-
-
-;// CONCATENATED MODULE: ./src/conductorone/errors.ts
-/**
- * ConductorOne answers errors with a gRPC status as JSON, `{code, message,
- * details}`; only `message` is for people. Bodies of successful responses are
- * never passed here: they can hold a client secret or a token. Even an error
- * body is a server's text: it is shown on one line, cut short, and with
- * anything shaped like a credential redacted (a hostile or broken server may
- * echo the request, client assertion included).
- */
-
-async function describeErrorResponse(response) {
-    let message = '';
-    try {
-        const body = JSON.parse(await response.text());
-        const candidate = body.message ?? body.error_description ?? body.error;
-        if (typeof candidate === 'string')
-            message = candidate;
-    }
-    catch {
-        // not JSON (a proxy's HTML page, say): the status alone must do
-    }
-    message = oneLine(redactCredentialShapes(message), 300);
-    const statusText = oneLine(response.statusText, 60);
-    const status = `${response.status}${statusText ? ` ${statusText}` : ''}`;
-    return message ? `${status}: ${message}` : status;
-}
-/** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
-async function isConductorOneError(response) {
-    const body = await readJson(response);
-    return (typeof body === 'object' &&
-        body !== null &&
-        typeof body.code === 'number' &&
-        typeof body.message === 'string');
-}
-/** The JSON body, or undefined when it is not JSON. */
-async function readJson(response) {
-    try {
-        return JSON.parse(await response.text());
-    }
-    catch {
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/conductorone/auth.ts
 /**
  * Token sources: where the ConductorOne bearer token comes from.
@@ -44125,296 +44471,27 @@ async function requestToken(http, url, form, mask, messages) {
     }
     return token;
 }
-
-;// CONCATENATED MODULE: ./src/conductorone/credential.ts
-/**
- * The formats of ConductorOne's identifiers and credentials, checked wherever
- * they enter the action: inputs, the credential-id variable, and the answers
- * of ConductorOne itself. An ID goes into a URL path, a log line and the job
- * summary, so only a conservative character set passes: no "." or ".." path
- * segment, no "/", no control character.
- *
- * Client IDs are `<name>@<tenant host>/<kind>`; client secrets are
- * `secret-token:conductorone.com:v1:` followed by the base64url (unpadded)
- * JSON of an Ed25519 private JWK, as ConductorOne's SDKs read them
- * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
- */
-/** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-/** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
-const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
-const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
-/** RFC 3339, as ConductorOne's APIs write timestamps (protobuf JSON: optional fraction, Z or offset). */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
-function isConductorOneId(value) {
-    return ID.test(value);
-}
-function parseClientId(value) {
-    const match = CLIENT_ID.exec(value);
-    if (!match)
-        return undefined;
-    return { name: match[1], host: match[2], kind: match[3] };
-}
-function isRfc3339(value) {
-    return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
-/** The private key in a client secret, or the problem with it. */
-function parseClientSecret(secret) {
-    const parts = secret.split(':');
-    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
-        return { problem: 'not a ConductorOne client secret' };
-    const encoded = parts[3] ?? '';
-    let jwk;
-    try {
-        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
-            throw new Error('not base64url');
-        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-    }
-    catch {
-        return { problem: 'damaged key part (not base64url JSON)' };
-    }
-    const key = jwk;
-    if (!key ||
-        key.kty !== 'OKP' ||
-        key.crv !== 'Ed25519' ||
-        typeof key.x !== 'string' ||
-        typeof key.d !== 'string' ||
-        !isKeyBytes(key.x) ||
-        !isKeyBytes(key.d)) {
-        return { problem: 'no Ed25519 private key' };
-    }
-    return { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d } };
-}
-/** 32 bytes of base64url, as an Ed25519 key part must be. */
-function isKeyBytes(value) {
-    return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32;
-}
-
-;// CONCATENATED MODULE: ./src/conductorone/client.ts
-/**
- * ConductorOne API calls the action makes, over the shared HTTP policy.
- * RotateCredential: https://docs.conductorone.com/ (Connector service,
- * POST /api/v1/apps/connectors/credentials; ConductorOne's API page is kept in
- * shared/seed/RotateCredential.txt). Get connector, get and revoke one
- * credential follow ConductorOne's Go SDK (ConnectorService.Get,
- * GetCredentials, RevokeCredential): https://github.com/conductorone/conductorone-sdk-go
- *
- * Only documented answers count: 200 with ConductorOne's JSON. Whatever else
- * comes back (a proxy's page, a redirect, which is never followed) is a
- * failure, and nothing in an answer reaches a URL or a log line unchecked.
- */
-
-
-
-/**
- * RotateCredential answered, but not with a credential the action can use.
- * Nothing was stored; `credentialId` is set when the answer named a credential
- * by a valid ID, so that it can be revoked.
- */
-class MalformedCredentialError extends ActionError {
-    problem;
-    credentialId;
-    name = 'MalformedCredentialError';
-    constructor(problem, credentialId) {
-        super(`ConductorOne answered RotateCredential with a malformed credential (${problem}).`);
-        this.problem = problem;
-        this.credentialId = credentialId;
-    }
-}
-class ConductorOneClient {
-    options;
-    constructor(options) {
-        this.options = options;
-    }
-    get host() {
-        return this.options.serverUrl.host;
-    }
-    async rotateCredential(appId, connectorId) {
-        const subject = `connector ${connectorId} of app ${appId}`;
-        let response;
-        try {
-            // Not idempotent: each call issues a credential. Http retries it only
-            // when the server cannot have acted (no connection, 429, 503).
-            response = await this.call('POST', '/api/v1/apps/connectors/credentials', { appId, connectorId }, false);
+/** The token source for the one authentication the inputs chose. */
+async function tokenSourceFor(auth, options) {
+    const { serverUrl, http, getIdToken, mask } = options;
+    switch (auth.kind) {
+        case 'client-credentials': {
+            // The key is loaded first, so a damaged secret is an input error, before any request.
+            const key = await importSigningKey(auth.privateJwk);
+            return new ClientCredentialsTokenSource({ clientId: auth.clientId, key, serverUrl, http, mask });
         }
-        catch (err) {
-            if (err instanceof TransportError && err.mayHaveBeenProcessed) {
-                throw new ActionError(`RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`, { cause: err });
-            }
-            throw this.unreachableError(err);
-        }
-        if (response.status !== 200)
-            throw new ActionError(await this.rotateRefused(response, subject));
-        const body = await readJson(response);
-        if (!client_isObject(body)) {
-            // Never quote the body: it may hold the new secret.
-            throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
-        }
-        const credential = client_isObject(body.credential) ? body.credential : {};
-        // Older API versions put clientSecret beside `credential`.
-        const clientSecret = credential.clientSecret ?? body.clientSecret;
-        // Masked before anything is checked, so no message below can print it.
-        if (typeof clientSecret === 'string' && clientSecret !== '')
-            this.options.mask(clientSecret);
-        return checkIssuedCredential(credential, clientSecret);
+        case 'federation':
+            return new FederationTokenSource({
+                clientId: auth.clientId,
+                audience: auth.audience,
+                serverUrl,
+                http,
+                getIdToken,
+                mask,
+            });
+        case 'access-token':
+            return new AccessTokenSource(auth.token);
     }
-    /** The dry run's proof that app-id and connector-id name a connector this identity can see. */
-    async checkConnector(appId, connectorId) {
-        const subject = `connector ${connectorId} of app ${appId}`;
-        const response = await this.callOrExplain('GET', `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}`);
-        if (response.status === 200 && client_isObject(await readJson(response)))
-            return;
-        const detail = await describeErrorResponse(response);
-        if (response.status === 404)
-            throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
-        throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
-    }
-    /**
-     * One credential of the connector; undefined when it no longer exists: a
-     * 404 that is ConductorOne's own error, or a credential marked deleted.
-     */
-    async getCredential(appId, connectorId, id) {
-        const doing = `read credential ${id} of connector ${connectorId}`;
-        const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
-        if (response.status === 404) {
-            if (await isConductorOneError(response.clone()))
-                return undefined;
-            throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
-        }
-        if (response.status !== 200) {
-            const detail = await describeErrorResponse(response);
-            throw new ActionError(this.refusal(response.status, detail, doing));
-        }
-        const body = await readJson(response);
-        const credential = client_isObject(body) && client_isObject(body.credential) ? body.credential : undefined;
-        if (credential?.id !== id)
-            throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
-        if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '')
-            return undefined;
-        const expires = credential.expiresTime;
-        if (expires === undefined || expires === null || expires === '')
-            return { id, expiresTime: '' };
-        if (typeof expires === 'string' && isRfc3339(expires))
-            return { id, expiresTime: expires };
-        return { id, expiresTime: '', expiryUnreadable: true };
-    }
-    /**
-     * Revokes one credential. A 404 means it is gone already (revoked by hand,
-     * or by an earlier attempt of this very request), which is what was wanted,
-     * but only when ConductorOne itself says so: a proxy's 404 page proves
-     * nothing, so then a read decides.
-     */
-    async revokeCredential(appId, connectorId, id) {
-        const doing = `revoke credential ${id} of connector ${connectorId}`;
-        // Repeating a revoke is harmless: a second one finds the credential gone.
-        const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
-        if (response.status === 200) {
-            if (client_isObject(await readJson(response)))
-                return 'revoked';
-            throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
-        }
-        if (response.status === 404) {
-            if (await isConductorOneError(response.clone()))
-                return 'already revoked';
-            const detail = await describeErrorResponse(response);
-            if ((await this.getCredential(appId, connectorId, id)) === undefined)
-                return 'already revoked';
-            throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
-        }
-        const detail = await describeErrorResponse(response);
-        throw new ActionError(this.refusal(response.status, detail, doing));
-    }
-    async callOrExplain(method, path, body) {
-        try {
-            return await this.call(method, path, body, true);
-        }
-        catch (err) {
-            throw this.unreachableError(err);
-        }
-    }
-    refusal(status, detail, doing) {
-        const who = this.options.tokenSource.description;
-        if (status === 401)
-            return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
-        if (status === 403)
-            return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
-        return `ConductorOne could not ${doing} (${detail}).`;
-    }
-    async call(method, path, body, idempotent) {
-        const token = await this.options.tokenSource.getToken();
-        const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
-        return this.options.http.send(url, {
-            method,
-            headers: {
-                authorization: `Bearer ${token}`,
-                accept: 'application/json',
-                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }, { idempotent });
-    }
-    unreachableError(err) {
-        if (err instanceof TransportError) {
-            return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
-        }
-        return err;
-    }
-    async rotateRefused(response, subject) {
-        const detail = await describeErrorResponse(response);
-        const who = this.options.tokenSource.description;
-        switch (response.status) {
-            case 401:
-                return `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}): the token may have expired or been revoked; re-run, and check the API client in ConductorOne.`;
-            case 403:
-                return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
-            case 404:
-                return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
-            default:
-                if (response.status >= 400 && response.status < 500) {
-                    return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
-                }
-                // A 5xx, a redirect (never followed) or another 2xx: the server may
-                // have issued the credential before answering so.
-                return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
-        }
-    }
-}
-/**
- * A credential the action may store: a valid ID, a client ID of the form
- * `name@host/kind`, a client secret holding an Ed25519 key, and an expiry that
- * is RFC 3339 or absent. The values are never quoted: the client ID and the
- * expiry are checked before anything prints them, and the secret never is.
- */
-function checkIssuedCredential(credential, clientSecret) {
-    const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
-    const malformed = (problem) => new MalformedCredentialError(problem, id);
-    if (id === undefined)
-        throw malformed(credential.id === undefined || credential.id === ''
-            ? 'no credential ID'
-            : 'a credential ID that is not a ConductorOne ID');
-    if (typeof credential.clientId !== 'string' || credential.clientId === '')
-        throw malformed('no client ID');
-    if (!parseClientId(credential.clientId))
-        throw malformed('a client ID that is not of the form name@host/kind');
-    if (typeof clientSecret !== 'string' || clientSecret === '')
-        throw malformed('no client secret');
-    const secret = parseClientSecret(clientSecret);
-    if ('problem' in secret)
-        throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
-    const expires = credential.expiresTime;
-    if (expires !== undefined &&
-        expires !== null &&
-        !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))) {
-        throw malformed('an expiry that is not an RFC 3339 time');
-    }
-    return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };
-}
-function client_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-const client_encode = encodeURIComponent;
-function credentialPath(appId, connectorId, id) {
-    return `/api/v1/apps/${client_encode(appId)}/connectors/${client_encode(connectorId)}/credentials/${client_encode(id)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/conductorone/proof.ts
@@ -44486,47 +44563,37 @@ async function signingKeyOf(clientSecret) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/dry-run.ts
+;// CONCATENATED MODULE: ./src/discard.ts
+/**
+ * A new credential that was stored nowhere and must not be (it failed its
+ * check or proof, could not be sealed, or every target refused it) is revoked
+ * again, so that no unusable or orphaned credential stays valid, and the run
+ * fails with every target unchanged.
+ */
 
-function planDryRun(inputs, targets, secretNames, preflight, due) {
-    const { previous, current } = preflight;
-    const plan = [];
-    if (!due.due) {
-        plan.push(`Skip rotation: ${due.reason}. The steps below would run once it is due.`);
+
+
+/** The run failed after the new credential was revoked again; its summary is written. */
+class DiscardedError extends ActionError {
+    name = 'DiscardedError';
+}
+/** Revokes the new credential (when its ID is usable), writes the summary and throws. */
+async function discardCredential(session, credentialId, reason, cause) {
+    const { core, inputs, conductorOne, progress } = session;
+    progress.discarded = true;
+    let revoke = 'no id';
+    if (credentialId) {
+        try {
+            revoke = await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, credentialId);
+        }
+        catch (err) {
+            revoke = { error: errorMessage(err) };
+        }
     }
-    else if (inputs.rotateIfExpiresWithin) {
-        plan.push(`Rotate, since ${due.reason}.`);
-    }
-    plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
-    plan.push(`Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? targets[0].label : `${targets.length} targets`}, at most a few writes at a time.`);
-    plan.push(inputs.verify
-        ? 'Prove the new credential by getting a ConductorOne token with it.'
-        : 'Not prove the new credential (verify: false).');
-    if (inputs.credentialIdVariable) {
-        const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
-        plan.push(`Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`);
-    }
-    const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
-    const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
-    if (!previous.id) {
-        plan.push(inputs.revokePrevious
-            ? 'Revoke nothing: no previous credential is known yet.'
-            : 'Revoke nothing (revoke-previous is off).');
-    }
-    else if (current === 'gone') {
-        plan.push(`Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`);
-    }
-    else if (!inputs.revokePrevious) {
-        plan.push(`Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`);
-    }
-    else {
-        plan.push(`Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`);
-    }
-    const writes = targets.flatMap((target) => secretNames.map((secret) => {
-        const access = preflight.orgAccess.get(target)?.get(secret);
-        return { target: target.label, secret, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
-    }));
-    return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes };
+    const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
+    const { appId, connectorId } = inputs;
+    await core.writeSummary(renderDiscardedSummary({ appId, connectorId, credentialId, reason, revoke: outcome }));
+    throw new DiscardedError(discardMessage(reason, outcome), { cause });
 }
 
 ;// CONCATENATED MODULE: ./src/expiry.ts
@@ -44561,6 +44628,86 @@ function rotationDue(window, previous, current, nowMs) {
 }
 function isoSeconds(ms) {
     return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+;// CONCATENATED MODULE: ./src/dry-run.ts
+/**
+ * The runs that rotate nothing: a dry run, which says what a real run would
+ * do from what the preflight found, and a credential not due yet under
+ * rotate-if-expires-within. Nothing here sends a request; the preflight
+ * already checked the connector, every target and the variable.
+ */
+
+
+/** A dry run, or a credential not due yet: report and stop. */
+async function reportIfNotRotating(session, now) {
+    const { core, inputs, preflight } = session;
+    const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
+    if (inputs.dryRun) {
+        core.setOutput('rotated', 'false');
+        core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
+        await core.writeSummary(renderDryRunSummary(planDryRun(session, due)));
+        return true;
+    }
+    if (!due.due) {
+        core.setOutput('rotated', 'false');
+        core.info(`Not rotating: ${due.reason}.`);
+        const { appId, connectorId } = inputs;
+        await core.writeSummary(renderSkippedSummary({ appId, connectorId, reason: `${due.reason}.` }));
+        return true;
+    }
+    if (inputs.rotateIfExpiresWithin)
+        core.info(`Rotating: ${due.reason}.`);
+    return false;
+}
+function planDryRun(context, due) {
+    const { inputs } = context;
+    const plan = [...dueSteps(inputs, due), ...writeSteps(context), revokeStep(inputs, context.preflight)];
+    return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes: plannedWrites(context) };
+}
+function dueSteps(inputs, due) {
+    if (!due.due)
+        return [`Skip rotation: ${due.reason}. The steps below would run once it is due.`];
+    return inputs.rotateIfExpiresWithin ? [`Rotate, since ${due.reason}.`] : [];
+}
+function writeSteps({ inputs, targets, secrets, preflight }) {
+    const names = secrets.map((s) => `\`${s.name}\``).join(' and ');
+    const where = targets.length === 1 ? targets[0].label : `${targets.length} targets`;
+    const steps = [
+        `Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`,
+        inputs.verify
+            ? 'Prove the new credential by getting a ConductorOne token with it, before anything is written.'
+            : 'Check the new credential, without proving it (verify: false).',
+        `Write ${names} to ${where}, at most a few writes at a time.`,
+    ];
+    if (inputs.credentialIdVariable) {
+        const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))].join(', ');
+        const variable = `\`${inputs.credentialIdVariable}\``;
+        steps.push(`Record the new credential ID in the variable ${variable} of every target (now: ${values}).`);
+    }
+    return steps;
+}
+function revokeStep(inputs, { previous, current }) {
+    if (!previous.id) {
+        return inputs.revokePrevious
+            ? 'Revoke nothing: no previous credential is known yet.'
+            : 'Revoke nothing (revoke-previous is off).';
+    }
+    const previousText = `\`${previous.id}\` (from ${previous.source})`;
+    if (current === 'gone') {
+        const already = inputs.revokePrevious ? ' (a real run reports it as already revoked)' : '';
+        return `Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${already}.`;
+    }
+    const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
+    if (!inputs.revokePrevious)
+        return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
+    return `Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`;
+}
+function plannedWrites({ targets, secrets, preflight }) {
+    return targets.flatMap((target) => secrets.map(({ name }) => {
+        const access = preflight.orgAccess.get(target)?.get(name);
+        return { target: target.label, secret: name, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
+    }));
 }
 
 ;// CONCATENATED MODULE: ./src/github/errors.ts
@@ -44696,18 +44843,23 @@ function environmentTarget({ owner, repo }, environment) {
  * URL-encoded: environment names may hold spaces and other characters.
  */
 function targetBasePath(target) {
-    const e = encodeURIComponent;
     switch (target.kind) {
         case 'repository':
-            return `/repos/${e(target.owner)}/${e(target.repo)}/actions`;
+            return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/actions`;
         case 'environment':
-            return `/repos/${e(target.owner)}/${e(target.repo)}/environments/${e(target.environment)}`;
+            return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/environments/${encodeURIComponent(target.environment)}`;
         case 'organization':
-            return `/orgs/${e(target.org)}/actions`;
+            return `/orgs/${encodeURIComponent(target.org)}/actions`;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/github/variables.ts
+/**
+ * The Actions variable that records which credential the secrets hold
+ * (`credential-id-variable`), so the next run knows what to revoke:
+ * ConductorOne cannot list a connector's credentials.
+ * https://docs.github.com/en/rest/actions/variables
+ */
 
 
 /** The variable's value, or undefined when the target has no such variable yet. */
@@ -44815,7 +44967,11 @@ async function finishRotation(context, credential) {
     catch (err) {
         const recheckError = errorMessage(err);
         return {
-            revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' },
+            revoke: {
+                state: 'skipped',
+                id: context.preflight.previous.id,
+                why: 'the credential-id variable could not be read again',
+            },
             recheckError,
         };
     }
@@ -44823,7 +44979,7 @@ async function finishRotation(context, credential) {
         return {
             revoke: {
                 state: 'skipped',
-                id: context.previous.id,
+                id: context.preflight.previous.id,
                 why: 'another rotation changed the credential-id variable while this one ran',
             },
             interference,
@@ -44837,7 +44993,8 @@ async function finishRotation(context, credential) {
 }
 /** Reads the variable again in every target; undefined when nobody else changed it. */
 async function recheckVariable(context, credential) {
-    const { inputs, octokit, targets, variableValues, readLimit } = context;
+    const { inputs, octokit, targets, readLimit } = context;
+    const { variableValues } = context.preflight;
     const name = inputs.credentialIdVariable;
     if (!name)
         return undefined;
@@ -44851,7 +45008,8 @@ async function recheckVariable(context, credential) {
     return changes.length > 0 ? { changes } : undefined;
 }
 async function recordCredentialId(context, credential) {
-    const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
+    const { inputs, octokit, targets, concurrency } = context;
+    const { variableValues, orgAccess } = context.preflight;
     const name = inputs.credentialIdVariable;
     if (!name)
         return undefined;
@@ -44866,7 +45024,8 @@ async function recordCredentialId(context, credential) {
     });
 }
 async function revokePrevious(context, credential) {
-    const { inputs, conductorOne, previous } = context;
+    const { inputs, conductorOne } = context;
+    const { previous } = context.preflight;
     const id = previous.id;
     if (!inputs.revokePrevious)
         return { state: 'skipped', id, why: 'revoke-previous is off' };
@@ -44884,6 +45043,351 @@ async function revokePrevious(context, credential) {
     catch (err) {
         return { state: 'failed', id, error: errorMessage(err) };
     }
+}
+
+;// CONCATENATED MODULE: ./src/github/seal.ts
+/**
+ * GitHub wants secret values encrypted with a libsodium sealed box against the
+ * target's public key, then standard (not URL-safe) base64.
+ * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
+ */
+
+let loading;
+/**
+ * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
+ * bundle chunk: run() starts loading it while the first requests are in
+ * flight, so its start-up cost hides behind network time.
+ */
+function loadSodium() {
+    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
+        await sodium.ready;
+        return sodium;
+    });
+    return loading;
+}
+/** GitHub stores at most 48 KB per secret. */
+const MAX_SECRET_BYTES = 48 * 1024;
+async function sealSecret(value, publicKeyBase64) {
+    const sodium = await loadSodium();
+    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+        throw new ActionError('The value to store is larger than the 48 KB GitHub allows for a secret.');
+    }
+    let key;
+    try {
+        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+    }
+    catch {
+        key = new Uint8Array();
+    }
+    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
+        throw new ActionError('GitHub returned a secrets public key that is not a 32-byte base64 key.');
+    }
+    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
+    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and validates every input before anything touches the network.
+ * Each problem becomes one InputError that names the input and the fix.
+ * Secrets are masked the moment they are read, before any validation can
+ * fail, so not even an error message can print them.
+ */
+
+
+
+/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
+const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function readInputs(source) {
+    const get = (name) => source.getInput(name).trim();
+    const { clientSecret, accessToken, githubToken } = readSecrets(source, get);
+    const appId = resourceId('app-id', get('app-id'));
+    const connectorId = resourceId('connector-id', get('connector-id'));
+    const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
+    const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
+    return {
+        appId,
+        connectorId,
+        auth,
+        serverUrl,
+        ...readGitHub(get, githubToken),
+        ...readSecretNames(get),
+        ...readLifecycle(get),
+    };
+}
+/** The secret inputs, masked before anything else runs (so no error can print them), then checked. */
+function readSecrets(source, get) {
+    const secrets = {
+        clientSecret: get('client-secret'),
+        accessToken: get('access-token'),
+        githubToken: get('github-token'),
+    };
+    for (const secret of Object.values(secrets))
+        if (secret)
+            source.setSecret(secret);
+    // A secret with a line break is masked line by line above, but would be
+    // sent as a broken header or form field: refuse it, never quoting it.
+    const named = {
+        'client-secret': secrets.clientSecret,
+        'access-token': secrets.accessToken,
+        'github-token': secrets.githubToken,
+    };
+    for (const [input, secret] of Object.entries(named)) {
+        if (hasControlCharacters(secret)) {
+            const fix = 'store the value alone in the secret, with no extra lines or spaces inside it';
+            throw new InputError(input, `contains a line break or another control character: ${fix}.`);
+        }
+    }
+    return secrets;
+}
+/** Where the secrets go, and the token that may write them. */
+function readGitHub(get, githubToken) {
+    if (!githubToken) {
+        throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+    }
+    return {
+        githubToken,
+        githubApiUrl: serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com'),
+        repositories: parseRepositories(get('repositories')),
+        scope: readScope(get('environment'), get('organization'), get('visibility')),
+    };
+}
+function readSecretNames(get) {
+    const clientIdSecretName = get('client-id-secret-name');
+    const clientSecretSecretName = get('client-secret-secret-name');
+    if (clientIdSecretName)
+        secretName('client-id-secret-name', clientIdSecretName);
+    if (!clientSecretSecretName) {
+        const example = 'e.g. BATON_CLIENT_SECRET';
+        throw new InputError('client-secret-secret-name', `is required: name the secret that receives the new client secret, ${example}.`);
+    }
+    secretName('client-secret-secret-name', clientSecretSecretName);
+    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
+        const both = `both are "${clientSecretSecretName}"; secret names are case-insensitive`;
+        throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (${both}).`);
+    }
+    return { clientIdSecretName, clientSecretSecretName };
+}
+const HOW_TO_TRACK = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+/** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
+function readLifecycle(get) {
+    const credentialIdVariable = get('credential-id-variable');
+    if (credentialIdVariable)
+        variableName('credential-id-variable', credentialIdVariable);
+    const previousCredentialId = get('previous-credential-id');
+    if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
+        const quoted = `"${previousCredentialId.slice(0, 60)}"`;
+        throw new InputError('previous-credential-id', `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
+    }
+    const window = get('rotate-if-expires-within');
+    const verify = booleanInput('verify', get('verify'), true);
+    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
+    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+    if (revokePrevious && !tracksCurrent) {
+        const why = "needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials";
+        throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
+    }
+    if (revokePrevious && !verify) {
+        throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+    }
+    if (window && !tracksCurrent) {
+        throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${HOW_TO_TRACK}.`);
+    }
+    return {
+        credentialIdVariable,
+        previousCredentialId,
+        verify,
+        revokePrevious,
+        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
+        dryRun: booleanInput('dry-run', get('dry-run'), false),
+    };
+}
+const VISIBILITIES = ['all', 'private', 'selected'];
+// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
+const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
+/** Repository, environment or organization secrets; any mix of the three is refused. */
+function readScope(environment, organization, visibility) {
+    if (organization) {
+        if (environment) {
+            throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+        }
+        if (!OWNER.test(organization)) {
+            throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+        }
+        if (visibility && !VISIBILITIES.includes(visibility)) {
+            throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+        }
+        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
+    }
+    if (visibility) {
+        throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+    }
+    if (environment) {
+        if (!ENVIRONMENT.test(environment)) {
+            throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+        }
+        return { kind: 'environment', environment };
+    }
+    return { kind: 'repository' };
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+function booleanInput(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
+}
+const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
+function parseDuration(input, value) {
+    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
+    const amount = Number(match?.[1]);
+    if (!match || amount <= 0) {
+        throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
+    }
+    const unit = (match[2] ?? 'h').toLowerCase();
+    return { text: value, ms: amount * DURATION_UNITS[unit] };
+}
+const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused.
+ */
+function readAuth(source, inputs) {
+    if (inputs.accessToken)
+        return accessTokenAuth(inputs);
+    const { clientId, clientSecret, oidcAudience } = inputs;
+    if (!clientId) {
+        if (clientSecret) {
+            throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+        }
+        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    }
+    const parsed = parseClientId(clientId);
+    if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
+        const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
+        throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: ${expected}.`);
+    }
+    const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
+    if (clientSecret)
+        return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
+    if (parsed.kind !== 'wfe') {
+        throw new InputError('client-secret', `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
+    }
+    if (!source.oidcAvailable()) {
+        throw new InputError('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
+    }
+    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcAudience }) {
+    if (clientId || clientSecret) {
+        const other = clientId ? 'client-id' : 'client-secret';
+        throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
+    }
+    if (!serverUrl) {
+        throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+    }
+    if (oidcAudience) {
+        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to access-token.');
+    }
+    return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrl) };
+}
+function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }, kind) {
+    if (kind === 'wfe') {
+        throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+    }
+    if (oidcAudience) {
+        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+    }
+    return { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) };
+}
+const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
+function resourceId(input, value) {
+    if (!value)
+        throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
+    if (!isConductorOneId(value))
+        throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
+    return value;
+}
+/** The Ed25519 key in the client-secret input; the messages never quote the value. */
+function clientSecretKey(secret) {
+    const parsed = parseClientSecret(secret);
+    if ('jwk' in parsed)
+        return parsed.jwk;
+    const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
+    const problem = {
+        'not a ConductorOne client secret': 'is not a ConductorOne client secret',
+        'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
+        'no Ed25519 private key': 'does not hold an Ed25519 private key',
+    }[parsed.problem];
+    throw new InputError('client-secret', `${problem}: ${fix}`);
+}
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+function isLoopback(url) {
+    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+}
+/** https only; plain http is allowed for loopback hosts (local fakes). */
+function serviceUrl(input, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+        throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
+    }
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+function parseRepositories(value) {
+    const seen = new Set();
+    const repositories = [];
+    for (const entry of value
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [owner = '', repo = '', ...rest] = entry.split('/');
+        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
+            throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+        }
+        const key = entry.toLowerCase();
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        repositories.push({ owner, repo });
+    }
+    if (repositories.length === 0) {
+        throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+    }
+    return repositories;
+}
+/** Variable names follow the same rules as secret names. */
+function variableName(input, name) {
+    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+    }
+    return name;
+}
+/** GitHub's rules for secret names; they are case-insensitive. */
+function secretName(input, name) {
+    if (!SECRET_NAME.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+    }
+    if (/^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
+    }
+    return name;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -49897,318 +50401,6 @@ function createOctokit(token, apiUrl, http) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/github/seal.ts
-/**
- * GitHub wants secret values encrypted with a libsodium sealed box against the
- * target's public key, then standard (not URL-safe) base64.
- * https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
- */
-
-let loading;
-/**
- * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
- * bundle chunk: run() starts loading it while the first requests are in
- * flight, so its start-up cost hides behind network time.
- */
-function loadSodium() {
-    loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
-        await sodium.ready;
-        return sodium;
-    });
-    return loading;
-}
-/** GitHub stores at most 48 KB per secret. */
-const MAX_SECRET_BYTES = 48 * 1024;
-async function sealSecret(value, publicKeyBase64) {
-    const sodium = await loadSodium();
-    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
-        throw new ActionError('The value to store is larger than the 48 KB GitHub allows for a secret.');
-    }
-    let key;
-    try {
-        key = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
-    }
-    catch {
-        key = new Uint8Array();
-    }
-    if (key.length !== sodium.crypto_box_PUBLICKEYBYTES) {
-        throw new ActionError('GitHub returned a secrets public key that is not a 32-byte base64 key.');
-    }
-    const sealed = sodium.crypto_box_seal(sodium.from_string(value), key);
-    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Reads and validates every input before anything touches the network.
- * Each problem becomes one InputError that names the input and the fix.
- * Secrets are masked the moment they are read, before any validation can
- * fail, so not even an error message can print them.
- */
-
-
-
-/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
-const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function readInputs(source) {
-    const get = (name) => source.getInput(name).trim();
-    // Mask first: nothing below may run before these are hidden.
-    const clientSecret = get('client-secret');
-    const accessToken = get('access-token');
-    const githubToken = get('github-token');
-    for (const secret of [clientSecret, accessToken, githubToken])
-        if (secret)
-            source.setSecret(secret);
-    // A secret with a line break is masked line by line above, but would be
-    // sent as a broken header or form field: refuse it, never quoting it.
-    for (const [input, secret] of [
-        ['client-secret', clientSecret],
-        ['access-token', accessToken],
-        ['github-token', githubToken],
-    ]) {
-        if (hasControlCharacters(secret)) {
-            throw new InputError(input, 'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.');
-        }
-    }
-    const appId = resourceId('app-id', get('app-id'));
-    const connectorId = resourceId('connector-id', get('connector-id'));
-    const { auth, serverUrl } = readAuth(source, get('client-id'), clientSecret, accessToken, get('server-url'), get('oidc-audience'));
-    if (!githubToken) {
-        throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
-    }
-    const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
-    const repositories = parseRepositories(get('repositories'));
-    const scope = readScope(get('environment'), get('organization'), get('visibility'));
-    const clientIdSecretName = get('client-id-secret-name');
-    const clientSecretSecretName = get('client-secret-secret-name');
-    if (clientIdSecretName)
-        secretName('client-id-secret-name', clientIdSecretName);
-    if (!clientSecretSecretName) {
-        throw new InputError('client-secret-secret-name', 'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.');
-    }
-    secretName('client-secret-secret-name', clientSecretSecretName);
-    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-        throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`);
-    }
-    const credentialIdVariable = get('credential-id-variable');
-    if (credentialIdVariable)
-        variableName('credential-id-variable', credentialIdVariable);
-    const previousCredentialId = get('previous-credential-id');
-    if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
-        throw new InputError('previous-credential-id', `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
-    }
-    const window = get('rotate-if-expires-within');
-    const verify = booleanInput('verify', get('verify'), true);
-    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
-    const dryRun = booleanInput('dry-run', get('dry-run'), false);
-    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
-    const howToTrack = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
-    if (revokePrevious && !tracksCurrent) {
-        throw new InputError('revoke-previous', `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`);
-    }
-    if (revokePrevious && !verify) {
-        throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
-    }
-    if (window && !tracksCurrent) {
-        throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${howToTrack}.`);
-    }
-    return {
-        appId,
-        connectorId,
-        auth,
-        serverUrl,
-        githubToken,
-        githubApiUrl,
-        repositories,
-        scope,
-        clientIdSecretName,
-        clientSecretSecretName,
-        credentialIdVariable,
-        previousCredentialId,
-        verify,
-        revokePrevious,
-        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
-        dryRun,
-    };
-}
-const VISIBILITIES = ['all', 'private', 'selected'];
-// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
-const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
-/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
-function readScope(environment, organization, visibility) {
-    if (organization) {
-        if (environment) {
-            throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
-        }
-        if (!OWNER.test(organization)) {
-            throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
-        }
-        if (visibility && !VISIBILITIES.includes(visibility)) {
-            throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
-        }
-        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
-    }
-    if (visibility) {
-        throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
-    }
-    if (environment) {
-        if (!ENVIRONMENT.test(environment)) {
-            throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
-        }
-        return { kind: 'environment', environment };
-    }
-    return { kind: 'repository' };
-}
-/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
-function booleanInput(input, value, fallback) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
-}
-const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
-function parseDuration(input, value) {
-    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
-    const amount = Number(match?.[1]);
-    if (!match || amount <= 0) {
-        throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
-    }
-    return { text: value, ms: amount * DURATION_UNITS[match[2].toLowerCase()] };
-}
-const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
-/**
- * Picks the one ConductorOne authentication the inputs describe; any other
- * combination is ambiguous and refused (SPEC 2).
- */
-function readAuth(source, clientId, clientSecret, accessToken, serverUrlInput, oidcAudience) {
-    if (accessToken) {
-        if (clientId || clientSecret) {
-            throw new InputError('access-token', `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`);
-        }
-        if (!serverUrlInput) {
-            throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
-        }
-        if (oidcAudience)
-            throw new InputError('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to access-token.`);
-        return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
-    }
-    if (!clientId) {
-        if (clientSecret)
-            throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
-        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
-    }
-    const parsed = parseClientId(clientId);
-    if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
-        throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`);
-    }
-    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${parsed.host}`);
-    const kind = parsed.kind;
-    if (clientSecret) {
-        if (kind === 'wfe') {
-            throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
-        }
-        if (oidcAudience)
-            throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
-        return { auth: { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) }, serverUrl };
-    }
-    if (kind !== 'wfe') {
-        throw new InputError('client-secret', `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
-    }
-    if (!source.oidcAvailable()) {
-        throw new InputError('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
-    }
-    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
-}
-const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
-function resourceId(input, value) {
-    if (!value)
-        throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-    if (!isConductorOneId(value))
-        throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
-    return value;
-}
-/** The Ed25519 key in the client-secret input; the messages never quote the value. */
-function clientSecretKey(secret) {
-    const parsed = parseClientSecret(secret);
-    if ('jwk' in parsed)
-        return parsed.jwk;
-    const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
-    const problem = {
-        'not a ConductorOne client secret': 'is not a ConductorOne client secret',
-        'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
-        'no Ed25519 private key': 'does not hold an Ed25519 private key',
-    }[parsed.problem];
-    throw new InputError('client-secret', `${problem}: ${fix}`);
-}
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-function isLoopback(url) {
-    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-}
-/** https only; plain http is allowed for loopback hosts (local fakes). */
-function serviceUrl(input, value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-        throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
-    }
-    url.pathname = url.pathname.replace(/\/+$/, '');
-    return url;
-}
-function parseRepositories(value) {
-    const seen = new Set();
-    const repositories = [];
-    for (const entry of value
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean)) {
-        const [owner = '', repo = '', ...rest] = entry.split('/');
-        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
-            throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
-        }
-        const key = entry.toLowerCase();
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        repositories.push({ owner, repo });
-    }
-    if (repositories.length === 0) {
-        throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
-    }
-    return repositories;
-}
-/** Variable names follow the same rules as secret names. */
-function variableName(input, name) {
-    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
-    }
-    return name;
-}
-/** GitHub's rules for secret names; they are case-insensitive. */
-function secretName(input, name) {
-    if (!SECRET_NAME.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
-    }
-    if (/^GITHUB_/i.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
-    }
-    return name;
-}
-
 ;// CONCATENATED MODULE: ./src/github/organization.ts
 /**
  * Who may use an organization secret. A PUT must state the visibility, and
@@ -50414,65 +50606,69 @@ function mayBeStored(err) {
 
 
 async function authenticateAndPreflight(context) {
-    const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
-    const token = tokenSource.getToken();
-    const connector = inputs.dryRun
-        ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId))
-        : Promise.resolve();
-    const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
-    const accessReads = targets.flatMap((target) => target.kind === 'organization'
-        ? secretNames.map((name) => resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })))
-        : []);
-    const variable = inputs.credentialIdVariable;
-    const variableReads = variable
-        ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable)))
-        : [];
-    const previous = inputs.previousCredentialId
-        ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
-        : Promise.all(variableReads).then((values) => previousFromVariable(variable, targets, values));
-    const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
-    const current = needsCurrent
-        ? Promise.all([previous, token]).then(async ([{ id }]) => id
-            ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? 'gone')
-            : undefined)
-        : Promise.resolve(undefined);
-    const settled = await Promise.allSettled([
-        token,
-        connector,
-        previous,
-        current,
-        ...keyReads,
-        ...accessReads,
-        ...variableReads,
-    ]);
+    const reads = startReads(context);
+    const settled = await Promise.allSettled(Object.values(reads).flat());
     // A failed read also fails what waits on it (the previous ID, the current
     // credential) with the same error: each is reported once.
-    const problems = [
-        ...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))),
-    ];
+    const problems = [...new Set(settled.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])))];
     if (problems.length > 0) {
         const unexpected = problems.find((p) => !(p instanceof ActionError));
         if (unexpected !== undefined)
             throw unexpected;
         throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
     }
-    const publicKeys = new Map();
-    await Promise.all(keyReads.map(async (read, index) => publicKeys.set(targets[index], await read)));
+    return collect(context.targets, reads);
+}
+/** Every read the preflight makes, started at once (through the read limiter where GitHub is asked). */
+function startReads(context) {
+    const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
+    const { appId, connectorId } = inputs;
+    const token = tokenSource.getToken();
+    const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(appId, connectorId)) : undefined;
+    const keys = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
+    const access = targets.flatMap((target) => target.kind === 'organization'
+        ? secretNames.map(async (name) => ({
+            target,
+            name,
+            access: await resolveOrgSecretAccess(octokit, target, name, readLimit),
+        }))
+        : []);
+    const variable = inputs.credentialIdVariable;
+    const variables = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+    const previous = inputs.previousCredentialId
+        ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
+        : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
+    const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
+    const current = needsCurrent
+        ? Promise.all([previous, token]).then(async ([{ id }]) => id ? ((await conductorOne.getCredential(appId, connectorId, id)) ?? 'gone') : undefined)
+        : Promise.resolve(undefined);
+    return {
+        token: [token],
+        connector: connector ? [connector] : [],
+        keys,
+        access,
+        variables,
+        previous: [previous],
+        current: [current],
+    };
+}
+/** The preflight's findings, once every read succeeded. */
+async function collect(targets, reads) {
+    const at = (index) => targets[index];
+    const publicKeys = new Map((await Promise.all(reads.keys)).map((key, index) => [at(index), key]));
     const orgAccess = new Map();
-    for (const { target, name, access } of await Promise.all(accessReads)) {
-        const byName = orgAccess.get(target) ?? new Map();
-        byName.set(name, access);
-        orgAccess.set(target, byName);
+    for (const { target, name, access } of await Promise.all(reads.access)) {
+        orgAccess.set(target, (orgAccess.get(target) ?? new Map()).set(name, access));
     }
-    const variableValues = new Map();
-    (await Promise.all(variableReads)).forEach((value, index) => variableValues.set(targets[index], value));
-    const currentCredential = await current;
+    const variableValues = new Map((await Promise.all(reads.variables)).map((value, index) => [at(index), value]));
+    const [previous] = await Promise.all(reads.previous);
+    const [current] = await Promise.all(reads.current);
     return {
         publicKeys,
         orgAccess,
         variableValues,
-        previous: await previous,
-        ...(currentCredential !== undefined ? { current: currentCredential } : {}),
+        previous: previous,
+        ...(current !== undefined ? { current } : {}),
     };
 }
 /**
@@ -50503,10 +50699,25 @@ function previousFromVariable(variable, targets, values) {
 }
 
 ;// CONCATENATED MODULE: ./src/store.ts
+/**
+ * Seal + write: every secret into every target, pipelined through a small
+ * pool of writes. Every value is sealed before the first write, so a key that
+ * cannot seal, or a value GitHub would refuse, stops the run while no target
+ * holds the new credential yet. Each write then settles on its own, so one
+ * refused target does not stop the others and the report can say exactly
+ * which targets hold the new credential.
+ */
 
 
 
 
+/** The client ID (unless client-id-secret-name is empty) and the client secret. */
+function secretsToWrite(inputs) {
+    const secrets = [{ name: inputs.clientSecretSecretName, value: (c) => c.clientSecret }];
+    if (inputs.clientIdSecretName)
+        secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
+    return secrets;
+}
 /** Target by target, so a repository's two secrets are written close together. */
 async function sealEverywhere(context, credential) {
     const { targets, publicKeys, orgAccess, secrets } = context;
@@ -50541,26 +50752,7 @@ async function writeEverywhere(context, writes) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/run.ts
-/**
- * The pipeline, in order: inputs -> authenticate + preflight -> (dry run, or
- * not due: report and stop) -> rotate -> check + prove -> seal + write ->
- * record + revoke -> report. Nothing is written before the new credential is
- * known to work; a credential that cannot be used, or that no target could
- * store, is revoked again. Everything the pipeline touches comes in through
- * RunContext, so tests drive it with a fake core and an undici MockAgent.
- */
-
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/session.ts
 
 
 
@@ -50572,19 +50764,86 @@ async function writeEverywhere(context, writes) {
 /**
  * Writes (secret PUTs, variable updates) in flight at once. GitHub asks for no
  * bursts of concurrent writes; `npm run bench` measured 1, 2, 4 and 8 for 20
- * repositories x 2 secrets at 40 ms per request (README, "How many writes at
- * once"): 4 keeps such a run at 10 write round trips while staying far below
- * GitHub's secondary limits (100 concurrent requests, 80 content-creating
- * requests a minute).
+ * repositories x 2 secrets at 40 ms per request (CONTRIBUTING.md, "How many
+ * writes at once"): 4 keeps such a run at 10 write round trips while staying
+ * far below GitHub's secondary limits (100 concurrent requests, 80
+ * content-creating requests a minute).
  */
 const WRITE_CONCURRENCY = 4;
 /** Reads in flight at once: enough for 20 targets in one round trip. */
 const READ_CONCURRENCY = 20;
-async function run(context) {
+/** Authenticates, and checks every target before anything changes; any problem stops the run here. */
+async function openSession(options, inputs) {
+    const { core, http } = options;
+    const mask = (value) => core.setSecret(value);
+    const getIdToken = (audience) => core.getIdToken(audience);
+    const tokenSource = await tokenSourceFor(inputs.auth, { serverUrl: inputs.serverUrl, http, getIdToken, mask });
+    const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask });
+    const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
+    const targets = targetsFor(inputs.scope, inputs.repositories);
+    const secrets = secretsToWrite(inputs);
+    const readLimit = createLimiter(READ_CONCURRENCY);
+    const checking = commaList(targets.map((t) => t.label));
+    core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${checking}.`);
+    const secretNames = secrets.map((s) => s.name);
+    const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };
+    const preflight = await authenticateAndPreflight(context);
+    const { previous } = preflight;
+    core.setOutput('previous-credential-id', previous.id);
+    if (previous.id)
+        core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);
+    return {
+        ...options,
+        inputs,
+        conductorOne,
+        octokit,
+        targets,
+        secrets,
+        preflight,
+        readLimit,
+        concurrency: options.writeConcurrency ?? WRITE_CONCURRENCY,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run.ts
+/**
+ * The pipeline, in order: inputs -> authenticate + preflight -> (dry run, or
+ * not due: report and stop) -> rotate -> check + prove -> seal + write ->
+ * record + revoke -> report. Nothing is written before the new credential is
+ * known to work; one that cannot be used, or that no target could store, is
+ * revoked again. Everything the pipeline touches comes in through RunContext,
+ * so tests drive it with a fake core and an undici MockAgent.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function runPipeline(context) {
     const core = guardCore(context.core, context.redactor);
     const progress = context.progress ?? new RunProgress();
     try {
-        await rotateAndStore({ ...context, core, progress });
+        const inputs = readInputs(core);
+        for (const { title, message } of inputWarnings(inputs))
+            core.warning(message, title);
+        const session = await openSession({ ...context, core, progress }, inputs);
+        if (await reportIfNotRotating(session, context.now ?? Date.now))
+            return;
+        const credential = await issueCredential(session);
+        const writes = await proveAndSeal(session, credential);
+        setCredentialOutputs(core, credential);
+        const outcomes = await store(session, credential, writes);
+        await finish(session, credential, outcomes);
     }
     catch (err) {
         // Before a usable credential existed, a failure changed nothing: say so.
@@ -50596,81 +50855,6 @@ async function run(context) {
         throw err;
     }
 }
-async function rotateAndStore(context) {
-    const { core } = context;
-    const inputs = readInputs(core);
-    for (const { title, message } of inputWarnings(inputs))
-        core.warning(message, title);
-    const session = await prepare(context, inputs);
-    if (await reportIfNotRotating(session, context.now ?? Date.now))
-        return;
-    const credential = await issueCredential(session);
-    const writes = await proveAndSeal(session, credential);
-    setCredentialOutputs(core, credential);
-    const outcomes = await store(session, credential, writes);
-    await finish(session, credential, outcomes);
-}
-/** Inputs are valid: authenticate, and check every target before anything changes. */
-async function prepare(context, inputs) {
-    const { core, http } = context;
-    const tokenSource = await createTokenSource(inputs, core, http);
-    const conductorOne = new ConductorOneClient({
-        serverUrl: inputs.serverUrl,
-        http,
-        tokenSource,
-        mask: (value) => core.setSecret(value),
-    });
-    const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
-    const targets = targetsFor(inputs.scope, inputs.repositories);
-    const secrets = secretsToWrite(inputs);
-    const readLimit = createLimiter(READ_CONCURRENCY);
-    core.info(`Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${list(targets.map((t) => t.label))}.`);
-    const preflight = await authenticateAndPreflight({
-        inputs,
-        tokenSource,
-        conductorOne,
-        octokit,
-        targets,
-        secretNames: secrets.map((s) => s.name),
-        readLimit,
-    });
-    core.setOutput('previous-credential-id', preflight.previous.id);
-    if (preflight.previous.id)
-        core.info(`The secrets hold credential ${preflight.previous.id} (from ${preflight.previous.source}).`);
-    return {
-        core,
-        http,
-        progress: context.progress,
-        inputs,
-        conductorOne,
-        octokit,
-        targets,
-        secrets,
-        preflight,
-        readLimit,
-        concurrency: context.writeConcurrency ?? WRITE_CONCURRENCY,
-        ...(context.proofRetryDelaysMs ? { proofRetryDelaysMs: context.proofRetryDelaysMs } : {}),
-    };
-}
-/** A dry run, or a credential not due yet: report and stop. */
-async function reportIfNotRotating({ core, inputs, targets, secrets, preflight }, now) {
-    const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
-    if (inputs.dryRun) {
-        core.setOutput('rotated', 'false');
-        core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
-        await core.writeSummary(renderDryRunSummary(planDryRun(inputs, targets, secrets.map((s) => s.name), preflight, due)));
-        return true;
-    }
-    if (!due.due) {
-        core.setOutput('rotated', 'false');
-        core.info(`Not rotating: ${due.reason}.`);
-        await core.writeSummary(renderSkippedSummary({ appId: inputs.appId, connectorId: inputs.connectorId, reason: `${due.reason}.` }));
-        return true;
-    }
-    if (inputs.rotateIfExpiresWithin)
-        core.info(`Rotating: ${due.reason}.`);
-    return false;
-}
 /** RotateCredential, and the check that its answer is a credential the action can store. */
 async function issueCredential(session) {
     const { core, inputs, conductorOne, progress } = session;
@@ -50681,7 +50865,7 @@ async function issueCredential(session) {
     try {
         const credential = await rotation;
         progress.issued(credential.id);
-        core.info(`ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${credential.expiresTime ? `, expires ${credential.expiresTime}` : ''}).`);
+        core.info(issuedLine(credential));
         return credential;
     }
     catch (err) {
@@ -50689,40 +50873,31 @@ async function issueCredential(session) {
             throw err;
         if (err.credentialId)
             progress.issued(err.credentialId);
-        return run_discard(session, err.credentialId ?? '', err.message);
+        return discardCredential(session, err.credentialId ?? '', err.message);
     }
 }
-/**
- * Before any write: prove the new credential gets a ConductorOne token (with
- * verify), and seal every value for its target. Either failing means the
- * credential must not reach any consumer.
- */
+/** Before any write: prove the new credential (with verify) and seal every value; either failing revokes it. */
 async function proveAndSeal(session, credential) {
-    const { core, http, inputs, targets, secrets, preflight } = session;
-    const proof = inputs.verify
-        ? proveCredential(credential, {
-            serverUrl: inputs.serverUrl,
-            http,
-            mask: (value) => core.setSecret(value),
-            log: (message) => core.info(message),
-            ...(session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {}),
-        })
-        : Promise.resolve();
-    const sealing = sealEverywhere({ targets, publicKeys: preflight.publicKeys, orgAccess: preflight.orgAccess, secrets }, credential);
+    const { core, http, inputs, preflight } = session;
+    const retries = session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {};
+    const proofOptions = { serverUrl: inputs.serverUrl, http, mask: core.setSecret, log: core.info, ...retries };
+    const proof = inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve();
+    const sealing = sealEverywhere({ ...session, ...preflight }, credential);
     const [proved, sealed] = await Promise.allSettled([proof, sealing]);
     if (proved.status === 'rejected' || sealed.status === 'rejected') {
         // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
         const failure = proved.status === 'rejected' ? proved.reason : sealed.reason;
-        return run_discard(session, credential.id, failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`, failure);
+        const reason = failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`;
+        return discardCredential(session, credential.id, reason, failure);
     }
     if (inputs.verify)
         core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
     return sealed.value;
 }
-/** Writes every secret. A credential no target could store is revoked; a partial failure fails the run, naming each target. */
+/** Writes every secret; a credential no target stored is revoked, a partial failure fails naming each target. */
 async function store(session, credential, writes) {
-    const { core, inputs, octokit, progress } = session;
-    const outcomes = await writeEverywhere({ octokit, concurrency: session.concurrency, progress }, writes);
+    const { core, inputs } = session;
+    const outcomes = await writeEverywhere(session, writes);
     core.setOutput('targets', targetsOutput(outcomes));
     for (const o of outcomes)
         if (o.result !== 'failed')
@@ -50731,7 +50906,7 @@ async function store(session, credential, writes) {
     if (failures.length === 0)
         return outcomes;
     if (failures.length === outcomes.length && failures.every((f) => f.mayBeStored === false)) {
-        return run_discard(session, credential.id, storedNowhereReason(credential, failures));
+        return discardCredential(session, credential.id, storedNowhereReason(credential, failures));
     }
     const steps = [proofStep(inputs), ...stepsNotRun(inputs, 'not every target holds the new credential')];
     await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), steps }));
@@ -50739,105 +50914,28 @@ async function store(session, credential, writes) {
 }
 /** Record the new credential ID and revoke the previous credential, then report. */
 async function finish(session, credential, outcomes) {
-    const { core, inputs, octokit, conductorOne, targets, preflight, progress, readLimit } = session;
+    const { core, inputs, progress } = session;
     if (inputs.revokePrevious)
         progress.previousRevoke = 'in flight';
-    const outcome = await finishRotation({
-        inputs,
-        octokit,
-        conductorOne,
-        targets,
-        variableValues: preflight.variableValues,
-        orgAccess: preflight.orgAccess,
-        previous: preflight.previous,
-        concurrency: session.concurrency,
-        readLimit,
-    }, credential);
-    progress.previousRevoke = outcome.revoke.state === 'revoked' ? 'revoked' : '';
-    core.setOutput('revoked-credential-id', outcome.revoke.state === 'revoked' ? outcome.revoke.id : '');
+    const outcome = await finishRotation(session, credential);
+    const revoked = outcome.revoke.state === 'revoked' ? outcome.revoke.id : '';
+    progress.previousRevoke = revoked ? 'revoked' : '';
+    core.setOutput('revoked-credential-id', revoked);
     for (const line of finishLog(inputs, outcome))
         core.info(line);
-    if (outcome.interference)
-        core.warning(interferenceWarning(inputs, credential, outcome.interference), 'Another rotation ran at the same time');
+    if (outcome.interference) {
+        core.warning(interferenceWarning(inputs, credential, outcome.interference), INTERFERENCE_TITLE);
+    }
     const problems = finishProblems(inputs, outcome);
     const steps = [proofStep(inputs), ...finishSteps(inputs, outcome)];
-    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished: problems.length > 0, steps }));
-    if (problems.length > 0) {
-        throw new ActionError(`Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date; only this is left: ${problems.join(' ')}`);
-    }
-}
-/** A failure that ended the run after an unusable credential was revoked again; its summary is written. */
-class DiscardedError extends ActionError {
-    name = 'DiscardedError';
-}
-/**
- * The new credential was never stored anywhere and must not be: revoke it,
- * so no unusable or orphaned credential stays valid, and fail.
- */
-async function run_discard(session, credentialId, reason, cause) {
-    const { core, inputs, conductorOne, progress } = session;
-    progress.discarded = true;
-    let revoke = 'no id';
-    if (credentialId) {
-        try {
-            revoke = await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, credentialId);
-        }
-        catch (err) {
-            revoke = { error: errorMessage(err) };
-        }
-    }
-    const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
-    await core.writeSummary(renderDiscardedSummary({
-        appId: inputs.appId,
-        connectorId: inputs.connectorId,
-        credentialId,
-        reason,
-        revoke: outcome,
-    }));
-    throw new DiscardedError(discardMessage(reason, outcome), { cause });
+    const unfinished = problems.length > 0;
+    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished, steps }));
+    if (unfinished)
+        throw new ActionError(onlyThisIsLeft(credential, problems));
 }
 function rotationReport(session, credential, outcomes) {
-    const { inputs, preflight } = session;
-    return {
-        appId: inputs.appId,
-        connectorId: inputs.connectorId,
-        credential,
-        previousId: preflight.previous.id,
-        outcomes,
-    };
-}
-/** The one ConductorOne authentication the inputs chose. */
-async function createTokenSource(inputs, core, http) {
-    const { auth, serverUrl } = inputs;
-    const mask = (value) => core.setSecret(value);
-    switch (auth.kind) {
-        case 'client-credentials':
-            // The key is loaded first, so a damaged secret is an input error, before any request.
-            return new ClientCredentialsTokenSource({
-                clientId: auth.clientId,
-                key: await importSigningKey(auth.privateJwk),
-                serverUrl,
-                http,
-                mask,
-            });
-        case 'federation':
-            return new FederationTokenSource({
-                clientId: auth.clientId,
-                audience: auth.audience,
-                serverUrl,
-                http,
-                getIdToken: (audience) => core.getIdToken(audience),
-                mask,
-            });
-        case 'access-token':
-            return new AccessTokenSource(auth.token);
-    }
-}
-function secretsToWrite(inputs) {
-    const secrets = [{ name: inputs.clientSecretSecretName, value: (c) => c.clientSecret }];
-    if (inputs.clientIdSecretName)
-        secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
-    return secrets;
+    const { appId, connectorId } = session.inputs;
+    return { appId, connectorId, credential, previousId: session.preflight.previous.id, outcomes };
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -50859,7 +50957,7 @@ function secretsToWrite(inputs) {
 
 /** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
 const CLOSE_BOUND_MS = 2_000;
-async function main_run() {
+async function run() {
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
     // alike (self-hosted runners behind a corporate proxy).
     const dispatcher = new undici/* EnvHttpProxyAgent */.J2({ connect: { timeout: 10_000 } });
@@ -50874,7 +50972,7 @@ async function main_run() {
         process.exit(1);
     });
     try {
-        await run({ core: actionsCore(), http, progress, redactor });
+        await runPipeline({ core: actionsCore(), http, progress, redactor });
     }
     catch (err) {
         // Expected failures are already one actionable sentence; a stack is shown
@@ -50898,7 +50996,7 @@ function actionsCore() {
     return {
         getInput: (name) => getInput(name),
         setSecret: (value) => setSecret(value),
-        oidcAvailable: () => Boolean(process.env['ACTIONS_ID_TOKEN_REQUEST_URL']),
+        oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
         getIdToken: (audience) => getIDToken(audience),
         setOutput: (name, value) => setOutput(name, value),
         info: (message) => info(message),
@@ -50908,7 +51006,7 @@ function actionsCore() {
 }
 async function writeSummary(markdown) {
     // Outside a runner (a local try) there is no summary file to write.
-    if (!process.env['GITHUB_STEP_SUMMARY'])
+    if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     try {
         await summary.addRaw(markdown, true).write();

@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { Http } from '../src/http.js';
-import { type ActionCore, run, WRITE_CONCURRENCY } from '../src/run.js';
+import { type ActionCore, runPipeline, WRITE_CONCURRENCY } from '../src/run.js';
 import { repoScope } from '../test/fakes/github.js';
 import type { RequestLogEntry, RequestTiming } from '../test/fakes/log.js';
 import { type RunActionResult, runAction } from '../test/fakes/run-action.js';
@@ -202,7 +202,7 @@ async function runInProcess(
   const from = mark(scenario);
   try {
     const started = performance.now();
-    await run({ core, http, writeConcurrency });
+    await runPipeline({ core, http, writeConcurrency });
     const wallMs = performance.now() - started;
     return sampleOf(scenario, from, wallMs, retries);
   } finally {

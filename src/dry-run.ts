@@ -1,68 +1,95 @@
 /**
- * dry-run: what a real run would do, from what the preflight found. Nothing
- * here sends a request; the preflight already checked the connector, every
- * target and the variable.
+ * The runs that rotate nothing: a dry run, which says what a real run would
+ * do from what the preflight found, and a credential not due yet under
+ * rotate-if-expires-within. Nothing here sends a request; the preflight
+ * already checked the connector, every target and the variable.
  */
-import type { Due } from './expiry.js';
-import type { Target } from './github/targets.js';
+import { type Due, rotationDue } from './expiry.js';
 import type { Inputs } from './inputs.js';
+import type { Target } from './model.js';
 import type { Preflight } from './preflight.js';
-import { type DryRunReport, describeAccess } from './report.js';
+import { type DryRunReport, describeAccess, renderDryRunSummary, renderSkippedSummary } from './report.js';
+import type { Session } from './session.js';
 
-export function planDryRun(
-  inputs: Inputs,
-  targets: readonly Target[],
-  secretNames: readonly string[],
-  preflight: Preflight,
-  due: Due,
-): DryRunReport {
-  const { previous, current } = preflight;
-  const plan: string[] = [];
+/** A dry run, or a credential not due yet: report and stop. */
+export async function reportIfNotRotating(session: Session, now: () => number): Promise<boolean> {
+  const { core, inputs, preflight } = session;
+  const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
+  if (inputs.dryRun) {
+    core.setOutput('rotated', 'false');
+    core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
+    await core.writeSummary(renderDryRunSummary(planDryRun(session, due)));
+    return true;
+  }
   if (!due.due) {
-    plan.push(`Skip rotation: ${due.reason}. The steps below would run once it is due.`);
-  } else if (inputs.rotateIfExpiresWithin) {
-    plan.push(`Rotate, since ${due.reason}.`);
+    core.setOutput('rotated', 'false');
+    core.info(`Not rotating: ${due.reason}.`);
+    const { appId, connectorId } = inputs;
+    await core.writeSummary(renderSkippedSummary({ appId, connectorId, reason: `${due.reason}.` }));
+    return true;
   }
-  plan.push(`Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`);
-  plan.push(
-    `Write ${secretNames.map((n) => `\`${n}\``).join(' and ')} to ${targets.length === 1 ? (targets[0] as Target).label : `${targets.length} targets`}, at most a few writes at a time.`,
-  );
-  plan.push(
-    inputs.verify
-      ? 'Prove the new credential by getting a ConductorOne token with it.'
-      : 'Not prove the new credential (verify: false).',
-  );
-  if (inputs.credentialIdVariable) {
-    const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))];
-    plan.push(
-      `Record the new credential ID in the variable \`${inputs.credentialIdVariable}\` of every target (now: ${values.join(', ')}).`,
-    );
-  }
-  const previousText = previous.id ? `\`${previous.id}\` (from ${previous.source})` : '';
-  const expiry = current !== 'gone' && current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
-  if (!previous.id) {
-    plan.push(
-      inputs.revokePrevious
-        ? 'Revoke nothing: no previous credential is known yet.'
-        : 'Revoke nothing (revoke-previous is off).',
-    );
-  } else if (current === 'gone') {
-    plan.push(
-      `Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${inputs.revokePrevious ? ' (a real run reports it as already revoked)' : ''}.`,
-    );
-  } else if (!inputs.revokePrevious) {
-    plan.push(`Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`);
-  } else {
-    plan.push(
-      `Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`,
-    );
-  }
+  if (inputs.rotateIfExpiresWithin) core.info(`Rotating: ${due.reason}.`);
+  return false;
+}
 
-  const writes = targets.flatMap((target) =>
-    secretNames.map((secret) => {
-      const access = preflight.orgAccess.get(target)?.get(secret);
-      return { target: target.label, secret, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
+export interface DryRunContext {
+  inputs: Inputs;
+  targets: readonly Target[];
+  secrets: ReadonlyArray<{ name: string }>;
+  preflight: Preflight;
+}
+
+export function planDryRun(context: DryRunContext, due: Due): DryRunReport {
+  const { inputs } = context;
+  const plan = [...dueSteps(inputs, due), ...writeSteps(context), revokeStep(inputs, context.preflight)];
+  return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes: plannedWrites(context) };
+}
+
+function dueSteps(inputs: Inputs, due: Due): string[] {
+  if (!due.due) return [`Skip rotation: ${due.reason}. The steps below would run once it is due.`];
+  return inputs.rotateIfExpiresWithin ? [`Rotate, since ${due.reason}.`] : [];
+}
+
+function writeSteps({ inputs, targets, secrets, preflight }: DryRunContext): string[] {
+  const names = secrets.map((s) => `\`${s.name}\``).join(' and ');
+  const where = targets.length === 1 ? (targets[0] as Target).label : `${targets.length} targets`;
+  const steps = [
+    `Call RotateCredential for connector \`${inputs.connectorId}\`, which issues a new client ID and secret.`,
+    inputs.verify
+      ? 'Prove the new credential by getting a ConductorOne token with it, before anything is written.'
+      : 'Check the new credential, without proving it (verify: false).',
+    `Write ${names} to ${where}, at most a few writes at a time.`,
+  ];
+  if (inputs.credentialIdVariable) {
+    const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))].join(', ');
+    const variable = `\`${inputs.credentialIdVariable}\``;
+    steps.push(`Record the new credential ID in the variable ${variable} of every target (now: ${values}).`);
+  }
+  return steps;
+}
+
+function revokeStep(inputs: Inputs, { previous, current }: Preflight): string {
+  if (!previous.id) {
+    return inputs.revokePrevious
+      ? 'Revoke nothing: no previous credential is known yet.'
+      : 'Revoke nothing (revoke-previous is off).';
+  }
+  const previousText = `\`${previous.id}\` (from ${previous.source})`;
+  if (current === 'gone') {
+    const already = inputs.revokePrevious ? ' (a real run reports it as already revoked)' : '';
+    return `Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${already}.`;
+  }
+  const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
+  if (!inputs.revokePrevious)
+    return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
+  return `Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`;
+}
+
+function plannedWrites({ targets, secrets, preflight }: DryRunContext): DryRunReport['writes'] {
+  return targets.flatMap((target) =>
+    secrets.map(({ name }) => {
+      const access = preflight.orgAccess.get(target)?.get(name);
+      return { target: target.label, secret: name, detail: access ? `yes, ${describeAccess(access)}` : 'yes' };
     }),
   );
-  return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes };
 }

@@ -2,15 +2,14 @@
  * rotate-if-expires-within: a scheduled workflow can run daily and rotate
  * only when the current credential is about to expire (SPEC 2).
  */
-import type { CredentialInfo } from './conductorone/client.js';
 import type { Duration } from './inputs.js';
-import type { Previous } from './preflight.js';
+import type { CredentialInfo, PreviousCredential } from './model.js';
 
 export type Due = { due: true; reason: string } | { due: false; reason: string };
 
 export function rotationDue(
   window: Duration | undefined,
-  previous: Previous,
+  previous: PreviousCredential,
   current: CredentialInfo | 'gone' | undefined,
   nowMs: number,
 ): Due {

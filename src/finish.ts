@@ -10,24 +10,23 @@
  * different credential while this one ran, the two runs' writes may have
  * interleaved, and neither the record nor the revoke would be safe.
  */
-import type { ConductorOneClient, RevokeResult, RotatedCredential } from './conductorone/client.js';
+import type { ConductorOneClient, RevokeResult } from './conductorone/client.js';
 import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
-import type { OrgSecretAccess } from './github/organization.js';
-import type { Target } from './github/targets.js';
 import { readVariable, writeVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
+import type { RotatedCredential, Target } from './model.js';
 import { type Limiter, settleWithConcurrency } from './pool.js';
-import type { Previous } from './preflight.js';
+import type { Preflight } from './preflight.js';
 
+/** What the last steps need; a Session has it all. */
 export interface FinishContext {
   inputs: Inputs;
   octokit: Octokit;
   conductorOne: ConductorOneClient;
   targets: readonly Target[];
-  variableValues: ReadonlyMap<Target, string | undefined>;
-  orgAccess: ReadonlyMap<Target, ReadonlyMap<string, OrgSecretAccess>>;
-  previous: Previous;
+  /** From the preflight: the variable in each target, each organization secret's access, the previous credential. */
+  preflight: Pick<Preflight, 'variableValues' | 'orgAccess' | 'previous'>;
   concurrency: number;
   readLimit: Limiter;
 }
@@ -66,7 +65,11 @@ export async function finishRotation(context: FinishContext, credential: Rotated
   } catch (err) {
     const recheckError = errorMessage(err);
     return {
-      revoke: { state: 'skipped', id: context.previous.id, why: 'the credential-id variable could not be read again' },
+      revoke: {
+        state: 'skipped',
+        id: context.preflight.previous.id,
+        why: 'the credential-id variable could not be read again',
+      },
       recheckError,
     };
   }
@@ -74,7 +77,7 @@ export async function finishRotation(context: FinishContext, credential: Rotated
     return {
       revoke: {
         state: 'skipped',
-        id: context.previous.id,
+        id: context.preflight.previous.id,
         why: 'another rotation changed the credential-id variable while this one ran',
       },
       interference,
@@ -92,7 +95,8 @@ async function recheckVariable(
   context: FinishContext,
   credential: RotatedCredential,
 ): Promise<Interference | undefined> {
-  const { inputs, octokit, targets, variableValues, readLimit } = context;
+  const { inputs, octokit, targets, readLimit } = context;
+  const { variableValues } = context.preflight;
   const name = inputs.credentialIdVariable;
   if (!name) return undefined;
   const now = await Promise.all(targets.map((target) => readLimit(() => readVariable(octokit, target, name))));
@@ -109,7 +113,8 @@ async function recordCredentialId(
   context: FinishContext,
   credential: RotatedCredential,
 ): Promise<VariableOutcome[] | undefined> {
-  const { inputs, octokit, targets, variableValues, orgAccess, concurrency } = context;
+  const { inputs, octokit, targets, concurrency } = context;
+  const { variableValues, orgAccess } = context.preflight;
   const name = inputs.credentialIdVariable;
   if (!name) return undefined;
   const settled = await settleWithConcurrency(targets, concurrency, (target) =>
@@ -132,7 +137,8 @@ async function recordCredentialId(
 }
 
 async function revokePrevious(context: FinishContext, credential: RotatedCredential): Promise<RevokeOutcome> {
-  const { inputs, conductorOne, previous } = context;
+  const { inputs, conductorOne } = context;
+  const { previous } = context.preflight;
   const id = previous.id;
   if (!inputs.revokePrevious) return { state: 'skipped', id, why: 'revoke-previous is off' };
   if (!id)

@@ -77,6 +77,17 @@ const NOT_SENT_CODES = new Set([
 /** GitHub's secondary rate limit without headers: wait at least a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
+/** A request across its attempts. */
+interface InFlight {
+  /** "METHOD host/path", for the retry log; never a query or a body. */
+  label: string;
+  started: number;
+  idempotent: boolean;
+}
+
+/** After one attempt: the answer to hand back, or a wait before the next attempt. */
+type Next = { response: Response } | { reason: string; waitMs: number };
+
 export type Verdict = { retry: false } | { retry: true; reason: string; waitMs?: number };
 
 /**
@@ -155,40 +166,46 @@ export class Http {
   };
 
   async send(url: string, init: RequestInit, options: SendOptions): Promise<Response> {
-    const started = this.clock.now();
-    const method = (init.method ?? 'GET').toUpperCase();
-    const label = `${method} ${new URL(url).host}${new URL(url).pathname}`;
+    const { host, pathname } = new URL(url);
+    const request: InFlight = {
+      label: `${(init.method ?? 'GET').toUpperCase()} ${host}${pathname}`,
+      started: this.clock.now(),
+      idempotent: options.idempotent,
+    };
     for (let attempt = 1; ; attempt++) {
-      const last = attempt >= this.policy.maxAttempts;
-      let response: Response;
-      try {
-        response = await this.attempt(url, init);
-      } catch (err) {
-        const failure = describeFailure(err, this.policy.timeoutMs);
-        const retryable = options.idempotent || failure.notSent;
-        const waitMs = backoffMs(attempt, this.policy, this.clock.random);
-        if (last || !retryable || !this.withinBudget(started, waitMs)) {
-          const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-          throw new TransportError(`${label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
-        }
-        await this.wait(label, failure.text, attempt, waitMs);
-        continue;
-      }
-      if (response.ok || last) return response;
-
-      const body = response.status === 403 ? await peekText(response) : undefined;
-      const verdict = judgeResponse(response.status, response.headers, options.idempotent, this.clock.now(), body);
-      if (!verdict.retry) return response;
-      const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
-      if (waitMs > this.policy.maxDelayMs || !this.withinBudget(started, waitMs)) {
-        this.log(
-          `${label}: ${verdict.reason}; the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits, so it gives up`,
-        );
-        return response;
-      }
-      await discard(response);
-      await this.wait(label, verdict.reason, attempt, waitMs);
+      const next = await this.tryOnce(url, init, request, attempt);
+      if ('response' in next) return next.response;
+      await this.wait(request.label, next.reason, attempt, next.waitMs);
     }
+  }
+
+  /** One attempt: the answer to return, or why and how long to wait before the next; throws when giving up on a network failure. */
+  private async tryOnce(url: string, init: RequestInit, request: InFlight, attempt: number): Promise<Next> {
+    const last = attempt >= this.policy.maxAttempts;
+    let response: Response;
+    try {
+      response = await this.attempt(url, init);
+    } catch (err) {
+      const failure = describeFailure(err, this.policy.timeoutMs);
+      const waitMs = backoffMs(attempt, this.policy, this.clock.random);
+      if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request.started, waitMs)) {
+        const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
+        throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+      }
+      return { reason: failure.text, waitMs };
+    }
+    if (response.ok || last) return { response };
+    const body = response.status === 403 ? await peekText(response) : undefined;
+    const verdict = judgeResponse(response.status, response.headers, request.idempotent, this.clock.now(), body);
+    if (!verdict.retry) return { response };
+    const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
+    if (waitMs > this.policy.maxDelayMs || !this.withinBudget(request.started, waitMs)) {
+      const asked = `the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits`;
+      this.log(`${request.label}: ${verdict.reason}; ${asked}, so it gives up`);
+      return { response };
+    }
+    await discard(response);
+    return { reason: verdict.reason, waitMs };
   }
 
   private async attempt(url: string, init: RequestInit): Promise<Response> {

@@ -4,17 +4,10 @@
  * Secrets are masked the moment they are read, before any validation can
  * fail, so not even an error message can print them.
  */
-import {
-  CLIENT_SECRET_PREFIX,
-  type Ed25519PrivateJwk,
-  isConductorOneId,
-  parseClientId,
-  parseClientSecret,
-} from './conductorone/credential.js';
+import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret } from './conductorone/credential.js';
 import { InputError } from './errors.js';
+import type { Auth, Ed25519PrivateJwk, Repository, SecretScope, Visibility } from './model.js';
 import { hasControlCharacters } from './redact.js';
-
-export type { Ed25519PrivateJwk } from './conductorone/credential.js';
 
 export interface Inputs {
   appId: string;
@@ -25,7 +18,7 @@ export interface Inputs {
   githubToken: string;
   githubApiUrl: URL;
   repositories: Repository[];
-  /** Where the secrets go: each repository, an environment of each, or an organization (SPEC 2). */
+  /** Where the secrets go: each repository, an environment of each, or an organization. */
   scope: SecretScope;
   /** Empty when the client ID is not to be stored. */
   clientIdSecretName: string;
@@ -41,47 +34,10 @@ export interface Inputs {
   dryRun: boolean;
 }
 
-export type SecretScope =
-  | { kind: 'repository' }
-  | { kind: 'environment'; environment: string }
-  | { kind: 'organization'; organization: string; visibility?: Visibility };
-
-export type Visibility = 'all' | 'private' | 'selected';
-
 /** A window such as `30d`, as given and in milliseconds. */
 export interface Duration {
   text: string;
   ms: number;
-}
-
-/** Exactly one way to authenticate to ConductorOne (SPEC 2). */
-export type Auth = ClientCredentialsAuth | FederationAuth | AccessTokenAuth;
-
-/** GitHub OIDC token exchanged for a ConductorOne token (RFC 8693). */
-export interface FederationAuth {
-  kind: 'federation';
-  /** The federation trust's client ID, `<name>@<host>/wfe`. */
-  clientId: string;
-  /** Audience of the GitHub OIDC token: `oidc-audience`, default the tenant host. */
-  audience: string;
-}
-
-/** A ready ConductorOne bearer token; no token request is made. */
-export interface AccessTokenAuth {
-  kind: 'access-token';
-  token: string;
-}
-
-export interface ClientCredentialsAuth {
-  kind: 'client-credentials';
-  clientId: string;
-  /** The Ed25519 private key carried in the client secret, as a JWK. */
-  privateJwk: Ed25519PrivateJwk;
-}
-
-export interface Repository {
-  owner: string;
-  repo: string;
 }
 
 export interface InputSource {
@@ -98,88 +54,119 @@ const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function readInputs(source: InputSource): Inputs {
-  const get = (name: string) => source.getInput(name).trim();
-  // Mask first: nothing below may run before these are hidden.
-  const clientSecret = get('client-secret');
-  const accessToken = get('access-token');
-  const githubToken = get('github-token');
-  for (const secret of [clientSecret, accessToken, githubToken]) if (secret) source.setSecret(secret);
-  // A secret with a line break is masked line by line above, but would be
-  // sent as a broken header or form field: refuse it, never quoting it.
-  for (const [input, secret] of [
-    ['client-secret', clientSecret],
-    ['access-token', accessToken],
-    ['github-token', githubToken],
-  ] as const) {
-    if (hasControlCharacters(secret)) {
-      throw new InputError(
-        input,
-        'contains a line break or another control character: store the value alone in the secret, with no extra lines or spaces inside it.',
-      );
-    }
-  }
+type Get = (name: string) => string;
 
+export function readInputs(source: InputSource): Inputs {
+  const get: Get = (name) => source.getInput(name).trim();
+  const { clientSecret, accessToken, githubToken } = readSecrets(source, get);
   const appId = resourceId('app-id', get('app-id'));
   const connectorId = resourceId('connector-id', get('connector-id'));
-  const { auth, serverUrl } = readAuth(
-    source,
-    get('client-id'),
-    clientSecret,
-    accessToken,
-    get('server-url'),
-    get('oidc-audience'),
-  );
+  const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
+  const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
+  return {
+    appId,
+    connectorId,
+    auth,
+    serverUrl,
+    ...readGitHub(get, githubToken),
+    ...readSecretNames(get),
+    ...readLifecycle(get),
+  };
+}
 
+/** The secret inputs, masked before anything else runs (so no error can print them), then checked. */
+function readSecrets(
+  source: InputSource,
+  get: Get,
+): { clientSecret: string; accessToken: string; githubToken: string } {
+  const secrets = {
+    clientSecret: get('client-secret'),
+    accessToken: get('access-token'),
+    githubToken: get('github-token'),
+  };
+  for (const secret of Object.values(secrets)) if (secret) source.setSecret(secret);
+  // A secret with a line break is masked line by line above, but would be
+  // sent as a broken header or form field: refuse it, never quoting it.
+  const named = {
+    'client-secret': secrets.clientSecret,
+    'access-token': secrets.accessToken,
+    'github-token': secrets.githubToken,
+  };
+  for (const [input, secret] of Object.entries(named)) {
+    if (hasControlCharacters(secret)) {
+      const fix = 'store the value alone in the secret, with no extra lines or spaces inside it';
+      throw new InputError(input, `contains a line break or another control character: ${fix}.`);
+    }
+  }
+  return secrets;
+}
+
+/** Where the secrets go, and the token that may write them. */
+function readGitHub(
+  get: Get,
+  githubToken: string,
+): Pick<Inputs, 'githubToken' | 'githubApiUrl' | 'repositories' | 'scope'> {
   if (!githubToken) {
     throw new InputError(
       'github-token',
       'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.',
     );
   }
-  const githubApiUrl = serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com');
+  return {
+    githubToken,
+    githubApiUrl: serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com'),
+    repositories: parseRepositories(get('repositories')),
+    scope: readScope(get('environment'), get('organization'), get('visibility')),
+  };
+}
 
-  const repositories = parseRepositories(get('repositories'));
-  const scope = readScope(get('environment'), get('organization'), get('visibility'));
-
+function readSecretNames(get: Get): Pick<Inputs, 'clientIdSecretName' | 'clientSecretSecretName'> {
   const clientIdSecretName = get('client-id-secret-name');
   const clientSecretSecretName = get('client-secret-secret-name');
   if (clientIdSecretName) secretName('client-id-secret-name', clientIdSecretName);
   if (!clientSecretSecretName) {
+    const example = 'e.g. BATON_CLIENT_SECRET';
     throw new InputError(
       'client-secret-secret-name',
-      'is required: name the secret that receives the new client secret, e.g. BATON_CLIENT_SECRET.',
+      `is required: name the secret that receives the new client secret, ${example}.`,
     );
   }
   secretName('client-secret-secret-name', clientSecretSecretName);
   if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-    throw new InputError(
-      'client-secret-secret-name',
-      `must differ from client-id-secret-name (both are "${clientSecretSecretName}"; secret names are case-insensitive).`,
-    );
+    const both = `both are "${clientSecretSecretName}"; secret names are case-insensitive`;
+    throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (${both}).`);
   }
+  return { clientIdSecretName, clientSecretSecretName };
+}
 
+type Lifecycle = Pick<
+  Inputs,
+  'credentialIdVariable' | 'previousCredentialId' | 'verify' | 'revokePrevious' | 'rotateIfExpiresWithin' | 'dryRun'
+>;
+
+const HOW_TO_TRACK =
+  'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+
+/** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
+function readLifecycle(get: Get): Lifecycle {
   const credentialIdVariable = get('credential-id-variable');
   if (credentialIdVariable) variableName('credential-id-variable', credentialIdVariable);
   const previousCredentialId = get('previous-credential-id');
   if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
+    const quoted = `"${previousCredentialId.slice(0, 60)}"`;
     throw new InputError(
       'previous-credential-id',
-      `"${previousCredentialId.slice(0, 60)}" is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`,
+      `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`,
     );
   }
   const window = get('rotate-if-expires-within');
   const verify = booleanInput('verify', get('verify'), true);
   const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
-  const dryRun = booleanInput('dry-run', get('dry-run'), false);
   const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
-  const howToTrack =
-    'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
   if (revokePrevious && !tracksCurrent) {
-    throw new InputError(
-      'revoke-previous',
-      `needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials: ${howToTrack}.`,
-    );
+    const why =
+      "needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials";
+    throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
   }
   if (revokePrevious && !verify) {
     throw new InputError(
@@ -190,27 +177,16 @@ export function readInputs(source: InputSource): Inputs {
   if (window && !tracksCurrent) {
     throw new InputError(
       'rotate-if-expires-within',
-      `needs to know the current credential to read its expiry: ${howToTrack}.`,
+      `needs to know the current credential to read its expiry: ${HOW_TO_TRACK}.`,
     );
   }
-
   return {
-    appId,
-    connectorId,
-    auth,
-    serverUrl,
-    githubToken,
-    githubApiUrl,
-    repositories,
-    scope,
-    clientIdSecretName,
-    clientSecretSecretName,
     credentialIdVariable,
     previousCredentialId,
     verify,
     revokePrevious,
     ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
-    dryRun,
+    dryRun: booleanInput('dry-run', get('dry-run'), false),
   };
 }
 
@@ -218,7 +194,7 @@ const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
 // GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
 const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
 
-/** Repository, environment or organization secrets; any mix of the three is refused (SPEC 2). */
+/** Repository, environment or organization secrets; any mix of the three is refused. */
 function readScope(environment: string, organization: string, visibility: string): SecretScope {
   if (organization) {
     if (environment) {
@@ -279,79 +255,48 @@ export function parseDuration(input: string, value: string): Duration {
       `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`,
     );
   }
-  return { text: value, ms: amount * (DURATION_UNITS[match[2]!.toLowerCase()] as number) };
+  const unit = (match[2] ?? 'h').toLowerCase();
+  return { text: value, ms: amount * (DURATION_UNITS[unit] as number) };
 }
 
 const AUTH_CHOICES =
   'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
 
+interface AuthInputs {
+  clientId: string;
+  clientSecret: string;
+  accessToken: string;
+  serverUrl: string;
+  oidcAudience: string;
+}
+
 /**
  * Picks the one ConductorOne authentication the inputs describe; any other
- * combination is ambiguous and refused (SPEC 2).
+ * combination is ambiguous and refused.
  */
-function readAuth(
-  source: InputSource,
-  clientId: string,
-  clientSecret: string,
-  accessToken: string,
-  serverUrlInput: string,
-  oidcAudience: string,
-): { auth: Auth; serverUrl: URL } {
-  if (accessToken) {
-    if (clientId || clientSecret) {
-      throw new InputError(
-        'access-token',
-        `cannot be combined with ${clientId ? 'client-id' : 'client-secret'}: ${AUTH_CHOICES}.`,
-      );
-    }
-    if (!serverUrlInput) {
-      throw new InputError(
-        'server-url',
-        'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.',
-      );
-    }
-    if (oidcAudience)
-      throw new InputError(
-        'oidc-audience',
-        `applies only to GitHub OIDC federation (client-id alone), not to access-token.`,
-      );
-    return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrlInput) };
-  }
+function readAuth(source: InputSource, inputs: AuthInputs): { auth: Auth; serverUrl: URL } {
+  if (inputs.accessToken) return accessTokenAuth(inputs);
+  const { clientId, clientSecret, oidcAudience } = inputs;
   if (!clientId) {
-    if (clientSecret)
+    if (clientSecret) {
       throw new InputError(
         'client-id',
         `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`,
       );
+    }
     throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
   }
   const parsed = parseClientId(clientId);
   if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
-    throw new InputError(
-      'client-id',
-      `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc.`,
-    );
+    const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
+    throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: ${expected}.`);
   }
-  const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${parsed.host}`);
-  const kind = parsed.kind;
-  if (clientSecret) {
-    if (kind === 'wfe') {
-      throw new InputError(
-        'client-secret',
-        `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`,
-      );
-    }
-    if (oidcAudience)
-      throw new InputError(
-        'oidc-audience',
-        'applies only to GitHub OIDC federation (client-id alone), not to client-secret.',
-      );
-    return { auth: { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) }, serverUrl };
-  }
-  if (kind !== 'wfe') {
+  const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
+  if (clientSecret) return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
+  if (parsed.kind !== 'wfe') {
     throw new InputError(
       'client-secret',
-      `is empty, but client-id ${clientId} is an API client (/${kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`,
+      `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`,
     );
   }
   if (!source.oidcAvailable()) {
@@ -361,6 +306,45 @@ function readAuth(
     );
   }
   return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+
+function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcAudience }: AuthInputs): {
+  auth: Auth;
+  serverUrl: URL;
+} {
+  if (clientId || clientSecret) {
+    const other = clientId ? 'client-id' : 'client-secret';
+    throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
+  }
+  if (!serverUrl) {
+    throw new InputError(
+      'server-url',
+      'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.',
+    );
+  }
+  if (oidcAudience) {
+    throw new InputError(
+      'oidc-audience',
+      'applies only to GitHub OIDC federation (client-id alone), not to access-token.',
+    );
+  }
+  return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrl) };
+}
+
+function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }: AuthInputs, kind: string): Auth {
+  if (kind === 'wfe') {
+    throw new InputError(
+      'client-secret',
+      `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`,
+    );
+  }
+  if (oidcAudience) {
+    throw new InputError(
+      'oidc-audience',
+      'applies only to GitHub OIDC federation (client-id alone), not to client-secret.',
+    );
+  }
+  return { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) };
 }
 
 const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';

@@ -14,7 +14,7 @@ import { cancelledMessage } from './messages.js';
 import { RunProgress } from './progress.js';
 import { Redactor } from './redact.js';
 import { renderCancelledSummary } from './report.js';
-import { run as runPipeline } from './run.js';
+import { runPipeline } from './run.js';
 
 /** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
 const CLOSE_BOUND_MS = 2_000;

@@ -3,15 +3,31 @@
  * of the summary. Each says what happened, where, and what to do; none ever
  * carries a secret (the types they take do not hold one).
  */
-import type { RotatedCredential } from './conductorone/client.js';
 import type { FinishOutcome, Interference, VariableOutcome } from './finish.js';
 import type { Inputs } from './inputs.js';
+import type { RotatedCredential } from './model.js';
 import type { RunProgress } from './progress.js';
 import { holdings, type StepReport } from './report.js';
 import type { WriteOutcome } from './store.js';
 
-export function list(items: readonly string[]): string {
+/** "a, b, c": how lists of targets read in messages. */
+export function commaList(items: readonly string[]): string {
   return items.join(', ');
+}
+
+export const INTERFERENCE_TITLE = 'Another rotation ran at the same time';
+
+export function issuedLine(credential: RotatedCredential): string {
+  const expires = credential.expiresTime ? `, expires ${credential.expiresTime}` : '';
+  return `ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${expires}).`;
+}
+
+/** The rotation is done but for the record or the revoke. */
+export function onlyThisIsLeft(credential: RotatedCredential, problems: readonly string[]): string {
+  return [
+    `Credential ${credential.id} is stored in every target and proved it works, so the secrets are up to date;`,
+    `only this is left: ${problems.join(' ')}`,
+  ].join(' ');
 }
 
 /** The steps after the writes that a failure before them kept from running. */
@@ -68,7 +84,7 @@ function describeVariableOutcomes(outcomes: readonly VariableOutcome[]): string 
     groups.set(key, [...(groups.get(key) ?? []), o.target.label]);
   }
   return [...groups]
-    .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : list(labels)}`)
+    .map(([result, labels]) => `${result} in ${labels.length > 5 ? `${labels.length} targets` : commaList(labels)}`)
     .join('; ');
 }
 
@@ -96,7 +112,7 @@ export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] 
   const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
   if (failed.length > 0) {
     problems.push(
-      `the variable ${variable} could not be updated in ${list(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`,
+      `the variable ${variable} could not be updated in ${commaList(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`,
     );
   }
   if (finish.revoke.state === 'failed') {
@@ -119,10 +135,10 @@ export function interferenceWarning(inputs: Inputs, credential: RotatedCredentia
   const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
   return (
     `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
-    `so the secrets may hold this run's credential ${credential.id}, the other run's ${list(others) || 'credential'}, or a mix of the two. ` +
+    `so the secrets may hold this run's credential ${credential.id}, the other run's ${commaList(others) || 'credential'}, or a mix of the two. ` +
     `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
     'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
-    `then revoke in ConductorOne whichever of ${credential.id} and ${list(others) || 'the other credential'} the variable does not name.`
+    `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'} the variable does not name.`
   );
 }
 
@@ -158,7 +174,7 @@ export function discardMessage(reason: string, revokeOutcome: string): string {
 
 /** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
 export function storedNowhereReason(credential: RotatedCredential, failures: readonly WriteOutcome[]): string {
-  return `Credential ${credential.id} could not be stored in ${list([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+  return `Credential ${credential.id} could not be stored in ${commaList([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
 }
 
 export function partialFailureMessage(
@@ -171,20 +187,20 @@ export function partialFailureMessage(
   const labelsHolding = (holding: string) => [...held].filter(([, h]) => h === holding).map(([label]) => label);
   const failedTargets = [...new Set(failures.map((f) => f.target.label))];
   const parts = [
-    `Credential ${credential.id} was issued but could not be stored in ${list(failedTargets)}.`,
+    `Credential ${credential.id} was issued but could not be stored in ${commaList(failedTargets)}.`,
     ...new Set(failures.map((f) => f.error ?? '')),
   ];
   const fresh = labelsHolding('new credential');
   const old = labelsHolding('previous credential');
   const mixed = labelsHolding('mixed');
-  if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
+  if (fresh.length) parts.push(`The new credential is stored in ${commaList(fresh)}.`);
   if (old.length)
     parts.push(
-      `${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`,
+      `${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`,
     );
   if (mixed.length)
     parts.push(
-      `${list(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`,
+      `${commaList(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`,
     );
   parts.push('Fix the cause and re-run the workflow.');
   if (inputs.revokePrevious) {
@@ -198,28 +214,39 @@ export function partialFailureMessage(
 /** What a run cancelled by a signal had done, for the log and the summary. */
 export function cancelledMessage(signal: string, progress: RunProgress): string {
   const id = progress.credentialId;
-  if (!id) return `The run was cancelled (${signal}) before ConductorOne issued a new credential: nothing was changed.`;
+  const cancelled = `The run was cancelled (${signal})`;
+  if (!id) return `${cancelled} before ConductorOne issued a new credential: nothing was changed.`;
   if (progress.discarded)
-    return `The run was cancelled (${signal}) after the new credential ${id} was found unusable: no secret was changed.`;
+    return `${cancelled} after the new credential ${id} was found unusable: no secret was changed.`;
+  return [
+    `${cancelled} after ConductorOne issued credential ${id}.`,
+    ...whereItIsStored(id, progress),
+    revokeState(progress),
+  ].join(' ');
+}
+
+function whereItIsStored(id: string, progress: RunProgress): string[] {
   const held = progress.holdings();
   const where = (holds: string) => held.filter((h) => h.holds === holds).map((h) => h.target);
-  const fresh = where('new');
-  const old = where('previous');
-  const unknown = where('unknown');
-  const parts = [`The run was cancelled (${signal}) after ConductorOne issued credential ${id}.`];
-  if (held.length === 0 || fresh.length + unknown.length === 0) {
-    parts.push(
-      `No secret was written: every target still holds the previous credential, which stays valid. Credential ${id} is stored nowhere: revoke it in ConductorOne.`,
-    );
-  } else {
-    if (fresh.length) parts.push(`The new credential is stored in ${list(fresh)}.`);
-    if (old.length) parts.push(`${list(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
-    if (unknown.length) parts.push(`${list(unknown)} may hold either, or one secret of each (a write was under way).`);
-    parts.push('Re-run the workflow to store one credential everywhere.');
+  const [fresh, old, unknown] = [where('new'), where('previous'), where('unknown')];
+  if (fresh.length + unknown.length === 0) {
+    return [
+      'No secret was written: every target still holds the previous credential, which stays valid.',
+      `Credential ${id} is stored nowhere: revoke it in ConductorOne.`,
+    ];
   }
-  if (progress.previousRevoke === 'revoked') parts.push('The previous credential was revoked.');
-  else if (progress.previousRevoke === 'in flight')
-    parts.push('Revoking the previous credential was under way: check it in ConductorOne.');
-  else parts.push('Nothing was revoked.');
-  return parts.join(' ');
+  const parts: string[] = [];
+  if (fresh.length) parts.push(`The new credential is stored in ${commaList(fresh)}.`);
+  if (old.length) parts.push(`${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential.`);
+  if (unknown.length)
+    parts.push(`${commaList(unknown)} may hold either, or one secret of each (a write was under way).`);
+  parts.push('Re-run the workflow to store one credential everywhere.');
+  return parts;
+}
+
+function revokeState(progress: RunProgress): string {
+  if (progress.previousRevoke === 'revoked') return 'The previous credential was revoked.';
+  if (progress.previousRevoke === 'in flight')
+    return 'Revoking the previous credential was under way: check it in ConductorOne.';
+  return 'Nothing was revoked.';
 }

@@ -8,15 +8,15 @@
  */
 
 import type { TokenSource } from './conductorone/auth.js';
-import type { ConductorOneClient, CredentialInfo } from './conductorone/client.js';
+import type { ConductorOneClient } from './conductorone/client.js';
 import { isConductorOneId } from './conductorone/credential.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
 import { type PublicKey, readPublicKey } from './github/secrets.js';
-import type { Target } from './github/targets.js';
 import { readVariable } from './github/variables.js';
 import type { Inputs } from './inputs.js';
+import type { CredentialInfo, PreviousCredential, Target } from './model.js';
 import type { Limiter } from './pool.js';
 import { oneLine } from './redact.js';
 
@@ -31,20 +31,13 @@ export interface PreflightContext {
   readLimit: Limiter;
 }
 
-/** Which credential the secrets hold now, and how the action knows. */
-export interface Previous {
-  /** Empty when nothing is known (first run with a new variable, say). */
-  id: string;
-  source: 'previous-credential-id' | 'credential-id-variable' | 'none';
-}
-
 export interface Preflight {
   publicKeys: Map<Target, PublicKey>;
   /** Organization targets only: what each secret's PUT must say about its access. */
   orgAccess: Map<Target, Map<string, OrgSecretAccess>>;
   /** With credential-id-variable: its value in each target (undefined: not set there). */
   variableValues: Map<Target, string | undefined>;
-  previous: Previous;
+  previous: PreviousCredential;
   /**
    * The previous credential as ConductorOne shows it, read when the run needs
    * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
@@ -53,74 +46,74 @@ export interface Preflight {
 }
 
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
-  const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
-  const token = tokenSource.getToken();
-  const connector = inputs.dryRun
-    ? token.then(() => conductorOne.checkConnector(inputs.appId, inputs.connectorId))
-    : Promise.resolve();
-
-  const keyReads = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
-  const accessReads = targets.flatMap((target) =>
-    target.kind === 'organization'
-      ? secretNames.map((name) =>
-          resolveOrgSecretAccess(octokit, target, name, readLimit).then((access) => ({ target, name, access })),
-        )
-      : [],
-  );
-  const variable = inputs.credentialIdVariable;
-  const variableReads = variable
-    ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable)))
-    : [];
-
-  const previous: Promise<Previous> = inputs.previousCredentialId
-    ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
-    : Promise.all(variableReads).then((values) => previousFromVariable(variable, targets, values));
-  const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
-  const current = needsCurrent
-    ? Promise.all([previous, token]).then(async ([{ id }]) =>
-        id
-          ? ((await conductorOne.getCredential(inputs.appId, inputs.connectorId, id)) ?? ('gone' as const))
-          : undefined,
-      )
-    : Promise.resolve(undefined);
-
-  const settled = await Promise.allSettled([
-    token,
-    connector,
-    previous,
-    current,
-    ...keyReads,
-    ...accessReads,
-    ...variableReads,
-  ]);
+  const reads = startReads(context);
+  const settled = await Promise.allSettled(Object.values(reads).flat());
   // A failed read also fails what waits on it (the previous ID, the current
   // credential) with the same error: each is reported once.
-  const problems = [
-    ...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))),
-  ];
+  const problems = [...new Set(settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])))];
   if (problems.length > 0) {
     const unexpected = problems.find((p) => !(p instanceof ActionError));
     if (unexpected !== undefined) throw unexpected;
     throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
   }
+  return collect(context.targets, reads);
+}
 
-  const publicKeys = new Map<Target, PublicKey>();
-  await Promise.all(keyReads.map(async (read, index) => publicKeys.set(targets[index] as Target, await read)));
+/** Every read the preflight makes, started at once (through the read limiter where GitHub is asked). */
+function startReads(context: PreflightContext) {
+  const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
+  const { appId, connectorId } = inputs;
+  const token = tokenSource.getToken();
+  const connector = inputs.dryRun ? token.then(() => conductorOne.checkConnector(appId, connectorId)) : undefined;
+  const keys = targets.map((target) => readLimit(() => readPublicKey(octokit, target)));
+  const access = targets.flatMap((target) =>
+    target.kind === 'organization'
+      ? secretNames.map(async (name) => ({
+          target,
+          name,
+          access: await resolveOrgSecretAccess(octokit, target, name, readLimit),
+        }))
+      : [],
+  );
+  const variable = inputs.credentialIdVariable;
+  const variables = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+  const previous: Promise<PreviousCredential> = inputs.previousCredentialId
+    ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
+    : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
+  const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
+  const current = needsCurrent
+    ? Promise.all([previous, token]).then(async ([{ id }]) =>
+        id ? ((await conductorOne.getCredential(appId, connectorId, id)) ?? ('gone' as const)) : undefined,
+      )
+    : Promise.resolve(undefined);
+  return {
+    token: [token],
+    connector: connector ? [connector] : [],
+    keys,
+    access,
+    variables,
+    previous: [previous],
+    current: [current],
+  };
+}
+
+/** The preflight's findings, once every read succeeded. */
+async function collect(targets: readonly Target[], reads: ReturnType<typeof startReads>): Promise<Preflight> {
+  const at = (index: number) => targets[index] as Target;
+  const publicKeys = new Map((await Promise.all(reads.keys)).map((key, index) => [at(index), key]));
   const orgAccess = new Map<Target, Map<string, OrgSecretAccess>>();
-  for (const { target, name, access } of await Promise.all(accessReads)) {
-    const byName = orgAccess.get(target) ?? new Map<string, OrgSecretAccess>();
-    byName.set(name, access);
-    orgAccess.set(target, byName);
+  for (const { target, name, access } of await Promise.all(reads.access)) {
+    orgAccess.set(target, (orgAccess.get(target) ?? new Map<string, OrgSecretAccess>()).set(name, access));
   }
-  const variableValues = new Map<Target, string | undefined>();
-  (await Promise.all(variableReads)).forEach((value, index) => variableValues.set(targets[index] as Target, value));
-  const currentCredential = await current;
+  const variableValues = new Map((await Promise.all(reads.variables)).map((value, index) => [at(index), value]));
+  const [previous] = await Promise.all(reads.previous);
+  const [current] = await Promise.all(reads.current);
   return {
     publicKeys,
     orgAccess,
     variableValues,
-    previous: await previous,
-    ...(currentCredential !== undefined ? { current: currentCredential } : {}),
+    previous: previous as PreviousCredential,
+    ...(current !== undefined ? { current } : {}),
   };
 }
 
@@ -133,7 +126,7 @@ function previousFromVariable(
   variable: string,
   targets: readonly Target[],
   values: ReadonlyArray<string | undefined>,
-): Previous {
+): PreviousCredential {
   const holders = new Map<string, string[]>();
   values.forEach((value, index) => {
     if (!value) return;

@@ -67,7 +67,9 @@ export function secretParts(value: string): string[] {
 }
 
 /** Line breaks and other control characters (C0, DEL, C1, Unicode line and paragraph separators). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what these are for.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 export function hasControlCharacters(value: string): boolean {

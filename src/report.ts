@@ -74,54 +74,62 @@ export interface RotationReport {
 }
 
 export function renderRotationSummary(report: RotationReport): string {
-  const { credential, outcomes } = report;
-  const failed = outcomes.some((o) => o.result === 'failed');
-  const heading = failed
-    ? '## ConductorOne credential rotated, but not stored everywhere'
-    : report.unfinished
-      ? '## ConductorOne credential rotated and stored, but not finished'
-      : '## ConductorOne credential rotated';
-  const lines = [
-    heading,
+  const failed = report.outcomes.some((o) => o.result === 'failed');
+  return [
+    rotationHeading(failed, report.unfinished),
     '',
+    ...credentialTable(report),
+    ...writesTable(report.outcomes),
+    ...(report.steps.length > 0 ? stepsTable(report.steps) : []),
+    ...(failed ? holdingsTable(report.outcomes) : []),
+  ].join('\n');
+}
+
+function rotationHeading(failed: boolean, unfinished: boolean | undefined): string {
+  if (failed) return '## ConductorOne credential rotated, but not stored everywhere';
+  if (unfinished) return '## ConductorOne credential rotated and stored, but not finished';
+  return '## ConductorOne credential rotated';
+}
+
+function credentialTable({ credential, connectorId, appId, previousId }: RotationReport): string[] {
+  return [
     '| | |',
     '|---|---|',
-    `| Connector | \`${report.connectorId}\` (app \`${report.appId}\`) |`,
+    `| Connector | \`${connectorId}\` (app \`${appId}\`) |`,
     `| Credential ID | \`${credential.id}\` |`,
     `| Client ID | \`${cell(credential.clientId)}\` |`,
     `| Expires | ${credential.expiresTime ? cell(credential.expiresTime) : 'never'} |`,
-    `| Previous credential | ${report.previousId ? `\`${report.previousId}\`` : 'not known'} |`,
-    '',
-    '| Target | Secret | Result |',
-    '|---|---|---|',
-    ...outcomes.map(
-      (o) =>
-        `| ${cell(o.target.label)} | \`${o.secret}\` | ${o.result === 'failed' ? `**failed**: ${cell(o.error ?? '')}` : cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result)} |`,
-    ),
+    `| Previous credential | ${previousId ? `\`${previousId}\`` : 'not known'} |`,
     '',
   ];
-  if (report.steps.length > 0) {
-    lines.push(
-      '| Step | Result |',
-      '|---|---|',
-      ...report.steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`),
-      '',
-    );
-  }
-  if (failed) {
-    lines.push('| Target | Now holds |', '|---|---|');
-    for (const [label, holding] of holdings(outcomes)) {
-      const note =
-        holding === 'mixed'
-          ? '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds'
-          : holding === 'previous credential'
-            ? 'the previous credential (still valid, nothing was revoked)'
-            : 'the new credential';
-      lines.push(`| ${cell(label)} | ${note} |`);
-    }
-    lines.push('');
-  }
-  return lines.join('\n');
+}
+
+function writesTable(outcomes: readonly WriteOutcome[]): string[] {
+  const result = (o: WriteOutcome) => {
+    if (o.result === 'failed') return `**failed**: ${cell(o.error ?? '')}`;
+    return cell(o.access ? `${o.result}, ${describeAccess(o.access)}` : o.result);
+  };
+  return [
+    '| Target | Secret | Result |',
+    '|---|---|---|',
+    ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${result(o)} |`),
+    '',
+  ];
+}
+
+function stepsTable(steps: readonly StepReport[]): string[] {
+  return ['| Step | Result |', '|---|---|', ...steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), ''];
+}
+
+const HOLDING_NOTES: Record<Holding, string> = {
+  'new credential': 'the new credential',
+  'previous credential': 'the previous credential (still valid, nothing was revoked)',
+  mixed: '**mixed**: one secret is new, the other old; its consumers fail until a re-run succeeds',
+};
+
+function holdingsTable(outcomes: readonly WriteOutcome[]): string[] {
+  const rows = [...holdings(outcomes)].map(([label, holding]) => `| ${cell(label)} | ${HOLDING_NOTES[holding]} |`);
+  return ['| Target | Now holds |', '|---|---|', ...rows, ''];
 }
 
 export function renderNotRotatedSummary(reason: string): string {

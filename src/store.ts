@@ -6,19 +6,26 @@
  * refused target does not stop the others and the report can say exactly
  * which targets hold the new credential.
  */
-import type { RotatedCredential } from './conductorone/client.js';
 import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import type { OrgSecretAccess } from './github/organization.js';
 import { sealSecret } from './github/seal.js';
 import { type PublicKey, SecretWriteError, writeSecret } from './github/secrets.js';
-import type { Target } from './github/targets.js';
+import type { Inputs } from './inputs.js';
+import type { RotatedCredential, Target } from './model.js';
 import { settleWithConcurrency } from './pool.js';
 import type { RunProgress } from './progress.js';
 
 export interface SecretToWrite {
   name: string;
   value(credential: RotatedCredential): string;
+}
+
+/** The client ID (unless client-id-secret-name is empty) and the client secret. */
+export function secretsToWrite(inputs: Pick<Inputs, 'clientIdSecretName' | 'clientSecretSecretName'>): SecretToWrite[] {
+  const secrets: SecretToWrite[] = [{ name: inputs.clientSecretSecretName, value: (c) => c.clientSecret }];
+  if (inputs.clientIdSecretName) secrets.unshift({ name: inputs.clientIdSecretName, value: (c) => c.clientId });
+  return secrets;
 }
 
 /** One secret in one target, after the write was attempted. */

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { ActionError, InputError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
+import type { Auth, Ed25519PrivateJwk } from '../model.js';
 import { hasControlCharacters, oneLine, redactCredentialShapes } from '../redact.js';
-import type { Ed25519PrivateJwk } from './credential.js';
 import { describeErrorResponse } from './errors.js';
 
 export interface TokenSource {
@@ -247,4 +247,36 @@ export async function requestToken(
     );
   }
   return token;
+}
+
+export interface TokenSourceOptions {
+  serverUrl: URL;
+  http: Http;
+  /** core.getIDToken, for federation. */
+  getIdToken(audience: string): Promise<string>;
+  /** core.setSecret: every token is masked the moment it arrives. */
+  mask(value: string): void;
+}
+
+/** The token source for the one authentication the inputs chose. */
+export async function tokenSourceFor(auth: Auth, options: TokenSourceOptions): Promise<TokenSource> {
+  const { serverUrl, http, getIdToken, mask } = options;
+  switch (auth.kind) {
+    case 'client-credentials': {
+      // The key is loaded first, so a damaged secret is an input error, before any request.
+      const key = await importSigningKey(auth.privateJwk);
+      return new ClientCredentialsTokenSource({ clientId: auth.clientId, key, serverUrl, http, mask });
+    }
+    case 'federation':
+      return new FederationTokenSource({
+        clientId: auth.clientId,
+        audience: auth.audience,
+        serverUrl,
+        http,
+        getIdToken,
+        mask,
+      });
+    case 'access-token':
+      return new AccessTokenSource(auth.token);
+  }
 }

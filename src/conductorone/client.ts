@@ -12,18 +12,10 @@
  */
 import { ActionError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
+import type { CredentialInfo, RotatedCredential } from '../model.js';
 import type { TokenSource } from './auth.js';
 import { isConductorOneId, isRfc3339, parseClientId, parseClientSecret } from './credential.js';
 import { describeErrorResponse, isConductorOneError, readJson } from './errors.js';
-
-/** The new credential; `clientSecret` exists only in this response. */
-export interface RotatedCredential {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-  /** RFC 3339, as ConductorOne gave it; empty when it does not expire. */
-  expiresTime: string;
-}
 
 export interface ConductorOneClientOptions {
   serverUrl: URL;
@@ -31,15 +23,6 @@ export interface ConductorOneClientOptions {
   tokenSource: TokenSource;
   /** core.setSecret: the new client secret is masked before anything else. */
   mask(value: string): void;
-}
-
-/** A credential as GetCredentials shows it: never with its secret. */
-export interface CredentialInfo {
-  id: string;
-  /** RFC 3339; empty when it does not expire (or when its value is unreadable). */
-  expiresTime: string;
-  /** ConductorOne gave an expiry that is not an RFC 3339 time; it is never quoted. */
-  expiryUnreadable?: boolean;
 }
 
 export type RevokeResult = 'revoked' | 'already revoked';
@@ -250,28 +233,36 @@ export class ConductorOneClient {
  */
 export function checkIssuedCredential(credential: CredentialBody, clientSecret: unknown): RotatedCredential {
   const id = typeof credential.id === 'string' && isConductorOneId(credential.id) ? credential.id : undefined;
-  const malformed = (problem: string) => new MalformedCredentialError(problem, id);
-  if (id === undefined)
-    throw malformed(
-      credential.id === undefined || credential.id === ''
-        ? 'no credential ID'
-        : 'a credential ID that is not a ConductorOne ID',
-    );
-  if (typeof credential.clientId !== 'string' || credential.clientId === '') throw malformed('no client ID');
-  if (!parseClientId(credential.clientId)) throw malformed('a client ID that is not of the form name@host/kind');
-  if (typeof clientSecret !== 'string' || clientSecret === '') throw malformed('no client secret');
+  const problem =
+    idProblem(credential.id) ??
+    clientIdProblem(credential.clientId) ??
+    clientSecretProblem(clientSecret) ??
+    expiryProblem(credential.expiresTime);
+  if (problem !== undefined || id === undefined) throw new MalformedCredentialError(problem ?? 'no credential ID', id);
+  const expiresTime = typeof credential.expiresTime === 'string' ? credential.expiresTime : '';
+  return { id, clientId: credential.clientId as string, clientSecret: clientSecret as string, expiresTime };
+}
+
+function idProblem(id: unknown): string | undefined {
+  if (id === undefined || id === null || id === '') return 'no credential ID';
+  return typeof id === 'string' && isConductorOneId(id) ? undefined : 'a credential ID that is not a ConductorOne ID';
+}
+
+function clientIdProblem(clientId: unknown): string | undefined {
+  if (typeof clientId !== 'string' || clientId === '') return 'no client ID';
+  return parseClientId(clientId) ? undefined : 'a client ID that is not of the form name@host/kind';
+}
+
+function clientSecretProblem(clientSecret: unknown): string | undefined {
+  if (typeof clientSecret !== 'string' || clientSecret === '') return 'no client secret';
   const secret = parseClientSecret(clientSecret);
-  if ('problem' in secret)
-    throw malformed(`a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`);
-  const expires = credential.expiresTime;
-  if (
-    expires !== undefined &&
-    expires !== null &&
-    !(typeof expires === 'string' && (expires === '' || isRfc3339(expires)))
-  ) {
-    throw malformed('an expiry that is not an RFC 3339 time');
-  }
-  return { id, clientId: credential.clientId, clientSecret, expiresTime: typeof expires === 'string' ? expires : '' };
+  if (!('problem' in secret)) return undefined;
+  return `a client secret that is not a ConductorOne client secret with an Ed25519 key (${secret.problem})`;
+}
+
+function expiryProblem(expires: unknown): string | undefined {
+  if (expires === undefined || expires === null || expires === '') return undefined;
+  return typeof expires === 'string' && isRfc3339(expires) ? undefined : 'an expiry that is not an RFC 3339 time';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -11,6 +11,8 @@
  * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
  */
 
+import type { Ed25519PrivateJwk } from '../model.js';
+
 /** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -42,13 +44,6 @@ export function parseClientId(value: string): ClientIdParts | undefined {
 
 export function isRfc3339(value: string): boolean {
   return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
-
-export interface Ed25519PrivateJwk {
-  kty: 'OKP';
-  crv: 'Ed25519';
-  x: string;
-  d: string;
 }
 
 /** Why a client secret does not parse; the value itself is never part of it. */

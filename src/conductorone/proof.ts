@@ -8,8 +8,8 @@
 import { importJWK } from 'jose';
 import { ActionError, errorMessage } from '../errors.js';
 import type { Http } from '../http.js';
+import type { RotatedCredential } from '../model.js';
 import { ClientCredentialsTokenSource, type SigningKey, TokenRefusedError } from './auth.js';
-import type { RotatedCredential } from './client.js';
 import { parseClientSecret } from './credential.js';
 
 /**

@@ -4,8 +4,8 @@
  * only GitHub's `message` field, which never holds a secret value.
  */
 import { ActionError, TransportError } from '../errors.js';
+import type { Target } from '../model.js';
 import { oneLine, redactCredentialShapes } from '../redact.js';
-import type { Target } from './targets.js';
 
 export interface GitHubAttempt {
   /** What was being done, ending in a preposition the target label follows: "write the secret X in". */

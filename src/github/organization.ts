@@ -8,11 +8,10 @@
  * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
  */
 import { ActionError } from '../errors.js';
-import type { Visibility } from '../inputs.js';
+import type { OrganizationTarget, Visibility } from '../model.js';
 import type { Limiter } from '../pool.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isGitHubNotFound } from './errors.js';
-import type { OrganizationTarget } from './targets.js';
 
 export interface OrgSecretAccess {
   visibility: Visibility;

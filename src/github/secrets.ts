@@ -4,10 +4,11 @@
  * https://docs.github.com/en/rest/actions/secrets
  */
 import { ActionError, TransportError } from '../errors.js';
+import type { Target } from '../model.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isRequestError, UndocumentedStatusError } from './errors.js';
 import type { OrgSecretAccess } from './organization.js';
-import { type Target, targetBasePath } from './targets.js';
+import { targetBasePath } from './targets.js';
 
 export interface PublicKey {
   keyId: string;

@@ -1,43 +1,10 @@
 /**
- * A Target is one place GitHub keeps Actions secrets and variables: a
- * repository, an environment of a repository, or an organization. Each kind
- * has its own REST base path; everything below it (public-key, secrets/{name},
- * variables/{name}) is the same for all three.
+ * The targets of a run (see Target in model.ts), and the REST base path of
+ * each: every kind has its own, and everything below it (public-key,
+ * secrets/{name}, variables/{name}) is the same for all three.
  * https://docs.github.com/en/rest/actions/secrets
  */
-import type { Repository, SecretScope, Visibility } from '../inputs.js';
-
-interface TargetBase {
-  /** How people name it in messages, the summary and the `targets` output. */
-  label: string;
-}
-
-export interface RepositoryTarget extends TargetBase {
-  kind: 'repository';
-  owner: string;
-  repo: string;
-}
-
-export interface EnvironmentTarget extends TargetBase {
-  kind: 'environment';
-  owner: string;
-  repo: string;
-  environment: string;
-}
-
-export interface OrganizationTarget extends TargetBase {
-  kind: 'organization';
-  org: string;
-  /** The `visibility` input; undefined keeps each existing secret's visibility. */
-  visibility?: Visibility;
-  /**
-   * For a `selected` secret that does not exist yet or is not `selected` now:
-   * the repositories to give it (the `repositories` input).
-   */
-  repositories: Repository[];
-}
-
-export type Target = RepositoryTarget | EnvironmentTarget | OrganizationTarget;
+import type { EnvironmentTarget, Repository, RepositoryTarget, SecretScope, Target } from '../model.js';
 
 /** One target per repository, or one per repository's environment, or the organization. */
 export function targetsFor(scope: SecretScope, repositories: readonly Repository[]): Target[] {
@@ -72,13 +39,12 @@ export function environmentTarget({ owner, repo }: Repository, environment: stri
  * URL-encoded: environment names may hold spaces and other characters.
  */
 export function targetBasePath(target: Target): string {
-  const e = encodeURIComponent;
   switch (target.kind) {
     case 'repository':
-      return `/repos/${e(target.owner)}/${e(target.repo)}/actions`;
+      return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/actions`;
     case 'environment':
-      return `/repos/${e(target.owner)}/${e(target.repo)}/environments/${e(target.environment)}`;
+      return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/environments/${encodeURIComponent(target.environment)}`;
     case 'organization':
-      return `/orgs/${e(target.org)}/actions`;
+      return `/orgs/${encodeURIComponent(target.org)}/actions`;
   }
 }

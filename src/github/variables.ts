@@ -4,10 +4,12 @@
  * ConductorOne cannot list a connector's credentials.
  * https://docs.github.com/en/rest/actions/variables
  */
+
+import type { Target } from '../model.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isGitHubNotFound, isRequestError } from './errors.js';
 import type { OrgSecretAccess } from './organization.js';
-import { type Target, targetBasePath } from './targets.js';
+import { targetBasePath } from './targets.js';
 
 /** The variable's value, or undefined when the target has no such variable yet. */
 export async function readVariable(octokit: Octokit, target: Target, name: string): Promise<string | undefined> {

@@ -328,6 +328,27 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     }
   }
 
+  async function verifySubjectToken(
+    token: string,
+    alg: unknown,
+    trust: FederationTrust & { algorithm: string },
+  ): Promise<JWTPayload> {
+    try {
+      if (alg !== trust.algorithm) throw new Error(`header alg must be ${trust.algorithm}, got ${String(alg)}`);
+      const key = await importJWK(trust.oidcPublicJwk, trust.algorithm);
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [trust.algorithm],
+        issuer: trust.issuer,
+        audience: trust.audience,
+        requiredClaims: ['iat', 'exp', 'sub'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      return payload;
+    } catch (error) {
+      throw unauthenticated(`invalid subject token: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   function mintAccessToken(clientId: string): string {
     const accessToken = randomBytes(32).toString('base64url');
     tokens.set(accessToken, { clientId, expiresAt: Date.now() + TOKEN_LIFETIME_S * 1000 });
@@ -343,16 +364,30 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S } };
   }
 
-  async function clientCredentialsGrant(form: Map<string, string>): Promise<Reply> {
-    const allowed = new Set(['grant_type', 'client_id', 'client_assertion_type', 'client_assertion']);
+  /** The form's required fields, refusing any field a grant does not take (400, as the real endpoint). */
+  function formFields<K extends string>(
+    form: Map<string, string>,
+    required: readonly K[],
+    optional: readonly string[] = [],
+  ): Record<K, string> {
+    const allowed = new Set<string>(['grant_type', ...required, ...optional]);
     for (const key of form.keys()) if (!allowed.has(key)) throw invalid(`unexpected form field ${key}`);
-    const clientId = form.get('client_id');
-    const assertion = form.get('client_assertion');
-    if (!clientId) throw invalid('client_id is required');
-    if (!assertion) throw invalid('client_assertion is required');
-    if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) {
-      throw invalid(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+    const fields = {} as Record<K, string>;
+    for (const name of required) {
+      const value = form.get(name);
+      if (!value) throw invalid(`${name} is required`);
+      fields[name] = value;
     }
+    return fields;
+  }
+
+  async function clientCredentialsGrant(form: Map<string, string>): Promise<Reply> {
+    const {
+      client_id: clientId,
+      client_assertion: assertion,
+      client_assertion_type: type,
+    } = formFields(form, ['client_id', 'client_assertion', 'client_assertion_type']);
+    if (type !== CLIENT_ASSERTION_TYPE) throw invalid(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
     const publicJwk = clients.get(clientId);
     if (!publicJwk) throw unauthenticated(`unknown client ${clientId}`);
     await verifyAssertion(clientId, publicJwk, assertion);
@@ -366,14 +401,11 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
 
   /** RFC 8693 token exchange of an OIDC token (e.g. GitHub's) under a federation trust (SPEC 5). */
   async function tokenExchangeGrant(form: Map<string, string>): Promise<Reply> {
-    const allowed = new Set(['grant_type', 'subject_token', 'subject_token_type', 'client_id']);
-    for (const key of form.keys()) if (!allowed.has(key)) throw invalid(`unexpected form field ${key}`);
-    const clientId = form.get('client_id');
-    const subjectToken = form.get('subject_token');
-    if (!clientId) throw invalid('client_id is required');
-    if (!subjectToken) throw invalid('subject_token is required');
-    if (form.get('subject_token_type') !== JWT_TOKEN_TYPE)
+    const fields = formFields(form, ['client_id', 'subject_token'], ['subject_token_type']);
+    const { client_id: clientId, subject_token: subjectToken } = fields;
+    if (form.get('subject_token_type') !== JWT_TOKEN_TYPE) {
       throw invalid(`subject_token_type must be ${JWT_TOKEN_TYPE}`);
+    }
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(subjectToken);
@@ -382,21 +414,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     }
     const trust = trusts.get(clientId);
     if (!trust) throw unauthenticated(`unknown federation trust ${clientId}`);
-    let claims: JWTPayload;
-    try {
-      if (header.alg !== trust.algorithm)
-        throw new Error(`header alg must be ${trust.algorithm}, got ${String(header.alg)}`);
-      const key = await importJWK(trust.oidcPublicJwk, trust.algorithm);
-      ({ payload: claims } = await jwtVerify(subjectToken, key, {
-        algorithms: [trust.algorithm],
-        issuer: trust.issuer,
-        audience: trust.audience,
-        requiredClaims: ['iat', 'exp', 'sub'],
-        clockTolerance: CLOCK_TOLERANCE_S,
-      }));
-    } catch (error) {
-      throw unauthenticated(`invalid subject token: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const claims = await verifySubjectToken(subjectToken, header.alg, trust);
     if (trust.condition && !trust.condition(claims)) {
       throw unauthenticated('subject token claims do not satisfy the trust condition');
     }

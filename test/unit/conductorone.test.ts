@@ -13,7 +13,7 @@ import { ConductorOneClient, MalformedCredentialError } from '../../src/conducto
 import { describeErrorResponse } from '../../src/conductorone/errors.js';
 import { ActionError, InputError } from '../../src/errors.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
-import type { Ed25519PrivateJwk } from '../../src/inputs.js';
+import type { Ed25519PrivateJwk } from '../../src/model.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 import { rejectionOf } from './mock-api.js';
 

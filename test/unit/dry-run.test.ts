@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { planDryRun } from '../../src/dry-run.js';
 import type { Due } from '../../src/expiry.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
-import {
-  environmentTarget,
-  type OrganizationTarget,
-  repositoryTarget,
-  type Target,
-  targetsFor,
-} from '../../src/github/targets.js';
+import { environmentTarget, repositoryTarget, targetsFor } from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
+import type { OrganizationTarget, Target } from '../../src/model.js';
 import type { Preflight } from '../../src/preflight.js';
 import { parsedInputs } from './parsed-inputs.js';
 
@@ -39,13 +34,13 @@ function preflight(overrides: Partial<Preflight> = {}): Preflight {
 function plan(
   options: { inputs?: Inputs; targets?: Target[]; secretNames?: string[]; preflight?: Preflight; due?: Due } = {},
 ): readonly string[] {
-  return planDryRun(
-    options.inputs ?? inputs(),
-    options.targets ?? [one, two],
-    options.secretNames ?? SECRET_NAMES,
-    options.preflight ?? preflight(),
-    options.due ?? DUE,
-  ).plan;
+  const context = {
+    inputs: options.inputs ?? inputs(),
+    targets: options.targets ?? [one, two],
+    secrets: (options.secretNames ?? SECRET_NAMES).map((name) => ({ name })),
+    preflight: options.preflight ?? preflight(),
+  };
+  return planDryRun(context, options.due ?? DUE).plan;
 }
 
 describe('planDryRun: the plan', () => {
@@ -89,11 +84,13 @@ describe('planDryRun: the plan', () => {
     ).toContain('Write `BATON_CLIENT_SECRET` to acme/one environment prod, at most a few writes at a time.');
   });
 
-  it('says it would prove the new credential with verify on, and not with verify off', () => {
-    expect(plan()).toContain('Prove the new credential by getting a ConductorOne token with it.');
+  it('says it would prove the new credential before anything is written with verify on, and only check it with verify off', () => {
+    expect(plan()).toContain(
+      'Prove the new credential by getting a ConductorOne token with it, before anything is written.',
+    );
     const off = plan({ inputs: inputs({ verify: false }) });
-    expect(off).toContain('Not prove the new credential (verify: false).');
-    expect(off).not.toContain('Prove the new credential by getting a ConductorOne token with it.');
+    expect(off).toContain('Check the new credential, without proving it (verify: false).');
+    expect(off.join('\n')).not.toContain('Prove the new credential');
   });
 
   it('says it would record the new ID in the variable, with each distinct current value and "not set"', () => {
@@ -193,7 +190,7 @@ describe('planDryRun: the plan', () => {
     );
   });
 
-  it('orders the steps: rotate, write, prove, record, revoke', () => {
+  it('orders the steps: rotate, prove, write, record, revoke', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }),
       preflight: preflight({
@@ -204,13 +201,21 @@ describe('planDryRun: the plan', () => {
         previous: { id: 'cred-1', source: 'credential-id-variable' },
       }),
     });
-    expect(steps.map((s) => s.split(' ')[0])).toEqual(['Call', 'Write', 'Prove', 'Record', 'Revoke']);
+    expect(steps.map((s) => s.split(' ')[0])).toEqual(['Call', 'Prove', 'Write', 'Record', 'Revoke']);
   });
 });
 
 describe('planDryRun: the writes', () => {
   it('lists every secret of every target, target by target, as "yes"', () => {
-    const report = planDryRun(inputs(), [one, two], SECRET_NAMES, preflight(), DUE);
+    const report = planDryRun(
+      {
+        inputs: inputs(),
+        targets: [one, two],
+        secrets: SECRET_NAMES.map((name) => ({ name })),
+        preflight: preflight(),
+      },
+      DUE,
+    );
     expect(report.writes).toEqual([
       { target: 'acme/one', secret: 'BATON_CLIENT_ID', detail: 'yes' },
       { target: 'acme/one', secret: 'BATON_CLIENT_SECRET', detail: 'yes' },
@@ -225,7 +230,15 @@ describe('planDryRun: the writes', () => {
       ['BATON_CLIENT_ID', { visibility: 'selected', selectedRepositoryIds: [11], origin: 'kept' }],
       ['BATON_CLIENT_SECRET', { visibility: 'private', origin: 'new' }],
     ]);
-    const report = planDryRun(inputs(), [org], SECRET_NAMES, preflight({ orgAccess: new Map([[org, access]]) }), DUE);
+    const report = planDryRun(
+      {
+        inputs: inputs(),
+        targets: [org],
+        secrets: SECRET_NAMES.map((name) => ({ name })),
+        preflight: preflight({ orgAccess: new Map([[org, access]]) }),
+      },
+      DUE,
+    );
     expect(report.writes).toEqual([
       {
         target: 'organization acme',
@@ -244,13 +257,13 @@ describe('planDryRun: the writes', () => {
     const access = new Map<string, OrgSecretAccess>([
       ['BATON_CLIENT_SECRET', { visibility: 'selected', selectedRepositoryIds: [11, 12, 13], origin: 'input' }],
     ]);
-    const report = planDryRun(
-      inputs(),
-      [org],
-      ['BATON_CLIENT_SECRET'],
-      preflight({ orgAccess: new Map([[org, access]]) }),
-      DUE,
-    );
+    const context = {
+      inputs: inputs(),
+      targets: [org],
+      secrets: [{ name: 'BATON_CLIENT_SECRET' }],
+      preflight: preflight({ orgAccess: new Map([[org, access]]) }),
+    };
+    const report = planDryRun(context, DUE);
     expect(report.writes).toEqual([
       {
         target: 'organization acme',

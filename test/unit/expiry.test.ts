@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CredentialInfo } from '../../src/conductorone/client.js';
 import { rotationDue } from '../../src/expiry.js';
 import type { Duration } from '../../src/inputs.js';
-import type { Previous } from '../../src/preflight.js';
+import type { CredentialInfo, PreviousCredential } from '../../src/model.js';
 
 const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
 const DAY_MS = 86_400_000;
 const THIRTY_DAYS: Duration = { text: '30d', ms: 30 * DAY_MS };
-const previous: Previous = { id: 'cred-1', source: 'credential-id-variable' };
+const previous: PreviousCredential = { id: 'cred-1', source: 'credential-id-variable' };
 
 function credential(expiresTime: string): CredentialInfo {
   return { id: 'cred-1', expiresTime };

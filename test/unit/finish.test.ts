@@ -1,18 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenSource } from '../../src/conductorone/auth.js';
-import { ConductorOneClient, type RotatedCredential } from '../../src/conductorone/client.js';
+import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { type FinishContext, finishRotation } from '../../src/finish.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
-import {
-  type OrganizationTarget,
-  repositoryTarget,
-  type Target,
-  targetBasePath,
-  targetsFor,
-} from '../../src/github/targets.js';
+import { repositoryTarget, targetBasePath, targetsFor } from '../../src/github/targets.js';
 import type { Inputs } from '../../src/inputs.js';
+import type { OrganizationTarget, PreviousCredential, RotatedCredential, Target } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
-import type { Previous } from '../../src/preflight.js';
 import { type MockApi, mockApi } from './mock-api.js';
 import { parsedInputs } from './parsed-inputs.js';
 
@@ -55,7 +49,7 @@ interface Finish {
   /** The variable's value per target; undefined: the target has no such variable. */
   variableValues?: Map<Target, string | undefined>;
   orgAccess?: Map<Target, Map<string, OrgSecretAccess>>;
-  previous?: Previous;
+  previous?: PreviousCredential;
   /** What reading the variable again finds per target; default what variableValues says (nobody else changed it). */
   reread?: Map<Target, string | undefined>;
 }
@@ -82,9 +76,11 @@ function finish(options: Finish = {}) {
     octokit: api.octokit(),
     conductorOne: new ConductorOneClient({ serverUrl: new URL(C1), http: api.http(), tokenSource, mask: () => {} }),
     targets,
-    variableValues,
-    orgAccess: options.orgAccess ?? new Map(),
-    previous: options.previous ?? { id: 'cred-old', source: 'credential-id-variable' },
+    preflight: {
+      variableValues,
+      orgAccess: options.orgAccess ?? new Map(),
+      previous: options.previous ?? { id: 'cred-old', source: 'credential-id-variable' },
+    },
     concurrency: 4,
     readLimit: createLimiter(20),
   };

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
 import { resolveOrgSecretAccess } from '../../src/github/organization.js';
-import { type OrganizationTarget, targetsFor } from '../../src/github/targets.js';
-import type { Visibility } from '../../src/inputs.js';
+import { targetsFor } from '../../src/github/targets.js';
+import type { OrganizationTarget, Visibility } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
 import { type MockApi, mockApi, rejectionOf } from './mock-api.js';
 

@@ -1,8 +1,8 @@
 import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RotatedCredential } from '../../src/conductorone/client.js';
 import { PROOF_RETRY_DELAYS_MS, ProofError, proveCredential } from '../../src/conductorone/proof.js';
 import { ActionError } from '../../src/errors.js';
+import type { RotatedCredential } from '../../src/model.js';
 import { type MockApi, mockApi, rejectionOf } from './mock-api.js';
 
 const TENANT = 'https://acme.conductor.one';

@@ -6,7 +6,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import sodium from 'libsodium-wrappers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, InputError } from '../../src/errors.js';
-import { type ActionCore, run } from '../../src/run.js';
+import { type ActionCore, runPipeline } from '../../src/run.js';
 import { GITHUB_TOKEN, type MockApi, mockApi, NOW_MS, rejectionOf } from './mock-api.js';
 
 const C1 = 'https://acme.conductor.one';
@@ -217,7 +217,7 @@ function serve(options: Serve = {}): void {
 
 async function runWith(core: FakeCore): Promise<Error | undefined> {
   try {
-    await run({ core, http: api.http(), now: () => NOW_MS, proofRetryDelaysMs: [] });
+    await runPipeline({ core, http: api.http(), now: () => NOW_MS, proofRetryDelaysMs: [] });
     return undefined;
   } catch (err) {
     return err as Error;
@@ -582,7 +582,7 @@ describe('run: what reaches the log, the outputs and the summary', () => {
         responseOptions: { headers: { 'content-type': 'application/json' } },
       }));
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
-    const error = await rejectionOf(run({ core, http: api.http(), now: () => NOW_MS }));
+    const error = await rejectionOf(runPipeline({ core, http: api.http(), now: () => NOW_MS }));
     expect(error.message).toContain('revoking the previous credential cred-old failed');
     for (const event of core.events) expect(event.kind === 'mask' || !/[\r\n]::/.test(event.value)).toBe(true);
     for (const info of core.infos) expect(info).not.toMatch(/[\r\n]/);

@@ -1,14 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
 import { readPublicKey } from '../../src/github/secrets.js';
-import {
-  environmentTarget,
-  type OrganizationTarget,
-  repositoryTarget,
-  targetBasePath,
-  targetsFor,
-} from '../../src/github/targets.js';
+import { environmentTarget, repositoryTarget, targetBasePath, targetsFor } from '../../src/github/targets.js';
 import { readVariable, writeVariable } from '../../src/github/variables.js';
+import type { OrganizationTarget } from '../../src/model.js';
 import { type MockApi, mockApi, rejectionOf } from './mock-api.js';
 
 const GH = 'https://api.github.com';
