@@ -1,6 +1,6 @@
 /**
  * rotate-if-expires-within: a scheduled workflow can run daily and rotate
- * only when the current credential is about to expire (SPEC 2).
+ * only when the current credential is about to expire.
  */
 import type { Duration } from './inputs.js';
 import type { CredentialInfo, PreviousCredential } from './model.js';

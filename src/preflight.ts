@@ -1,10 +1,10 @@
 /**
  * Authenticate + preflight: everything that must be true before a credential
- * is rotated, checked at once (SPEC 1.2, 4). The ConductorOne token request
- * and every GitHub read run together: each target's secrets public key, an
- * organization secret's current visibility, the credential-id variable; then,
- * when needed, the current credential. A problem anywhere stops the run with
- * every problem listed, and nothing has changed.
+ * is rotated, checked at once. The ConductorOne token request and every GitHub
+ * read run together: each target's secrets public key, an organization
+ * secret's current visibility, the credential-id variable; then, when needed,
+ * the current credential. A problem anywhere stops the run with every problem
+ * listed, and nothing has changed.
  */
 
 import type { TokenSource } from './conductorone/auth.js';

@@ -44,7 +44,7 @@ export function holdings(outcomes: readonly WriteOutcome[]): Map<string, Holding
   return result;
 }
 
-/** `targets` output: one object per secret written (SPEC 3). */
+/** `targets` output: one object per secret written, as action.yml describes it. */
 export function targetsOutput(outcomes: readonly WriteOutcome[]): string {
   return JSON.stringify(
     outcomes

@@ -1,6 +1,6 @@
 /**
  * Turns an Octokit failure into one sentence that says what went wrong, where,
- * and what to do about it (SPEC 4). Response bodies are never quoted whole:
+ * and what to do about it. Response bodies are never quoted whole:
  * only GitHub's `message` field, which never holds a secret value.
  */
 import { ActionError, TransportError } from '../errors.js';
@@ -101,7 +101,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   }
 }
 
-/** What to grant, in the words of GitHub's settings pages (SPEC 6.4). */
+/** What to grant, in the words of GitHub's settings pages (https://docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens). */
 function permissionFix(target: Target, permission: GitHubAttempt['permission']): string {
   if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
   if (target.kind === 'organization') {
