@@ -21,12 +21,12 @@ import {
   signClientAssertion,
   startFakeConductorOne,
   TOKEN_EXCHANGE_GRANT,
-} from './fakes/conductorone.js';
-import { envScope, type FakeGitHub, orgScope, repoScope, startFakeGitHub } from './fakes/github.js';
-import { DEFAULT_OIDC_AUDIENCE, type FakeOidc, GITHUB_OIDC_ISSUER, startFakeOidc } from './fakes/oidc.js';
-import { type FakeProxy, startFakeProxy } from './fakes/proxy.js';
-import { findLeaks, parseOutputFile, REPO_ROOT, runAction } from './fakes/run-action.js';
-import { startScenario } from './fakes/scenario.js';
+} from './conductorone.js';
+import { envScope, type FakeGitHub, orgScope, repoScope, startFakeGitHub } from './github.js';
+import { DEFAULT_OIDC_AUDIENCE, type FakeOidc, GITHUB_OIDC_ISSUER, startFakeOidc } from './oidc.js';
+import { type FakeProxy, startFakeProxy } from './proxy.js';
+import { findLeaks, parseOutputFile, REPO_ROOT, runAction } from './run-action.js';
+import { startScenario } from './scenario.js';
 
 const APP_ID = 'app-123';
 const CONNECTOR_ID = 'conn-456';
