@@ -7,5 +7,8 @@ export default defineConfig({
     // on a 2-core machine, but never rely on timing for correctness.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // GitHub's workflow validator imports its JSON schemas without an import
+    // attribute, which Node refuses; let Vite load those packages instead.
+    server: { deps: { inline: ['@actions/languageservice', '@actions/workflow-parser', '@actions/expressions'] } },
   },
 });
