@@ -40,7 +40,8 @@ async function check(): Promise<string[]> {
       const clientId = await scenario.github.open(repoScope(repository), 'BATON_CLIENT_ID');
       const clientSecret = await scenario.github.open(repoScope(repository), 'BATON_CLIENT_SECRET');
       if (clientId !== credential.clientId) problems.push(`${repository}: BATON_CLIENT_ID is not the issued client ID`);
-      if (clientSecret !== credential.clientSecret) problems.push(`${repository}: BATON_CLIENT_SECRET is not the issued secret`);
+      if (clientSecret !== credential.clientSecret)
+        problems.push(`${repository}: BATON_CLIENT_SECRET is not the issued secret`);
     } catch (error) {
       problems.push(`${repository}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -72,14 +73,21 @@ const outputs: Record<string, string> = {
 };
 
 // Fake credentials, but treated as real ones: hidden in a runner's log.
-if (process.env.GITHUB_ACTIONS) for (const secret of [scenario.clientSecret, scenario.githubToken]) console.log(`::add-mask::${secret}`);
+if (process.env.GITHUB_ACTIONS)
+  for (const secret of [scenario.clientSecret, scenario.githubToken]) console.log(`::add-mask::${secret}`);
 console.log('Loopback fakes of ConductorOne and GitHub are running (Ctrl-C to stop):');
 for (const [name, value] of Object.entries(outputs)) {
   console.log(`  ${name}: ${name === 'client-secret' || name === 'github-token' ? '(hidden)' : value}`);
 }
 
 const outputsFile = argument('--outputs');
-if (outputsFile) appendFileSync(outputsFile, Object.entries(outputs).map(([name, value]) => `${name}=${value}\n`).join(''));
+if (outputsFile)
+  appendFileSync(
+    outputsFile,
+    Object.entries(outputs)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join(''),
+  );
 const readyFile = argument('--ready');
 if (readyFile) writeFileSync(readyFile, `${process.pid}\n`);
 
