@@ -107,7 +107,10 @@ function maxInFlight(github: FakeGitHub): number {
   events.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let current = 0;
   let most = 0;
-  for (const { delta } of events) most = Math.max(most, (current += delta));
+  for (const { delta } of events) {
+    current += delta;
+    most = Math.max(most, current);
+  }
   return most;
 }
 

@@ -1,7 +1,7 @@
-// A strict fake of the ConductorOne API endpoints the action uses (SPEC 5):
-// client-credentials and OIDC token-exchange (RFC 8693) tokens, rotate, read and
-// revoke a connector credential, read the connector. Anything off-spec gets a
-// gRPC-status JSON error.
+// A strict fake of the ConductorOne API endpoints the action uses, as ConductorOne's SDKs call
+// them (https://github.com/conductorone/conductorone-sdk-go): client-credentials and OIDC
+// token-exchange (RFC 8693) tokens, rotate, read and revoke a connector credential, read the
+// connector. Anything else gets a gRPC-status JSON error ({code, message, details}).
 import { randomBytes, randomInt } from 'node:crypto';
 import {
   decodeProtectedHeader,
@@ -103,7 +103,7 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const TOKEN_LIFETIME_S = 3600;
-/** SPEC 5: the server refuses assertions that live longer than 5 minutes. */
+/** ConductorOne's token endpoint refuses client assertions that live longer than 5 minutes. */
 const MAX_ASSERTION_LIFETIME_S = 300;
 /** Claims are whole seconds; allow one second so rounding never decides a test. */
 const CLOCK_TOLERANCE_S = 1;
@@ -138,7 +138,7 @@ export function makeTrustClientId(host: string): string {
   return `${randomClientName()}@${host}/wfe`;
 }
 
-/** Performs the token-exchange grant against a fake (SPEC 5), e.g. to check a trust outside the action. */
+/** Exchanges an OIDC token for an access token (RFC 8693) at a fake, e.g. to check a trust outside the action. */
 export async function requestExchangeToken(
   fake: Pick<FakeConductorOne, 'url'>,
   clientId: string,
@@ -158,7 +158,8 @@ export async function requestExchangeToken(
 }
 
 /**
- * A client credential in ConductorOne's format (SPEC 5): client ID `<name>@<host>/<kind>` and client secret
+ * A client credential in ConductorOne's format, as its SDKs read it (conductorone-sdk-go, pkg/uhttp):
+ * client ID `<name>@<host>/<kind>` and client secret
  * `secret-token:conductorone.com:v1:<base64url, unpadded, of the private JWK {kty, crv, x, d}>`.
  */
 export async function makeClientCredential(
@@ -183,8 +184,9 @@ export function parseClientSecret(clientSecret: string): JWK {
 }
 
 /**
- * Signs a client assertion like the SDKs do (SPEC 5). Tests override claims to provoke refusals;
- * times are seconds since the epoch.
+ * Signs a client assertion like ConductorOne's SDKs do: EdDSA with a random hex nonce header,
+ * iss = sub = client ID, nbf and exp two minutes either side of iat. Tests override claims to
+ * provoke refusals; times are seconds since the epoch.
  */
 export async function signClientAssertion(
   clientId: string,
@@ -285,7 +287,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     return credential;
   }
 
-  /** The API's view of a credential, in SPEC 5 field order; clientSecret only where the API returns it. */
+  /** The API's view of a credential, its fields in the API's order; clientSecret only where the API returns it. */
   function credentialView(c: IssuedCredential, withSecret: boolean): Record<string, unknown> {
     return {
       id: c.id,
@@ -399,7 +401,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     return issueToken(clientId);
   }
 
-  /** RFC 8693 token exchange of an OIDC token (e.g. GitHub's) under a federation trust (SPEC 5). */
+  /** RFC 8693 token exchange of an OIDC token (e.g. GitHub's) under a workload-federation trust (`.../wfe`). */
   async function tokenExchangeGrant(form: Map<string, string>): Promise<Reply> {
     const fields = formFields(form, ['client_id', 'subject_token'], ['subject_token_type']);
     const { client_id: clientId, subject_token: subjectToken } = fields;

@@ -1,4 +1,5 @@
-// A strict fake of the GitHub REST endpoints for Actions secrets and variables (SPEC 6).
+// A strict fake of the GitHub REST endpoints for Actions secrets and variables:
+// https://docs.github.com/en/rest/actions/secrets and https://docs.github.com/en/rest/actions/variables
 // A "scope" is where secrets live: a repository, an environment of a repository, or an
 // organization. Every scope has its own libsodium key pair, secrets and variables; the
 // endpoints differ only in their base path, so one set of handlers serves all three.
@@ -89,6 +90,8 @@ const DOCUMENTATION_URL = 'https://docs.github.com/rest';
 /** https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions#limits-for-secrets */
 const MAX_VALUE_BYTES = 48 * 1024;
 const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
+/** Body fields only organization secrets and variables take. */
+const ORG_FIELDS: readonly string[] = ['visibility', 'selected_repository_ids'];
 
 function ghError(status: number, message: string): HttpError {
   return new HttpError(status, { message, documentation_url: DOCUMENTATION_URL, status: String(status) });
@@ -156,6 +159,29 @@ interface Scope {
 /** Like GitHub's: a long random number, as a string. */
 function randomKeyId(): string {
   return `${randomInt(1, 2 ** 47)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+/**
+ * Which resource the rest of a scope path (after .../actions or the environment) names, as the
+ * fake's route table keys it: 'public-key', 'secret', 'secret repositories', 'variables' (the
+ * collection) or 'variable'; undefined for anything else.
+ */
+function scopeResource(collection: string | undefined, name: string, sub: string | undefined): string | undefined {
+  if (collection === 'secrets' && name) return secretResource(name, sub);
+  if (collection === 'variables') return variableResource(name, sub);
+  return undefined;
+}
+
+/** Under secrets/{name}: the public key, a secret, or an organization secret's selected repositories. */
+function secretResource(name: string, sub: string | undefined): string | undefined {
+  if (!sub) return name === 'public-key' ? 'public-key' : 'secret';
+  return sub === 'repositories' ? 'secret repositories' : undefined;
+}
+
+/** Under variables: the collection (whatever follows an empty name), or one variable. */
+function variableResource(name: string, sub: string | undefined): string | undefined {
+  if (!name) return 'variables';
+  return sub ? undefined : 'variable';
 }
 
 export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -305,9 +331,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return value;
   }
 
+  /** The body fields a write in this scope takes: `fields`, plus the visibility fields in an organization. */
+  function allowedFields(scope: Scope, fields: readonly string[]): string[] {
+    return [...fields, ...(scope.kind === 'org' ? ORG_FIELDS : [])];
+  }
+
   /**
-   * Organization visibility fields (SPEC 6): visibility required on create; repository IDs only
-   * with 'selected'. The IDs' item type differs per endpoint in GitHub's OpenAPI description
+   * Organization visibility fields: visibility required on create; repository IDs only with
+   * 'selected'. The IDs' item type differs per endpoint in GitHub's OpenAPI description
    * (@octokit/openapi 23.0.2): the organization secret PUT takes integers or strings
    * (`anyOf: [integer, string]`), the organization variable POST and PATCH integers only. The fake
    * takes a string only where the description allows one, and then only digits (GitHub documents
@@ -321,12 +352,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     idItems: 'integer' | 'integer or digits',
   ): { visibility?: Visibility; selected_repository_ids?: number[] } {
     const visibility = body.visibility;
-    if (visibility === undefined) {
-      if (required) throw unprocessable('visibility is required for organization secrets and variables');
-      if (body.selected_repository_ids !== undefined)
-        throw unprocessable('selected_repository_ids needs visibility selected');
-      return {};
-    }
+    if (visibility === undefined) return withoutVisibility(body, required);
     if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
       throw unprocessable('visibility must be one of all, private, selected');
     }
@@ -334,6 +360,19 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     if (ids === undefined) return { visibility: visibility as Visibility };
     if (visibility !== 'selected')
       throw unprocessable('selected_repository_ids is only allowed with visibility selected');
+    return { visibility: 'selected', selected_repository_ids: readRepositoryIds(ids, idItems) };
+  }
+
+  /** A body without visibility: refused on create; on update it keeps the visibility, so IDs alone mean nothing. */
+  function withoutVisibility(body: Record<string, unknown>, required: boolean): Record<string, never> {
+    if (required) throw unprocessable('visibility is required for organization secrets and variables');
+    if (body.selected_repository_ids !== undefined)
+      throw unprocessable('selected_repository_ids needs visibility selected');
+    return {};
+  }
+
+  /** selected_repository_ids as numbers; refused unless every item is an ID of the kind the endpoint takes. */
+  function readRepositoryIds(ids: unknown, idItems: 'integer' | 'integer or digits'): number[] {
     const parsed = Array.isArray(ids) ? ids.map((id: unknown) => repositoryIdOf(id, idItems)) : [undefined];
     if (!parsed.every((id) => id !== undefined)) {
       throw unprocessable(
@@ -342,7 +381,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
           : 'selected_repository_ids must be an array of integers or strings of digits',
       );
     }
-    return { visibility: 'selected', selected_repository_ids: parsed };
+    return parsed;
   }
 
   function repositoryIdOf(id: unknown, idItems: 'integer' | 'integer or digits'): number | undefined {
@@ -404,35 +443,40 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   function putSecret(scope: Scope, name: string, req: FakeRequest): Reply {
     requireWrite(scope);
     validateName(name);
-    const allowed = [
-      'encrypted_value',
-      'key_id',
-      ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : []),
-    ];
-    const body = jsonObject(req, allowed);
+    const body = jsonObject(req, allowedFields(scope, ['encrypted_value', 'key_id']));
     const key = name.toUpperCase();
     const existing = scope.secrets.get(key);
-    const valueGiven = scope.kind !== 'org' || body.encrypted_value !== undefined || body.key_id !== undefined;
-    const sealed = valueGiven ? readSealedValue(scope, body) : undefined;
+    const sealed = carriesValue(scope, body) ? readSealedValue(scope, body) : undefined;
     const visibility = scope.kind === 'org' ? readVisibility(body, true, 'integer or digits') : {};
     const value = sealed ?? (existing && { encrypted_value: existing.encrypted_value, key_id: existing.key_id });
     if (!value) throw unprocessable(`encrypted_value and key_id are required to create the secret ${key}`);
 
     const now = timestamp();
-    // GitHub does not document what 'selected' without IDs does to an existing selection; the fake
-    // assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
-    const keptIds =
-      visibility.visibility === 'selected' && !visibility.selected_repository_ids
-        ? { selected_repository_ids: [] }
-        : {};
     scope.secrets.set(key, {
       ...value,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       ...visibility,
-      ...keptIds,
+      ...emptiedSelection(visibility),
     });
     return existing ? { status: 204 } : { status: 201, body: {} };
+  }
+
+  /** Whether a secret PUT carries a value: always outside an organization (it is required there), else when either field is given. */
+  function carriesValue(scope: Scope, body: Record<string, unknown>): boolean {
+    return scope.kind !== 'org' || body.encrypted_value !== undefined || body.key_id !== undefined;
+  }
+
+  /**
+   * GitHub does not document what 'selected' without IDs does to an existing selection; the fake
+   * assumes the worst (the selection is emptied), so a client that does not repeat it is caught.
+   */
+  function emptiedSelection(visibility: { visibility?: Visibility; selected_repository_ids?: number[] }): {
+    selected_repository_ids?: number[];
+  } {
+    return visibility.visibility === 'selected' && !visibility.selected_repository_ids
+      ? { selected_repository_ids: [] }
+      : {};
   }
 
   /** The sealed value of a secret PUT: both fields, standard base64, sealed for the current key. */
@@ -475,10 +519,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw unprocessable('variable value is larger than 48 KB');
   }
 
+  function getVariable(scope: Scope, name: string): Reply {
+    const variable = scope.variables.get(name.toUpperCase());
+    if (!variable) throw notFound();
+    return { status: 200, body: variableView(scope, variable) };
+  }
+
   function createVariable(scope: Scope, req: FakeRequest): Reply {
     requireWrite(scope);
-    const allowed = ['name', 'value', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
-    const body = jsonObject(req, allowed);
+    const body = jsonObject(req, allowedFields(scope, ['name', 'value']));
     const name = requireString(body, 'name');
     const value = requireString(body, 'value');
     validateName(name);
@@ -496,8 +545,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const key = name.toUpperCase();
     const existing = scope.variables.get(key);
     if (!existing) throw notFound();
-    const allowed = ['name', 'value', ...(scope.kind === 'org' ? ['visibility', 'selected_repository_ids'] : [])];
-    const body = jsonObject(req, allowed);
+    const body = jsonObject(req, allowedFields(scope, ['name', 'value']));
     const updated: StoredVariable = { ...existing, updatedAt: timestamp() };
     if (body.value !== undefined) {
       updated.value = requireString(body, 'value');
@@ -544,35 +592,33 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   // ---- routing ------------------------------------------------------------------------------
 
+  /** Handlers of the scope endpoints, by "METHOD resource" (see scopeResource). */
+  const scopeRoutes = new Map<string, (scope: Scope, name: string, req: FakeRequest) => Reply>([
+    ['GET public-key', (scope) => getPublicKey(scope)],
+    // Not a key endpoint: a PUT there writes a secret named public-key, which validateName refuses.
+    ['PUT public-key', putSecret],
+    ['GET secret', (scope, name) => getSecret(scope, name)],
+    ['PUT secret', putSecret],
+    ['GET secret repositories', (scope, name) => getSelectedRepositories(scope, name)],
+    ['POST variables', (scope, _name, req) => createVariable(scope, req)],
+    ['GET variable', (scope, name) => getVariable(scope, name)],
+    ['PATCH variable', updateVariable],
+  ]);
+
   function handle(req: FakeRequest): Reply {
     requireAuth(req);
     if (!req.path.startsWith(`${prefix}/`)) throw notFound();
-    const repository = /^\/repos\/([^/]+)\/([^/]+)$/.exec(req.path.slice(prefix.length));
+    const path = req.path.slice(prefix.length);
+    const repository = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
     if (repository && req.method === 'GET') return getRepository(`${repository[1]}/${repository[2]}`);
-    const parsed = parseScopePath(req.path.slice(prefix.length));
-    if (!parsed) throw notFound();
-    const scope = scopes.get(parsed.scopeKey.toLowerCase());
-    if (!scope) throw notFound(); // GitHub hides what the token cannot see
-    const [collection, name, sub, ...extra] = parsed.rest;
-    const m = req.method;
-    if (extra.length > 0) throw notFound();
-
-    if (collection === 'secrets' && name) {
-      if (name === 'public-key' && !sub && m === 'GET') return getPublicKey(scope);
-      if (sub === 'repositories' && m === 'GET') return getSelectedRepositories(scope, name);
-      if (!sub && m === 'GET') return getSecret(scope, name);
-      if (!sub && m === 'PUT') return putSecret(scope, name, req);
-    }
-    if (collection === 'variables') {
-      if (!name && m === 'POST') return createVariable(scope, req);
-      if (name && !sub && m === 'GET') {
-        const variable = scope.variables.get(name.toUpperCase());
-        if (!variable) throw notFound();
-        return { status: 200, body: variableView(scope, variable) };
-      }
-      if (name && !sub && m === 'PATCH') return updateVariable(scope, name, req);
-    }
-    throw notFound();
+    const parsed = parseScopePath(path);
+    const scope = parsed && scopes.get(parsed.scopeKey.toLowerCase());
+    if (!parsed || !scope) throw notFound(); // GitHub hides what the token cannot see
+    const [collection, name = '', sub, ...extra] = parsed.rest;
+    const resource = extra.length === 0 ? scopeResource(collection, name, sub) : undefined;
+    const route = resource && scopeRoutes.get(`${req.method} ${resource}`);
+    if (!route) throw notFound();
+    return route(scope, name, req);
   }
 
   const server = await startFakeServer({

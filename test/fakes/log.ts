@@ -139,6 +139,20 @@ function describeFault(f: Fault): string {
   return parts.join(', ') || 'pass';
 }
 
+/** What a fault answers in place of the handler: its reply, else its status; undefined to let the handler answer. */
+function faultReply(fault: Fault, request: FakeRequest): Reply | undefined {
+  if (fault.reply) return fault.reply(request);
+  if (fault.status === undefined) return undefined;
+  return { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}), body: fault.body };
+}
+
+/** A handler's HttpError as its reply; anything else is a bug in the fake, answered 500. */
+function errorReply(error: unknown): Reply {
+  return error instanceof HttpError
+    ? { status: error.status, body: error.body, ...(error.headers ? { headers: error.headers } : {}) }
+    : { status: 500, body: { message: `fake server bug: ${String(error)}` } };
+}
+
 export interface FakeServer {
   /** http://127.0.0.1:PORT (no trailing slash). */
   origin: string;
@@ -223,38 +237,38 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     const candidates = prefix && path.startsWith(prefix) ? [path, path.slice(prefix.length) || '/'] : [path];
     const fault = faults.take(method, candidates);
     const request: FakeRequest = { method, path, query: url.searchParams, headers: req.headers, body };
-    if (fault) {
-      entry.fault = describeFault(fault);
-      fault.effect?.(request);
-      if (fault.delayMs) await wait(fault.delayMs);
-      if (fault.destroy) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.reply) {
-        await respond(res, entry, fault.reply(request));
-        return;
-      }
-      if (fault.status !== undefined) {
-        await respond(res, entry, {
-          status: fault.status,
-          ...(fault.headers ? { headers: fault.headers } : {}),
-          body: fault.body,
-        });
-        return;
-      }
-    }
+    if (fault && (await applyFault(fault, request, entry, req, res))) return;
+    await respond(res, entry, await handled(request));
+  }
 
-    let reply: Reply;
-    try {
-      reply = await opts.handle(request);
-    } catch (error) {
-      reply =
-        error instanceof HttpError
-          ? { status: error.status, body: error.body, ...(error.headers ? { headers: error.headers } : {}) }
-          : { status: 500, body: { message: `fake server bug: ${String(error)}` } };
+  /** Carries out a fault that took a request; true when it answered or dropped it, false to pass it on to the handler. */
+  async function applyFault(
+    fault: Fault,
+    request: FakeRequest,
+    entry: RequestLogEntry,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<boolean> {
+    entry.fault = describeFault(fault);
+    fault.effect?.(request);
+    if (fault.delayMs) await wait(fault.delayMs);
+    if (fault.destroy) {
+      req.socket.destroy();
+      return true;
     }
+    const reply = faultReply(fault, request);
+    if (!reply) return false;
     await respond(res, entry, reply);
+    return true;
+  }
+
+  /** The handler's answer; what it throws becomes the reply too, so every request is answered. */
+  async function handled(request: FakeRequest): Promise<Reply> {
+    try {
+      return await opts.handle(request);
+    } catch (error) {
+      return errorReply(error);
+    }
   }
 
   const server = createServer((req, res) => {

@@ -1,5 +1,6 @@
 // A fake of the GitHub Actions OIDC token service: what a job with `permissions: id-token: write`
-// reaches through ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN (SPEC 5).
+// reaches through ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN, for the token
+// ConductorOne exchanges under a workload-federation trust.
 //
 // @actions/core 3.0.1 getIDToken(audience) (lib/oidc-utils.js) reads both variables (throwing
 // "Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable" if either is unset or empty), appends

@@ -146,11 +146,9 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
   const response = fake.exchange(entry)?.response;
   if (!response) return [`${located.label}: no answer was written`];
   const label = `${located.label} ${response.status}`;
-  const declared = located.operation.responses[String(response.status)];
-  const fallbacks = (ERROR_SCHEMA_TITLES[response.status] ?? []).map((title) => errorSchemas.get(title)!);
-  if (!declared && fallbacks.length === 0) return [`${label}: status not in GitHub's description of the operation`];
-  const schemas = declared ? [declared.content?.[JSON_TYPE]?.schema].filter((s) => s !== undefined) : fallbacks;
-  if (declared && schemas.length === 0)
+  const schemas = responseSchemas(located.operation, response.status);
+  if (!schemas) return [`${label}: status not in GitHub's description of the operation`];
+  if (schemas.length === 0)
     return response.body === '' ? [] : [`${label}: has no body in the description, got ${response.body.length} bytes`];
   const type = (response.headers['content-type'] ?? '').split(';')[0]!.trim();
   if (type !== JSON_TYPE) return [`${label}: content-type ${type || 'none'}, not ${JSON_TYPE}`];
@@ -158,18 +156,31 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
   if (!parsed) return [`${label}: body is not JSON`];
   const failures: string[] = [];
   for (const schema of schemas) {
-    const validate = validator(schema);
-    if (!validate(parsed.value))
-      failures.push(`${String(schema.title ?? 'schema')}: ${describeErrors(validate.errors)}`);
-    else {
-      const extra = undocumented(schema, parsed.value, '', response.status >= 400);
-      if (extra.length === 0) return [];
-      failures.push(
-        `${String(schema.title ?? 'schema')}: properties the description does not have: ${extra.join(', ')}`,
-      );
-    }
+    const problem = schemaProblem(schema, parsed.value, response.status >= 400);
+    if (problem === undefined) return [];
+    failures.push(problem);
   }
   return [`${label}: ${failures.join(' | ')}`];
+}
+
+/**
+ * The schemas an answer with this status may match: the operation's own for a status it lists
+ * ([] when that answer has no body), else GitHub's shared error schemas; undefined when neither.
+ */
+function responseSchemas(operation: Operation, status: number): Schema[] | undefined {
+  const declared = operation.responses[String(status)];
+  if (declared) return [declared.content?.[JSON_TYPE]?.schema].filter((s) => s !== undefined);
+  const fallbacks = (ERROR_SCHEMA_TITLES[status] ?? []).map((title) => errorSchemas.get(title)!);
+  return fallbacks.length > 0 ? fallbacks : undefined;
+}
+
+/** Why a body does not match one schema (invalid, or with properties it does not describe); undefined when it does. */
+function schemaProblem(schema: Schema, value: unknown, isError: boolean): string | undefined {
+  const title = String(schema.title ?? 'schema');
+  const validate = validator(schema);
+  if (!validate(value)) return `${title}: ${describeErrors(validate.errors)}`;
+  const extra = undocumented(schema, value, '', isError);
+  return extra.length === 0 ? undefined : `${title}: properties the description does not have: ${extra.join(', ')}`;
 }
 
 /**

@@ -63,6 +63,14 @@ function parseAuthority(authority: string): { host: string; port: number } | und
 
 const unbracket = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
 
+/** The loopback target of a CONNECT, or the status line that refuses it. */
+function connectTarget(authority: string): { host: string; port: number } | string {
+  const target = parseAuthority(authority);
+  if (!target) return '400 Bad Request';
+  if (!LOOPBACK_HOSTS.has(target.host)) return '403 Forbidden';
+  return target;
+}
+
 export async function startFakeProxy(): Promise<FakeProxy> {
   const connects: string[] = [];
   const requests: string[] = [];
@@ -122,9 +130,11 @@ export async function startFakeProxy(): Promise<FakeProxy> {
     const reject = (status: string): void => {
       client.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    const target = parseAuthority(authority);
-    if (!target) return reject('400 Bad Request');
-    if (!LOOPBACK_HOSTS.has(target.host)) return reject('403 Forbidden');
+    const target = connectTarget(authority);
+    if (typeof target === 'string') {
+      reject(target);
+      return;
+    }
     let established = false;
     const upstream: Socket = track(connect({ host: unbracket(target.host), port: target.port }));
     upstream.once('connect', () => {

@@ -15,7 +15,7 @@ import { ActionError, InputError } from '../../src/errors.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import type { Ed25519PrivateJwk } from '../../src/model.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
-import { rejectionOf } from './mock-api.js';
+import { headersOf, type Recorded, rejectionOf } from './mock-api.js';
 
 const TENANT = 'https://acme.conductor.one';
 const CLIENT_ID = 'rotator@acme.conductor.one/spc';
@@ -36,23 +36,11 @@ beforeAll(async () => {
   signingKey = await importSigningKey(privateJwk);
 });
 
-interface Recorded {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
 function toRecord(opts: { method: string; path: string; headers?: unknown; body?: unknown }): Recorded {
-  const headers: Record<string, string> = {};
-  const raw = opts.headers;
-  if (raw instanceof Headers) raw.forEach((v, k) => (headers[k] = v));
-  else if (raw && typeof raw === 'object')
-    for (const [k, v] of Object.entries(raw)) headers[k.toLowerCase()] = String(v);
   return {
     method: opts.method,
     path: opts.path,
-    headers,
+    headers: headersOf(opts.headers),
     body: typeof opts.body === 'string' ? opts.body : String(opts.body ?? ''),
   };
 }

@@ -9,6 +9,7 @@ import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/s
 import { repositoryTarget } from '../../src/github/targets.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
 import { fakeClock } from './fake-clock.js';
+import { headersOf, type Recorded } from './mock-api.js';
 
 const READ_KEY = { doing: 'read the secrets public key of', permission: 'Secrets' } as const;
 const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -69,13 +70,6 @@ describe('sealSecret', () => {
   });
 });
 
-interface Recorded {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
 describe('Octokit through the action HTTP policy', () => {
   let agent: MockAgent;
   let clock: ReturnType<typeof fakeClock>;
@@ -98,17 +92,12 @@ describe('Octokit through the action HTTP policy', () => {
 
   function answer(status: number, data: unknown = '', headers: Record<string, string> = {}) {
     return (opts: { method: string; path: string; headers?: unknown; body?: unknown }) => {
-      const recorded: Recorded = {
+      requests.push({
         method: opts.method,
         path: opts.path,
-        headers: {},
+        headers: headersOf(opts.headers),
         body: typeof opts.body === 'string' ? opts.body : '',
-      };
-      if (opts.headers && typeof opts.headers === 'object') {
-        for (const [k, v] of Object.entries(opts.headers as Record<string, string>))
-          recorded.headers[k.toLowerCase()] = String(v);
-      }
-      requests.push(recorded);
+      });
       const json = typeof data !== 'string';
       return {
         statusCode: status,

@@ -62,13 +62,9 @@ export function mockApi(): MockApi {
     const recorded: Recorded = {
       method: opts.method,
       path: opts.path,
-      headers: {},
+      headers: headersOf(opts.headers),
       body: typeof opts.body === 'string' ? opts.body : '',
     };
-    const raw = opts.headers;
-    if (raw instanceof Headers) raw.forEach((v, k) => (recorded.headers[k] = v));
-    else if (raw && typeof raw === 'object')
-      for (const [k, v] of Object.entries(raw as Record<string, string>)) recorded.headers[k.toLowerCase()] = String(v);
     requests.push(recorded);
     statuses.push(status);
     events.push(`> ${opts.method} ${opts.path}`);
@@ -114,6 +110,19 @@ export function mockApi(): MockApi {
     events,
     close: () => agent.close(),
   };
+}
+
+/** The headers a request was sent with, names lowercased: undici hands them over as a Headers or a plain object. */
+export function headersOf(raw: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (raw instanceof Headers) {
+    raw.forEach((value, name) => {
+      headers[name] = value;
+    });
+  } else if (raw && typeof raw === 'object') {
+    for (const [name, value] of Object.entries(raw)) headers[name.toLowerCase()] = String(value);
+  }
+  return headers;
 }
 
 /** One event-loop turn: lets the code under test run on, without waiting on any clock. */

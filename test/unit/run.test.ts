@@ -146,6 +146,15 @@ interface Serve {
 
 /** ConductorOne and GitHub for a rotation into acme/one and acme/two; each route answers as often as asked. */
 function serve(options: Serve = {}): void {
+  serveConductorOne(options);
+  for (const repo of ['acme/one', 'acme/two']) serveRepository(repo, options);
+}
+
+/**
+ * Tokens, RotateCredential and, as asked, the connector, credentials and revokes. The first
+ * interceptor registered that matches answers, so the proof's token routes come before the run's.
+ */
+function serveConductorOne(options: Serve): void {
   const c1 = api.agent.get(C1);
   const proofStatus = options.proofStatus ?? 200;
   const proofBody =
@@ -178,41 +187,40 @@ function serve(options: Serve = {}): void {
       .reply(api.answer(status, status === 200 ? {} : { code: 7, message: 'permission denied' }))
       .persist();
   }
+}
 
+/** One repository's public key, its two secret PUTs and, with `variable`, the credential-ID variable. */
+function serveRepository(repo: string, options: Serve): void {
   const gh = api.agent.get(GH);
-  for (const repo of ['acme/one', 'acme/two']) {
-    const keys = repoKeys.get(repo)!;
-    gh.intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
-      .reply(
-        api.answer(200, { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) }),
-      )
+  const keys = repoKeys.get(repo)!;
+  gh.intercept({ path: `/repos/${repo}/actions/secrets/public-key` })
+    .reply(
+      api.answer(200, { key_id: keys.keyId, key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL) }),
+    )
+    .persist();
+  for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
+    const status = options.putStatus?.[`${repo} ${name}`] ?? 201;
+    gh.intercept({ path: `/repos/${repo}/actions/secrets/${name}`, method: 'PUT' })
+      .reply(api.answer(status, putAnswer(status)))
       .persist();
-    for (const name of ['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']) {
-      const status = options.putStatus?.[`${repo} ${name}`] ?? 201;
-      gh.intercept({ path: `/repos/${repo}/actions/secrets/${name}`, method: 'PUT' })
-        .reply(
-          api.answer(
-            status,
-            status === 201
-              ? {}
-              : status === 204
-                ? ''
-                : { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error' },
-          ),
-        )
-        .persist();
-    }
-    if (options.variable) {
-      const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
-      gh.intercept({ path, method: 'GET' }).reply(
-        api.answer(200, { name: options.variable.name, value: options.variable.first }),
-      );
-      gh.intercept({ path, method: 'GET' }).reply(
-        api.answer(200, { name: options.variable.name, value: options.variable.again }),
-      );
-      gh.intercept({ path, method: 'PATCH' }).reply(api.answer(204)).persist();
-    }
   }
+  if (options.variable) {
+    const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
+    gh.intercept({ path, method: 'GET' }).reply(
+      api.answer(200, { name: options.variable.name, value: options.variable.first }),
+    );
+    gh.intercept({ path, method: 'GET' }).reply(
+      api.answer(200, { name: options.variable.name, value: options.variable.again }),
+    );
+    gh.intercept({ path, method: 'PATCH' }).reply(api.answer(204)).persist();
+  }
+}
+
+/** GitHub's body for a secret PUT answered with `status`: {} when created, none when updated, else an error. */
+function putAnswer(status: number): unknown {
+  if (status === 201) return {};
+  if (status === 204) return '';
+  return { message: status === 403 ? 'Resource not accessible by integration' : 'Server Error' };
 }
 
 async function runWith(core: FakeCore): Promise<Error | undefined> {
