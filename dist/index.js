@@ -42408,7 +42408,8 @@ function markdownText(text) {
  * its `request.fetch` option) send every request through here, so retries,
  * timeouts and proxy settings behave the same for both APIs.
  *
- * GitHub: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+ * GitHub: "Handle rate limit errors appropriately" in
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
  */
 
 
@@ -42519,7 +42520,10 @@ class Http {
             await this.wait(request.label, next.reason, attempt, next.waitMs);
         }
     }
-    /** One attempt: the answer to return, or why and how long to wait before the next; throws when giving up on a network failure. */
+    /**
+     * One attempt: the answer to return, or why and how long to wait before the
+     * next; throws when giving up on a network failure.
+     */
     async tryOnce(url, init, request, attempt) {
         const last = attempt >= this.policy.maxAttempts;
         let response;
@@ -42569,7 +42573,8 @@ class Http {
         return this.clock.now() - started + waitMs <= this.policy.maxElapsedMs;
     }
     async wait(label, reason, attempt, waitMs) {
-        this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts})`);
+        const next = `attempt ${attempt + 1} of ${this.policy.maxAttempts}`;
+        this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
         await this.clock.sleep(waitMs);
     }
 }
@@ -42633,7 +42638,7 @@ function holdings(outcomes) {
     }
     return result;
 }
-/** `targets` output: one object per secret written (SPEC 3). */
+/** `targets` output: one object per secret written, as action.yml describes it. */
 function targetsOutput(outcomes) {
     return JSON.stringify(outcomes
         .filter((o) => o.result !== 'failed')
@@ -42722,10 +42727,11 @@ function renderSkippedSummary(report) {
     ].join('\n');
 }
 function renderDryRunSummary(report) {
+    const connector = `Connector \`${report.connectorId}\` (app \`${report.appId}\`)`;
     return [
         '## ConductorOne credential rotation: dry run',
         '',
-        `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+        `${connector} exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
         '',
         '| Target | Secret | Would write |',
         '|---|---|---|',
@@ -42745,6 +42751,7 @@ function describeAccess(access) {
     return `visibility ${access.visibility}${repositories} (${why})`;
 }
 function renderDiscardedSummary(report) {
+    const id = report.credentialId ? ` \`${report.credentialId}\`` : '';
     return [
         '## ConductorOne credential rotated, but not stored',
         '',
@@ -42753,7 +42760,7 @@ function renderDiscardedSummary(report) {
         '| Step | Result |',
         '|---|---|',
         `| Write the secrets | no target was changed: every one still holds the previous credential, which stays valid |`,
-        `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
+        `| Revoke the unusable new credential${id} | ${cell(report.revoke)} |`,
         '',
     ].join('\n');
 }
@@ -42864,15 +42871,22 @@ function finishLog(inputs, finish) {
 function finishProblems(inputs, finish) {
     const problems = [];
     const variable = inputs.credentialIdVariable;
+    const fix = 'set it to the new credential ID, or re-run';
     if (finish.recheckError) {
-        problems.push(`the variable ${variable} could not be read again before recording the new credential (${finish.recheckError}), so it was not updated and nothing was revoked: set it to the new credential ID, or re-run.`);
+        const what = `the variable ${variable} could not be read again before recording the new credential`;
+        const consequence = 'so it was not updated and nothing was revoked';
+        problems.push(`${what} (${finish.recheckError}), ${consequence}: ${fix}.`);
     }
     const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
     if (failed.length > 0) {
-        problems.push(`the variable ${variable} could not be updated in ${commaList(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`);
+        const where = commaList(failed.map((v) => v.target.label));
+        const errors = [...new Set(failed.map((v) => v.error))].join(' ');
+        const risk = 'until it is, the next run cannot tell which credential to revoke';
+        problems.push(`the variable ${variable} could not be updated in ${where} (${errors}); ${risk}: ${fix}.`);
     }
     if (finish.revoke.state === 'failed') {
-        problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`);
+        const retry = `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
+        problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); ${retry}.`);
     }
     return problems;
 }
@@ -42886,11 +42900,17 @@ function interferenceWarning(inputs, credential, interference) {
         .map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`)
         .join('; ');
     const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
-    return (`The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
-        `so the secrets may hold this run's credential ${credential.id}, the other run's ${commaList(others) || 'credential'}, or a mix of the two. ` +
-        `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
-        'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
-        `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'} the variable does not name.`);
+    return [
+        `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}):`,
+        'another rotation of this connector ran at the same time,',
+        `so the secrets may hold this run's credential ${credential.id},`,
+        `the other run's ${commaList(others) || 'credential'}, or a mix of the two.`,
+        `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it.`,
+        'Re-run this workflow once, alone, so that one credential is stored everywhere;',
+        'add a concurrency group keyed on the connector to the workflow so runs never overlap;',
+        `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'}`,
+        'the variable does not name.',
+    ].join(' ');
 }
 /** Warnings about inputs that are valid but probably not what the user wants. */
 function inputWarnings(inputs) {
@@ -42898,15 +42918,22 @@ function inputWarnings(inputs) {
     if (!inputs.clientIdSecretName && inputs.revokePrevious) {
         warnings.push({
             title: 'Consumers keep the previous client ID',
-            message: 'client-id-secret-name is empty, so no secret receives the new client ID: consumers that read the client ID from a secret keep the previous one, which stops working when revoke-previous revokes the previous credential. Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+            message: [
+                'client-id-secret-name is empty, so no secret receives the new client ID:',
+                'consumers that read the client ID from a secret keep the previous one,',
+                'which stops working when revoke-previous revokes the previous credential.',
+                'Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+            ].join(' '),
         });
     }
     return warnings;
 }
 /** What became of a new credential the run could not use. */
 function discardOutcome(connectorId, credentialId, revoke) {
-    if (revoke === 'no id')
-        return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
+    if (revoke === 'no id') {
+        const fix = `revoke the newest credential of connector ${connectorId} in ConductorOne`;
+        return `Its ID is not usable, so it could not be revoked: ${fix}.`;
+    }
     if (revoke === 'revoked')
         return `The unusable credential ${credentialId} was revoked.`;
     if (revoke === 'already revoked')
@@ -42914,11 +42941,18 @@ function discardOutcome(connectorId, credentialId, revoke) {
     return `Revoking the unusable credential ${credentialId} failed (${revoke.error}): revoke it in ConductorOne.`;
 }
 function discardMessage(reason, revokeOutcome) {
-    return `${reason} It was stored nowhere: every target still holds the previous credential, which stays valid. ${revokeOutcome} Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.`;
+    return [
+        reason,
+        'It was stored nowhere: every target still holds the previous credential, which stays valid.',
+        revokeOutcome,
+        "Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.",
+    ].join(' ');
 }
 /** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
 function storedNowhereReason(credential, failures) {
-    return `Credential ${credential.id} could not be stored in ${commaList([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+    const targets = commaList([...new Set(failures.map((f) => f.target.label))]);
+    const errors = [...new Set(failures.map((f) => f.error ?? ''))].join(' ');
+    return `Credential ${credential.id} could not be stored in ${targets}. ${errors}`;
 }
 function partialFailureMessage(inputs, credential, outcomes, failures) {
     const held = holdings(outcomes);
@@ -42933,13 +42967,19 @@ function partialFailureMessage(inputs, credential, outcomes, failures) {
     const mixed = labelsHolding('mixed');
     if (fresh.length)
         parts.push(`The new credential is stored in ${commaList(fresh)}.`);
-    if (old.length)
-        parts.push(`${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`);
-    if (mixed.length)
-        parts.push(`${commaList(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`);
+    if (old.length) {
+        const verb = old.length === 1 ? 'holds' : 'hold';
+        parts.push(`${commaList(old)} still ${verb} the previous credential, which was not revoked and stays valid.`);
+    }
+    if (mixed.length) {
+        const verb = mixed.length === 1 ? 'holds' : 'hold';
+        const mismatch = 'a new and an old secret that do not match: its consumers fail until a re-run succeeds';
+        parts.push(`${commaList(mixed)} ${verb} ${mismatch}.`);
+    }
     parts.push('Fix the cause and re-run the workflow.');
     if (inputs.revokePrevious) {
-        parts.push(`Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
+        const later = 'Once a re-run has stored a newer credential everywhere';
+        parts.push(`${later}, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
     }
     return parts.join(' ');
 }
@@ -43187,6 +43227,17 @@ class MalformedCredentialError extends ActionError {
         this.credentialId = credentialId;
     }
 }
+/** The parts of messages that several answers share. */
+const ANY_PROXY = 'any proxy between the runner and ConductorOne';
+const CHECK_NETWORK = "Check server-url and the runner's network access.";
+const CHECK_IDS = "check app-id and connector-id on the connector's page in ConductorOne";
+const GRANT_ROLE = "give that identity a ConductorOne role that can manage this app's connectors";
+/** After a RotateCredential whose outcome is unknown. */
+const MAY_HAVE_ISSUED = [
+    'ConductorOne may have issued a credential that nothing stored;',
+    'the previous credential is unchanged and still valid.',
+    'Re-run the workflow, and revoke any unused credential in ConductorOne.',
+].join(' ');
 class ConductorOneClient {
     options;
     constructor(options) {
@@ -43205,7 +43256,8 @@ class ConductorOneClient {
         }
         catch (err) {
             if (err instanceof TransportError && err.mayHaveBeenProcessed) {
-                throw new ActionError(`RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`, { cause: err });
+                const noAnswer = `RotateCredential for ${subject} got no answer (${err.message})`;
+                throw new ActionError(`${noAnswer}. ${MAY_HAVE_ISSUED}`, { cause: err });
             }
             throw this.unreachableError(err);
         }
@@ -43214,7 +43266,8 @@ class ConductorOneClient {
         const body = await readJson(response);
         if (!client_isObject(body)) {
             // Never quote the body: it may hold the new secret.
-            throw new ActionError(`RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`);
+            const notJson = `RotateCredential for ${subject} answered with a body that is not JSON`;
+            throw new ActionError(`${notJson}; a credential may have been issued. The previous credential is still valid.`);
         }
         const credential = client_isObject(body.credential) ? body.credential : {};
         // Older API versions put clientSecret beside `credential`.
@@ -43232,7 +43285,7 @@ class ConductorOneClient {
             return;
         const detail = await describeErrorResponse(response);
         if (response.status === 404)
-            throw new ActionError(`ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`);
+            throw new ActionError(`ConductorOne found no ${subject} (${detail}): ${CHECK_IDS}.`);
         throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
     }
     /**
@@ -43245,7 +43298,9 @@ class ConductorOneClient {
         if (response.status === 404) {
             if (await isConductorOneError(response.clone()))
                 return undefined;
-            throw new ActionError(`ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`);
+            const detail = await describeErrorResponse(response);
+            const fix = `check server-url and ${ANY_PROXY}`;
+            throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer): ${fix}.`);
         }
         if (response.status !== 200) {
             const detail = await describeErrorResponse(response);
@@ -43277,7 +43332,8 @@ class ConductorOneClient {
         if (response.status === 200) {
             if (client_isObject(await readJson(response)))
                 return 'revoked';
-            throw new ActionError(`ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`);
+            const notJson = "the answer (200) was not ConductorOne's JSON, so the credential may still be valid";
+            throw new ActionError(`ConductorOne could not ${doing}: ${notJson}. Check server-url and ${ANY_PROXY}.`);
         }
         if (response.status === 404) {
             if (await isConductorOneError(response.clone()))
@@ -43285,7 +43341,10 @@ class ConductorOneClient {
             const detail = await describeErrorResponse(response);
             if ((await this.getCredential(appId, connectorId, id)) === undefined)
                 return 'already revoked';
-            throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`);
+            throw new ActionError([
+                `ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer),`,
+                `and the credential still exists: check server-url and ${ANY_PROXY}.`,
+            ].join(' '));
         }
         const detail = await describeErrorResponse(response);
         throw new ActionError(this.refusal(response.status, detail, doing));
@@ -43300,10 +43359,12 @@ class ConductorOneClient {
     }
     refusal(status, detail, doing) {
         const who = this.options.tokenSource.description;
-        if (status === 401)
-            return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
+        if (status === 401) {
+            const fix = 're-run, and check the identity in ConductorOne';
+            return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): ${fix}.`;
+        }
         if (status === 403)
-            return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+            return `${who} may not ${doing} (${detail}): ${GRANT_ROLE}.`;
         return `ConductorOne could not ${doing} (${detail}).`;
     }
     async call(method, path, body, idempotent) {
@@ -43321,7 +43382,8 @@ class ConductorOneClient {
     }
     unreachableError(err) {
         if (err instanceof TransportError) {
-            return new ActionError(`Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+            const unreachable = `Could not reach ConductorOne at ${this.host}: ${err.message}`;
+            return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
         }
         return err;
     }
@@ -43330,18 +43392,22 @@ class ConductorOneClient {
         const who = this.options.tokenSource.description;
         switch (response.status) {
             case 401:
-                return `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}): the token may have expired or been revoked; re-run, and check the API client in ConductorOne.`;
+                return [
+                    `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}):`,
+                    'the token may have expired or been revoked; re-run, and check the API client in ConductorOne.',
+                ].join(' ');
             case 403:
-                return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+                return `${who} may not rotate credentials of ${subject} (${detail}): ${GRANT_ROLE}.`;
             case 404:
-                return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
+                return `ConductorOne found no ${subject} (${detail}): ${CHECK_IDS}.`;
             default:
                 if (response.status >= 400 && response.status < 500) {
-                    return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+                    const unchanged = 'nothing was stored and the previous credential is still valid';
+                    return `RotateCredential for ${subject} failed (${detail}); ${unchanged}.`;
                 }
                 // A 5xx, a redirect (never followed) or another 2xx: the server may
                 // have issued the credential before answering so.
-                return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
+                return `RotateCredential for ${subject} failed (${detail}). ${MAY_HAVE_ISSUED}`;
         }
     }
 }
@@ -44307,6 +44373,9 @@ class SignJWT extends SignJWT_base {
 
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The parts of messages that several answers share. */
+const auth_ANY_PROXY = 'any proxy between the runner and ConductorOne';
+const auth_CHECK_NETWORK = "Check server-url and the runner's network access.";
 /** The token endpoint refused the credentials (400, 401 or 403): not a transient failure. */
 class TokenRefusedError extends ActionError {
     name = 'TokenRefusedError';
@@ -44337,7 +44406,8 @@ async function importSigningKey(privateJwk) {
         return await importJWK({ ...privateJwk }, 'EdDSA');
     }
     catch {
-        throw new InputError('client-secret', 'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.');
+        const fix = 'paste the whole client secret ConductorOne showed when the API client was created';
+        throw new InputError('client-secret', `its Ed25519 key could not be loaded: ${fix}.`);
     }
 }
 /** Client credentials with a signed assertion; the token is fetched once and reused. */
@@ -44364,9 +44434,14 @@ class ClientCredentialsTokenSource {
             client_assertion_type: ASSERTION_TYPE,
             client_assertion: assertion,
         });
+        const checks = [
+            "that client-secret is this API client's secret,",
+            'that the client was not deleted or expired,',
+            `and that it belongs to the tenant ${url.host}`,
+        ].join(' ');
         return requestToken(http, url, form, mask, {
             refused: this.options.refused ??
-                ((detail) => `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`),
+                ((detail) => `ConductorOne refused client-id ${clientId} (${detail}): check ${checks}.`),
         });
     }
 }
@@ -44376,7 +44451,7 @@ const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
  * GitHub OIDC federation: the workflow's OIDC token is exchanged for a
  * ConductorOne access token (RFC 8693 token exchange), so no long-lived
  * ConductorOne secret is stored in GitHub.
- * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+ * https://docs.github.com/en/actions/concepts/security/openid-connect
  */
 class FederationTokenSource {
     options;
@@ -44397,11 +44472,15 @@ class FederationTokenSource {
             idToken = await getIdToken(audience);
         }
         catch (err) {
-            throw new ActionError(`Could not get the workflow's GitHub OIDC token for audience ${audience} (${oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)))}): check that the job has "permissions: id-token: write".`);
+            const reason = oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)));
+            const fix = 'check that the job has "permissions: id-token: write"';
+            throw new ActionError(`Could not get the workflow's GitHub OIDC token for audience ${audience} (${reason}): ${fix}.`);
         }
         mask(idToken);
-        if (hasControlCharacters(idToken))
-            throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`);
+        if (hasControlCharacters(idToken)) {
+            const problem = 'contains control characters; it cannot be exchanged';
+            throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} ${problem}.`);
+        }
         const url = tokenUrl(serverUrl);
         const form = new URLSearchParams({
             grant_type: TOKEN_EXCHANGE,
@@ -44409,8 +44488,13 @@ class FederationTokenSource {
             subject_token_type: JWT_TOKEN_TYPE,
             client_id: clientId,
         });
+        const checks = [
+            "that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com,",
+            'that its CEL condition matches this repository and environment,',
+            `and that the token audience ${audience} is what the provider expects (set oidc-audience to change it)`,
+        ].join(' ');
         return requestToken(http, url, form, mask, {
-            refused: (detail) => `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com, that its CEL condition matches this repository and environment, and that the token audience ${audience} is what the provider expects (set oidc-audience to change it).`,
+            refused: (detail) => `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check ${checks}.`,
         });
     }
 }
@@ -44440,7 +44524,8 @@ async function requestToken(http, url, form, mask, messages) {
     }
     catch (err) {
         if (err instanceof TransportError) {
-            throw new ActionError(`Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`, { cause: err });
+            const unreachable = `Could not reach ConductorOne at ${url.host} for a token: ${err.message}`;
+            throw new ActionError(`${unreachable}. ${auth_CHECK_NETWORK}`, { cause: err });
         }
         throw err;
     }
@@ -44452,7 +44537,8 @@ async function requestToken(http, url, form, mask, messages) {
         throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
     }
     if (response.status !== 200) {
-        throw new ActionError(`ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`);
+        const answered = `ConductorOne token request to ${url.host} answered ${response.status}`;
+        throw new ActionError(`${answered}, not the documented 200: check server-url and ${auth_ANY_PROXY}.`);
     }
     let token;
     try {
@@ -44467,7 +44553,8 @@ async function requestToken(http, url, form, mask, messages) {
     // Masked first (line by line), then refused if it could not be a header value.
     mask(token);
     if (hasControlCharacters(token) || /\s/.test(token)) {
-        throw new ActionError(`ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`);
+        const problem = 'an access_token with spaces or control characters, which cannot be sent as a bearer token';
+        throw new ActionError(`ConductorOne token response from ${url.host} carried ${problem}.`);
     }
     return token;
 }
@@ -44518,7 +44605,8 @@ class ProofError extends ActionError {
 }
 async function proveCredential(credential, options) {
     const { serverUrl, http, mask } = options;
-    const failed = (why) => new ProofError(`The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`);
+    const newCredential = `The new credential ${credential.id} (client ID ${credential.clientId})`;
+    const failed = (why) => new ProofError(`${newCredential} could not authenticate to ConductorOne: ${why}.`);
     const key = await signingKeyOf(credential.clientSecret);
     // Never quote the secret, nor a parser message that might.
     if (!key)
@@ -44541,12 +44629,12 @@ async function proveCredential(credential, options) {
         catch (err) {
             const delay = delays[attempt];
             if (!(err instanceof TokenRefusedError) || delay === undefined) {
-                const tries = attempt > 0
-                    ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)`
-                    : '';
+                const seconds = (delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1);
+                const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${seconds} s)` : '';
                 throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
             }
-            options.log?.(`The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`);
+            const retry = `it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s`;
+            options.log?.(`The new credential ${credential.id} was refused; ${retry}.`);
             await http.clock.sleep(delay);
         }
     }
@@ -44608,18 +44696,15 @@ function rotationDue(window, previous, current, nowMs) {
     if (current.expiryUnreadable)
         return { due: true, reason: `ConductorOne gave an expiry for ${current.id} that is not an RFC 3339 time` };
     if (!current.expiresTime) {
-        return {
-            due: false,
-            reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
-        };
+        const never = `so it is never within rotate-if-expires-within (${window.text})`;
+        const fix = 'remove rotate-if-expires-within to rotate on every run';
+        return { due: false, reason: `the current credential ${current.id} does not expire, ${never}; ${fix}` };
     }
     const expires = Date.parse(current.expiresTime);
     const deadline = nowMs + window.ms;
     if (expires > deadline) {
-        return {
-            due: false,
-            reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})`,
-        };
+        const later = `later than ${window.text} from now (${isoSeconds(deadline)})`;
+        return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, ${later}` };
     }
     return {
         due: true,
@@ -44701,7 +44786,8 @@ function revokeStep(inputs, { previous, current }) {
     const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
     if (!inputs.revokePrevious)
         return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
-    return `Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`;
+    const when = 'after every write succeeded and the proof passed';
+    return `Revoke the previous credential ${previousText}${expiry || ','} ${when}.`;
 }
 function plannedWrites({ targets, secrets, preflight }) {
     return targets.flatMap((target) => secrets.map(({ name }) => {
@@ -44713,7 +44799,7 @@ function plannedWrites({ targets, secrets, preflight }) {
 ;// CONCATENATED MODULE: ./src/github/errors.ts
 /**
  * Turns an Octokit failure into one sentence that says what went wrong, where,
- * and what to do about it (SPEC 4). Response bodies are never quoted whole:
+ * and what to do about it. Response bodies are never quoted whole:
  * only GitHub's `message` field, which never holds a secret value.
  */
 
@@ -44752,6 +44838,11 @@ function expectStatus(response, expected) {
         throw new UndocumentedStatusError(response.status, expected);
     return response;
 }
+/** The parts of messages that several answers share. */
+const errors_ANY_PROXY = 'any proxy between the runner and GitHub';
+const errors_CHECK_NETWORK = "Check github-api-url and the runner's network access.";
+const CURRENT_TOKEN = 'pass a current GitHub App installation token or fine-grained token';
+const NOT_GITHUB_TOKEN = 'the workflow GITHUB_TOKEN can never write secrets';
 function describeGitHubError(err, target, attempt) {
     // Octokit wraps whatever its fetch throws in a RequestError with status 500;
     // the real cause (no connection, a timeout) is what people need to see.
@@ -44759,12 +44850,17 @@ function describeGitHubError(err, target, attempt) {
     if (cause instanceof TransportError)
         err = cause;
     if (err instanceof TransportError) {
-        return new ActionError(`Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`, { cause: err });
+        const unreachable = `Could not reach GitHub for ${target.label}: ${err.message}`;
+        return new ActionError(`${unreachable}. ${errors_CHECK_NETWORK}`, { cause: err });
     }
     const what = `${attempt.doing} ${target.label}`;
     if (err instanceof UndocumentedStatusError) {
         const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
-        return new ActionError(`GitHub answered the attempt to ${what} with status ${err.status}${redirect}, not the documented ${err.expected.join(' or ')}, so it did not count as done: check github-api-url and any proxy between the runner and GitHub.`);
+        return new ActionError([
+            `GitHub answered the attempt to ${what} with status ${err.status}${redirect},`,
+            `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
+            `check github-api-url and ${errors_ANY_PROXY}.`,
+        ].join(' '));
     }
     if (!isRequestError(err))
         return err;
@@ -44779,7 +44875,7 @@ function describeGitHubError(err, target, attempt) {
     }
     switch (err.status) {
         case 401:
-            return new ActionError(`GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`);
+            return new ActionError(`GitHub refused github-token (${detail}): it may be expired or revoked; ${CURRENT_TOKEN}.`);
         case 403:
             return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
         case 404:
@@ -44788,27 +44884,43 @@ function describeGitHubError(err, target, attempt) {
             return new ActionError(`GitHub could not ${what} (${detail}).`);
     }
 }
-/** What to grant, in the words of GitHub's settings pages (SPEC 6.4). */
+/**
+ * What to grant, in the words of GitHub's settings pages:
+ * https://docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens
+ */
 function permissionFix(target, permission) {
     if (permission === 'Metadata')
         return 'give the token read access to that repository (Metadata read).';
     if (target.kind === 'organization') {
-        return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
+        const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
+        return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;
     }
     if (target.kind === 'environment') {
         // Environment secrets and variables are governed by the Environments permission.
-        return `give the token the Environments read and write permission on ${target.owner}/${target.repo}; the workflow GITHUB_TOKEN can never write secrets.`;
+        const grant = `the Environments read and write permission on ${target.owner}/${target.repo}`;
+        return `give the token ${grant}; ${NOT_GITHUB_TOKEN}.`;
     }
-    return `give the token the ${permission} read and write permission on that repository; the workflow GITHUB_TOKEN can never write secrets.`;
+    return `give the token the ${permission} read and write permission on that repository; ${NOT_GITHUB_TOKEN}.`;
 }
 function notFound(target, detail) {
     switch (target.kind) {
         case 'repository':
-            return `Repository ${target.label} was not found, or github-token cannot see it (${detail}): check the name in repositories and that the token (GitHub App installation or fine-grained token) includes that repository.`;
+            return [
+                `Repository ${target.label} was not found, or github-token cannot see it (${detail}):`,
+                'check the name in repositories and that the token (GitHub App installation or fine-grained token)',
+                'includes that repository.',
+            ].join(' ');
         case 'environment':
-            return `Environment "${target.environment}" was not found in ${target.owner}/${target.repo}, or github-token cannot see that repository (${detail}): create the environment under Settings > Environments, or fix environment or repositories.`;
+            return [
+                `Environment "${target.environment}" was not found in ${target.owner}/${target.repo},`,
+                `or github-token cannot see that repository (${detail}):`,
+                'create the environment under Settings > Environments, or fix environment or repositories.',
+            ].join(' ');
         case 'organization':
-            return `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}): check organization, and give the token the organization Secrets permission (admin:org for a classic token).`;
+            return [
+                `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}):`,
+                'check organization, and give the token the organization Secrets permission (admin:org for a classic token).',
+            ].join(' ');
     }
 }
 
@@ -44846,8 +44958,10 @@ function targetBasePath(target) {
     switch (target.kind) {
         case 'repository':
             return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/actions`;
-        case 'environment':
-            return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/environments/${encodeURIComponent(target.environment)}`;
+        case 'environment': {
+            const repository = `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
+            return `${repository}/environments/${encodeURIComponent(target.environment)}`;
+        }
         case 'organization':
             return `/orgs/${encodeURIComponent(target.org)}/actions`;
     }
@@ -45029,12 +45143,10 @@ async function revokePrevious(context, credential) {
     const id = previous.id;
     if (!inputs.revokePrevious)
         return { state: 'skipped', id, why: 'revoke-previous is off' };
-    if (!id)
-        return {
-            state: 'skipped',
-            id,
-            why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}`,
-        };
+    if (!id) {
+        const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
+        return { state: 'skipped', id, why: `no previous credential is known yet${held}` };
+    }
     if (id === credential.id)
         return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
     try {
@@ -45146,7 +45258,8 @@ function readSecrets(source, get) {
 /** Where the secrets go, and the token that may write them. */
 function readGitHub(get, githubToken) {
     if (!githubToken) {
-        throw new InputError('github-token', 'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.');
+        const token = 'a GitHub App installation token or a fine-grained token with the Secrets read and write permission';
+        throw new InputError('github-token', `is required: pass ${token}; the workflow GITHUB_TOKEN cannot write secrets.`);
     }
     return {
         githubToken,
@@ -45171,7 +45284,10 @@ function readSecretNames(get) {
     }
     return { clientIdSecretName, clientSecretSecretName };
 }
-const HOW_TO_TRACK = 'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+const HOW_TO_TRACK = [
+    'set credential-id-variable (recommended: it records each new credential ID for the next run)',
+    'or previous-credential-id',
+].join(' ');
 /** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
 function readLifecycle(get) {
     const credentialIdVariable = get('credential-id-variable');
@@ -45180,7 +45296,8 @@ function readLifecycle(get) {
     const previousCredentialId = get('previous-credential-id');
     if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
         const quoted = `"${previousCredentialId.slice(0, 60)}"`;
-        throw new InputError('previous-credential-id', `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`);
+        const fix = "copy it from the connector's credentials in ConductorOne";
+        throw new InputError('previous-credential-id', `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; ${fix}.`);
     }
     const window = get('rotate-if-expires-within');
     const verify = booleanInput('verify', get('verify'), true);
@@ -45191,7 +45308,8 @@ function readLifecycle(get) {
         throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
     }
     if (revokePrevious && !verify) {
-        throw new InputError('revoke-previous', 'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.');
+        const why = 'the previous credential is revoked only after the new one has proved it can authenticate';
+        throw new InputError('revoke-previous', `needs verify: true: ${why}; remove verify: false.`);
     }
     if (window && !tracksCurrent) {
         throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${HOW_TO_TRACK}.`);
@@ -45215,15 +45333,18 @@ function readScope(environment, organization, visibility) {
             throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
         }
         if (!OWNER.test(organization)) {
-            throw new InputError('organization', `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`);
+            const fix = 'give the login only, e.g. acme (not a URL or owner/repo)';
+            throw new InputError('organization', `"${organization}" is not a GitHub organization name: ${fix}.`);
         }
         if (visibility && !VISIBILITIES.includes(visibility)) {
-            throw new InputError('visibility', `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`);
+            const fix = "use all, private or selected, or leave it empty to keep an existing secret's visibility";
+            throw new InputError('visibility', `"${visibility}" is not a visibility: ${fix}.`);
         }
         return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
     }
     if (visibility) {
-        throw new InputError('visibility', `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`);
+        const fix = 'set organization, or remove visibility (repository and environment secrets have none)';
+        throw new InputError('visibility', `applies only to organization secrets: ${fix}.`);
     }
     if (environment) {
         if (!ENVIRONMENT.test(environment)) {
@@ -45254,7 +45375,11 @@ function parseDuration(input, value) {
     const unit = (match[2] ?? 'h').toLowerCase();
     return { text: value, ms: amount * DURATION_UNITS[unit] };
 }
-const AUTH_CHOICES = 'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+const AUTH_CHOICES = [
+    'set client-id with client-secret (API client),',
+    'client-id alone (GitHub OIDC federation trust, /wfe),',
+    'or access-token alone',
+].join(' ');
 /**
  * Picks the one ConductorOne authentication the inputs describe; any other
  * combination is ambiguous and refused.
@@ -45278,10 +45403,15 @@ function readAuth(source, inputs) {
     if (clientSecret)
         return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
     if (parsed.kind !== 'wfe') {
-        throw new InputError('client-secret', `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`);
+        const problem = `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret`;
+        const fix = `pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}`;
+        const federation = "for GitHub OIDC federation use the federation trust's client ID (ending in /wfe)";
+        throw new InputError('client-secret', `${problem}: ${fix}; ${federation}.`);
     }
     if (!source.oidcAvailable()) {
-        throw new InputError('client-id', `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`);
+        const problem = `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token`;
+        const fix = 'add "permissions: id-token: write" to the job (or workflow)';
+        throw new InputError('client-id', `${problem}: ${fix}.`);
     }
     return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
 }
@@ -45291,7 +45421,9 @@ function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcA
         throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
     }
     if (!serverUrl) {
-        throw new InputError('server-url', 'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.');
+        const why = 'there is no client ID to take the tenant from';
+        const fix = 'set it to your tenant URL, e.g. https://acme.conductor.one';
+        throw new InputError('server-url', `is required with access-token (${why}): ${fix}.`);
     }
     if (oidcAudience) {
         throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to access-token.');
@@ -45300,7 +45432,8 @@ function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcA
 }
 function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }, kind) {
     if (kind === 'wfe') {
-        throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`);
+        const why = "it authenticates with the workflow's GitHub OIDC token, not a secret";
+        throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): ${why}.`);
     }
     if (oidcAudience) {
         throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
@@ -45320,7 +45453,8 @@ function clientSecretKey(secret) {
     const parsed = parseClientSecret(secret);
     if ('jwk' in parsed)
         return parsed.jwk;
-    const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
+    const prefix = `it starts with "${CLIENT_SECRET_PREFIX}"`;
+    const fix = `paste the whole client secret ConductorOne showed when the API client was created (${prefix}).`;
     const problem = {
         'not a ConductorOne client secret': 'is not a ConductorOne client secret',
         'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
@@ -50460,7 +50594,8 @@ async function readExistingAccess(octokit, target, name, limit) {
         throw describeGitHubError(err, target, attempt);
     }
     if (typeof visibility !== 'string' || !organization_VISIBILITIES.includes(visibility)) {
-        throw new ActionError(`GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`);
+        const expected = 'a visibility of all, private or selected';
+        throw new ActionError(`GitHub answered the read of the secret ${name} of ${target.label} without ${expected}: check github-api-url.`);
     }
     if (visibility !== 'selected')
         return { visibility: visibility };
@@ -50545,7 +50680,9 @@ async function readPublicKey(octokit, target) {
         !/^[\x21-\x7e]{1,200}$/.test(body.key_id) ||
         typeof body.key !== 'string' ||
         !isPublicKey(body.key)) {
-        throw new ActionError(`GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`);
+        const expected = 'a key_id and a 32-byte base64 key';
+        const fix = 'check github-api-url and any proxy between the runner and GitHub';
+        throw new ActionError(`GitHub answered the read of the secrets public key of ${target.label} without ${expected}: ${fix}.`);
     }
     return { keyId: body.key_id, key: body.key };
 }
@@ -50593,11 +50730,11 @@ function mayBeStored(err) {
 ;// CONCATENATED MODULE: ./src/preflight.ts
 /**
  * Authenticate + preflight: everything that must be true before a credential
- * is rotated, checked at once (SPEC 1.2, 4). The ConductorOne token request
- * and every GitHub read run together: each target's secrets public key, an
- * organization secret's current visibility, the credential-id variable; then,
- * when needed, the current credential. A problem anywhere stops the run with
- * every problem listed, and nothing has changed.
+ * is rotated, checked at once. The ConductorOne token request and every GitHub
+ * read run together: each target's secrets public key, an organization
+ * secret's current visibility, the credential-id variable; then, when needed,
+ * the current credential. A problem anywhere stops the run with every problem
+ * listed, and nothing has changed.
  */
 
 
@@ -50684,7 +50821,9 @@ function previousFromVariable(variable, targets, values) {
         const label = targets[index].label;
         if (!isConductorOneId(value)) {
             // Quoted on one line and cut short: the value is whatever someone stored.
-            throw new ActionError(`The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`);
+            const held = `The variable ${variable} in ${label} holds "${oneLine(value, 60)}"`;
+            const fix = 'correct or delete it, or set previous-credential-id';
+            throw new ActionError(`${held}, which is not a ConductorOne credential ID: ${fix}.`);
         }
         holders.set(value, [...(holders.get(value) ?? []), label]);
     });
@@ -50692,7 +50831,9 @@ function previousFromVariable(variable, targets, values) {
         const seen = [...holders]
             .map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`)
             .join('; ');
-        throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`);
+        const problem = 'so the action cannot tell which credential is current';
+        const fix = 'set previous-credential-id to the credential the secrets hold, or make the variables agree';
+        throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), ${problem}: ${fix}.`);
     }
     const [id] = holders.keys();
     return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };

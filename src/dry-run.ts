@@ -82,7 +82,8 @@ function revokeStep(inputs: Inputs, { previous, current }: Preflight): string {
   const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
   if (!inputs.revokePrevious)
     return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
-  return `Revoke the previous credential ${previousText}${expiry || ','} after every write succeeded and the proof passed.`;
+  const when = 'after every write succeeded and the proof passed';
+  return `Revoke the previous credential ${previousText}${expiry || ','} ${when}.`;
 }
 
 function plannedWrites({ targets, secrets, preflight }: DryRunContext): DryRunReport['writes'] {

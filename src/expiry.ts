@@ -21,18 +21,15 @@ export function rotationDue(
   if (current.expiryUnreadable)
     return { due: true, reason: `ConductorOne gave an expiry for ${current.id} that is not an RFC 3339 time` };
   if (!current.expiresTime) {
-    return {
-      due: false,
-      reason: `the current credential ${current.id} does not expire, so it is never within rotate-if-expires-within (${window.text}); remove rotate-if-expires-within to rotate on every run`,
-    };
+    const never = `so it is never within rotate-if-expires-within (${window.text})`;
+    const fix = 'remove rotate-if-expires-within to rotate on every run';
+    return { due: false, reason: `the current credential ${current.id} does not expire, ${never}; ${fix}` };
   }
   const expires = Date.parse(current.expiresTime);
   const deadline = nowMs + window.ms;
   if (expires > deadline) {
-    return {
-      due: false,
-      reason: `the current credential ${current.id} expires ${current.expiresTime}, later than ${window.text} from now (${isoSeconds(deadline)})`,
-    };
+    const later = `later than ${window.text} from now (${isoSeconds(deadline)})`;
+    return { due: false, reason: `the current credential ${current.id} expires ${current.expiresTime}, ${later}` };
   }
   return {
     due: true,

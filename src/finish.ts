@@ -141,12 +141,10 @@ async function revokePrevious(context: FinishContext, credential: RotatedCredent
   const { previous } = context.preflight;
   const id = previous.id;
   if (!inputs.revokePrevious) return { state: 'skipped', id, why: 'revoke-previous is off' };
-  if (!id)
-    return {
-      state: 'skipped',
-      id,
-      why: `no previous credential is known yet${inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : ''}`,
-    };
+  if (!id) {
+    const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
+    return { state: 'skipped', id, why: `no previous credential is known yet${held}` };
+  }
   if (id === credential.id) return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
   try {
     return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };

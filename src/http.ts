@@ -5,7 +5,8 @@
  * its `request.fetch` option) send every request through here, so retries,
  * timeouts and proxy settings behave the same for both APIs.
  *
- * GitHub: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+ * GitHub: "Handle rate limit errors appropriately" in
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
  */
 import { type Dispatcher, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
 import { TransportError } from './errors.js';
@@ -179,7 +180,10 @@ export class Http {
     }
   }
 
-  /** One attempt: the answer to return, or why and how long to wait before the next; throws when giving up on a network failure. */
+  /**
+   * One attempt: the answer to return, or why and how long to wait before the
+   * next; throws when giving up on a network failure.
+   */
   private async tryOnce(url: string, init: RequestInit, request: InFlight, attempt: number): Promise<Next> {
     const last = attempt >= this.policy.maxAttempts;
     let response: Response;
@@ -229,9 +233,8 @@ export class Http {
   }
 
   private async wait(label: string, reason: string, attempt: number, waitMs: number): Promise<void> {
-    this.log(
-      `${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.policy.maxAttempts})`,
-    );
+    const next = `attempt ${attempt + 1} of ${this.policy.maxAttempts}`;
+    this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
     await this.clock.sleep(waitMs);
   }
 }

@@ -107,10 +107,8 @@ function readGitHub(
   githubToken: string,
 ): Pick<Inputs, 'githubToken' | 'githubApiUrl' | 'repositories' | 'scope'> {
   if (!githubToken) {
-    throw new InputError(
-      'github-token',
-      'is required: pass a GitHub App installation token or a fine-grained token with the Secrets read and write permission; the workflow GITHUB_TOKEN cannot write secrets.',
-    );
+    const token = 'a GitHub App installation token or a fine-grained token with the Secrets read and write permission';
+    throw new InputError('github-token', `is required: pass ${token}; the workflow GITHUB_TOKEN cannot write secrets.`);
   }
   return {
     githubToken,
@@ -144,8 +142,10 @@ type Lifecycle = Pick<
   'credentialIdVariable' | 'previousCredentialId' | 'verify' | 'revokePrevious' | 'rotateIfExpiresWithin' | 'dryRun'
 >;
 
-const HOW_TO_TRACK =
-  'set credential-id-variable (recommended: it records each new credential ID for the next run) or previous-credential-id';
+const HOW_TO_TRACK = [
+  'set credential-id-variable (recommended: it records each new credential ID for the next run)',
+  'or previous-credential-id',
+].join(' ');
 
 /** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
 function readLifecycle(get: Get): Lifecycle {
@@ -154,9 +154,10 @@ function readLifecycle(get: Get): Lifecycle {
   const previousCredentialId = get('previous-credential-id');
   if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
     const quoted = `"${previousCredentialId.slice(0, 60)}"`;
+    const fix = "copy it from the connector's credentials in ConductorOne";
     throw new InputError(
       'previous-credential-id',
-      `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; copy it from the connector's credentials in ConductorOne.`,
+      `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; ${fix}.`,
     );
   }
   const window = get('rotate-if-expires-within');
@@ -169,10 +170,8 @@ function readLifecycle(get: Get): Lifecycle {
     throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
   }
   if (revokePrevious && !verify) {
-    throw new InputError(
-      'revoke-previous',
-      'needs verify: true: the previous credential is revoked only after the new one has proved it can authenticate; remove verify: false.',
-    );
+    const why = 'the previous credential is revoked only after the new one has proved it can authenticate';
+    throw new InputError('revoke-previous', `needs verify: true: ${why}; remove verify: false.`);
   }
   if (window && !tracksCurrent) {
     throw new InputError(
@@ -204,24 +203,18 @@ function readScope(environment: string, organization: string, visibility: string
       );
     }
     if (!OWNER.test(organization)) {
-      throw new InputError(
-        'organization',
-        `"${organization}" is not a GitHub organization name: give the login only, e.g. acme (not a URL or owner/repo).`,
-      );
+      const fix = 'give the login only, e.g. acme (not a URL or owner/repo)';
+      throw new InputError('organization', `"${organization}" is not a GitHub organization name: ${fix}.`);
     }
     if (visibility && !VISIBILITIES.includes(visibility)) {
-      throw new InputError(
-        'visibility',
-        `"${visibility}" is not a visibility: use all, private or selected, or leave it empty to keep an existing secret's visibility.`,
-      );
+      const fix = "use all, private or selected, or leave it empty to keep an existing secret's visibility";
+      throw new InputError('visibility', `"${visibility}" is not a visibility: ${fix}.`);
     }
     return { kind: 'organization', organization, ...(visibility ? { visibility: visibility as Visibility } : {}) };
   }
   if (visibility) {
-    throw new InputError(
-      'visibility',
-      `applies only to organization secrets: set organization, or remove visibility (repository and environment secrets have none).`,
-    );
+    const fix = 'set organization, or remove visibility (repository and environment secrets have none)';
+    throw new InputError('visibility', `applies only to organization secrets: ${fix}.`);
   }
   if (environment) {
     if (!ENVIRONMENT.test(environment)) {
@@ -259,8 +252,11 @@ export function parseDuration(input: string, value: string): Duration {
   return { text: value, ms: amount * (DURATION_UNITS[unit] as number) };
 }
 
-const AUTH_CHOICES =
-  'set client-id with client-secret (API client), client-id alone (GitHub OIDC federation trust, /wfe), or access-token alone';
+const AUTH_CHOICES = [
+  'set client-id with client-secret (API client),',
+  'client-id alone (GitHub OIDC federation trust, /wfe),',
+  'or access-token alone',
+].join(' ');
 
 interface AuthInputs {
   clientId: string;
@@ -294,16 +290,15 @@ function readAuth(source: InputSource, inputs: AuthInputs): { auth: Auth; server
   const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
   if (clientSecret) return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
   if (parsed.kind !== 'wfe') {
-    throw new InputError(
-      'client-secret',
-      `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret: pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}; for GitHub OIDC federation use the federation trust's client ID (ending in /wfe).`,
-    );
+    const problem = `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret`;
+    const fix = `pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}`;
+    const federation = "for GitHub OIDC federation use the federation trust's client ID (ending in /wfe)";
+    throw new InputError('client-secret', `${problem}: ${fix}; ${federation}.`);
   }
   if (!source.oidcAvailable()) {
-    throw new InputError(
-      'client-id',
-      `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token: add "permissions: id-token: write" to the job (or workflow).`,
-    );
+    const problem = `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token`;
+    const fix = 'add "permissions: id-token: write" to the job (or workflow)';
+    throw new InputError('client-id', `${problem}: ${fix}.`);
   }
   return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
 }
@@ -317,10 +312,9 @@ function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcA
     throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
   }
   if (!serverUrl) {
-    throw new InputError(
-      'server-url',
-      'is required with access-token (there is no client ID to take the tenant from): set it to your tenant URL, e.g. https://acme.conductor.one.',
-    );
+    const why = 'there is no client ID to take the tenant from';
+    const fix = 'set it to your tenant URL, e.g. https://acme.conductor.one';
+    throw new InputError('server-url', `is required with access-token (${why}): ${fix}.`);
   }
   if (oidcAudience) {
     throw new InputError(
@@ -333,10 +327,8 @@ function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcA
 
 function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }: AuthInputs, kind: string): Auth {
   if (kind === 'wfe') {
-    throw new InputError(
-      'client-secret',
-      `must be empty for a federation trust (client-id ends in /wfe): it authenticates with the workflow's GitHub OIDC token, not a secret.`,
-    );
+    const why = "it authenticates with the workflow's GitHub OIDC token, not a secret";
+    throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): ${why}.`);
   }
   if (oidcAudience) {
     throw new InputError(
@@ -360,7 +352,8 @@ function resourceId(input: string, value: string): string {
 export function clientSecretKey(secret: string): Ed25519PrivateJwk {
   const parsed = parseClientSecret(secret);
   if ('jwk' in parsed) return parsed.jwk;
-  const fix = `paste the whole client secret ConductorOne showed when the API client was created (it starts with "${CLIENT_SECRET_PREFIX}").`;
+  const prefix = `it starts with "${CLIENT_SECRET_PREFIX}"`;
+  const fix = `paste the whole client secret ConductorOne showed when the API client was created (${prefix}).`;
   const problem = {
     'not a ConductorOne client secret': 'is not a ConductorOne client secret',
     'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',

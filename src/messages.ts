@@ -104,21 +104,22 @@ export function finishLog(inputs: Inputs, finish: FinishOutcome): string[] {
 export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] {
   const problems: string[] = [];
   const variable = inputs.credentialIdVariable;
+  const fix = 'set it to the new credential ID, or re-run';
   if (finish.recheckError) {
-    problems.push(
-      `the variable ${variable} could not be read again before recording the new credential (${finish.recheckError}), so it was not updated and nothing was revoked: set it to the new credential ID, or re-run.`,
-    );
+    const what = `the variable ${variable} could not be read again before recording the new credential`;
+    const consequence = 'so it was not updated and nothing was revoked';
+    problems.push(`${what} (${finish.recheckError}), ${consequence}: ${fix}.`);
   }
   const failed = (finish.variables ?? []).filter((v) => v.result === 'failed');
   if (failed.length > 0) {
-    problems.push(
-      `the variable ${variable} could not be updated in ${commaList(failed.map((v) => v.target.label))} (${[...new Set(failed.map((v) => v.error))].join(' ')}); until it is, the next run cannot tell which credential to revoke: set it to the new credential ID, or re-run.`,
-    );
+    const where = commaList(failed.map((v) => v.target.label));
+    const errors = [...new Set(failed.map((v) => v.error))].join(' ');
+    const risk = 'until it is, the next run cannot tell which credential to revoke';
+    problems.push(`the variable ${variable} could not be updated in ${where} (${errors}); ${risk}: ${fix}.`);
   }
   if (finish.revoke.state === 'failed') {
-    problems.push(
-      `revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}.`,
-    );
+    const retry = `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
+    problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); ${retry}.`);
   }
   return problems;
 }
@@ -133,13 +134,17 @@ export function interferenceWarning(inputs: Inputs, credential: RotatedCredentia
     .map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`)
     .join('; ');
   const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
-  return (
-    `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}): another rotation of this connector ran at the same time, ` +
-    `so the secrets may hold this run's credential ${credential.id}, the other run's ${commaList(others) || 'credential'}, or a mix of the two. ` +
-    `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it. ` +
-    'Re-run this workflow once, alone, so that one credential is stored everywhere; add a concurrency group keyed on the connector to the workflow so runs never overlap; ' +
-    `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'} the variable does not name.`
-  );
+  return [
+    `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}):`,
+    'another rotation of this connector ran at the same time,',
+    `so the secrets may hold this run's credential ${credential.id},`,
+    `the other run's ${commaList(others) || 'credential'}, or a mix of the two.`,
+    `Nothing was revoked and ${inputs.credentialIdVariable} was left as the other run set it.`,
+    'Re-run this workflow once, alone, so that one credential is stored everywhere;',
+    'add a concurrency group keyed on the connector to the workflow so runs never overlap;',
+    `then revoke in ConductorOne whichever of ${credential.id} and ${commaList(others) || 'the other credential'}`,
+    'the variable does not name.',
+  ].join(' ');
 }
 
 /** Warnings about inputs that are valid but probably not what the user wants. */
@@ -148,8 +153,12 @@ export function inputWarnings(inputs: Inputs): Array<{ title: string; message: s
   if (!inputs.clientIdSecretName && inputs.revokePrevious) {
     warnings.push({
       title: 'Consumers keep the previous client ID',
-      message:
-        'client-id-secret-name is empty, so no secret receives the new client ID: consumers that read the client ID from a secret keep the previous one, which stops working when revoke-previous revokes the previous credential. Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+      message: [
+        'client-id-secret-name is empty, so no secret receives the new client ID:',
+        'consumers that read the client ID from a secret keep the previous one,',
+        'which stops working when revoke-previous revokes the previous credential.',
+        'Set client-id-secret-name (e.g. BATON_CLIENT_ID), or make sure consumers read the client-id output.',
+      ].join(' '),
     });
   }
   return warnings;
@@ -161,20 +170,29 @@ export function discardOutcome(
   credentialId: string,
   revoke: 'revoked' | 'already revoked' | { error: string } | 'no id',
 ): string {
-  if (revoke === 'no id')
-    return `Its ID is not usable, so it could not be revoked: revoke the newest credential of connector ${connectorId} in ConductorOne.`;
+  if (revoke === 'no id') {
+    const fix = `revoke the newest credential of connector ${connectorId} in ConductorOne`;
+    return `Its ID is not usable, so it could not be revoked: ${fix}.`;
+  }
   if (revoke === 'revoked') return `The unusable credential ${credentialId} was revoked.`;
   if (revoke === 'already revoked') return `The unusable credential ${credentialId} is already gone from ConductorOne.`;
   return `Revoking the unusable credential ${credentialId} failed (${revoke.error}): revoke it in ConductorOne.`;
 }
 
 export function discardMessage(reason: string, revokeOutcome: string): string {
-  return `${reason} It was stored nowhere: every target still holds the previous credential, which stays valid. ${revokeOutcome} Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.`;
+  return [
+    reason,
+    'It was stored nowhere: every target still holds the previous credential, which stays valid.',
+    revokeOutcome,
+    "Re-run the workflow; if it fails again, check the connector's credentials in ConductorOne.",
+  ].join(' ');
 }
 
 /** The writes failed in every target, and GitHub's answers prove none of them stored anything. */
 export function storedNowhereReason(credential: RotatedCredential, failures: readonly WriteOutcome[]): string {
-  return `Credential ${credential.id} could not be stored in ${commaList([...new Set(failures.map((f) => f.target.label))])}. ${[...new Set(failures.map((f) => f.error ?? ''))].join(' ')}`;
+  const targets = commaList([...new Set(failures.map((f) => f.target.label))]);
+  const errors = [...new Set(failures.map((f) => f.error ?? ''))].join(' ');
+  return `Credential ${credential.id} could not be stored in ${targets}. ${errors}`;
 }
 
 export function partialFailureMessage(
@@ -194,19 +212,19 @@ export function partialFailureMessage(
   const old = labelsHolding('previous credential');
   const mixed = labelsHolding('mixed');
   if (fresh.length) parts.push(`The new credential is stored in ${commaList(fresh)}.`);
-  if (old.length)
-    parts.push(
-      `${commaList(old)} still ${old.length === 1 ? 'holds' : 'hold'} the previous credential, which was not revoked and stays valid.`,
-    );
-  if (mixed.length)
-    parts.push(
-      `${commaList(mixed)} ${mixed.length === 1 ? 'holds' : 'hold'} a new and an old secret that do not match: its consumers fail until a re-run succeeds.`,
-    );
+  if (old.length) {
+    const verb = old.length === 1 ? 'holds' : 'hold';
+    parts.push(`${commaList(old)} still ${verb} the previous credential, which was not revoked and stays valid.`);
+  }
+  if (mixed.length) {
+    const verb = mixed.length === 1 ? 'holds' : 'hold';
+    const mismatch = 'a new and an old secret that do not match: its consumers fail until a re-run succeeds';
+    parts.push(`${commaList(mixed)} ${verb} ${mismatch}.`);
+  }
   parts.push('Fix the cause and re-run the workflow.');
   if (inputs.revokePrevious) {
-    parts.push(
-      `Once a re-run has stored a newer credential everywhere, credential ${credential.id} is held by no target: revoke it in ConductorOne.`,
-    );
+    const later = 'Once a re-run has stored a newer credential everywhere';
+    parts.push(`${later}, credential ${credential.id} is held by no target: revoke it in ConductorOne.`);
   }
   return parts.join(' ');
 }

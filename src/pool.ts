@@ -1,7 +1,8 @@
 /**
  * Bounded concurrency. GitHub asks integrations not to send bursts of
- * concurrent requests (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests),
- * so reads and writes each go through a limiter with a few slots.
+ * concurrent requests, so reads and writes each go through a limiter with a
+ * few slots. GitHub's advice:
+ * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests
  */
 export type Limiter = <R>(task: () => Promise<R>) => Promise<R>;
 

@@ -133,9 +133,9 @@ function previousFromVariable(
     const label = (targets[index] as Target).label;
     if (!isConductorOneId(value)) {
       // Quoted on one line and cut short: the value is whatever someone stored.
-      throw new ActionError(
-        `The variable ${variable} in ${label} holds "${oneLine(value, 60)}", which is not a ConductorOne credential ID: correct or delete it, or set previous-credential-id.`,
-      );
+      const held = `The variable ${variable} in ${label} holds "${oneLine(value, 60)}"`;
+      const fix = 'correct or delete it, or set previous-credential-id';
+      throw new ActionError(`${held}, which is not a ConductorOne credential ID: ${fix}.`);
     }
     holders.set(value, [...(holders.get(value) ?? []), label]);
   });
@@ -143,9 +143,9 @@ function previousFromVariable(
     const seen = [...holders]
       .map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`)
       .join('; ');
-    throw new ActionError(
-      `The variable ${variable} does not agree across targets (${seen}), so the action cannot tell which credential is current: set previous-credential-id to the credential the secrets hold, or make the variables agree.`,
-    );
+    const problem = 'so the action cannot tell which credential is current';
+    const fix = 'set previous-credential-id to the credential the secrets hold, or make the variables agree';
+    throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), ${problem}: ${fix}.`);
   }
   const [id] = holders.keys();
   return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };

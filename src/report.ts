@@ -165,10 +165,11 @@ export interface DryRunReport {
 }
 
 export function renderDryRunSummary(report: DryRunReport): string {
+  const connector = `Connector \`${report.connectorId}\` (app \`${report.appId}\`)`;
   return [
     '## ConductorOne credential rotation: dry run',
     '',
-    `Connector \`${report.connectorId}\` (app \`${report.appId}\`) exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+    `${connector} exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
     '',
     '| Target | Secret | Would write |',
     '|---|---|---|',
@@ -201,6 +202,7 @@ export interface DiscardReport {
 }
 
 export function renderDiscardedSummary(report: DiscardReport): string {
+  const id = report.credentialId ? ` \`${report.credentialId}\`` : '';
   return [
     '## ConductorOne credential rotated, but not stored',
     '',
@@ -209,7 +211,7 @@ export function renderDiscardedSummary(report: DiscardReport): string {
     '| Step | Result |',
     '|---|---|',
     `| Write the secrets | no target was changed: every one still holds the previous credential, which stays valid |`,
-    `| Revoke the unusable new credential${report.credentialId ? ` \`${report.credentialId}\`` : ''} | ${cell(report.revoke)} |`,
+    `| Revoke the unusable new credential${id} | ${cell(report.revoke)} |`,
     '',
   ].join('\n');
 }

@@ -23,6 +23,10 @@ export interface TokenSource {
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** The parts of messages that several answers share. */
+const ANY_PROXY = 'any proxy between the runner and ConductorOne';
+const CHECK_NETWORK = "Check server-url and the runner's network access.";
+
 /** The token endpoint refused the credentials (400, 401 or 403): not a transient failure. */
 export class TokenRefusedError extends ActionError {
   override readonly name = 'TokenRefusedError';
@@ -62,10 +66,8 @@ export async function importSigningKey(privateJwk: Ed25519PrivateJwk): Promise<S
   try {
     return await importJWK({ ...privateJwk }, 'EdDSA');
   } catch {
-    throw new InputError(
-      'client-secret',
-      'its Ed25519 key could not be loaded: paste the whole client secret ConductorOne showed when the API client was created.',
-    );
+    const fix = 'paste the whole client secret ConductorOne showed when the API client was created';
+    throw new InputError('client-secret', `its Ed25519 key could not be loaded: ${fix}.`);
   }
 }
 
@@ -106,11 +108,15 @@ export class ClientCredentialsTokenSource implements TokenSource {
       client_assertion_type: ASSERTION_TYPE,
       client_assertion: assertion,
     });
+    const checks = [
+      "that client-secret is this API client's secret,",
+      'that the client was not deleted or expired,',
+      `and that it belongs to the tenant ${url.host}`,
+    ].join(' ');
     return requestToken(http, url, form, mask, {
       refused:
         this.options.refused ??
-        ((detail) =>
-          `ConductorOne refused client-id ${clientId} (${detail}): check that client-secret is this API client's secret, that the client was not deleted or expired, and that it belongs to the tenant ${url.host}.`),
+        ((detail) => `ConductorOne refused client-id ${clientId} (${detail}): check ${checks}.`),
     });
   }
 }
@@ -133,7 +139,7 @@ export interface FederationOptions {
  * GitHub OIDC federation: the workflow's OIDC token is exchanged for a
  * ConductorOne access token (RFC 8693 token exchange), so no long-lived
  * ConductorOne secret is stored in GitHub.
- * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
+ * https://docs.github.com/en/actions/concepts/security/openid-connect
  */
 export class FederationTokenSource implements TokenSource {
   readonly description: string;
@@ -154,15 +160,17 @@ export class FederationTokenSource implements TokenSource {
     try {
       idToken = await getIdToken(audience);
     } catch (err) {
+      const reason = oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)));
+      const fix = 'check that the job has "permissions: id-token: write"';
       throw new ActionError(
-        `Could not get the workflow's GitHub OIDC token for audience ${audience} (${oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)))}): check that the job has "permissions: id-token: write".`,
+        `Could not get the workflow's GitHub OIDC token for audience ${audience} (${reason}): ${fix}.`,
       );
     }
     mask(idToken);
-    if (hasControlCharacters(idToken))
-      throw new ActionError(
-        `The workflow's GitHub OIDC token for audience ${audience} contains control characters; it cannot be exchanged.`,
-      );
+    if (hasControlCharacters(idToken)) {
+      const problem = 'contains control characters; it cannot be exchanged';
+      throw new ActionError(`The workflow's GitHub OIDC token for audience ${audience} ${problem}.`);
+    }
     const url = tokenUrl(serverUrl);
     const form = new URLSearchParams({
       grant_type: TOKEN_EXCHANGE,
@@ -170,9 +178,14 @@ export class FederationTokenSource implements TokenSource {
       subject_token_type: JWT_TOKEN_TYPE,
       client_id: clientId,
     });
+    const checks = [
+      "that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com,",
+      'that its CEL condition matches this repository and environment,',
+      `and that the token audience ${audience} is what the provider expects (set oidc-audience to change it)`,
+    ].join(' ');
     return requestToken(http, url, form, mask, {
       refused: (detail) =>
-        `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check that the trust's OIDC provider has issuer https://token.actions.githubusercontent.com, that its CEL condition matches this repository and environment, and that the token audience ${audience} is what the provider expects (set oidc-audience to change it).`,
+        `ConductorOne refused this workflow's GitHub OIDC token for ${clientId} (${detail}): check ${checks}.`,
     });
   }
 }
@@ -211,10 +224,8 @@ export async function requestToken(
     );
   } catch (err) {
     if (err instanceof TransportError) {
-      throw new ActionError(
-        `Could not reach ConductorOne at ${url.host} for a token: ${err.message}. Check server-url and the runner's network access.`,
-        { cause: err },
-      );
+      const unreachable = `Could not reach ConductorOne at ${url.host} for a token: ${err.message}`;
+      throw new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
     }
     throw err;
   }
@@ -226,9 +237,8 @@ export async function requestToken(
     throw new ActionError(`ConductorOne token request to ${url.host} failed (${detail}).`);
   }
   if (response.status !== 200) {
-    throw new ActionError(
-      `ConductorOne token request to ${url.host} answered ${response.status}, not the documented 200: check server-url and any proxy between the runner and ConductorOne.`,
-    );
+    const answered = `ConductorOne token request to ${url.host} answered ${response.status}`;
+    throw new ActionError(`${answered}, not the documented 200: check server-url and ${ANY_PROXY}.`);
   }
   let token: unknown;
   try {
@@ -242,9 +252,8 @@ export async function requestToken(
   // Masked first (line by line), then refused if it could not be a header value.
   mask(token);
   if (hasControlCharacters(token) || /\s/.test(token)) {
-    throw new ActionError(
-      `ConductorOne token response from ${url.host} carried an access_token with spaces or control characters, which cannot be sent as a bearer token.`,
-    );
+    const problem = 'an access_token with spaces or control characters, which cannot be sent as a bearer token';
+    throw new ActionError(`ConductorOne token response from ${url.host} carried ${problem}.`);
   }
   return token;
 }

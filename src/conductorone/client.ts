@@ -50,6 +50,18 @@ export class MalformedCredentialError extends ActionError {
   }
 }
 
+/** The parts of messages that several answers share. */
+const ANY_PROXY = 'any proxy between the runner and ConductorOne';
+const CHECK_NETWORK = "Check server-url and the runner's network access.";
+const CHECK_IDS = "check app-id and connector-id on the connector's page in ConductorOne";
+const GRANT_ROLE = "give that identity a ConductorOne role that can manage this app's connectors";
+/** After a RotateCredential whose outcome is unknown. */
+const MAY_HAVE_ISSUED = [
+  'ConductorOne may have issued a credential that nothing stored;',
+  'the previous credential is unchanged and still valid.',
+  'Re-run the workflow, and revoke any unused credential in ConductorOne.',
+].join(' ');
+
 export class ConductorOneClient {
   constructor(private readonly options: ConductorOneClientOptions) {}
 
@@ -66,10 +78,8 @@ export class ConductorOneClient {
       response = await this.call('POST', '/api/v1/apps/connectors/credentials', { appId, connectorId }, false);
     } catch (err) {
       if (err instanceof TransportError && err.mayHaveBeenProcessed) {
-        throw new ActionError(
-          `RotateCredential for ${subject} got no answer (${err.message}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`,
-          { cause: err },
-        );
+        const noAnswer = `RotateCredential for ${subject} got no answer (${err.message})`;
+        throw new ActionError(`${noAnswer}. ${MAY_HAVE_ISSUED}`, { cause: err });
       }
       throw this.unreachableError(err);
     }
@@ -78,9 +88,8 @@ export class ConductorOneClient {
     const body = await readJson(response);
     if (!isObject(body)) {
       // Never quote the body: it may hold the new secret.
-      throw new ActionError(
-        `RotateCredential for ${subject} answered with a body that is not JSON; a credential may have been issued. The previous credential is still valid.`,
-      );
+      const notJson = `RotateCredential for ${subject} answered with a body that is not JSON`;
+      throw new ActionError(`${notJson}; a credential may have been issued. The previous credential is still valid.`);
     }
     const credential: CredentialBody = isObject(body.credential) ? body.credential : {};
     // Older API versions put clientSecret beside `credential`.
@@ -96,10 +105,7 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('GET', `/api/v1/apps/${encode(appId)}/connectors/${encode(connectorId)}`);
     if (response.status === 200 && isObject(await readJson(response))) return;
     const detail = await describeErrorResponse(response);
-    if (response.status === 404)
-      throw new ActionError(
-        `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`,
-      );
+    if (response.status === 404) throw new ActionError(`ConductorOne found no ${subject} (${detail}): ${CHECK_IDS}.`);
     throw new ActionError(this.refusal(response.status, detail, `read ${subject}`));
   }
 
@@ -112,9 +118,9 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('GET', credentialPath(appId, connectorId, id));
     if (response.status === 404) {
       if (await isConductorOneError(response.clone())) return undefined;
-      throw new ActionError(
-        `ConductorOne could not ${doing} (${await describeErrorResponse(response)}, not ConductorOne's own answer): check server-url and any proxy between the runner and ConductorOne.`,
-      );
+      const detail = await describeErrorResponse(response);
+      const fix = `check server-url and ${ANY_PROXY}`;
+      throw new ActionError(`ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer): ${fix}.`);
     }
     if (response.status !== 200) {
       const detail = await describeErrorResponse(response);
@@ -143,16 +149,18 @@ export class ConductorOneClient {
     const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
     if (response.status === 200) {
       if (isObject(await readJson(response))) return 'revoked';
-      throw new ActionError(
-        `ConductorOne could not ${doing}: the answer (200) was not ConductorOne's JSON, so the credential may still be valid. Check server-url and any proxy between the runner and ConductorOne.`,
-      );
+      const notJson = "the answer (200) was not ConductorOne's JSON, so the credential may still be valid";
+      throw new ActionError(`ConductorOne could not ${doing}: ${notJson}. Check server-url and ${ANY_PROXY}.`);
     }
     if (response.status === 404) {
       if (await isConductorOneError(response.clone())) return 'already revoked';
       const detail = await describeErrorResponse(response);
       if ((await this.getCredential(appId, connectorId, id)) === undefined) return 'already revoked';
       throw new ActionError(
-        `ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer), and the credential still exists: check server-url and any proxy between the runner and ConductorOne.`,
+        [
+          `ConductorOne could not ${doing} (${detail}, not ConductorOne's own answer),`,
+          `and the credential still exists: check server-url and ${ANY_PROXY}.`,
+        ].join(' '),
       );
     }
     const detail = await describeErrorResponse(response);
@@ -169,10 +177,11 @@ export class ConductorOneClient {
 
   private refusal(status: number, detail: string, doing: string): string {
     const who = this.options.tokenSource.description;
-    if (status === 401)
-      return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): re-run, and check the identity in ConductorOne.`;
-    if (status === 403)
-      return `${who} may not ${doing} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+    if (status === 401) {
+      const fix = 're-run, and check the identity in ConductorOne';
+      return `ConductorOne did not accept the access token of ${who} to ${doing} (${detail}): ${fix}.`;
+    }
+    if (status === 403) return `${who} may not ${doing} (${detail}): ${GRANT_ROLE}.`;
     return `ConductorOne could not ${doing} (${detail}).`;
   }
 
@@ -196,10 +205,8 @@ export class ConductorOneClient {
 
   private unreachableError(err: unknown): unknown {
     if (err instanceof TransportError) {
-      return new ActionError(
-        `Could not reach ConductorOne at ${this.host}: ${err.message}. Check server-url and the runner's network access.`,
-        { cause: err },
-      );
+      const unreachable = `Could not reach ConductorOne at ${this.host}: ${err.message}`;
+      return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
     }
     return err;
   }
@@ -209,18 +216,22 @@ export class ConductorOneClient {
     const who = this.options.tokenSource.description;
     switch (response.status) {
       case 401:
-        return `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}): the token may have expired or been revoked; re-run, and check the API client in ConductorOne.`;
+        return [
+          `ConductorOne did not accept the access token of ${who} for RotateCredential (${detail}):`,
+          'the token may have expired or been revoked; re-run, and check the API client in ConductorOne.',
+        ].join(' ');
       case 403:
-        return `${who} may not rotate credentials of ${subject} (${detail}): give that identity a ConductorOne role that can manage this app's connectors.`;
+        return `${who} may not rotate credentials of ${subject} (${detail}): ${GRANT_ROLE}.`;
       case 404:
-        return `ConductorOne found no ${subject} (${detail}): check app-id and connector-id on the connector's page in ConductorOne.`;
+        return `ConductorOne found no ${subject} (${detail}): ${CHECK_IDS}.`;
       default:
         if (response.status >= 400 && response.status < 500) {
-          return `RotateCredential for ${subject} failed (${detail}); nothing was stored and the previous credential is still valid.`;
+          const unchanged = 'nothing was stored and the previous credential is still valid';
+          return `RotateCredential for ${subject} failed (${detail}); ${unchanged}.`;
         }
         // A 5xx, a redirect (never followed) or another 2xx: the server may
         // have issued the credential before answering so.
-        return `RotateCredential for ${subject} failed (${detail}). ConductorOne may have issued a credential that nothing stored; the previous credential is unchanged and still valid. Re-run the workflow, and revoke any unused credential in ConductorOne.`;
+        return `RotateCredential for ${subject} failed (${detail}). ${MAY_HAVE_ISSUED}`;
     }
   }
 }

@@ -36,10 +36,8 @@ export class ProofError extends ActionError {
 
 export async function proveCredential(credential: RotatedCredential, options: ProofOptions): Promise<void> {
   const { serverUrl, http, mask } = options;
-  const failed = (why: string) =>
-    new ProofError(
-      `The new credential ${credential.id} (client ID ${credential.clientId}) could not authenticate to ConductorOne: ${why}.`,
-    );
+  const newCredential = `The new credential ${credential.id} (client ID ${credential.clientId})`;
+  const failed = (why: string) => new ProofError(`${newCredential} could not authenticate to ConductorOne: ${why}.`);
   const key = await signingKeyOf(credential.clientSecret);
   // Never quote the secret, nor a parser message that might.
   if (!key) throw failed('its client secret is not in the form secret-token:conductorone.com:v1:<Ed25519 key>');
@@ -60,15 +58,12 @@ export async function proveCredential(credential: RotatedCredential, options: Pr
     } catch (err) {
       const delay = delays[attempt];
       if (!(err instanceof TokenRefusedError) || delay === undefined) {
-        const tries =
-          attempt > 0
-            ? ` (${attempt + 1} attempts in ${(delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)`
-            : '';
+        const seconds = (delays.slice(0, attempt).reduce((a, b) => a + b, 0) / 1000).toFixed(1);
+        const tries = attempt > 0 ? ` (${attempt + 1} attempts in ${seconds} s)` : '';
         throw failed(`${errorMessage(err).replace(/\.$/, '')}${tries}`);
       }
-      options.log?.(
-        `The new credential ${credential.id} was refused; it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s.`,
-      );
+      const retry = `it may not be live yet, so the proof tries again in ${(delay / 1000).toFixed(1)} s`;
+      options.log?.(`The new credential ${credential.id} was refused; ${retry}.`);
       await http.clock.sleep(delay);
     }
   }

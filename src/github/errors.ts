@@ -55,22 +55,30 @@ export function expectStatus<R extends { status: number }>(response: R, expected
   return response;
 }
 
+/** The parts of messages that several answers share. */
+const ANY_PROXY = 'any proxy between the runner and GitHub';
+const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
+const CURRENT_TOKEN = 'pass a current GitHub App installation token or fine-grained token';
+const NOT_GITHUB_TOKEN = 'the workflow GITHUB_TOKEN can never write secrets';
+
 export function describeGitHubError(err: unknown, target: Target, attempt: GitHubAttempt): unknown {
   // Octokit wraps whatever its fetch throws in a RequestError with status 500;
   // the real cause (no connection, a timeout) is what people need to see.
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause instanceof TransportError) err = cause;
   if (err instanceof TransportError) {
-    return new ActionError(
-      `Could not reach GitHub for ${target.label}: ${err.message}. Check github-api-url and the runner's network access.`,
-      { cause: err },
-    );
+    const unreachable = `Could not reach GitHub for ${target.label}: ${err.message}`;
+    return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
   }
   const what = `${attempt.doing} ${target.label}`;
   if (err instanceof UndocumentedStatusError) {
     const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
     return new ActionError(
-      `GitHub answered the attempt to ${what} with status ${err.status}${redirect}, not the documented ${err.expected.join(' or ')}, so it did not count as done: check github-api-url and any proxy between the runner and GitHub.`,
+      [
+        `GitHub answered the attempt to ${what} with status ${err.status}${redirect},`,
+        `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
+        `check github-api-url and ${ANY_PROXY}.`,
+      ].join(' '),
     );
   }
   if (!isRequestError(err)) return err;
@@ -90,7 +98,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   switch (err.status) {
     case 401:
       return new ActionError(
-        `GitHub refused github-token (${detail}): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token.`,
+        `GitHub refused github-token (${detail}): it may be expired or revoked; ${CURRENT_TOKEN}.`,
       );
     case 403:
       return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
@@ -101,26 +109,42 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   }
 }
 
-/** What to grant, in the words of GitHub's settings pages (https://docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens). */
+/**
+ * What to grant, in the words of GitHub's settings pages:
+ * https://docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens
+ */
 function permissionFix(target: Target, permission: GitHubAttempt['permission']): string {
   if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
   if (target.kind === 'organization') {
-    return `give the token the organization ${permission} read and write permission (GitHub App or fine-grained token), or admin:org for a classic token; the workflow GITHUB_TOKEN can never write secrets.`;
+    const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
+    return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;
   }
   if (target.kind === 'environment') {
     // Environment secrets and variables are governed by the Environments permission.
-    return `give the token the Environments read and write permission on ${target.owner}/${target.repo}; the workflow GITHUB_TOKEN can never write secrets.`;
+    const grant = `the Environments read and write permission on ${target.owner}/${target.repo}`;
+    return `give the token ${grant}; ${NOT_GITHUB_TOKEN}.`;
   }
-  return `give the token the ${permission} read and write permission on that repository; the workflow GITHUB_TOKEN can never write secrets.`;
+  return `give the token the ${permission} read and write permission on that repository; ${NOT_GITHUB_TOKEN}.`;
 }
 
 function notFound(target: Target, detail: string): string {
   switch (target.kind) {
     case 'repository':
-      return `Repository ${target.label} was not found, or github-token cannot see it (${detail}): check the name in repositories and that the token (GitHub App installation or fine-grained token) includes that repository.`;
+      return [
+        `Repository ${target.label} was not found, or github-token cannot see it (${detail}):`,
+        'check the name in repositories and that the token (GitHub App installation or fine-grained token)',
+        'includes that repository.',
+      ].join(' ');
     case 'environment':
-      return `Environment "${target.environment}" was not found in ${target.owner}/${target.repo}, or github-token cannot see that repository (${detail}): create the environment under Settings > Environments, or fix environment or repositories.`;
+      return [
+        `Environment "${target.environment}" was not found in ${target.owner}/${target.repo},`,
+        `or github-token cannot see that repository (${detail}):`,
+        'create the environment under Settings > Environments, or fix environment or repositories.',
+      ].join(' ');
     case 'organization':
-      return `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}): check organization, and give the token the organization Secrets permission (admin:org for a classic token).`;
+      return [
+        `Organization ${target.org} was not found, or github-token cannot see its secrets (${detail}):`,
+        'check organization, and give the token the organization Secrets permission (admin:org for a classic token).',
+      ].join(' ');
   }
 }

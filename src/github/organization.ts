@@ -17,7 +17,10 @@ export interface OrgSecretAccess {
   visibility: Visibility;
   /** Only with `selected`. */
   selectedRepositoryIds?: number[];
-  /** Why these settings, for the summary: kept from the existing secret, set by the input, or the default of a new one. */
+  /**
+   * Why these settings, for the summary: kept from the existing secret, set by
+   * the input, or the default of a new one.
+   */
   origin: 'kept' | 'input' | 'new';
 }
 
@@ -83,8 +86,9 @@ async function readExistingAccess(
     throw describeGitHubError(err, target, attempt);
   }
   if (typeof visibility !== 'string' || !VISIBILITIES.includes(visibility)) {
+    const expected = 'a visibility of all, private or selected';
     throw new ActionError(
-      `GitHub answered the read of the secret ${name} of ${target.label} without a visibility of all, private or selected: check github-api-url.`,
+      `GitHub answered the read of the secret ${name} of ${target.label} without ${expected}: check github-api-url.`,
     );
   }
   if (visibility !== 'selected') return { visibility: visibility as Visibility };

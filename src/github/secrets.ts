@@ -47,8 +47,10 @@ export async function readPublicKey(octokit: Octokit, target: Target): Promise<P
     typeof body.key !== 'string' ||
     !isPublicKey(body.key)
   ) {
+    const expected = 'a key_id and a 32-byte base64 key';
+    const fix = 'check github-api-url and any proxy between the runner and GitHub';
     throw new ActionError(
-      `GitHub answered the read of the secrets public key of ${target.label} without a key_id and a 32-byte base64 key: check github-api-url and any proxy between the runner and GitHub.`,
+      `GitHub answered the read of the secrets public key of ${target.label} without ${expected}: ${fix}.`,
     );
   }
   return { keyId: body.key_id, key: body.key };

@@ -42,8 +42,10 @@ export function targetBasePath(target: Target): string {
   switch (target.kind) {
     case 'repository':
       return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/actions`;
-    case 'environment':
-      return `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/environments/${encodeURIComponent(target.environment)}`;
+    case 'environment': {
+      const repository = `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
+      return `${repository}/environments/${encodeURIComponent(target.environment)}`;
+    }
     case 'organization':
       return `/orgs/${encodeURIComponent(target.org)}/actions`;
   }
