@@ -258,7 +258,7 @@ function expectMaskedAndNeverShown(core: FakeCore, secrets: readonly string[], e
   }
 }
 
-describe('run: the order of a rotation', () => {
+describe('runPipeline: the order of a rotation', () => {
   it('authenticates and reads every public key, rotates once, proves the new credential, and only then writes', async () => {
     serve();
     expect(await runWith(fakeCore())).toBeUndefined();
@@ -341,7 +341,7 @@ describe('run: the order of a rotation', () => {
   });
 });
 
-describe('run: outputs, log and summary', () => {
+describe('runPipeline: outputs, log and summary', () => {
   it('sets each output once and summarizes the rotation', async () => {
     serve();
     const core = fakeCore();
@@ -394,7 +394,7 @@ describe('run: outputs, log and summary', () => {
   });
 });
 
-describe('run: a new credential that no target may or can hold is revoked again', () => {
+describe('runPipeline: a new credential that no target may or can hold is revoked again', () => {
   it('revokes a malformed credential from RotateCredential, writes nothing, and says every target is unchanged', async () => {
     serve({ rotation: { credential: { ...issued, clientSecret: 'garbage' } }, revokeStatus: { 'cred-new': 200 } });
     const core = fakeCore();
@@ -482,7 +482,7 @@ describe('run: a new credential that no target may or can hold is revoked again'
   });
 });
 
-describe('run: a write that fails in some targets', () => {
+describe('runPipeline: a write that fails in some targets', () => {
   it('fails naming the repository, sets credential-id, shows what each repository holds, and revokes nothing', async () => {
     serve({
       putStatus: { 'acme/two BATON_CLIENT_ID': 403, 'acme/two BATON_CLIENT_SECRET': 403 },
@@ -519,7 +519,7 @@ describe('run: a write that fails in some targets', () => {
   });
 });
 
-describe('run: dry run and rotate-if-expires-within', () => {
+describe('runPipeline: dry run and rotate-if-expires-within', () => {
   it('checks the connector, the previous credential and every target, changes nothing, and summarizes the plan', async () => {
     serve({ connector: true, credentials: { 'cred-old': '2026-09-01T00:00:00Z' } });
     const core = fakeCore({ 'dry-run': 'true', 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
@@ -557,7 +557,7 @@ describe('run: dry run and rotate-if-expires-within', () => {
   });
 });
 
-describe('run: another rotation at the same time', () => {
+describe('runPipeline: another rotation at the same time', () => {
   it('warns naming every credential, records nothing and revokes nothing, and still succeeds', async () => {
     serve({
       variable: { name: 'BATON_CREDENTIAL_ID', first: 'cred-old', again: 'cred-other' },
@@ -577,7 +577,7 @@ describe('run: another rotation at the same time', () => {
   });
 });
 
-describe('run: what reaches the log, the outputs and the summary', () => {
+describe('runPipeline: what reaches the log, the outputs and the summary', () => {
   it('redacts a secret it knows from the summary and keeps every log line on one line', async () => {
     // ConductorOne echoes the new secret and a line break in the revoke error.
     serve({ revokeStatus: {} });
