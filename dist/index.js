@@ -39304,7 +39304,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5434);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5819);
 // Entry point, run by the Actions runner as `node dist/index.js`; see main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -39314,7 +39314,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5434:
+/***/ 5819:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42622,6 +42622,485 @@ async function closeDispatcher(dispatcher, boundMs) {
     await Promise.race([dispatcher.destroy().catch(() => { }), expired]);
 }
 
+;// CONCATENATED MODULE: ./src/conductorone/credential.ts
+/**
+ * The formats of ConductorOne's identifiers and credentials, checked wherever
+ * they enter the action: inputs, the credential-id variable, and the answers
+ * of ConductorOne itself. An ID goes into a URL path, a log line and the job
+ * summary, so only a conservative character set passes: no "." or ".." path
+ * segment, no "/", no control character.
+ *
+ * Client IDs are `<name>@<tenant host>/<kind>`; client secrets are
+ * `secret-token:conductorone.com:v1:` followed by the base64url (unpadded)
+ * JSON of an Ed25519 private JWK, as ConductorOne's SDKs read them
+ * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
+ */
+/** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
+const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
+const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
+/** RFC 3339, as ConductorOne's APIs write timestamps (protobuf JSON: optional fraction, Z or offset). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+function isConductorOneId(value) {
+    return ID.test(value);
+}
+function parseClientId(value) {
+    const match = CLIENT_ID.exec(value);
+    if (!match)
+        return undefined;
+    return { name: match[1], host: match[2], kind: match[3] };
+}
+function isRfc3339(value) {
+    return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+/** The private key in a client secret, or the problem with it. */
+function parseClientSecret(secret) {
+    const parts = secret.split(':');
+    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
+        return { problem: 'not a ConductorOne client secret' };
+    const encoded = parts[3] ?? '';
+    let jwk;
+    try {
+        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+            throw new Error('not base64url');
+        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    }
+    catch {
+        return { problem: 'damaged key part (not base64url JSON)' };
+    }
+    const key = jwk;
+    if (key?.kty !== 'OKP' ||
+        key.crv !== 'Ed25519' ||
+        typeof key.x !== 'string' ||
+        typeof key.d !== 'string' ||
+        !isKeyBytes(key.x) ||
+        !isKeyBytes(key.d)) {
+        return { problem: 'no Ed25519 private key' };
+    }
+    return { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d } };
+}
+/** 32 bytes of base64url, as an Ed25519 key part must be. */
+function isKeyBytes(value) {
+    return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Reads and validates every input before anything touches the network.
+ * Each problem becomes one InputError that names the input and the fix.
+ * Secrets are masked the moment they are read, before any validation can
+ * fail, so not even an error message can print them.
+ */
+
+
+
+/**
+ * With revoke-previous: next-run, the variable beside credential-id-variable
+ * that names the credential kept valid for one more rotation; empty otherwise.
+ */
+function keptVariableName(inputs) {
+    return inputs.revokePrevious === 'next-run' && inputs.credentialIdVariable
+        ? `${inputs.credentialIdVariable}_PREVIOUS`
+        : '';
+}
+/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
+const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function readInputs(source) {
+    const get = (name) => source.getInput(name).trim();
+    const { clientSecret, accessToken, githubToken } = readSecrets(source, get);
+    const appId = resourceId('app-id', get('app-id'));
+    const connectorId = resourceId('connector-id', get('connector-id'));
+    const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
+    const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
+    return {
+        appId,
+        connectorId,
+        auth,
+        serverUrl,
+        ...readGitHub(get, githubToken),
+        ...readSecretNames(get),
+        ...readLifecycle(get),
+        ...readDeploy(get),
+    };
+}
+/** The secret inputs, masked before anything else runs (so no error can print them), then checked. */
+function readSecrets(source, get) {
+    const secrets = {
+        clientSecret: get('client-secret'),
+        accessToken: get('access-token'),
+        githubToken: get('github-token'),
+    };
+    for (const secret of Object.values(secrets))
+        if (secret)
+            source.setSecret(secret);
+    // A secret with a line break is masked line by line above, but would be
+    // sent as a broken header or form field: refuse it, never quoting it.
+    const named = {
+        'client-secret': secrets.clientSecret,
+        'access-token': secrets.accessToken,
+        'github-token': secrets.githubToken,
+    };
+    for (const [input, secret] of Object.entries(named)) {
+        if (hasControlCharacters(secret)) {
+            const fix = 'store the value alone in the secret, with no extra lines or spaces inside it';
+            throw new InputError(input, `contains a line break or another control character: ${fix}.`);
+        }
+    }
+    return secrets;
+}
+/** Where the secrets go, and the token that may write them. */
+function readGitHub(get, githubToken) {
+    if (!githubToken) {
+        const token = 'a GitHub App installation token or a fine-grained token with the Secrets read and write permission';
+        throw new InputError('github-token', `is required: pass ${token}; the workflow GITHUB_TOKEN cannot write secrets.`);
+    }
+    return {
+        githubToken,
+        githubApiUrl: serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com'),
+        repositories: parseRepositories(get('repositories')),
+        scope: readScope(get('environment'), get('organization'), get('visibility')),
+    };
+}
+function readSecretNames(get) {
+    const clientIdSecretName = get('client-id-secret-name');
+    const clientSecretSecretName = get('client-secret-secret-name');
+    if (clientIdSecretName)
+        secretName('client-id-secret-name', clientIdSecretName);
+    if (!clientSecretSecretName) {
+        const example = 'e.g. BATON_CLIENT_SECRET';
+        throw new InputError('client-secret-secret-name', `is required: name the secret that receives the new client secret, ${example}.`);
+    }
+    secretName('client-secret-secret-name', clientSecretSecretName);
+    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
+        const both = `both are "${clientSecretSecretName}"; secret names are case-insensitive`;
+        throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (${both}).`);
+    }
+    return { clientIdSecretName, clientSecretSecretName };
+}
+const HOW_TO_TRACK = [
+    'set credential-id-variable (recommended: it records each new credential ID for the next run)',
+    'or previous-credential-id',
+].join(' ');
+/** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
+function readLifecycle(get) {
+    const credentialIdVariable = get('credential-id-variable');
+    if (credentialIdVariable)
+        variableName('credential-id-variable', credentialIdVariable);
+    const previousCredentialId = get('previous-credential-id');
+    if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
+        const quoted = `"${previousCredentialId.slice(0, 60)}"`;
+        const fix = "copy it from the connector's credentials in ConductorOne";
+        throw new InputError('previous-credential-id', `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; ${fix}.`);
+    }
+    const window = get('rotate-if-expires-within');
+    const verify = booleanInput('verify', get('verify'), true);
+    const revokePrevious = revokeMode(get('revoke-previous'));
+    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+    if (revokePrevious === 'next-run' && !credentialIdVariable) {
+        const why = 'keeps the replaced credential for one more rotation in the variable <credential-id-variable>_PREVIOUS';
+        throw new InputError('revoke-previous', `next-run ${why}: set credential-id-variable, e.g. BATON_CREDENTIAL_ID.`);
+    }
+    if (revokePrevious && !tracksCurrent) {
+        const why = "needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials";
+        throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
+    }
+    if (revokePrevious && !verify) {
+        const why = 'the previous credential is revoked only after the new one has proved it can authenticate';
+        throw new InputError('revoke-previous', `needs verify: true: ${why}; remove verify: false.`);
+    }
+    if (window && !tracksCurrent) {
+        throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${HOW_TO_TRACK}.`);
+    }
+    return {
+        credentialIdVariable,
+        previousCredentialId,
+        verify,
+        revokePrevious,
+        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
+        dryRun: booleanInput('dry-run', get('dry-run'), false),
+    };
+}
+const VISIBILITIES = ['all', 'private', 'selected'];
+// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
+const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
+/** Repository, environment or organization secrets; any mix of the three is refused. */
+function readScope(environment, organization, visibility) {
+    if (organization) {
+        if (environment) {
+            throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
+        }
+        if (!OWNER.test(organization)) {
+            const fix = 'give the login only, e.g. acme (not a URL or owner/repo)';
+            throw new InputError('organization', `"${organization}" is not a GitHub organization name: ${fix}.`);
+        }
+        if (visibility && !VISIBILITIES.includes(visibility)) {
+            const fix = "use all, private or selected, or leave it empty to keep an existing secret's visibility";
+            throw new InputError('visibility', `"${visibility}" is not a visibility: ${fix}.`);
+        }
+        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
+    }
+    if (visibility) {
+        const fix = 'set organization, or remove visibility (repository and environment secrets have none)';
+        throw new InputError('visibility', `applies only to organization secrets: ${fix}.`);
+    }
+    if (environment) {
+        if (!ENVIRONMENT.test(environment)) {
+            throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
+        }
+        return { kind: 'environment', environment };
+    }
+    return { kind: 'repository' };
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+function booleanInput(input, value, fallback) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
+}
+const DURATION_UNITS = {
+    s: 1_000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 604_800_000,
+};
+/** `90s`, `30m`, `12h`, `30d`, `2w`: a whole number of seconds, minutes, hours, days or weeks. */
+function parseDuration(input, value) {
+    const match = /^(\d{1,6})\s*([smhdw])$/i.exec(value);
+    const amount = Number(match?.[1]);
+    if (!match || amount <= 0) {
+        const how = 'use a whole number of seconds, minutes, hours, days or weeks, e.g. 30m, 12h, 30d or 2w';
+        throw new InputError(input, `"${value}" is not a duration: ${how}.`);
+    }
+    const unit = (match[2] ?? 'h').toLowerCase();
+    return { text: value, ms: amount * DURATION_UNITS[unit] };
+}
+/** revoke-previous: a YAML 1.2 boolean, or next-run. */
+function revokeMode(value) {
+    if (value === 'next-run')
+        return 'next-run';
+    if (['true', 'True', 'TRUE'].includes(value))
+        return 'now';
+    if (value === '' || ['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new InputError('revoke-previous', `"${value.slice(0, 40)}" is not true, false or next-run.`);
+}
+/** OWNER/REPO/.github/workflows/FILE.yml@REF, as in a reusable workflow's `uses:`. */
+const WORKFLOW_REFERENCE = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})\/\.github\/workflows\/([A-Za-z0-9._-]+\.ya?ml)@(.+)$/;
+/** A branch or tag name as git allows it, without anything that could change a URL or a log line. */
+const GIT_REF = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/;
+function readDeploy(get) {
+    const deployWorkflows = parseDeployWorkflows(get('deploy-workflows'));
+    const inputsText = get('deploy-inputs');
+    if (inputsText && deployWorkflows.length === 0) {
+        throw new InputError('deploy-inputs', 'is set, but deploy-workflows is empty: list the workflows to dispatch.');
+    }
+    return {
+        deployWorkflows,
+        ...(inputsText ? { deployInputs: parseDeployInputs(inputsText) } : {}),
+        deployTimeout: parseDuration('deploy-timeout', get('deploy-timeout') || '30m'),
+    };
+}
+function parseDeployWorkflows(value) {
+    const seen = new Set();
+    const workflows = [];
+    for (const entry of value
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const match = WORKFLOW_REFERENCE.exec(entry);
+        const [, owner = '', repo = '', file = '', ref = ''] = match ?? [];
+        if (!match || repo === '.' || repo === '..' || !GIT_REF.test(ref)) {
+            const form = 'OWNER/REPO/.github/workflows/FILE.yml@REF, e.g. acme/baton-okta/.github/workflows/deploy.yml@main';
+            throw new InputError('deploy-workflows', `"${entry.slice(0, 200)}" is not a workflow reference: use ${form}.`);
+        }
+        const label = `${owner}/${repo}/.github/workflows/${file}@${ref}`;
+        if (seen.has(label.toLowerCase()))
+            continue;
+        seen.add(label.toLowerCase());
+        workflows.push({ owner, repo, file, ref, label });
+    }
+    return workflows;
+}
+/** workflow_dispatch takes at most 25 inputs, each a string, number or boolean. */
+function parseDeployInputs(value) {
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        throw new InputError('deploy-inputs', 'is not JSON: give a JSON object, e.g. {"environment": "production"}.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new InputError('deploy-inputs', 'must be a JSON object of input names and values, e.g. {"environment": "production"}.');
+    }
+    const entries = Object.entries(parsed);
+    if (entries.length > 25)
+        throw new InputError('deploy-inputs', `has ${entries.length} inputs; workflow_dispatch takes at most 25.`);
+    for (const [name, input] of entries) {
+        if (!['string', 'number', 'boolean'].includes(typeof input)) {
+            throw new InputError('deploy-inputs', `the value of "${name.slice(0, 60)}" must be a string, number or boolean.`);
+        }
+    }
+    return parsed;
+}
+const AUTH_CHOICES = [
+    'set client-id with client-secret (API client),',
+    'client-id alone (GitHub OIDC federation trust, /wfe),',
+    'or access-token alone',
+].join(' ');
+/**
+ * Picks the one ConductorOne authentication the inputs describe; any other
+ * combination is ambiguous and refused.
+ */
+function readAuth(source, inputs) {
+    if (inputs.accessToken)
+        return accessTokenAuth(inputs);
+    const { clientId, clientSecret, oidcAudience } = inputs;
+    if (!clientId) {
+        if (clientSecret) {
+            throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
+        }
+        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    }
+    const parsed = parseClientId(clientId);
+    if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
+        const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
+        throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: ${expected}.`);
+    }
+    const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
+    if (clientSecret)
+        return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
+    if (parsed.kind !== 'wfe') {
+        const problem = `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret`;
+        const fix = `pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}`;
+        const federation = "for GitHub OIDC federation use the federation trust's client ID (ending in /wfe)";
+        throw new InputError('client-secret', `${problem}: ${fix}; ${federation}.`);
+    }
+    if (!source.oidcAvailable()) {
+        const problem = `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token`;
+        const fix = 'add "permissions: id-token: write" to the job (or workflow)';
+        throw new InputError('client-id', `${problem}: ${fix}.`);
+    }
+    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcAudience }) {
+    if (clientId || clientSecret) {
+        const other = clientId ? 'client-id' : 'client-secret';
+        throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
+    }
+    if (!serverUrl) {
+        const why = 'there is no client ID to take the tenant from';
+        const fix = 'set it to your tenant URL, e.g. https://acme.conductor.one';
+        throw new InputError('server-url', `is required with access-token (${why}): ${fix}.`);
+    }
+    if (oidcAudience) {
+        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to access-token.');
+    }
+    return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrl) };
+}
+function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }, kind) {
+    if (kind === 'wfe') {
+        const why = "it authenticates with the workflow's GitHub OIDC token, not a secret";
+        throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): ${why}.`);
+    }
+    if (oidcAudience) {
+        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
+    }
+    return { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) };
+}
+const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
+function resourceId(input, value) {
+    if (!value)
+        throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
+    if (!isConductorOneId(value))
+        throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
+    return value;
+}
+/** The Ed25519 key in the client-secret input; the messages never quote the value. */
+function clientSecretKey(secret) {
+    const parsed = parseClientSecret(secret);
+    if ('jwk' in parsed)
+        return parsed.jwk;
+    const prefix = `it starts with "${CLIENT_SECRET_PREFIX}"`;
+    const fix = `paste the whole client secret ConductorOne showed when the API client was created (${prefix}).`;
+    const problem = {
+        'not a ConductorOne client secret': 'is not a ConductorOne client secret',
+        'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
+        'no Ed25519 private key': 'does not hold an Ed25519 private key',
+    }[parsed.problem];
+    throw new InputError('client-secret', `${problem}: ${fix}`);
+}
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+function isLoopback(url) {
+    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+}
+/** https only; plain http is allowed for loopback hosts (local fakes). */
+function serviceUrl(input, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+        throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
+    }
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return url;
+}
+function parseRepositories(value) {
+    const seen = new Set();
+    const repositories = [];
+    for (const entry of value
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [owner = '', repo = '', ...rest] = entry.split('/');
+        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
+            throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+        }
+        const key = entry.toLowerCase();
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        repositories.push({ owner, repo });
+    }
+    if (repositories.length === 0) {
+        throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
+    }
+    return repositories;
+}
+/** Variable names follow the same rules as secret names. */
+function variableName(input, name) {
+    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
+    }
+    return name;
+}
+/** GitHub's rules for secret names; they are case-insensitive. */
+function secretName(input, name) {
+    if (!SECRET_NAME.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
+    }
+    if (/^GITHUB_/i.test(name)) {
+        throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
+    }
+    return name;
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
 
 function holdings(outcomes) {
@@ -42657,6 +43136,7 @@ function renderRotationSummary(report) {
         '',
         ...credentialTable(report),
         ...writesTable(report.outcomes),
+        ...(report.deploys?.length ? deploysTable(report.deploys) : []),
         ...(report.steps.length > 0 ? stepsTable(report.steps) : []),
         ...(failed ? holdingsTable(report.outcomes) : []),
     ].join('\n');
@@ -42692,6 +43172,15 @@ function writesTable(outcomes) {
         ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${result(o)} |`),
         '',
     ];
+}
+/** A row per deploy run, linked; the URL was checked to be http(s) with nothing that breaks a link. */
+function deploysTable(deploys) {
+    const rows = deploys.map((d) => {
+        const run = d.run ? `[run ${d.run.runId}](${d.run.url})` : 'none';
+        const conclusion = d.conclusion === 'success' ? 'success' : `**${cell(d.conclusion)}**${d.error ? `: ${cell(d.error)}` : ''}`;
+        return `| ${cell(d.workflow.label)} | ${run} | ${conclusion} |`;
+    });
+    return ['| Deploy workflow | Run | Conclusion |', '|---|---|---|', ...rows, ''];
 }
 function stepsTable(steps) {
     return ['| Step | Result |', '|---|---|', ...steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), ''];
@@ -42785,6 +43274,7 @@ function cell(text) {
 
 ;// CONCATENATED MODULE: ./src/messages.ts
 
+
 /** "a, b, c": how lists of targets read in messages. */
 function commaList(items) {
     return items.join(', ');
@@ -42833,8 +43323,13 @@ function finishSteps(inputs, finish) {
         });
     else if (finish.recheckError)
         steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
+    if (finish.keptVariables) {
+        const step = `Keep the replaced credential valid until the next rotation, in ${keptVariableName(inputs)}`;
+        steps.push({ step, result: describeVariableOutcomes(finish.keptVariables) });
+    }
     const { revoke } = finish;
-    const step = revoke.id ? `Revoke the previous credential ${revoke.id}` : 'Revoke the previous credential';
+    const which = inputs.revokePrevious === 'next-run' ? 'the credential kept from the rotation before' : 'the previous credential';
+    const step = `Revoke ${which}${revoke.id ? ` ${revoke.id}` : ''}`;
     const result = {
         revoked: () => 'revoked',
         'already revoked': () => 'already revoked (ConductorOne no longer has it)',
@@ -42884,11 +43379,54 @@ function finishProblems(inputs, finish) {
         const risk = 'until it is, the next run cannot tell which credential to revoke';
         problems.push(`the variable ${variable} could not be updated in ${where} (${errors}); ${risk}: ${fix}.`);
     }
+    const keptFailed = (finish.keptVariables ?? []).filter((v) => v.result === 'failed');
+    if (keptFailed.length > 0) {
+        const where = commaList(keptFailed.map((v) => v.target.label));
+        const replaced = 'the credential this run replaced is recorded nowhere, so no later run will revoke it';
+        const fix = 'revoke it in ConductorOne once consumers use the new one';
+        problems.push(`the variable ${keptVariableName(inputs)} could not be updated in ${where}; ${replaced}: ${fix}.`);
+    }
     if (finish.revoke.state === 'failed') {
-        const retry = `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
+        const retry = inputs.revokePrevious === 'next-run'
+            ? 'revoke it in ConductorOne'
+            : `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
         problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); ${retry}.`);
     }
     return problems;
+}
+/** "concluded success", "did not complete within deploy-timeout", ... for a log line. */
+function describeConclusion(conclusion) {
+    if (conclusion === 'timed out')
+        return 'did not complete within deploy-timeout';
+    if (conclusion === 'unknown')
+        return 'could not be read';
+    if (conclusion === 'not dispatched' || conclusion === 'not waited for')
+        return `was ${conclusion}`;
+    return `concluded ${conclusion}`;
+}
+/**
+ * A deploy run did not succeed: the secrets hold the new, proved credential,
+ * but its consumers may still run with the previous one, which therefore
+ * stays valid and recorded.
+ */
+function deployFailureMessage(inputs, credential, deploys, previousId) {
+    const failed = deploys
+        .filter((d) => d.conclusion !== 'success')
+        .map((d) => {
+        const run = d.run ? ` run ${d.run.url}` : '';
+        const why = d.conclusion === 'timed out'
+            ? `did not complete within deploy-timeout (${inputs.deployTimeout.text})`
+            : describeConclusion(d.conclusion);
+        return `${d.workflow.label}${run} ${why}${d.error ? ` (${d.error.replace(/\.$/, '')})` : ''}`;
+    });
+    const previous = previousId ? `the previous credential ${previousId}` : 'the previous credential';
+    const variable = inputs.credentialIdVariable ? `, and ${inputs.credentialIdVariable} still names it` : '';
+    return [
+        `Credential ${credential.id} is stored in every target and proved it works, but not every deploy run succeeded:`,
+        `${failed.join('; ')}.`,
+        `Nothing was revoked, so ${previous} stays valid for consumers that still run with it${variable}.`,
+        'Fix the deploy and re-run it: the secrets already hold the new credential.',
+    ].join(' ');
 }
 /**
  * Another rotation recorded a credential while this one ran: the two runs'
@@ -43087,69 +43625,6 @@ function guardCore(core, redactor = new Redactor()) {
         warning: (message, title) => core.warning(clean(message), title),
         writeSummary: (markdown) => core.writeSummary(clean(markdown)),
     };
-}
-
-;// CONCATENATED MODULE: ./src/conductorone/credential.ts
-/**
- * The formats of ConductorOne's identifiers and credentials, checked wherever
- * they enter the action: inputs, the credential-id variable, and the answers
- * of ConductorOne itself. An ID goes into a URL path, a log line and the job
- * summary, so only a conservative character set passes: no "." or ".." path
- * segment, no "/", no control character.
- *
- * Client IDs are `<name>@<tenant host>/<kind>`; client secrets are
- * `secret-token:conductorone.com:v1:` followed by the base64url (unpadded)
- * JSON of an Ed25519 private JWK, as ConductorOne's SDKs read them
- * (https://github.com/conductorone/conductorone-sdk-go, pkg/uhttp).
- */
-/** ConductorOne IDs are KSUID-like (27 base62 characters); this also admits "-", "_" and inner ".". */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-/** `name@host[:port]/kind`; the host is what the token audience and the default server URL come from. */
-const CLIENT_ID = /^([A-Za-z0-9][A-Za-z0-9._+-]{0,127})@([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::\d{1,5})?)\/([a-z]{2,16})$/;
-const CLIENT_SECRET_PREFIX = 'secret-token:conductorone.com:v1:';
-/** RFC 3339, as ConductorOne's APIs write timestamps (protobuf JSON: optional fraction, Z or offset). */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
-function isConductorOneId(value) {
-    return ID.test(value);
-}
-function parseClientId(value) {
-    const match = CLIENT_ID.exec(value);
-    if (!match)
-        return undefined;
-    return { name: match[1], host: match[2], kind: match[3] };
-}
-function isRfc3339(value) {
-    return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
-/** The private key in a client secret, or the problem with it. */
-function parseClientSecret(secret) {
-    const parts = secret.split(':');
-    if (parts.length !== 4 || `${parts[0]}:${parts[1]}:${parts[2]}:` !== CLIENT_SECRET_PREFIX)
-        return { problem: 'not a ConductorOne client secret' };
-    const encoded = parts[3] ?? '';
-    let jwk;
-    try {
-        if (!/^[A-Za-z0-9_-]+$/.test(encoded))
-            throw new Error('not base64url');
-        jwk = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-    }
-    catch {
-        return { problem: 'damaged key part (not base64url JSON)' };
-    }
-    const key = jwk;
-    if (key?.kty !== 'OKP' ||
-        key.crv !== 'Ed25519' ||
-        typeof key.x !== 'string' ||
-        typeof key.d !== 'string' ||
-        !isKeyBytes(key.x) ||
-        !isKeyBytes(key.d)) {
-        return { problem: 'no Ed25519 private key' };
-    }
-    return { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d } };
-}
-/** 32 bytes of base64url, as an Ed25519 key part must be. */
-function isKeyBytes(value) {
-    return /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32;
 }
 
 ;// CONCATENATED MODULE: ./src/conductorone/errors.ts
@@ -44724,6 +45199,7 @@ function isoSeconds(ms) {
  */
 
 
+
 /** A dry run, or a credential not due yet: report and stop. */
 async function reportIfNotRotating(session, now) {
     const { core, inputs, preflight } = session;
@@ -44747,7 +45223,10 @@ async function reportIfNotRotating(session, now) {
 }
 function planDryRun(context, due) {
     const { inputs } = context;
-    const plan = [...dueSteps(inputs, due), ...writeSteps(context), revokeStep(inputs, context.preflight)];
+    const revoke = inputs.revokePrevious === 'next-run'
+        ? overlapSteps(inputs, context.preflight)
+        : [revokeStep(inputs, context.preflight)];
+    const plan = [...dueSteps(inputs, due), ...writeSteps(context), ...deploySteps(inputs), ...revoke];
     return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes: plannedWrites(context) };
 }
 function dueSteps(inputs, due) {
@@ -44768,9 +45247,28 @@ function writeSteps({ inputs, targets, secrets, preflight }) {
     if (inputs.credentialIdVariable) {
         const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))].join(', ');
         const variable = `\`${inputs.credentialIdVariable}\``;
-        steps.push(`Record the new credential ID in the variable ${variable} of every target (now: ${values}).`);
+        const after = inputs.deployWorkflows.length > 0 ? ', once every deploy run succeeded' : '';
+        steps.push(`Record the new credential ID in the variable ${variable} of every target${after} (now: ${values}).`);
     }
     return steps;
+}
+function deploySteps(inputs) {
+    if (inputs.deployWorkflows.length === 0)
+        return [];
+    const workflows = inputs.deployWorkflows.map((w) => `\`${w.label}\``).join(', ');
+    const wait = `wait up to ${inputs.deployTimeout.text} for every run to conclude success`;
+    return [`Dispatch the deploy workflows ${workflows}, and ${wait}; otherwise revoke nothing.`];
+}
+/** revoke-previous: next-run: keep the replaced credential one more rotation, revoke the one kept before. */
+function overlapSteps(inputs, { previous, kept }) {
+    const variable = `\`${keptVariableName(inputs)}\``;
+    const keep = previous.id
+        ? `Keep the replaced credential \`${previous.id}\` valid until the next rotation, recorded in ${variable}.`
+        : `Keep nothing for the next rotation: no previous credential is known yet.`;
+    const revoke = kept.id
+        ? `Revoke \`${kept.id}\`, the credential kept from the rotation before (from ${variable}).`
+        : `Revoke nothing: ${variable} names no credential kept from the rotation before.`;
+    return [revoke, keep];
 }
 function revokeStep(inputs, { previous, current }) {
     if (!previous.id) {
@@ -44786,7 +45284,8 @@ function revokeStep(inputs, { previous, current }) {
     const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
     if (!inputs.revokePrevious)
         return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
-    const when = 'after every write succeeded and the proof passed';
+    const deploys = inputs.deployWorkflows.length > 0 ? ', the proof passed and every deploy run succeeded' : ' and the proof passed';
+    const when = `after every write succeeded${deploys}`;
     return `Revoke the previous credential ${previousText}${expiry || ','} ${when}.`;
 }
 function plannedWrites({ targets, secrets, preflight }) {
@@ -44891,6 +45390,9 @@ function describeGitHubError(err, target, attempt) {
 function permissionFix(target, permission) {
     if (permission === 'Metadata')
         return 'give the token read access to that repository (Metadata read).';
+    // Dispatching and reading workflow runs: the workflow GITHUB_TOKEN can do it in its own repository.
+    if (permission === 'Actions')
+        return `give the token the Actions read and write permission on ${target.label}.`;
     if (target.kind === 'organization') {
         const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
         return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;
@@ -45073,6 +45575,7 @@ function settleWithConcurrency(items, limit, work) {
 
 
 
+
 async function finishRotation(context, credential) {
     let interference;
     try {
@@ -45099,11 +45602,12 @@ async function finishRotation(context, credential) {
             interference,
         };
     }
-    const [variables, revoke] = await Promise.all([
-        recordCredentialId(context, credential),
+    const [variables, keptVariables, revoke] = await Promise.all([
+        recordVariable(context, context.inputs.credentialIdVariable, credential.id, context.preflight.variableValues),
+        recordKeptCredential(context, credential),
         revokePrevious(context, credential),
     ]);
-    return { ...(variables ? { variables } : {}), revoke };
+    return { ...(variables ? { variables } : {}), ...(keptVariables ? { keptVariables } : {}), revoke };
 }
 /** Reads the variable again in every target; undefined when nobody else changed it. */
 async function recheckVariable(context, credential) {
@@ -45121,15 +45625,15 @@ async function recheckVariable(context, credential) {
     });
     return changes.length > 0 ? { changes } : undefined;
 }
-async function recordCredentialId(context, credential) {
+/** Writes `value` to the variable `name` in every target; undefined when there is no variable to write. */
+async function recordVariable(context, name, value, current) {
     const { inputs, octokit, targets, concurrency } = context;
-    const { variableValues, orgAccess } = context.preflight;
-    const name = inputs.credentialIdVariable;
-    if (!name)
+    const { orgAccess } = context.preflight;
+    if (!name || !value)
         return undefined;
     const settled = await settleWithConcurrency(targets, concurrency, (target) => 
     // A new organization variable gets the access of the client secret beside it.
-    writeVariable(octokit, target, name, credential.id, variableValues.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)));
+    writeVariable(octokit, target, name, value, current.get(target) !== undefined, orgAccess.get(target)?.get(inputs.clientSecretSecretName)));
     return settled.map((result, index) => {
         const target = targets[index];
         return result.status === 'fulfilled'
@@ -45137,18 +45641,39 @@ async function recordCredentialId(context, credential) {
             : { target, result: 'failed', error: errorMessage(result.reason) };
     });
 }
+/** next-run: the credential this run replaced is kept for one more rotation, and recorded for it. */
+function recordKeptCredential(context, credential) {
+    const { previous, keptValues } = context.preflight;
+    const replaced = previous.id === credential.id ? '' : previous.id;
+    return recordVariable(context, keptVariableName(context.inputs), replaced, keptValues);
+}
+/** The credential to revoke: the one replaced (now), or the one kept from the rotation before (next-run). */
+function toRevoke(context) {
+    const { inputs } = context;
+    const { previous, kept } = context.preflight;
+    if (inputs.revokePrevious === 'next-run') {
+        const variable = keptVariableName(inputs);
+        return { id: kept.id, unknown: `no credential was kept from the rotation before (${variable} held none)` };
+    }
+    const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
+    return { id: previous.id, unknown: `no previous credential is known yet${held}` };
+}
 async function revokePrevious(context, credential) {
     const { inputs, conductorOne } = context;
-    const { previous } = context.preflight;
-    const id = previous.id;
+    const { id, unknown } = toRevoke(context);
     if (!inputs.revokePrevious)
         return { state: 'skipped', id, why: 'revoke-previous is off' };
-    if (!id) {
-        const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
-        return { state: 'skipped', id, why: `no previous credential is known yet${held}` };
-    }
+    if (!id)
+        return { state: 'skipped', id, why: unknown };
     if (id === credential.id)
         return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
+    if (id === context.preflight.previous.id && inputs.revokePrevious === 'next-run') {
+        return {
+            state: 'skipped',
+            id,
+            why: 'it is the credential this run replaced, which stays valid until the next run',
+        };
+    }
     try {
         return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };
     }
@@ -45198,330 +45723,216 @@ async function sealSecret(value, publicKeyBase64) {
     return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/github/deploy.ts
 /**
- * Reads and validates every input before anything touches the network.
- * Each problem becomes one InputError that names the input and the fix.
- * Secrets are masked the moment they are read, before any validation can
- * fail, so not even an error message can print them.
+ * Rolling the new credential out: the deploy workflows that hand it to its
+ * consumers (a connector running as a service reads the secret only when it
+ * is deployed). Each is checked before anything rotates, dispatched once the
+ * secrets hold the new credential, and waited for until its run completes.
+ * https://docs.github.com/en/rest/actions/workflows#create-a-workflow-dispatch-event
+ * https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
  */
 
 
 
-/** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
-const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
-const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
-const REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function readInputs(source) {
-    const get = (name) => source.getInput(name).trim();
-    const { clientSecret, accessToken, githubToken } = readSecrets(source, get);
-    const appId = resourceId('app-id', get('app-id'));
-    const connectorId = resourceId('connector-id', get('connector-id'));
-    const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
-    const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
-    return {
-        appId,
-        connectorId,
-        auth,
-        serverUrl,
-        ...readGitHub(get, githubToken),
-        ...readSecretNames(get),
-        ...readLifecycle(get),
-    };
-}
-/** The secret inputs, masked before anything else runs (so no error can print them), then checked. */
-function readSecrets(source, get) {
-    const secrets = {
-        clientSecret: get('client-secret'),
-        accessToken: get('access-token'),
-        githubToken: get('github-token'),
-    };
-    for (const secret of Object.values(secrets))
-        if (secret)
-            source.setSecret(secret);
-    // A secret with a line break is masked line by line above, but would be
-    // sent as a broken header or form field: refuse it, never quoting it.
-    const named = {
-        'client-secret': secrets.clientSecret,
-        'access-token': secrets.accessToken,
-        'github-token': secrets.githubToken,
-    };
-    for (const [input, secret] of Object.entries(named)) {
-        if (hasControlCharacters(secret)) {
-            const fix = 'store the value alone in the secret, with no extra lines or spaces inside it';
-            throw new InputError(input, `contains a line break or another control character: ${fix}.`);
-        }
-    }
-    return secrets;
-}
-/** Where the secrets go, and the token that may write them. */
-function readGitHub(get, githubToken) {
-    if (!githubToken) {
-        const token = 'a GitHub App installation token or a fine-grained token with the Secrets read and write permission';
-        throw new InputError('github-token', `is required: pass ${token}; the workflow GITHUB_TOKEN cannot write secrets.`);
-    }
-    return {
-        githubToken,
-        githubApiUrl: serviceUrl('github-api-url', get('github-api-url') || 'https://api.github.com'),
-        repositories: parseRepositories(get('repositories')),
-        scope: readScope(get('environment'), get('organization'), get('visibility')),
-    };
-}
-function readSecretNames(get) {
-    const clientIdSecretName = get('client-id-secret-name');
-    const clientSecretSecretName = get('client-secret-secret-name');
-    if (clientIdSecretName)
-        secretName('client-id-secret-name', clientIdSecretName);
-    if (!clientSecretSecretName) {
-        const example = 'e.g. BATON_CLIENT_SECRET';
-        throw new InputError('client-secret-secret-name', `is required: name the secret that receives the new client secret, ${example}.`);
-    }
-    secretName('client-secret-secret-name', clientSecretSecretName);
-    if (clientIdSecretName.toUpperCase() === clientSecretSecretName.toUpperCase()) {
-        const both = `both are "${clientSecretSecretName}"; secret names are case-insensitive`;
-        throw new InputError('client-secret-secret-name', `must differ from client-id-secret-name (${both}).`);
-    }
-    return { clientIdSecretName, clientSecretSecretName };
-}
-const HOW_TO_TRACK = [
-    'set credential-id-variable (recommended: it records each new credential ID for the next run)',
-    'or previous-credential-id',
-].join(' ');
-/** Which credential is current, and what happens around the rotation: proof, revoke, expiry window, dry run. */
-function readLifecycle(get) {
-    const credentialIdVariable = get('credential-id-variable');
-    if (credentialIdVariable)
-        variableName('credential-id-variable', credentialIdVariable);
-    const previousCredentialId = get('previous-credential-id');
-    if (previousCredentialId && !isConductorOneId(previousCredentialId)) {
-        const quoted = `"${previousCredentialId.slice(0, 60)}"`;
-        const fix = "copy it from the connector's credentials in ConductorOne";
-        throw new InputError('previous-credential-id', `${quoted} is not a ConductorOne credential ID: ${ID_RULE}; ${fix}.`);
-    }
-    const window = get('rotate-if-expires-within');
-    const verify = booleanInput('verify', get('verify'), true);
-    const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
-    const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
-    if (revokePrevious && !tracksCurrent) {
-        const why = "needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials";
-        throw new InputError('revoke-previous', `${why}: ${HOW_TO_TRACK}.`);
-    }
-    if (revokePrevious && !verify) {
-        const why = 'the previous credential is revoked only after the new one has proved it can authenticate';
-        throw new InputError('revoke-previous', `needs verify: true: ${why}; remove verify: false.`);
-    }
-    if (window && !tracksCurrent) {
-        throw new InputError('rotate-if-expires-within', `needs to know the current credential to read its expiry: ${HOW_TO_TRACK}.`);
-    }
-    return {
-        credentialIdVariable,
-        previousCredentialId,
-        verify,
-        revokePrevious,
-        ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
-        dryRun: booleanInput('dry-run', get('dry-run'), false),
-    };
-}
-const VISIBILITIES = ['all', 'private', 'selected'];
-// GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
-const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
-/** Repository, environment or organization secrets; any mix of the three is refused. */
-function readScope(environment, organization, visibility) {
-    if (organization) {
-        if (environment) {
-            throw new InputError('environment', `cannot be combined with organization: organization secrets have no environments; set one of the two.`);
-        }
-        if (!OWNER.test(organization)) {
-            const fix = 'give the login only, e.g. acme (not a URL or owner/repo)';
-            throw new InputError('organization', `"${organization}" is not a GitHub organization name: ${fix}.`);
-        }
-        if (visibility && !VISIBILITIES.includes(visibility)) {
-            const fix = "use all, private or selected, or leave it empty to keep an existing secret's visibility";
-            throw new InputError('visibility', `"${visibility}" is not a visibility: ${fix}.`);
-        }
-        return { kind: 'organization', organization, ...(visibility ? { visibility: visibility } : {}) };
-    }
-    if (visibility) {
-        const fix = 'set organization, or remove visibility (repository and environment secrets have none)';
-        throw new InputError('visibility', `applies only to organization secrets: ${fix}.`);
-    }
-    if (environment) {
-        if (!ENVIRONMENT.test(environment)) {
-            throw new InputError('environment', `is not a GitHub environment name: use the name shown under Settings > Environments (at most 255 characters).`);
-        }
-        return { kind: 'environment', environment };
-    }
-    return { kind: 'repository' };
-}
-/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
-function booleanInput(input, value, fallback) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
-}
-const DURATION_UNITS = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
-function parseDuration(input, value) {
-    const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
-    const amount = Number(match?.[1]);
-    if (!match || amount <= 0) {
-        throw new InputError(input, `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`);
-    }
-    const unit = (match[2] ?? 'h').toLowerCase();
-    return { text: value, ms: amount * DURATION_UNITS[unit] };
-}
-const AUTH_CHOICES = [
-    'set client-id with client-secret (API client),',
-    'client-id alone (GitHub OIDC federation trust, /wfe),',
-    'or access-token alone',
-].join(' ');
-/**
- * Picks the one ConductorOne authentication the inputs describe; any other
- * combination is ambiguous and refused.
- */
-function readAuth(source, inputs) {
-    if (inputs.accessToken)
-        return accessTokenAuth(inputs);
-    const { clientId, clientSecret, oidcAudience } = inputs;
-    if (!clientId) {
-        if (clientSecret) {
-            throw new InputError('client-id', `is required with client-secret: give the API client's ID, e.g. name@acme.conductor.one/spc.`);
-        }
-        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
-    }
-    const parsed = parseClientId(clientId);
-    if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
-        const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
-        throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: ${expected}.`);
-    }
-    const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
-    if (clientSecret)
-        return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
-    if (parsed.kind !== 'wfe') {
-        const problem = `is empty, but client-id ${clientId} is an API client (/${parsed.kind}), which needs its secret`;
-        const fix = `pass it from a GitHub secret, e.g. client-secret: \${{ secrets.C1_CLIENT_SECRET }}`;
-        const federation = "for GitHub OIDC federation use the federation trust's client ID (ending in /wfe)";
-        throw new InputError('client-secret', `${problem}: ${fix}; ${federation}.`);
-    }
-    if (!source.oidcAvailable()) {
-        const problem = `${clientId} is a GitHub OIDC federation trust, but this job cannot request an OIDC token`;
-        const fix = 'add "permissions: id-token: write" to the job (or workflow)';
-        throw new InputError('client-id', `${problem}: ${fix}.`);
-    }
-    return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
-}
-function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcAudience }) {
-    if (clientId || clientSecret) {
-        const other = clientId ? 'client-id' : 'client-secret';
-        throw new InputError('access-token', `cannot be combined with ${other}: ${AUTH_CHOICES}.`);
-    }
-    if (!serverUrl) {
-        const why = 'there is no client ID to take the tenant from';
-        const fix = 'set it to your tenant URL, e.g. https://acme.conductor.one';
-        throw new InputError('server-url', `is required with access-token (${why}): ${fix}.`);
-    }
-    if (oidcAudience) {
-        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to access-token.');
-    }
-    return { auth: { kind: 'access-token', token: accessToken }, serverUrl: serviceUrl('server-url', serverUrl) };
-}
-function clientCredentialsAuth({ clientId, clientSecret, oidcAudience }, kind) {
-    if (kind === 'wfe') {
-        const why = "it authenticates with the workflow's GitHub OIDC token, not a secret";
-        throw new InputError('client-secret', `must be empty for a federation trust (client-id ends in /wfe): ${why}.`);
-    }
-    if (oidcAudience) {
-        throw new InputError('oidc-audience', 'applies only to GitHub OIDC federation (client-id alone), not to client-secret.');
-    }
-    return { kind: 'client-credentials', clientId, privateJwk: clientSecretKey(clientSecret) };
-}
-const ID_RULE = 'use only letters, digits, ".", "_" and "-", starting with a letter or digit';
-function resourceId(input, value) {
-    if (!value)
-        throw new InputError(input, `is required: copy the ID from the connector's page in ConductorOne.`);
-    if (!isConductorOneId(value))
-        throw new InputError(input, `"${value.slice(0, 60)}" is not a ConductorOne ID: ${ID_RULE}.`);
-    return value;
-}
-/** The Ed25519 key in the client-secret input; the messages never quote the value. */
-function clientSecretKey(secret) {
-    const parsed = parseClientSecret(secret);
-    if ('jwk' in parsed)
-        return parsed.jwk;
-    const prefix = `it starts with "${CLIENT_SECRET_PREFIX}"`;
-    const fix = `paste the whole client secret ConductorOne showed when the API client was created (${prefix}).`;
-    const problem = {
-        'not a ConductorOne client secret': 'is not a ConductorOne client secret',
-        'damaged key part (not base64url JSON)': 'has a damaged key part (not base64url JSON)',
-        'no Ed25519 private key': 'does not hold an Ed25519 private key',
-    }[parsed.problem];
-    throw new InputError('client-secret', `${problem}: ${fix}`);
-}
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-function isLoopback(url) {
-    return LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-}
-/** https only; plain http is allowed for loopback hosts (local fakes). */
-function serviceUrl(input, value) {
-    let url;
+/** The first wait between two reads of a run, and the longest; each wait doubles the one before. */
+const FIRST_POLL_WAIT_MS = 2_000;
+const MAX_POLL_WAIT_MS = 30_000;
+const CONCLUSIONS = new Set([
+    'success',
+    'failure',
+    'neutral',
+    'cancelled',
+    'skipped',
+    'timed_out',
+    'action_required',
+    'stale',
+    'startup_failure',
+]);
+const ACTIONS = { permission: 'Actions' };
+/** The workflow exists, the token can see it, and it is active (a disabled workflow cannot be dispatched). */
+async function checkWorkflow(octokit, workflow) {
+    let state;
     try {
-        url = new URL(value);
+        const route = 'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}';
+        const params = { owner: workflow.owner, repo: workflow.repo, workflow_id: workflow.file };
+        state = expectStatus(await octokit.request(route, params), [200]).data.state;
+    }
+    catch (err) {
+        throw describeWorkflowError(err, workflow, `read the deploy workflow ${workflow.file} (@${workflow.ref}) in`);
+    }
+    if (state !== 'active') {
+        const shown = typeof state === 'string' ? oneLine(state, 40) : 'unknown';
+        const fix = 'enable it in the repository\'s Actions tab (or with "gh workflow enable"), or fix deploy-workflows';
+        throw new ActionError(`The deploy workflow ${workflow.label} is not active (state: ${shown}): ${fix}.`);
+    }
+}
+/** Dispatches the workflow on its ref; GitHub answers with the run it started. */
+async function dispatchWorkflow(octokit, workflow, inputs) {
+    let data;
+    try {
+        const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
+        const params = { owner: workflow.owner, repo: workflow.repo, workflow_id: workflow.file, ref: workflow.ref };
+        const body = { ...params, ...(inputs ? { inputs } : {}), return_run_details: true };
+        data = expectStatus(await octokit.request(route, body), [200]).data;
+    }
+    catch (err) {
+        throw describeWorkflowError(err, workflow, `dispatch the deploy workflow ${workflow.file} (@${workflow.ref}) in`);
+    }
+    const runId = data.workflow_run_id;
+    const url = typeof data.html_url === 'string' ? webUrl(data.html_url) : undefined;
+    if (typeof runId !== 'number' || !Number.isSafeInteger(runId) || runId <= 0 || !url) {
+        const fix = 'check github-api-url (GitHub Enterprise Server may not return run details yet)';
+        throw new ActionError(`GitHub dispatched ${workflow.label} but did not say which run it started: ${fix}.`);
+    }
+    return { workflow, runId, url };
+}
+/**
+ * Reads the run at once, then again after 2 s, 4 s, ... up to 30 s between
+ * reads, until it completes or the deadline passes. Rate limits are waited
+ * out by the HTTP policy under every read.
+ */
+async function waitForRun(octokit, run, options) {
+    const { clock, deadline } = options;
+    for (let waitMs = FIRST_POLL_WAIT_MS;; waitMs = Math.min(waitMs * 2, MAX_POLL_WAIT_MS)) {
+        const conclusion = await readConclusion(octokit, run);
+        if (conclusion !== undefined)
+            return conclusion;
+        const left = deadline - clock.now();
+        if (left <= 0)
+            return 'timed out';
+        await clock.sleep(Math.min(waitMs, left));
+    }
+}
+/** The run's conclusion once its status is `completed`; undefined while it runs. */
+async function readConclusion(octokit, run) {
+    const { workflow } = run;
+    let data;
+    try {
+        const route = 'GET /repos/{owner}/{repo}/actions/runs/{run_id}';
+        const response = await octokit.request(route, { owner: workflow.owner, repo: workflow.repo, run_id: run.runId });
+        data = expectStatus(response, [200]).data;
+    }
+    catch (err) {
+        throw describeWorkflowError(err, workflow, `read the run ${run.url} of ${workflow.file} in`);
+    }
+    if (data.status !== 'completed')
+        return undefined;
+    return typeof data.conclusion === 'string' && CONCLUSIONS.has(data.conclusion) ? data.conclusion : 'unknown';
+}
+/** A link GitHub gave for people: only http(s), and never with anything that could break out of Markdown. */
+function webUrl(value) {
+    try {
+        const url = new URL(value);
+        if (url.protocol !== 'https:' && url.protocol !== 'http:')
+            return undefined;
+        // URL.href already percent-encodes spaces and angle brackets; parentheses would end a Markdown link.
+        return url.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
     }
     catch {
-        throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+        return undefined;
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-        throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
-    }
-    url.pathname = url.pathname.replace(/\/+$/, '');
-    return url;
 }
-function parseRepositories(value) {
-    const seen = new Set();
-    const repositories = [];
-    for (const entry of value
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean)) {
-        const [owner = '', repo = '', ...rest] = entry.split('/');
-        if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
-            throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);
+function describeWorkflowError(err, workflow, doing) {
+    const repository = `${workflow.owner}/${workflow.repo}`;
+    const target = {
+        kind: 'repository',
+        owner: workflow.owner,
+        repo: workflow.repo,
+        label: repository,
+    };
+    if (isGitHubNotFound(err)) {
+        return new ActionError([
+            `The deploy workflow ${workflow.label} was not found, or github-token cannot see ${repository} (404):`,
+            'check the path in deploy-workflows,',
+            'and give the token the Actions read and write permission on that repository.',
+        ].join(' '));
+    }
+    if (isRequestError(err) && err.status === 422) {
+        const message = err.response?.data?.message;
+        const detail = typeof message === 'string' ? `422 ${oneLine(redactCredentialShapes(message), 200)}` : '422';
+        return new ActionError([
+            `GitHub refused to dispatch ${workflow.label} (${detail}):`,
+            `check that the workflow has an "on: workflow_dispatch" trigger, that ${workflow.ref} exists,`,
+            'and that deploy-inputs gives only the inputs it declares.',
+        ].join(' '));
+    }
+    return describeGitHubError(err, target, { doing, ...ACTIONS });
+}
+
+;// CONCATENATED MODULE: ./src/rollout.ts
+/**
+ * Hand-over: once the secrets hold the new, proved credential, dispatch each
+ * deploy workflow (deploy-workflows) and wait for its run to complete, so
+ * that a connector running as a service picks the new credential up before
+ * the previous one is revoked. Any run that does not conclude `success`
+ * (or does not complete within deploy-timeout) stops the run here: nothing is
+ * revoked, and re-running the deploy is safe.
+ */
+
+
+
+
+
+/**
+ * The hand-over step of the pipeline: roll out, set `deploy-runs`, and fail
+ * (summary written, nothing revoked) unless every run concluded `success`.
+ */
+async function handOver(session, credential, writes) {
+    const { core, inputs } = session;
+    const deploys = inputs.deployWorkflows.length > 0 ? await rollOut(session) : [];
+    core.setOutput('deploy-runs', deployRunsOutput(deploys));
+    if (deploys.every((d) => d.conclusion === 'success'))
+        return deploys;
+    const steps = [proofStep(inputs), ...stepsNotRun(inputs, 'not every deploy run succeeded')];
+    const { appId, connectorId } = inputs;
+    const previousId = session.preflight.previous.id;
+    const rotation = { appId, connectorId, credential, previousId, outcomes: writes, deploys, steps, unfinished: true };
+    await core.writeSummary(renderRotationSummary(rotation));
+    throw new ActionError(deployFailureMessage(inputs, credential, deploys, previousId));
+}
+/** Dispatches every deploy workflow, then waits for every run; resolves with each outcome. */
+async function rollOut(session) {
+    const { core, http, inputs, octokit } = session;
+    const deadline = http.clock.now() + inputs.deployTimeout.ms;
+    // Dispatches create runs: a few at a time, as GitHub asks of content-creating requests.
+    const dispatchLimit = createLimiter(session.concurrency);
+    const dispatched = await Promise.allSettled(inputs.deployWorkflows.map((workflow) => dispatchLimit(async () => {
+        const run = await dispatchWorkflow(octokit, workflow, inputs.deployInputs);
+        core.info(`${workflow.label}: dispatched run ${run.url}`);
+        return run;
+    })));
+    if (dispatched.some((d) => d.status === 'rejected')) {
+        return inputs.deployWorkflows.map((workflow, index) => {
+            const result = dispatched[index];
+            if (result.status === 'fulfilled')
+                return { workflow, run: result.value, conclusion: 'not waited for' };
+            const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
+            return { workflow, conclusion: 'not dispatched', error };
+        });
+    }
+    const runs = dispatched.map((d) => d.value);
+    const what = runs.length === 1 ? 'the deploy run' : `${runs.length} deploy runs`;
+    core.info(`Waiting for ${what} (deploy-timeout ${inputs.deployTimeout.text}).`);
+    return Promise.all(runs.map(async (run) => {
+        try {
+            const conclusion = await waitForRun(octokit, run, { clock: http.clock, deadline });
+            core.info(`${run.workflow.label}: run ${run.url} ${describeConclusion(conclusion)}.`);
+            return { workflow: run.workflow, run, conclusion };
         }
-        const key = entry.toLowerCase();
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        repositories.push({ owner, repo });
-    }
-    if (repositories.length === 0) {
-        throw new InputError('repositories', 'is empty: list at least one owner/repo (the default is the repository running the workflow).');
-    }
-    return repositories;
+        catch (err) {
+            return { workflow: run.workflow, run, conclusion: 'unknown', error: errorMessage(err) };
+        }
+    }));
 }
-/** Variable names follow the same rules as secret names. */
-function variableName(input, name) {
-    if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid variable name: use only letters, digits and "_", not starting with a digit or GITHUB_.`);
-    }
-    return name;
-}
-/** GitHub's rules for secret names; they are case-insensitive. */
-function secretName(input, name) {
-    if (!SECRET_NAME.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid secret name: use only letters, digits and "_", not starting with a digit.`);
-    }
-    if (/^GITHUB_/i.test(name)) {
-        throw new InputError(input, `"${name}" is not a valid secret name: names must not start with GITHUB_.`);
-    }
-    return name;
+/** `deploy-runs`: one object per deploy workflow. */
+function deployRunsOutput(outcomes) {
+    return JSON.stringify(outcomes.map((o) => ({
+        workflow: o.workflow.label,
+        run_id: o.run?.runId ?? null,
+        url: o.run?.url ?? '',
+        conclusion: o.conclusion,
+    })));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -50732,10 +51143,13 @@ function mayBeStored(err) {
  * Authenticate + preflight: everything that must be true before a credential
  * is rotated, checked at once. The ConductorOne token request and every GitHub
  * read run together: each target's secrets public key, an organization
- * secret's current visibility, the credential-id variable; then, when needed,
- * the current credential. A problem anywhere stops the run with every problem
+ * secret's current visibility, the credential-id variable (and, with
+ * revoke-previous: next-run, the one that keeps the credential before), every
+ * deploy workflow; then, when needed, the current credential. A problem anywhere stops the run with every problem
  * listed, and nothing has changed.
  */
+
+
 
 
 
@@ -50771,7 +51185,12 @@ function startReads(context) {
         }))
         : []);
     const variable = inputs.credentialIdVariable;
-    const variables = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+    const readAll = (name) => targets.map((target) => readLimit(() => readVariable(octokit, target, name)));
+    const variables = variable ? readAll(variable) : [];
+    const keptVariable = keptVariableName(inputs);
+    const keptReads = keptVariable ? readAll(keptVariable) : [];
+    const kept = Promise.all(keptReads).then((values) => previousFromVariable(keptVariable, targets, values));
+    const workflows = inputs.deployWorkflows.map((workflow) => readLimit(() => checkWorkflow(octokit, workflow)));
     const previous = inputs.previousCredentialId
         ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
         : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
@@ -50787,6 +51206,9 @@ function startReads(context) {
         variables,
         previous: [previous],
         current: [current],
+        keptReads,
+        kept: [kept],
+        workflows,
     };
 }
 /** The preflight's findings, once every read succeeded. */
@@ -50800,11 +51222,15 @@ async function collect(targets, reads) {
     const variableValues = new Map((await Promise.all(reads.variables)).map((value, index) => [at(index), value]));
     const [previous] = await Promise.all(reads.previous);
     const [current] = await Promise.all(reads.current);
+    const keptValues = new Map((await Promise.all(reads.keptReads)).map((value, index) => [at(index), value]));
+    const [kept] = await Promise.all(reads.kept);
     return {
         publicKeys,
         orgAccess,
         variableValues,
         previous: previous,
+        keptValues,
+        kept: kept,
         ...(current !== undefined ? { current } : {}),
     };
 }
@@ -50948,13 +51374,14 @@ async function openSession(options, inputs) {
 
 ;// CONCATENATED MODULE: ./src/run.ts
 /**
- * The pipeline, in order: inputs -> authenticate + preflight -> (dry run, or
- * not due: report and stop) -> rotate -> check + prove -> seal + write ->
- * record + revoke -> report. Nothing is written before the new credential is
- * known to work; one that cannot be used, or that no target could store, is
- * revoked again. Everything the pipeline touches comes in through RunContext,
- * so tests drive it with a fake core and an undici MockAgent.
+ * The pipeline: inputs -> authenticate + preflight -> (dry run, or not due:
+ * report and stop) -> rotate -> check + prove -> seal + write -> hand over
+ * (deploy runs) -> record + revoke -> report. Nothing is written before the
+ * new credential works; one no target may or can hold is revoked again.
+ * Everything comes in through RunContext, so tests pass a fake core and an
+ * undici MockAgent.
  */
+
 
 
 
@@ -50984,7 +51411,7 @@ async function runPipeline(context) {
         const writes = await proveAndSeal(session, credential);
         setCredentialOutputs(core, credential);
         const outcomes = await store(session, credential, writes);
-        await finish(session, credential, outcomes);
+        await finish(session, credential, { outcomes, deploys: await handOver(session, credential, outcomes) });
     }
     catch (err) {
         // Before a usable credential existed, a failure changed nothing: say so.
@@ -51054,7 +51481,7 @@ async function store(session, credential, writes) {
     throw new ActionError(partialFailureMessage(inputs, credential, outcomes, failures));
 }
 /** Record the new credential ID and revoke the previous credential, then report. */
-async function finish(session, credential, outcomes) {
+async function finish(session, credential, done) {
     const { core, inputs, progress } = session;
     if (inputs.revokePrevious)
         progress.previousRevoke = 'in flight';
@@ -51070,7 +51497,7 @@ async function finish(session, credential, outcomes) {
     const problems = finishProblems(inputs, outcome);
     const steps = [proofStep(inputs), ...finishSteps(inputs, outcome)];
     const unfinished = problems.length > 0;
-    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished, steps }));
+    await core.writeSummary(renderRotationSummary({ ...rotationReport(session, credential, done.outcomes), ...done, unfinished, steps }));
     if (unfinished)
         throw new ActionError(onlyThisIsLeft(credential, problems));
 }

@@ -5,7 +5,7 @@
  * already checked the connector, every target and the variable.
  */
 import { type Due, rotationDue } from './expiry.js';
-import type { Inputs } from './inputs.js';
+import { type Inputs, keptVariableName } from './inputs.js';
 import type { Target } from './model.js';
 import type { Preflight } from './preflight.js';
 import { type DryRunReport, describeAccess, renderDryRunSummary, renderSkippedSummary } from './report.js';
@@ -41,7 +41,11 @@ export interface DryRunContext {
 
 export function planDryRun(context: DryRunContext, due: Due): DryRunReport {
   const { inputs } = context;
-  const plan = [...dueSteps(inputs, due), ...writeSteps(context), revokeStep(inputs, context.preflight)];
+  const revoke =
+    inputs.revokePrevious === 'next-run'
+      ? overlapSteps(inputs, context.preflight)
+      : [revokeStep(inputs, context.preflight)];
+  const plan = [...dueSteps(inputs, due), ...writeSteps(context), ...deploySteps(inputs), ...revoke];
   return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes: plannedWrites(context) };
 }
 
@@ -63,9 +67,29 @@ function writeSteps({ inputs, targets, secrets, preflight }: DryRunContext): str
   if (inputs.credentialIdVariable) {
     const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))].join(', ');
     const variable = `\`${inputs.credentialIdVariable}\``;
-    steps.push(`Record the new credential ID in the variable ${variable} of every target (now: ${values}).`);
+    const after = inputs.deployWorkflows.length > 0 ? ', once every deploy run succeeded' : '';
+    steps.push(`Record the new credential ID in the variable ${variable} of every target${after} (now: ${values}).`);
   }
   return steps;
+}
+
+function deploySteps(inputs: Inputs): string[] {
+  if (inputs.deployWorkflows.length === 0) return [];
+  const workflows = inputs.deployWorkflows.map((w) => `\`${w.label}\``).join(', ');
+  const wait = `wait up to ${inputs.deployTimeout.text} for every run to conclude success`;
+  return [`Dispatch the deploy workflows ${workflows}, and ${wait}; otherwise revoke nothing.`];
+}
+
+/** revoke-previous: next-run: keep the replaced credential one more rotation, revoke the one kept before. */
+function overlapSteps(inputs: Inputs, { previous, kept }: Preflight): string[] {
+  const variable = `\`${keptVariableName(inputs)}\``;
+  const keep = previous.id
+    ? `Keep the replaced credential \`${previous.id}\` valid until the next rotation, recorded in ${variable}.`
+    : `Keep nothing for the next rotation: no previous credential is known yet.`;
+  const revoke = kept.id
+    ? `Revoke \`${kept.id}\`, the credential kept from the rotation before (from ${variable}).`
+    : `Revoke nothing: ${variable} names no credential kept from the rotation before.`;
+  return [revoke, keep];
 }
 
 function revokeStep(inputs: Inputs, { previous, current }: Preflight): string {
@@ -82,7 +106,9 @@ function revokeStep(inputs: Inputs, { previous, current }: Preflight): string {
   const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
   if (!inputs.revokePrevious)
     return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
-  const when = 'after every write succeeded and the proof passed';
+  const deploys =
+    inputs.deployWorkflows.length > 0 ? ', the proof passed and every deploy run succeeded' : ' and the proof passed';
+  const when = `after every write succeeded${deploys}`;
   return `Revoke the previous credential ${previousText}${expiry || ','} ${when}.`;
 }
 

@@ -1,7 +1,11 @@
 /**
- * The last steps of a rotation, run only once every write succeeded and the
- * new credential proved it works: record the new credential ID in the
- * credential-id variable of every target, and revoke the previous credential.
+ * The last steps of a rotation, run only once every write succeeded, the new
+ * credential proved it works and every deploy run succeeded: record the new
+ * credential ID in the credential-id variable of every target, and revoke the
+ * previous credential. With revoke-previous: next-run the credential this run
+ * replaced stays valid for one more rotation: it is recorded in the variable
+ * `<credential-id-variable>_PREVIOUS`, and the one recorded there before is
+ * revoked instead, so exactly two credentials are valid at any time.
  * Both only move forward from a state in which every consumer already holds
  * the new credential, so they run side by side, and neither waits for the
  * other to succeed.
@@ -14,7 +18,7 @@ import type { ConductorOneClient, RevokeResult } from './conductorone/client.js'
 import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import { readVariable, writeVariable } from './github/variables.js';
-import type { Inputs } from './inputs.js';
+import { type Inputs, keptVariableName } from './inputs.js';
 import type { RotatedCredential, Target } from './model.js';
 import { type Limiter, settleWithConcurrency } from './pool.js';
 import type { Preflight } from './preflight.js';
@@ -26,7 +30,7 @@ export interface FinishContext {
   conductorOne: ConductorOneClient;
   targets: readonly Target[];
   /** From the preflight: the variable in each target, each organization secret's access, the previous credential. */
-  preflight: Pick<Preflight, 'variableValues' | 'orgAccess' | 'previous'>;
+  preflight: Pick<Preflight, 'variableValues' | 'orgAccess' | 'previous' | 'keptValues' | 'kept'>;
   concurrency: number;
   readLimit: Limiter;
 }
@@ -52,6 +56,8 @@ export interface Interference {
 export interface FinishOutcome {
   /** Undefined without credential-id-variable, or when another run interfered. */
   variables?: VariableOutcome[];
+  /** revoke-previous: next-run: recording the replaced credential in `<variable>_PREVIOUS`. */
+  keptVariables?: VariableOutcome[];
   revoke: RevokeOutcome;
   interference?: Interference;
   /** The variable could not be read again, so nothing was recorded or revoked. */
@@ -83,11 +89,12 @@ export async function finishRotation(context: FinishContext, credential: Rotated
       interference,
     };
   }
-  const [variables, revoke] = await Promise.all([
-    recordCredentialId(context, credential),
+  const [variables, keptVariables, revoke] = await Promise.all([
+    recordVariable(context, context.inputs.credentialIdVariable, credential.id, context.preflight.variableValues),
+    recordKeptCredential(context, credential),
     revokePrevious(context, credential),
   ]);
-  return { ...(variables ? { variables } : {}), revoke };
+  return { ...(variables ? { variables } : {}), ...(keptVariables ? { keptVariables } : {}), revoke };
 }
 
 /** Reads the variable again in every target; undefined when nobody else changed it. */
@@ -109,22 +116,24 @@ async function recheckVariable(
   return changes.length > 0 ? { changes } : undefined;
 }
 
-async function recordCredentialId(
+/** Writes `value` to the variable `name` in every target; undefined when there is no variable to write. */
+async function recordVariable(
   context: FinishContext,
-  credential: RotatedCredential,
+  name: string,
+  value: string,
+  current: ReadonlyMap<Target, string | undefined>,
 ): Promise<VariableOutcome[] | undefined> {
   const { inputs, octokit, targets, concurrency } = context;
-  const { variableValues, orgAccess } = context.preflight;
-  const name = inputs.credentialIdVariable;
-  if (!name) return undefined;
+  const { orgAccess } = context.preflight;
+  if (!name || !value) return undefined;
   const settled = await settleWithConcurrency(targets, concurrency, (target) =>
     // A new organization variable gets the access of the client secret beside it.
     writeVariable(
       octokit,
       target,
       name,
-      credential.id,
-      variableValues.get(target) !== undefined,
+      value,
+      current.get(target) !== undefined,
       orgAccess.get(target)?.get(inputs.clientSecretSecretName),
     ),
   );
@@ -136,16 +145,38 @@ async function recordCredentialId(
   });
 }
 
+/** next-run: the credential this run replaced is kept for one more rotation, and recorded for it. */
+function recordKeptCredential(context: FinishContext, credential: RotatedCredential) {
+  const { previous, keptValues } = context.preflight;
+  const replaced = previous.id === credential.id ? '' : previous.id;
+  return recordVariable(context, keptVariableName(context.inputs), replaced, keptValues);
+}
+
+/** The credential to revoke: the one replaced (now), or the one kept from the rotation before (next-run). */
+function toRevoke(context: FinishContext): { id: string; unknown: string } {
+  const { inputs } = context;
+  const { previous, kept } = context.preflight;
+  if (inputs.revokePrevious === 'next-run') {
+    const variable = keptVariableName(inputs);
+    return { id: kept.id, unknown: `no credential was kept from the rotation before (${variable} held none)` };
+  }
+  const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
+  return { id: previous.id, unknown: `no previous credential is known yet${held}` };
+}
+
 async function revokePrevious(context: FinishContext, credential: RotatedCredential): Promise<RevokeOutcome> {
   const { inputs, conductorOne } = context;
-  const { previous } = context.preflight;
-  const id = previous.id;
+  const { id, unknown } = toRevoke(context);
   if (!inputs.revokePrevious) return { state: 'skipped', id, why: 'revoke-previous is off' };
-  if (!id) {
-    const held = inputs.credentialIdVariable ? ` (${inputs.credentialIdVariable} held no credential ID)` : '';
-    return { state: 'skipped', id, why: `no previous credential is known yet${held}` };
-  }
+  if (!id) return { state: 'skipped', id, why: unknown };
   if (id === credential.id) return { state: 'skipped', id, why: 'the previous credential ID is the new credential' };
+  if (id === context.preflight.previous.id && inputs.revokePrevious === 'next-run') {
+    return {
+      state: 'skipped',
+      id,
+      why: 'it is the credential this run replaced, which stays valid until the next run',
+    };
+  }
   try {
     return { state: await conductorOne.revokeCredential(inputs.appId, inputs.connectorId, id), id };
   } catch (err) {

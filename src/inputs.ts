@@ -6,7 +6,15 @@
  */
 import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret } from './conductorone/credential.js';
 import { InputError } from './errors.js';
-import type { Auth, Ed25519PrivateJwk, Repository, SecretScope, Visibility } from './model.js';
+import type {
+  Auth,
+  DeployInputs,
+  DeployWorkflow,
+  Ed25519PrivateJwk,
+  Repository,
+  SecretScope,
+  Visibility,
+} from './model.js';
 import { hasControlCharacters } from './redact.js';
 
 export interface Inputs {
@@ -28,10 +36,33 @@ export interface Inputs {
   /** The credential to treat as current; empty: the value of credentialIdVariable. */
   previousCredentialId: string;
   verify: boolean;
-  revokePrevious: boolean;
+  /**
+   * `now`: revoke the credential this run replaces once everything succeeded.
+   * `next-run`: keep it valid for one more rotation (recorded in the variable
+   * `<credential-id-variable>_PREVIOUS`) and revoke the one recorded there.
+   */
+  revokePrevious: RevokeMode;
   /** Skip rotation while the current credential expires later than now + this; undefined: always rotate. */
   rotateIfExpiresWithin?: Duration;
   dryRun: boolean;
+  /** Workflows that roll the new credential out, dispatched after the writes; empty: none. */
+  deployWorkflows: DeployWorkflow[];
+  /** The dispatched workflows' inputs; undefined: their defaults. */
+  deployInputs?: DeployInputs;
+  /** How long to wait for the deploy runs. */
+  deployTimeout: Duration;
+}
+
+export type RevokeMode = false | 'now' | 'next-run';
+
+/**
+ * With revoke-previous: next-run, the variable beside credential-id-variable
+ * that names the credential kept valid for one more rotation; empty otherwise.
+ */
+export function keptVariableName(inputs: Pick<Inputs, 'credentialIdVariable' | 'revokePrevious'>): string {
+  return inputs.revokePrevious === 'next-run' && inputs.credentialIdVariable
+    ? `${inputs.credentialIdVariable}_PREVIOUS`
+    : '';
 }
 
 /** A window such as `30d`, as given and in milliseconds. */
@@ -71,6 +102,7 @@ export function readInputs(source: InputSource): Inputs {
     ...readGitHub(get, githubToken),
     ...readSecretNames(get),
     ...readLifecycle(get),
+    ...readDeploy(get),
   };
 }
 
@@ -162,8 +194,12 @@ function readLifecycle(get: Get): Lifecycle {
   }
   const window = get('rotate-if-expires-within');
   const verify = booleanInput('verify', get('verify'), true);
-  const revokePrevious = booleanInput('revoke-previous', get('revoke-previous'), false);
+  const revokePrevious = revokeMode(get('revoke-previous'));
   const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
+  if (revokePrevious === 'next-run' && !credentialIdVariable) {
+    const why = 'keeps the replaced credential for one more rotation in the variable <credential-id-variable>_PREVIOUS';
+    throw new InputError('revoke-previous', `next-run ${why}: set credential-id-variable, e.g. BATON_CREDENTIAL_ID.`);
+  }
   if (revokePrevious && !tracksCurrent) {
     const why =
       "needs to know which credential is the previous one, and ConductorOne cannot list a connector's credentials";
@@ -236,20 +272,97 @@ function booleanInput(input: string, value: string, fallback: boolean): boolean 
   throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
 }
 
-const DURATION_UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_UNITS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
-/** `30d`, `12h`, `2w`: a whole number of hours, days or weeks. */
+/** `90s`, `30m`, `12h`, `30d`, `2w`: a whole number of seconds, minutes, hours, days or weeks. */
 export function parseDuration(input: string, value: string): Duration {
-  const match = /^(\d{1,5})\s*([hdw])$/i.exec(value);
+  const match = /^(\d{1,6})\s*([smhdw])$/i.exec(value);
   const amount = Number(match?.[1]);
   if (!match || amount <= 0) {
-    throw new InputError(
-      input,
-      `"${value}" is not a duration: use a whole number of hours, days or weeks, e.g. 12h, 30d or 2w.`,
-    );
+    const how = 'use a whole number of seconds, minutes, hours, days or weeks, e.g. 30m, 12h, 30d or 2w';
+    throw new InputError(input, `"${value}" is not a duration: ${how}.`);
   }
   const unit = (match[2] ?? 'h').toLowerCase();
   return { text: value, ms: amount * (DURATION_UNITS[unit] as number) };
+}
+
+/** revoke-previous: a YAML 1.2 boolean, or next-run. */
+function revokeMode(value: string): RevokeMode {
+  if (value === 'next-run') return 'next-run';
+  if (['true', 'True', 'TRUE'].includes(value)) return 'now';
+  if (value === '' || ['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError('revoke-previous', `"${value.slice(0, 40)}" is not true, false or next-run.`);
+}
+
+/** OWNER/REPO/.github/workflows/FILE.yml@REF, as in a reusable workflow's `uses:`. */
+const WORKFLOW_REFERENCE =
+  /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})\/\.github\/workflows\/([A-Za-z0-9._-]+\.ya?ml)@(.+)$/;
+/** A branch or tag name as git allows it, without anything that could change a URL or a log line. */
+const GIT_REF = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/;
+
+function readDeploy(get: Get): Pick<Inputs, 'deployWorkflows' | 'deployInputs' | 'deployTimeout'> {
+  const deployWorkflows = parseDeployWorkflows(get('deploy-workflows'));
+  const inputsText = get('deploy-inputs');
+  if (inputsText && deployWorkflows.length === 0) {
+    throw new InputError('deploy-inputs', 'is set, but deploy-workflows is empty: list the workflows to dispatch.');
+  }
+  return {
+    deployWorkflows,
+    ...(inputsText ? { deployInputs: parseDeployInputs(inputsText) } : {}),
+    deployTimeout: parseDuration('deploy-timeout', get('deploy-timeout') || '30m'),
+  };
+}
+
+export function parseDeployWorkflows(value: string): DeployWorkflow[] {
+  const seen = new Set<string>();
+  const workflows: DeployWorkflow[] = [];
+  for (const entry of value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const match = WORKFLOW_REFERENCE.exec(entry);
+    const [, owner = '', repo = '', file = '', ref = ''] = match ?? [];
+    if (!match || repo === '.' || repo === '..' || !GIT_REF.test(ref)) {
+      const form = 'OWNER/REPO/.github/workflows/FILE.yml@REF, e.g. acme/baton-okta/.github/workflows/deploy.yml@main';
+      throw new InputError('deploy-workflows', `"${entry.slice(0, 200)}" is not a workflow reference: use ${form}.`);
+    }
+    const label = `${owner}/${repo}/.github/workflows/${file}@${ref}`;
+    if (seen.has(label.toLowerCase())) continue;
+    seen.add(label.toLowerCase());
+    workflows.push({ owner, repo, file, ref, label });
+  }
+  return workflows;
+}
+
+/** workflow_dispatch takes at most 25 inputs, each a string, number or boolean. */
+function parseDeployInputs(value: string): DeployInputs {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InputError('deploy-inputs', 'is not JSON: give a JSON object, e.g. {"environment": "production"}.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InputError(
+      'deploy-inputs',
+      'must be a JSON object of input names and values, e.g. {"environment": "production"}.',
+    );
+  }
+  const entries = Object.entries(parsed);
+  if (entries.length > 25)
+    throw new InputError('deploy-inputs', `has ${entries.length} inputs; workflow_dispatch takes at most 25.`);
+  for (const [name, input] of entries) {
+    if (!['string', 'number', 'boolean'].includes(typeof input)) {
+      throw new InputError('deploy-inputs', `the value of "${name.slice(0, 60)}" must be a string, number or boolean.`);
+    }
+  }
+  return parsed as DeployInputs;
 }
 
 const AUTH_CHOICES = [

@@ -4,7 +4,8 @@
  * carries a secret (the types they take do not hold one).
  */
 import type { FinishOutcome, Interference, VariableOutcome } from './finish.js';
-import type { Inputs } from './inputs.js';
+import type { DeployOutcome } from './github/deploy.js';
+import { type Inputs, keptVariableName } from './inputs.js';
 import type { RotatedCredential } from './model.js';
 import type { RunProgress } from './progress.js';
 import { holdings, type StepReport } from './report.js';
@@ -64,8 +65,14 @@ export function finishSteps(inputs: Inputs, finish: FinishOutcome): StepReport[]
     });
   else if (finish.recheckError)
     steps.push({ step: `Record the credential ID in ${variable}`, result: `**failed**: ${finish.recheckError}` });
+  if (finish.keptVariables) {
+    const step = `Keep the replaced credential valid until the next rotation, in ${keptVariableName(inputs)}`;
+    steps.push({ step, result: describeVariableOutcomes(finish.keptVariables) });
+  }
   const { revoke } = finish;
-  const step = revoke.id ? `Revoke the previous credential ${revoke.id}` : 'Revoke the previous credential';
+  const which =
+    inputs.revokePrevious === 'next-run' ? 'the credential kept from the rotation before' : 'the previous credential';
+  const step = `Revoke ${which}${revoke.id ? ` ${revoke.id}` : ''}`;
   const result = {
     revoked: () => 'revoked',
     'already revoked': () => 'already revoked (ConductorOne no longer has it)',
@@ -117,11 +124,60 @@ export function finishProblems(inputs: Inputs, finish: FinishOutcome): string[] 
     const risk = 'until it is, the next run cannot tell which credential to revoke';
     problems.push(`the variable ${variable} could not be updated in ${where} (${errors}); ${risk}: ${fix}.`);
   }
+  const keptFailed = (finish.keptVariables ?? []).filter((v) => v.result === 'failed');
+  if (keptFailed.length > 0) {
+    const where = commaList(keptFailed.map((v) => v.target.label));
+    const replaced = 'the credential this run replaced is recorded nowhere, so no later run will revoke it';
+    const fix = 'revoke it in ConductorOne once consumers use the new one';
+    problems.push(`the variable ${keptVariableName(inputs)} could not be updated in ${where}; ${replaced}: ${fix}.`);
+  }
   if (finish.revoke.state === 'failed') {
-    const retry = `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
+    const retry =
+      inputs.revokePrevious === 'next-run'
+        ? 'revoke it in ConductorOne'
+        : `revoke it in ConductorOne, or re-run with previous-credential-id: ${finish.revoke.id}`;
     problems.push(`revoking the previous credential ${finish.revoke.id} failed (${finish.revoke.error}); ${retry}.`);
   }
   return problems;
+}
+
+/** "concluded success", "did not complete within deploy-timeout", ... for a log line. */
+export function describeConclusion(conclusion: DeployOutcome['conclusion']): string {
+  if (conclusion === 'timed out') return 'did not complete within deploy-timeout';
+  if (conclusion === 'unknown') return 'could not be read';
+  if (conclusion === 'not dispatched' || conclusion === 'not waited for') return `was ${conclusion}`;
+  return `concluded ${conclusion}`;
+}
+
+/**
+ * A deploy run did not succeed: the secrets hold the new, proved credential,
+ * but its consumers may still run with the previous one, which therefore
+ * stays valid and recorded.
+ */
+export function deployFailureMessage(
+  inputs: Inputs,
+  credential: RotatedCredential,
+  deploys: readonly DeployOutcome[],
+  previousId: string,
+): string {
+  const failed = deploys
+    .filter((d) => d.conclusion !== 'success')
+    .map((d) => {
+      const run = d.run ? ` run ${d.run.url}` : '';
+      const why =
+        d.conclusion === 'timed out'
+          ? `did not complete within deploy-timeout (${inputs.deployTimeout.text})`
+          : describeConclusion(d.conclusion);
+      return `${d.workflow.label}${run} ${why}${d.error ? ` (${d.error.replace(/\.$/, '')})` : ''}`;
+    });
+  const previous = previousId ? `the previous credential ${previousId}` : 'the previous credential';
+  const variable = inputs.credentialIdVariable ? `, and ${inputs.credentialIdVariable} still names it` : '';
+  return [
+    `Credential ${credential.id} is stored in every target and proved it works, but not every deploy run succeeded:`,
+    `${failed.join('; ')}.`,
+    `Nothing was revoked, so ${previous} stays valid for consumers that still run with it${variable}.`,
+    'Fix the deploy and re-run it: the secrets already hold the new credential.',
+  ].join(' ');
 }
 
 /**

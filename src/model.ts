@@ -52,6 +52,24 @@ export interface OrganizationTarget extends TargetBase {
 /** One place GitHub keeps Actions secrets and variables. */
 export type Target = RepositoryTarget | EnvironmentTarget | OrganizationTarget;
 
+/**
+ * A workflow that rolls the new credential out to its consumers (a deploy),
+ * dispatched with `workflow_dispatch` once the secrets hold the new credential.
+ */
+export interface DeployWorkflow {
+  owner: string;
+  repo: string;
+  /** The file name under .github/workflows/, e.g. deploy.yml. */
+  file: string;
+  /** The branch or tag to run it on. */
+  ref: string;
+  /** As people write it: OWNER/REPO/.github/workflows/FILE@REF. */
+  label: string;
+}
+
+/** Values passed to a dispatched workflow's inputs. */
+export type DeployInputs = Record<string, string | number | boolean>;
+
 /** The Ed25519 private key inside a ConductorOne client secret, as a JWK. */
 export interface Ed25519PrivateJwk {
   kty: 'OKP';

@@ -2,8 +2,9 @@
  * Authenticate + preflight: everything that must be true before a credential
  * is rotated, checked at once. The ConductorOne token request and every GitHub
  * read run together: each target's secrets public key, an organization
- * secret's current visibility, the credential-id variable; then, when needed,
- * the current credential. A problem anywhere stops the run with every problem
+ * secret's current visibility, the credential-id variable (and, with
+ * revoke-previous: next-run, the one that keeps the credential before), every
+ * deploy workflow; then, when needed, the current credential. A problem anywhere stops the run with every problem
  * listed, and nothing has changed.
  */
 
@@ -12,10 +13,11 @@ import type { ConductorOneClient } from './conductorone/client.js';
 import { isConductorOneId } from './conductorone/credential.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
+import { checkWorkflow } from './github/deploy.js';
 import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
 import { type PublicKey, readPublicKey } from './github/secrets.js';
 import { readVariable } from './github/variables.js';
-import type { Inputs } from './inputs.js';
+import { type Inputs, keptVariableName } from './inputs.js';
 import type { CredentialInfo, PreviousCredential, Target } from './model.js';
 import type { Limiter } from './pool.js';
 import { oneLine } from './redact.js';
@@ -38,6 +40,9 @@ export interface Preflight {
   /** With credential-id-variable: its value in each target (undefined: not set there). */
   variableValues: Map<Target, string | undefined>;
   previous: PreviousCredential;
+  /** With revoke-previous: next-run: the `<variable>_PREVIOUS` value in each target, and the credential it names. */
+  keptValues: Map<Target, string | undefined>;
+  kept: PreviousCredential;
   /**
    * The previous credential as ConductorOne shows it, read when the run needs
    * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
@@ -76,7 +81,12 @@ function startReads(context: PreflightContext) {
       : [],
   );
   const variable = inputs.credentialIdVariable;
-  const variables = variable ? targets.map((target) => readLimit(() => readVariable(octokit, target, variable))) : [];
+  const readAll = (name: string) => targets.map((target) => readLimit(() => readVariable(octokit, target, name)));
+  const variables = variable ? readAll(variable) : [];
+  const keptVariable = keptVariableName(inputs);
+  const keptReads = keptVariable ? readAll(keptVariable) : [];
+  const kept = Promise.all(keptReads).then((values) => previousFromVariable(keptVariable, targets, values));
+  const workflows = inputs.deployWorkflows.map((workflow) => readLimit(() => checkWorkflow(octokit, workflow)));
   const previous: Promise<PreviousCredential> = inputs.previousCredentialId
     ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
     : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
@@ -94,6 +104,9 @@ function startReads(context: PreflightContext) {
     variables,
     previous: [previous],
     current: [current],
+    keptReads,
+    kept: [kept],
+    workflows,
   };
 }
 
@@ -108,11 +121,15 @@ async function collect(targets: readonly Target[], reads: ReturnType<typeof star
   const variableValues = new Map((await Promise.all(reads.variables)).map((value, index) => [at(index), value]));
   const [previous] = await Promise.all(reads.previous);
   const [current] = await Promise.all(reads.current);
+  const keptValues = new Map((await Promise.all(reads.keptReads)).map((value, index) => [at(index), value]));
+  const [kept] = await Promise.all(reads.kept);
   return {
     publicKeys,
     orgAccess,
     variableValues,
     previous: previous as PreviousCredential,
+    keptValues,
+    kept: kept as PreviousCredential,
     ...(current !== undefined ? { current } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * types below do not carry it. Every text that may hold a server's words goes
  * through `cell`, which keeps it on one line and escapes Markdown and HTML.
  */
+import type { DeployOutcome } from './github/deploy.js';
 import type { OrgSecretAccess } from './github/organization.js';
 import type { RunProgress } from './progress.js';
 import { markdownText } from './redact.js';
@@ -67,6 +68,8 @@ export interface RotationReport {
   /** The credential the secrets held before, when known. */
   previousId: string;
   outcomes: readonly WriteOutcome[];
+  /** The deploy runs that rolled the credential out, when deploy-workflows is set. */
+  deploys?: readonly DeployOutcome[];
   /** Prove, record, revoke: what happened after the writes. */
   steps: readonly StepReport[];
   /** Set when a step after the writes failed: the heading says the rotation is not finished. */
@@ -80,6 +83,7 @@ export function renderRotationSummary(report: RotationReport): string {
     '',
     ...credentialTable(report),
     ...writesTable(report.outcomes),
+    ...(report.deploys?.length ? deploysTable(report.deploys) : []),
     ...(report.steps.length > 0 ? stepsTable(report.steps) : []),
     ...(failed ? holdingsTable(report.outcomes) : []),
   ].join('\n');
@@ -115,6 +119,17 @@ function writesTable(outcomes: readonly WriteOutcome[]): string[] {
     ...outcomes.map((o) => `| ${cell(o.target.label)} | \`${o.secret}\` | ${result(o)} |`),
     '',
   ];
+}
+
+/** A row per deploy run, linked; the URL was checked to be http(s) with nothing that breaks a link. */
+function deploysTable(deploys: readonly DeployOutcome[]): string[] {
+  const rows = deploys.map((d) => {
+    const run = d.run ? `[run ${d.run.runId}](${d.run.url})` : 'none';
+    const conclusion =
+      d.conclusion === 'success' ? 'success' : `**${cell(d.conclusion)}**${d.error ? `: ${cell(d.error)}` : ''}`;
+    return `| ${cell(d.workflow.label)} | ${run} | ${conclusion} |`;
+  });
+  return ['| Deploy workflow | Run | Conclusion |', '|---|---|---|', ...rows, ''];
 }
 
 function stepsTable(steps: readonly StepReport[]): string[] {

@@ -1,10 +1,10 @@
 /**
- * The pipeline, in order: inputs -> authenticate + preflight -> (dry run, or
- * not due: report and stop) -> rotate -> check + prove -> seal + write ->
- * record + revoke -> report. Nothing is written before the new credential is
- * known to work; one that cannot be used, or that no target could store, is
- * revoked again. Everything the pipeline touches comes in through RunContext,
- * so tests drive it with a fake core and an undici MockAgent.
+ * The pipeline: inputs -> authenticate + preflight -> (dry run, or not due:
+ * report and stop) -> rotate -> check + prove -> seal + write -> hand over
+ * (deploy runs) -> record + revoke -> report. Nothing is written before the
+ * new credential works; one no target may or can hold is revoked again.
+ * Everything comes in through RunContext, so tests pass a fake core and an
+ * undici MockAgent.
  */
 import { type ActionCore, guardCore } from './action-core.js';
 import { MalformedCredentialError } from './conductorone/client.js';
@@ -21,6 +21,7 @@ import type { RotatedCredential } from './model.js';
 import { RunProgress } from './progress.js';
 import type { Redactor } from './redact.js';
 import * as report from './report.js';
+import { type DeployOutcome, handOver } from './rollout.js';
 import { openSession, type Session } from './session.js';
 import { type SealedWrite, sealEverywhere, type WriteOutcome, writeEverywhere } from './store.js';
 
@@ -54,7 +55,7 @@ export async function runPipeline(context: RunContext): Promise<void> {
     const writes = await proveAndSeal(session, credential);
     report.setCredentialOutputs(core, credential);
     const outcomes = await store(session, credential, writes);
-    await finish(session, credential, outcomes);
+    await finish(session, credential, { outcomes, deploys: await handOver(session, credential, outcomes) });
   } catch (err) {
     // Before a usable credential existed, a failure changed nothing: say so.
     if (!progress.credentialId || progress.discarded) {
@@ -119,7 +120,7 @@ async function store(session: Session, credential: RotatedCredential, writes: Se
 }
 
 /** Record the new credential ID and revoke the previous credential, then report. */
-async function finish(session: Session, credential: RotatedCredential, outcomes: WriteOutcome[]): Promise<void> {
+async function finish(session: Session, credential: RotatedCredential, done: Done): Promise<void> {
   const { core, inputs, progress } = session;
   if (inputs.revokePrevious) progress.previousRevoke = 'in flight';
   const outcome = await finishRotation(session, credential);
@@ -134,10 +135,13 @@ async function finish(session: Session, credential: RotatedCredential, outcomes:
   const steps = [say.proofStep(inputs), ...say.finishSteps(inputs, outcome)];
   const unfinished = problems.length > 0;
   await core.writeSummary(
-    report.renderRotationSummary({ ...rotationReport(session, credential, outcomes), unfinished, steps }),
+    report.renderRotationSummary({ ...rotationReport(session, credential, done.outcomes), ...done, unfinished, steps }),
   );
   if (unfinished) throw new ActionError(say.onlyThisIsLeft(credential, problems));
 }
+
+/** What the writes and the hand-over did. */
+type Done = { outcomes: WriteOutcome[]; deploys: DeployOutcome[] };
 
 function rotationReport(session: Session, credential: RotatedCredential, outcomes: WriteOutcome[]) {
   const { appId, connectorId } = session.inputs;

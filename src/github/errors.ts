@@ -11,7 +11,7 @@ export interface GitHubAttempt {
   /** What was being done, ending in a preposition the target label follows: "write the secret X in". */
   doing: string;
   /** The fine-grained permission the request needs. */
-  permission: 'Secrets' | 'Variables' | 'Metadata';
+  permission: 'Secrets' | 'Variables' | 'Metadata' | 'Actions';
 }
 
 interface RequestErrorLike {
@@ -115,6 +115,8 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
  */
 function permissionFix(target: Target, permission: GitHubAttempt['permission']): string {
   if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
+  // Dispatching and reading workflow runs: the workflow GITHUB_TOKEN can do it in its own repository.
+  if (permission === 'Actions') return `give the token the Actions read and write permission on ${target.label}.`;
   if (target.kind === 'organization') {
     const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
     return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;

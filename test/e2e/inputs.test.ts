@@ -1,4 +1,4 @@
-// Invalid input stops the action before its first request (SPEC 4): one annotation that names the input.
+// Invalid input stops the action before its first request: one annotation that names the input.
 import { describe, it } from 'vitest';
 import { errorAnnotations, requestLog, scenarioFor } from './helpers.js';
 
@@ -15,6 +15,38 @@ interface BadInput {
 
 const BAD_INPUTS: BadInput[] = [
   { name: 'a missing app-id', input: 'app-id', inputs: () => ({ 'app-id': undefined }) },
+  { name: 'an app-id of ".."', input: 'app-id', inputs: () => ({ 'app-id': '..' }) },
+  { name: 'a connector-id of "."', input: 'connector-id', inputs: () => ({ 'connector-id': '.' }) },
+  {
+    name: 'a previous-credential-id of ".."',
+    input: 'previous-credential-id',
+    inputs: () => ({ 'previous-credential-id': '..' }),
+  },
+  {
+    name: 'a deploy workflow that is not OWNER/REPO/.github/workflows/FILE.yml@REF',
+    input: 'deploy-workflows',
+    inputs: () => ({ 'deploy-workflows': 'acme/baton-okta/deploy.yml' }),
+  },
+  {
+    name: 'deploy-inputs that are not a JSON object',
+    input: 'deploy-inputs',
+    inputs: () => ({ 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main', 'deploy-inputs': '[1]' }),
+  },
+  {
+    name: 'a deploy-timeout that is not a duration',
+    input: 'deploy-timeout',
+    inputs: () => ({ 'deploy-timeout': 'forever' }),
+  },
+  {
+    name: 'a revoke-previous that is neither a boolean nor next-run',
+    input: 'revoke-previous',
+    inputs: () => ({ 'revoke-previous': 'later', 'previous-credential-id': 'cred-1' }),
+  },
+  {
+    name: 'revoke-previous: next-run without credential-id-variable',
+    input: 'revoke-previous',
+    inputs: () => ({ 'revoke-previous': 'next-run', 'previous-credential-id': 'cred-1' }),
+  },
   {
     name: 'a connector-id with "/"',
     input: 'connector-id',

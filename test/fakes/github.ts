@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import { fullRepository, minimalRepository, type Origins, type RepositoryFacts } from './github-repository.js';
+import { createWorkflows, type FakeRun, type FakeWorkflow } from './github-workflows.js';
 import {
   type FakeRequest,
   type Fault,
@@ -33,6 +34,8 @@ export interface FakeGitHubOptions {
   pathPrefix?: string;
   /** Requests per hour in the x-ratelimit-* headers; default 5000, a token's primary limit. */
   rateLimit?: number;
+  /** Actions workflows per repository (owner/repo -> file name -> behaviour), for deploy-workflows. */
+  workflows?: Record<string, Record<string, FakeWorkflow>>;
 }
 
 export interface StoredSecret {
@@ -79,6 +82,10 @@ export interface FakeGitHub {
   rotatePublicKey(scopeKey: string): void;
   /** The numeric ID the fake gives a configured repository (for selected_repository_ids). */
   repositoryId(ownerRepo: string): number;
+  /** Every workflow run a dispatch started, by run ID. */
+  runs: Map<number, FakeRun>;
+  /** Sets how a workflow behaves from now on. */
+  setWorkflow(ownerRepo: string, file: string, workflow: FakeWorkflow): void;
   close(): Promise<void>;
 }
 
@@ -605,12 +612,21 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     ['PATCH variable', updateVariable],
   ]);
 
-  function handle(req: FakeRequest): Reply {
-    requireAuth(req);
-    if (!req.path.startsWith(`${prefix}/`)) throw notFound();
-    const path = req.path.slice(prefix.length);
+  function repositoryByName(ownerRepo: string): RepositoryFacts | undefined {
+    const id = repositoryIds.get(ownerRepo.toLowerCase());
+    return id === undefined ? undefined : repositories.get(id);
+  }
+
+  const workflows = createWorkflows({ origins, repository: repositoryByName, error: ghError }, opts.workflows);
+
+  /** GET /repos/{owner}/{repo}, or undefined for any other request. */
+  function repositoryRoute(req: FakeRequest, path: string): Reply | undefined {
     const repository = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
-    if (repository && req.method === 'GET') return getRepository(`${repository[1]}/${repository[2]}`);
+    return repository && req.method === 'GET' ? getRepository(`${repository[1]}/${repository[2]}`) : undefined;
+  }
+
+  /** The secrets and variables of a repository, environment or organization. */
+  function scopeRoute(req: FakeRequest, path: string): Reply {
     const parsed = parseScopePath(path);
     const scope = parsed && scopes.get(parsed.scopeKey.toLowerCase());
     if (!parsed || !scope) throw notFound(); // GitHub hides what the token cannot see
@@ -619,6 +635,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     const route = resource && scopeRoutes.get(`${req.method} ${resource}`);
     if (!route) throw notFound();
     return route(scope, name, req);
+  }
+
+  function handle(req: FakeRequest): Reply {
+    requireAuth(req);
+    if (!req.path.startsWith(`${prefix}/`)) throw notFound();
+    const path = req.path.slice(prefix.length);
+    return workflows.handle(req, path) ?? repositoryRoute(req, path) ?? scopeRoute(req, path);
   }
 
   const server = await startFakeServer({
@@ -671,6 +694,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     rotatePublicKey(scopeKey) {
       newKey(scopeOrThrow(scopeKey));
     },
+    runs: workflows.runs,
+    setWorkflow: workflows.setWorkflow,
     repositoryId(ownerRepo) {
       const id = repositoryIds.get(ownerRepo.toLowerCase());
       if (id === undefined) throw new Error(`fake GitHub: ${ownerRepo} is not in repositories`);

@@ -464,6 +464,27 @@ async function runAndCheck(scenario: Scenario, inputs: Record<string, string>): 
 }
 
 describe('the bundled action against the OpenAPI description', () => {
+  it('sends described requests and gets described answers when it dispatches a deploy workflow and waits for its run', async () => {
+    const scenario = await startScenario({
+      repositories: { 'acme/connectors': 'write' },
+      workflows: { 'acme/connectors': { 'deploy.yml': { readsInProgress: 1 } } },
+    });
+    closers.push(scenario.close);
+
+    const exchanged = await runAndCheck(scenario, {
+      'deploy-workflows': 'acme/connectors/.github/workflows/deploy.yml@main',
+      'deploy-inputs': '{"environment":"production","replicas":2}',
+    });
+
+    expect([...new Set(exchanged)].sort()).toEqual([
+      'GET /repos/{owner}/{repo}/actions/runs/{run_id} (actions/get-workflow-run) 200',
+      'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
+      'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id} (actions/get-workflow) 200',
+      'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches (actions/create-workflow-dispatch) 200',
+      'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name} (actions/create-or-update-repo-secret) 201',
+    ]);
+  });
+
   it('sends described requests and gets described answers in a repository rotation', async () => {
     const scenario = await startScenario({ repositories: { 'acme/connectors': 'write' } });
     closers.push(scenario.close);

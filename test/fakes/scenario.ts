@@ -11,7 +11,8 @@ import {
   makeTrustClientId,
   startFakeConductorOne,
 } from './conductorone.js';
-import { type Access, type FakeGitHub, startFakeGitHub } from './github.js';
+import { type Access, type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github.js';
+import type { FakeWorkflow } from './github-workflows.js';
 import { type FakeOidc, startFakeOidc } from './oidc.js';
 
 export const APP_ID = '2aB7cD9eF1gH3iJ5kL7mN9oP1qR';
@@ -21,6 +22,8 @@ export interface ScenarioOptions {
   repositories?: Record<string, Access>;
   environments?: Record<string, string[]>;
   organizations?: Record<string, Access>;
+  /** Actions workflows per repository, for deploy-workflows. */
+  workflows?: Record<string, Record<string, FakeWorkflow>>;
   latencyMs?: number;
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
@@ -53,6 +56,23 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
+/** The fake GitHub of a scenario: the options it was given, and only those. */
+function githubOptions(
+  token: string,
+  repositories: Record<string, Access>,
+  options: ScenarioOptions,
+): FakeGitHubOptions {
+  return {
+    token,
+    repositories,
+    ...(options.environments ? { environments: options.environments } : {}),
+    ...(options.organizations ? { organizations: options.organizations } : {}),
+    ...(options.workflows ? { workflows: options.workflows } : {}),
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
+  };
+}
+
 export async function startScenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const repositories = options.repositories ?? { 'acme/connectors': 'write' };
   const conductorOne = await startFakeConductorOne({
@@ -62,14 +82,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     ...(options.legacyRotateShape ? { legacyRotateShape: true } : {}),
   });
   const githubToken = `ghs_${randomBytes(18).toString('base64url')}`;
-  const github = await startFakeGitHub({
-    token: githubToken,
-    repositories,
-    ...(options.environments ? { environments: options.environments } : {}),
-    ...(options.organizations ? { organizations: options.organizations } : {}),
-    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
-    ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
-  });
+  const github = await startFakeGitHub(githubOptions(githubToken, repositories, options));
   const auth = await makeClientCredential(conductorOne.host, 'spc');
   conductorOne.registerClient(auth.clientId, auth.publicJwk);
   const oidc = options.federation

@@ -3,7 +3,7 @@ import { planDryRun } from '../../src/dry-run.js';
 import type { Due } from '../../src/expiry.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
 import { environmentTarget, repositoryTarget, targetsFor } from '../../src/github/targets.js';
-import type { Inputs } from '../../src/inputs.js';
+import { type Inputs, parseDeployWorkflows } from '../../src/inputs.js';
 import type { OrganizationTarget, Target } from '../../src/model.js';
 import type { Preflight } from '../../src/preflight.js';
 import { parsedInputs } from './parsed-inputs.js';
@@ -27,6 +27,8 @@ function preflight(overrides: Partial<Preflight> = {}): Preflight {
     orgAccess: new Map(),
     variableValues: new Map(),
     previous: { id: '', source: 'none' },
+    keptValues: new Map(),
+    kept: { id: '', source: 'none' },
     ...overrides,
   };
 }
@@ -146,7 +148,7 @@ describe('planDryRun: the plan', () => {
 
   it('says it would revoke the previous credential after the writes and the proof, naming where its ID came from and its expiry', () => {
     const steps = plan({
-      inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }),
+      inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }),
       preflight: preflight({
         variableValues: new Map([
           [one, 'cred-1'],
@@ -163,7 +165,7 @@ describe('planDryRun: the plan', () => {
 
   it('says the previous credential no longer exists when ConductorOne did not find it', () => {
     const steps = plan({
-      inputs: inputs({ revokePrevious: true }),
+      inputs: inputs({ revokePrevious: 'now' }),
       preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: 'gone' }),
     });
     expect(steps.at(-1)).toBe(
@@ -173,7 +175,7 @@ describe('planDryRun: the plan', () => {
 
   it('gives no expiry for a previous credential that does not expire', () => {
     const steps = plan({
-      inputs: inputs({ revokePrevious: true }),
+      inputs: inputs({ revokePrevious: 'now' }),
       preflight: preflight({
         previous: { id: 'cred-1', source: 'previous-credential-id' },
         current: { id: 'cred-1', expiresTime: '' },
@@ -185,14 +187,14 @@ describe('planDryRun: the plan', () => {
   });
 
   it('says it would revoke nothing when revoke-previous is on but no previous credential is known yet', () => {
-    expect(plan({ inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }) }).at(-1)).toBe(
+    expect(plan({ inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }) }).at(-1)).toBe(
       'Revoke nothing: no previous credential is known yet.',
     );
   });
 
   it('orders the steps: rotate, prove, write, record, revoke', () => {
     const steps = plan({
-      inputs: inputs({ revokePrevious: true, credentialIdVariable: VARIABLE }),
+      inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }),
       preflight: preflight({
         variableValues: new Map([
           [one, 'cred-1'],
@@ -270,6 +272,36 @@ describe('planDryRun: the writes', () => {
         secret: 'BATON_CLIENT_SECRET',
         detail: 'yes, visibility selected, 3 repositories (from the visibility input)',
       },
+    ]);
+  });
+});
+
+describe('planDryRun: deploy-workflows and revoke-previous: next-run', () => {
+  it('says it would dispatch the deploy workflows, wait, and revoke only after every run succeeded', () => {
+    const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
+    const steps = plan({
+      inputs: inputs({ deployWorkflows, revokePrevious: 'now', deployTimeout: { text: '45m', ms: 2_700_000 } }),
+      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' } }),
+    });
+    expect(steps).toContain(
+      'Dispatch the deploy workflows `acme/ops/.github/workflows/deploy.yml@main`, and wait up to 45m for every run to conclude success; otherwise revoke nothing.',
+    );
+    expect(steps.at(-1)).toBe(
+      'Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded, the proof passed and every deploy run succeeded.',
+    );
+  });
+
+  it('next-run: says it would revoke the credential kept before and keep the one it replaces', () => {
+    const steps = plan({
+      inputs: inputs({ revokePrevious: 'next-run', credentialIdVariable: VARIABLE }),
+      preflight: preflight({
+        previous: { id: 'cred-1', source: 'credential-id-variable' },
+        kept: { id: 'cred-0', source: 'credential-id-variable' },
+      }),
+    });
+    expect(steps.slice(-2)).toEqual([
+      `Revoke \`cred-0\`, the credential kept from the rotation before (from \`${VARIABLE}_PREVIOUS\`).`,
+      `Keep the replaced credential \`cred-1\` valid until the next rotation, recorded in \`${VARIABLE}_PREVIOUS\`.`,
     ]);
   });
 });

@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
-  return parsedInputs({ credentialIdVariable: VARIABLE, revokePrevious: true, ...overrides });
+  return parsedInputs({ credentialIdVariable: VARIABLE, revokePrevious: 'now', ...overrides });
 }
 
 const tokenSource: TokenSource = { description: 'access-token', getToken: () => Promise.resolve('c1-access-token') };
@@ -50,6 +50,9 @@ interface Finish {
   variableValues?: Map<Target, string | undefined>;
   orgAccess?: Map<Target, Map<string, OrgSecretAccess>>;
   previous?: PreviousCredential;
+  /** next-run: the `<variable>_PREVIOUS` value per target, and the credential it names. */
+  keptValues?: Map<Target, string | undefined>;
+  kept?: PreviousCredential;
   /** What reading the variable again finds per target; default what variableValues says (nobody else changed it). */
   reread?: Map<Target, string | undefined>;
 }
@@ -80,6 +83,8 @@ function finish(options: Finish = {}) {
       variableValues,
       orgAccess: options.orgAccess ?? new Map(),
       previous: options.previous ?? { id: 'cred-old', source: 'credential-id-variable' },
+      keptValues: options.keptValues ?? new Map(),
+      kept: options.kept ?? { id: '', source: 'none' },
     },
     concurrency: 4,
     readLimit: createLimiter(20),
@@ -366,5 +371,70 @@ describe('finishRotation: another rotation at the same time', () => {
     expect(outcome.recheckError).toContain(`cannot read the variable ${VARIABLE} of acme/one`);
     expect(outcome.revoke.state).toBe('skipped');
     expect(writes()).toEqual([]);
+  });
+});
+
+describe('finishRotation: revoke-previous: next-run', () => {
+  const KEPT = `${VARIABLE}_PREVIOUS`;
+
+  it('revokes the credential kept from the rotation before, keeps the replaced one in _PREVIOUS, and records the new one', async () => {
+    for (const repo of ['one', 'two']) {
+      serveVariable(`/repos/acme/${repo}/actions/variables/${VARIABLE}`, 'PATCH', 204);
+      serveVariable(`/repos/acme/${repo}/actions/variables/${KEPT}`, 'PATCH', 204);
+    }
+    serveRevoke('cred-older', 200);
+
+    const outcome = await finish({
+      inputs: inputs({ revokePrevious: 'next-run' }),
+      keptValues: new Map<Target, string | undefined>([
+        [one, 'cred-older'],
+        [two, 'cred-older'],
+      ]),
+      kept: { id: 'cred-older', source: 'credential-id-variable' },
+    });
+
+    expect(outcome.revoke).toEqual({ state: 'revoked', id: 'cred-older' });
+    expect(outcome.variables?.map((v) => v.result)).toEqual(['updated', 'updated']);
+    expect(outcome.keptVariables?.map((v) => v.result)).toEqual(['updated', 'updated']);
+    expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${VARIABLE}`).value).toBe('cred-new');
+    expect(bodyOf('PATCH', `/repos/acme/one/actions/variables/${KEPT}`).value).toBe('cred-old');
+    expect(api.requests.filter((r) => r.path.startsWith('/api/v1/apps/')).map((r) => r.path)).toEqual([
+      revokePath('cred-older'),
+    ]);
+  });
+
+  it('revokes nothing on the first run, when nothing was kept, and creates _PREVIOUS for the replaced credential', async () => {
+    for (const repo of ['one', 'two']) {
+      serveVariable(`/repos/acme/${repo}/actions/variables/${VARIABLE}`, 'PATCH', 204);
+      serveVariable(`/repos/acme/${repo}/actions/variables`, 'POST', 201);
+    }
+
+    const outcome = await finish({ inputs: inputs({ revokePrevious: 'next-run' }) });
+
+    expect(outcome.revoke).toEqual({
+      state: 'skipped',
+      id: '',
+      why: `no credential was kept from the rotation before (${KEPT} held none)`,
+    });
+    expect(outcome.keptVariables?.map((v) => v.result)).toEqual(['created', 'created']);
+    expect(api.requests.filter((r) => r.path.startsWith('/api/v1/apps/'))).toEqual([]);
+  });
+
+  it('never revokes the credential this run replaced, even if _PREVIOUS names it', async () => {
+    for (const repo of ['one', 'two']) {
+      serveVariable(`/repos/acme/${repo}/actions/variables/${VARIABLE}`, 'PATCH', 204);
+      serveVariable(`/repos/acme/${repo}/actions/variables/${KEPT}`, 'PATCH', 204);
+    }
+    const keptValues = new Map<Target, string | undefined>([
+      [one, 'cred-old'],
+      [two, 'cred-old'],
+    ]);
+    const outcome = await finish({
+      inputs: inputs({ revokePrevious: 'next-run' }),
+      keptValues,
+      kept: { id: 'cred-old', source: 'credential-id-variable' },
+    });
+    expect(outcome.revoke.state).toBe('skipped');
+    expect(api.requests.filter((r) => r.path.startsWith('/api/v1/apps/'))).toEqual([]);
   });
 });

@@ -568,7 +568,7 @@ describe('readInputs: booleans (verify, revoke-previous, dry-run)', () => {
   it('reads the YAML 1.2 core spellings true/True/TRUE and false/False/FALSE', () => {
     for (const yes of ['true', 'True', 'TRUE']) {
       const inputs = readInputs(source({ ...tracked, verify: yes, 'revoke-previous': yes, 'dry-run': yes }));
-      expect([inputs.verify, inputs.revokePrevious, inputs.dryRun]).toEqual([true, true, true]);
+      expect([inputs.verify, inputs.revokePrevious, inputs.dryRun]).toEqual([true, 'now', true]);
     }
     for (const no of ['false', 'False', 'FALSE']) {
       const inputs = readInputs(source({ ...tracked, verify: no, 'revoke-previous': no, 'dry-run': no }));
@@ -581,12 +581,136 @@ describe('readInputs: booleans (verify, revoke-previous, dry-run)', () => {
   });
 
   it('refuses anything else as a boolean, naming the input and quoting the value', () => {
-    for (const input of ['verify', 'revoke-previous', 'dry-run']) {
+    for (const input of ['verify', 'dry-run']) {
       for (const value of ['yes', 'no', '1', '0', 'on', 'tRUE', 'ture']) {
         const err = expectInputError({ ...tracked, [input]: value }, input, /is not a boolean: use true or false/);
         expect(err.message).toContain(`"${value}"`);
       }
     }
+  });
+});
+
+describe('readInputs: revoke-previous', () => {
+  it('reads next-run, and refuses anything that is neither a boolean nor next-run, quoting it', () => {
+    expect(
+      readInputs(source({ 'credential-id-variable': 'C1_CREDENTIAL_ID', 'revoke-previous': 'next-run' }))
+        .revokePrevious,
+    ).toBe('next-run');
+    for (const value of ['yes', 'next', 'Next-Run', 'later', '1']) {
+      const err = expectInputError(
+        { 'previous-credential-id': 'cred-1', 'revoke-previous': value },
+        'revoke-previous',
+        /is not true, false or next-run\.$/,
+      );
+      expect(err.message).toContain(`"${value}"`);
+    }
+  });
+
+  it('refuses next-run without credential-id-variable: the kept credential is recorded beside it', () => {
+    expectInputError(
+      { 'revoke-previous': 'next-run', 'previous-credential-id': 'cred-1' },
+      'revoke-previous',
+      /set credential-id-variable/,
+    );
+  });
+
+  it('refuses next-run with verify: false, as it does true', () => {
+    expectInputError(
+      { 'revoke-previous': 'next-run', 'credential-id-variable': 'V', verify: 'false' },
+      'revoke-previous',
+      /needs verify: true/,
+    );
+  });
+});
+
+describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
+  it('reads references like a reusable workflow uses:, newline or comma separated, dropping repeats', () => {
+    const inputs = readInputs(
+      source({
+        'deploy-workflows':
+          'acme/baton-okta/.github/workflows/deploy.yml@main,\n acme/ops/.github/workflows/roll.yaml@v1.2.3\nacme/baton-okta/.github/workflows/deploy.yml@main',
+      }),
+    );
+    expect(inputs.deployWorkflows).toEqual([
+      {
+        owner: 'acme',
+        repo: 'baton-okta',
+        file: 'deploy.yml',
+        ref: 'main',
+        label: 'acme/baton-okta/.github/workflows/deploy.yml@main',
+      },
+      {
+        owner: 'acme',
+        repo: 'ops',
+        file: 'roll.yaml',
+        ref: 'v1.2.3',
+        label: 'acme/ops/.github/workflows/roll.yaml@v1.2.3',
+      },
+    ]);
+    expect(inputs.deployTimeout).toEqual({ text: '30m', ms: 1_800_000 });
+    expect(inputs).not.toHaveProperty('deployInputs');
+  });
+
+  it('refuses a reference that is not OWNER/REPO/.github/workflows/FILE.yml@REF, before any request', () => {
+    for (const value of [
+      'acme/baton-okta/deploy.yml@main',
+      'acme/baton-okta/.github/workflows/deploy.yml',
+      'acme/baton-okta/.github/workflows/deploy.yml@',
+      'acme/baton-okta/.github/workflows/deploy.txt@main',
+      'acme/../.github/workflows/deploy.yml@main',
+      'acme/baton-okta/.github/workflows/deploy.yml@../main',
+      'acme/baton-okta/.github/workflows/deploy.yml@-x',
+      'acme/baton-okta/.github/workflows/deploy.yml@main x',
+      'acme/baton-okta/.github/workflows/sub/deploy.yml@main',
+    ]) {
+      const err = expectInputError(
+        { 'deploy-workflows': value },
+        'deploy-workflows',
+        /is not a workflow reference: use OWNER\/REPO\/\.github\/workflows\/FILE\.yml@REF/,
+      );
+      expect(err.message).toContain(`"${value}"`);
+    }
+  });
+
+  it('reads deploy-inputs as a JSON object of strings, numbers and booleans', () => {
+    const inputs = readInputs(
+      source({
+        'deploy-workflows': 'acme/a/.github/workflows/d.yml@main',
+        'deploy-inputs': '{"environment":"prod","replicas":2,"dry":false}',
+      }),
+    );
+    expect(inputs.deployInputs).toEqual({ environment: 'prod', replicas: 2, dry: false });
+  });
+
+  it('refuses deploy-inputs that are not a JSON object of simple values, or more than 25, or without a workflow', () => {
+    const workflow = { 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
+    expectInputError({ ...workflow, 'deploy-inputs': '{env: prod}' }, 'deploy-inputs', /is not JSON/);
+    expectInputError({ ...workflow, 'deploy-inputs': '["prod"]' }, 'deploy-inputs', /must be a JSON object/);
+    expectInputError(
+      { ...workflow, 'deploy-inputs': '{"a":{"b":1}}' },
+      'deploy-inputs',
+      /the value of "a" must be a string, number or boolean/,
+    );
+    const many = JSON.stringify(Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`k${i}`, 'v'])));
+    expectInputError(
+      { ...workflow, 'deploy-inputs': many },
+      'deploy-inputs',
+      /has 26 inputs; workflow_dispatch takes at most 25/,
+    );
+    expectInputError({ 'deploy-inputs': '{}' }, 'deploy-inputs', /deploy-workflows is empty/);
+  });
+
+  it('reads deploy-timeout in seconds, minutes, hours, days or weeks', () => {
+    const workflow = { 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
+    expect(readInputs(source({ ...workflow, 'deploy-timeout': '90s' })).deployTimeout).toEqual({
+      text: '90s',
+      ms: 90_000,
+    });
+    expect(readInputs(source({ ...workflow, 'deploy-timeout': '2h' })).deployTimeout).toEqual({
+      text: '2h',
+      ms: 7_200_000,
+    });
+    expectInputError({ ...workflow, 'deploy-timeout': 'soon' }, 'deploy-timeout', /not a duration/);
   });
 });
 
@@ -641,9 +765,9 @@ describe('readInputs: what revoke-previous and rotate-if-expires-within need', (
   it('accepts revoke-previous with credential-id-variable or with previous-credential-id', () => {
     expect(
       readInputs(source({ 'revoke-previous': 'true', 'credential-id-variable': 'C1_CREDENTIAL_ID' })).revokePrevious,
-    ).toBe(true);
+    ).toBe('now');
     expect(readInputs(source({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-1' })).revokePrevious).toBe(
-      true,
+      'now',
     );
   });
 
@@ -691,8 +815,8 @@ describe('readInputs: what revoke-previous and rotate-if-expires-within need', (
     expect('rotateIfExpiresWithin' in readInputs(source())).toBe(false);
   });
 
-  it('refuses a rotate-if-expires-within that is not a whole number of hours, days or weeks', () => {
-    for (const value of ['30', 'd', '30m', '30s', '1.5d', '-1d', '0d', '0h', '30 days', '1y', '123456d']) {
+  it('refuses a rotate-if-expires-within that is not a whole number of seconds, minutes, hours, days or weeks', () => {
+    for (const value of ['30', 'd', '30ms', '1.5d', '-1d', '0d', '0h', '30 days', '1y', '1234567d']) {
       const err = expectInputError(
         { 'rotate-if-expires-within': value, 'previous-credential-id': 'cred-1' },
         'rotate-if-expires-within',
@@ -712,6 +836,6 @@ describe('parseDuration', () => {
   it('names the input it was given in its error', () => {
     const err = inputErrorOf(() => parseDuration('rotate-if-expires-within', 'soon'));
     expect(err.input).toBe('rotate-if-expires-within');
-    expect(err.message).toMatch(/e\.g\. 12h, 30d or 2w/);
+    expect(err.message).toMatch(/e\.g\. 30m, 12h, 30d or 2w/);
   });
 });

@@ -25,6 +25,8 @@ export function parsedInputs(overrides: Partial<Inputs> = {}): Inputs {
     verify: true,
     revokePrevious: false,
     dryRun: false,
+    deployWorkflows: [],
+    deployTimeout: { text: '30m', ms: 1_800_000 },
     ...overrides,
   };
 }

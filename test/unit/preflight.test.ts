@@ -4,7 +4,7 @@ import type { TokenSource } from '../../src/conductorone/auth.js';
 import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { ActionError } from '../../src/errors.js';
 import { repositoryTarget, targetsFor } from '../../src/github/targets.js';
-import type { Inputs } from '../../src/inputs.js';
+import { type Inputs, parseDeployWorkflows } from '../../src/inputs.js';
 import type { Target } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
 import { authenticateAndPreflight, type Preflight } from '../../src/preflight.js';
@@ -303,5 +303,43 @@ describe('authenticateAndPreflight: organization secrets', () => {
   it('reads no organization access for repository targets', async () => {
     serveRepos({ 'acme/one': {}, 'acme/two': {} });
     expect((await preflight()).orgAccess.size).toBe(0);
+  });
+});
+
+describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: next-run need', () => {
+  it('reads every deploy workflow and the variable that keeps the credential before, with the rest', async () => {
+    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
+    const pool = api.agent.get(GH);
+    for (const repo of ['acme/one', 'acme/two']) {
+      pool
+        .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}_PREVIOUS` })
+        .reply(api.answer(200, { name: `${VARIABLE}_PREVIOUS`, value: 'cred-0' }));
+    }
+    pool
+      .intercept({ path: '/repos/acme/ops/actions/workflows/deploy.yml' })
+      .reply(api.answer(200, { id: 9, state: 'active' }));
+    const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
+
+    const result = await preflight({ inputs: inputs({ revokePrevious: 'next-run', deployWorkflows }) });
+
+    expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
+    expect(result.kept).toEqual({ id: 'cred-0', source: 'credential-id-variable' });
+    expect([...result.keptValues.values()]).toEqual(['cred-0', 'cred-0']);
+    expect(api.log()).toContain('GET /repos/acme/ops/actions/workflows/deploy.yml 200');
+  });
+
+  it('stops before rotating when a deploy workflow is disabled, with the other problems', async () => {
+    serveRepos({ 'acme/one': { key: 404 }, 'acme/two': {} });
+    api.agent
+      .get(GH)
+      .intercept({ path: '/repos/acme/ops/actions/workflows/deploy.yml' })
+      .reply(api.answer(200, { id: 9, state: 'disabled_manually' }));
+    const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
+
+    const err = await rejectionOf(preflight({ inputs: inputs({ deployWorkflows }) }));
+
+    expect(err.message).toMatch(/^Nothing was rotated\. /);
+    expect(err.message).toContain('acme/one');
+    expect(err.message).toContain('is not active (state: disabled_manually)');
   });
 });

@@ -350,6 +350,7 @@ describe('runPipeline: outputs, log and summary', () => {
     expect(outputs.sort()).toEqual([
       'client-id',
       'credential-id',
+      'deploy-runs',
       'expires-at',
       'previous-credential-id',
       'revoked-credential-id',

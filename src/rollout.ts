@@ -1,0 +1,90 @@
+/**
+ * Hand-over: once the secrets hold the new, proved credential, dispatch each
+ * deploy workflow (deploy-workflows) and wait for its run to complete, so
+ * that a connector running as a service picks the new credential up before
+ * the previous one is revoked. Any run that does not conclude `success`
+ * (or does not complete within deploy-timeout) stops the run here: nothing is
+ * revoked, and re-running the deploy is safe.
+ */
+import { ActionError, errorMessage } from './errors.js';
+import { type DeployOutcome, type DispatchedRun, dispatchWorkflow, waitForRun } from './github/deploy.js';
+import * as say from './messages.js';
+import type { RotatedCredential } from './model.js';
+import { createLimiter } from './pool.js';
+import * as report from './report.js';
+import type { Session } from './session.js';
+import type { WriteOutcome } from './store.js';
+
+export type { DeployOutcome } from './github/deploy.js';
+
+/**
+ * The hand-over step of the pipeline: roll out, set `deploy-runs`, and fail
+ * (summary written, nothing revoked) unless every run concluded `success`.
+ */
+export async function handOver(
+  session: Session,
+  credential: RotatedCredential,
+  writes: WriteOutcome[],
+): Promise<DeployOutcome[]> {
+  const { core, inputs } = session;
+  const deploys = inputs.deployWorkflows.length > 0 ? await rollOut(session) : [];
+  core.setOutput('deploy-runs', deployRunsOutput(deploys));
+  if (deploys.every((d) => d.conclusion === 'success')) return deploys;
+  const steps = [say.proofStep(inputs), ...say.stepsNotRun(inputs, 'not every deploy run succeeded')];
+  const { appId, connectorId } = inputs;
+  const previousId = session.preflight.previous.id;
+  const rotation = { appId, connectorId, credential, previousId, outcomes: writes, deploys, steps, unfinished: true };
+  await core.writeSummary(report.renderRotationSummary(rotation));
+  throw new ActionError(say.deployFailureMessage(inputs, credential, deploys, previousId));
+}
+
+/** Dispatches every deploy workflow, then waits for every run; resolves with each outcome. */
+export async function rollOut(session: Session): Promise<DeployOutcome[]> {
+  const { core, http, inputs, octokit } = session;
+  const deadline = http.clock.now() + inputs.deployTimeout.ms;
+  // Dispatches create runs: a few at a time, as GitHub asks of content-creating requests.
+  const dispatchLimit = createLimiter(session.concurrency);
+  const dispatched = await Promise.allSettled(
+    inputs.deployWorkflows.map((workflow) =>
+      dispatchLimit(async () => {
+        const run = await dispatchWorkflow(octokit, workflow, inputs.deployInputs);
+        core.info(`${workflow.label}: dispatched run ${run.url}`);
+        return run;
+      }),
+    ),
+  );
+  if (dispatched.some((d) => d.status === 'rejected')) {
+    return inputs.deployWorkflows.map((workflow, index) => {
+      const result = dispatched[index] as PromiseSettledResult<DispatchedRun>;
+      if (result.status === 'fulfilled') return { workflow, run: result.value, conclusion: 'not waited for' };
+      const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
+      return { workflow, conclusion: 'not dispatched', error };
+    });
+  }
+  const runs = dispatched.map((d) => (d as PromiseFulfilledResult<DispatchedRun>).value);
+  const what = runs.length === 1 ? 'the deploy run' : `${runs.length} deploy runs`;
+  core.info(`Waiting for ${what} (deploy-timeout ${inputs.deployTimeout.text}).`);
+  return Promise.all(
+    runs.map(async (run) => {
+      try {
+        const conclusion = await waitForRun(octokit, run, { clock: http.clock, deadline });
+        core.info(`${run.workflow.label}: run ${run.url} ${say.describeConclusion(conclusion)}.`);
+        return { workflow: run.workflow, run, conclusion };
+      } catch (err) {
+        return { workflow: run.workflow, run, conclusion: 'unknown', error: errorMessage(err) } satisfies DeployOutcome;
+      }
+    }),
+  );
+}
+
+/** `deploy-runs`: one object per deploy workflow. */
+export function deployRunsOutput(outcomes: readonly DeployOutcome[]): string {
+  return JSON.stringify(
+    outcomes.map((o) => ({
+      workflow: o.workflow.label,
+      run_id: o.run?.runId ?? null,
+      url: o.run?.url ?? '',
+      conclusion: o.conclusion,
+    })),
+  );
+}
