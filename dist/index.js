@@ -42436,6 +42436,14 @@ const NOT_SENT_CODES = new Set([
     'EHOSTUNREACH',
     'ENETUNREACH',
 ]);
+/**
+ * TLS fails during the handshake, before the request is written: OpenSSL's
+ * ERR_SSL_* and Node's ERR_TLS_* codes, and certificate verification errors.
+ * https://nodejs.org/api/errors.html#nodejs-error-codes
+ */
+function isTlsHandshakeFailure(code) {
+    return /^(ERR_SSL_|ERR_TLS_)|CERT/.test(code);
+}
 /** GitHub's secondary rate limit without headers: wait at least a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 /**
@@ -42604,7 +42612,7 @@ function describeFailure(err, timeoutMs) {
     const cause = err instanceof Error ? err.cause : undefined;
     const code = cause?.code ?? err?.code;
     if (code)
-        return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };
+        return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) || isTlsHandshakeFailure(code) };
     const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
     // An error's text may quote what was sent (a header value, say): one line, no credential.
     return { text: `network error (${oneLine(redactCredentialShapes(message), 200)})`, notSent: false };
@@ -42704,6 +42712,13 @@ function keptVariableName(inputs) {
         ? `${inputs.credentialIdVariable}_PREVIOUS`
         : '';
 }
+/**
+ * What ConductorOne's own tools leave in the environment: conductorone/oidc-token-action exports a
+ * ready access token and the client ID it was exchanged for.
+ * https://github.com/conductorone/oidc-token-action
+ */
+const ENV_ACCESS_TOKEN = 'CONDUCTORONE_ACCESS_TOKEN';
+const ENV_CLIENT_ID = 'CONDUCTORONE_CLIENT_ID';
 /** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
 const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -42715,7 +42730,9 @@ function readInputs(source) {
     const appId = resourceId('app-id', get('app-id'));
     const connectorId = resourceId('connector-id', get('connector-id'));
     const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
-    const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
+    const { auth, serverUrl } = authInputs.clientId || clientSecret || accessToken
+        ? readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') })
+        : environmentAuth(source, authInputs.serverUrl, get('oidc-audience'));
     return {
         appId,
         connectorId,
@@ -42956,7 +42973,34 @@ const AUTH_CHOICES = [
     'set client-id with client-secret (API client),',
     'client-id alone (GitHub OIDC federation trust, /wfe),',
     'or access-token alone',
+    '(or run conductorone/oidc-token-action before this step, which exports CONDUCTORONE_ACCESS_TOKEN)',
 ].join(' ');
+/**
+ * No ConductorOne authentication input: the ready token conductorone/oidc-token-action exported
+ * (CONDUCTORONE_ACCESS_TOKEN), for the tenant of server-url or of CONDUCTORONE_CLIENT_ID. Masked
+ * before anything else, like an input.
+ */
+function environmentAuth(source, serverUrlInput, oidcAudience) {
+    const token = source.getEnv(ENV_ACCESS_TOKEN).trim();
+    if (!token)
+        throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+    source.setSecret(token);
+    if (hasControlCharacters(token)) {
+        throw new InputError(ENV_ACCESS_TOKEN, 'contains a line break or another control character: export the token alone.');
+    }
+    if (oidcAudience) {
+        throw new InputError('oidc-audience', `applies only to GitHub OIDC federation (client-id alone), not to ${ENV_ACCESS_TOKEN}.`);
+    }
+    const clientId = source.getEnv(ENV_CLIENT_ID).trim();
+    const host = parseClientId(clientId)?.host;
+    if (!serverUrlInput && !host) {
+        const url = 'set server-url to your tenant URL (e.g. https://acme.conductor.one)';
+        const tenant = `${url}, or ${ENV_CLIENT_ID} to the client ID the token was issued to`;
+        throw new InputError('server-url', `is required with ${ENV_ACCESS_TOKEN} when ${ENV_CLIENT_ID} names no tenant: ${tenant}.`);
+    }
+    const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${host}`);
+    return { auth: { kind: 'access-token', token, source: ENV_ACCESS_TOKEN }, serverUrl };
+}
 /**
  * Picks the one ConductorOne authentication the inputs describe; any other
  * combination is ambiguous and refused.
@@ -43450,6 +43494,50 @@ function interferenceWarning(inputs, credential, interference) {
         'the variable does not name.',
     ].join(' ');
 }
+/** rotate-if-expires-within and a credential without an expiry: the run succeeds, and rotation never happens. */
+const NEVER_EXPIRES = {
+    title: 'This credential is never rotated',
+    message: (inputs) => [
+        'The current credential does not expire, so rotate-if-expires-within',
+        `(${inputs.rotateIfExpiresWithin?.text}) never finds it due and this workflow will never rotate it.`,
+        'Remove rotate-if-expires-within to rotate on every run,',
+        'or give connector credentials an expiry in ConductorOne.',
+    ].join(' '),
+};
+/**
+ * After a rotation: what a person should look at although the run succeeded (another run at the
+ * same time; a credential made by hand that no run will revoke; revoke-previous with nothing to do).
+ */
+function finishWarnings(inputs, credential, previousId, outcome) {
+    if (outcome.interference) {
+        return [{ title: INTERFERENCE_TITLE, message: interferenceWarning(inputs, credential, outcome.interference) }];
+    }
+    const { revoke } = outcome;
+    const nothingKnown = revoke.state === 'skipped' && !revoke.id && inputs.revokePrevious !== false;
+    if (!previousId && inputs.credentialIdVariable && inputs.revokePrevious !== false) {
+        return [
+            {
+                title: 'First rotation: the credential made by hand stays valid',
+                message: [
+                    `${inputs.credentialIdVariable} named no credential, so this was the first rotation it records,`,
+                    'and the credential the connector used before (made in ConductorOne by hand) was not revoked:',
+                    "ConductorOne cannot list a connector's credentials, so the action cannot tell which it is.",
+                    'Revoke it in ConductorOne once every consumer uses the new credential,',
+                    'or pass its ID once as previous-credential-id.',
+                ].join(' '),
+            },
+        ];
+    }
+    if (nothingKnown) {
+        return [
+            {
+                title: 'Nothing to revoke',
+                message: `revoke-previous is ${inputs.revokePrevious}, but nothing was revoked: ${revoke.why}.`,
+            },
+        ];
+    }
+    return [];
+}
 /** Warnings about inputs that are valid but probably not what the user wants. */
 function inputWarnings(inputs) {
     const warnings = [];
@@ -43614,6 +43702,7 @@ function guardCore(core, redactor = new Redactor()) {
     return {
         getInput: (name) => core.getInput(name),
         oidcAvailable: () => core.oidcAvailable(),
+        getEnv: (name) => core.getEnv(name),
         setSecret: (value) => {
             for (const part of secretParts(value))
                 core.setSecret(part);
@@ -44976,9 +45065,12 @@ class FederationTokenSource {
 /** A ready bearer token (e.g. CONDUCTORONE_ACCESS_TOKEN from ConductorOne's own OIDC action). */
 class AccessTokenSource {
     token;
-    description = 'access-token';
-    constructor(token) {
+    description;
+    constructor(token, 
+    /** Where the token came from: the access-token input, or an environment variable. */
+    description = 'access-token') {
         this.token = token;
+        this.description = description;
     }
     getToken() {
         return Promise.resolve(this.token);
@@ -45052,7 +45144,7 @@ async function tokenSourceFor(auth, options) {
                 mask,
             });
         case 'access-token':
-            return new AccessTokenSource(auth.token);
+            return new AccessTokenSource(auth.token, auth.source ? `${auth.source} from the environment` : 'access-token');
     }
 }
 
@@ -45173,7 +45265,11 @@ function rotationDue(window, previous, current, nowMs) {
     if (!current.expiresTime) {
         const never = `so it is never within rotate-if-expires-within (${window.text})`;
         const fix = 'remove rotate-if-expires-within to rotate on every run';
-        return { due: false, reason: `the current credential ${current.id} does not expire, ${never}; ${fix}` };
+        return {
+            due: false,
+            reason: `the current credential ${current.id} does not expire, ${never}; ${fix}`,
+            neverExpires: true,
+        };
     }
     const expires = Date.parse(current.expiresTime);
     const deadline = nowMs + window.ms;
@@ -45200,6 +45296,7 @@ function isoSeconds(ms) {
 
 
 
+
 /** A dry run, or a credential not due yet: report and stop. */
 async function reportIfNotRotating(session, now) {
     const { core, inputs, preflight } = session;
@@ -45212,6 +45309,8 @@ async function reportIfNotRotating(session, now) {
     }
     if (!due.due) {
         core.setOutput('rotated', 'false');
+        if (due.neverExpires)
+            core.warning(NEVER_EXPIRES.message(inputs), NEVER_EXPIRES.title);
         core.info(`Not rotating: ${due.reason}.`);
         const { appId, connectorId } = inputs;
         await core.writeSummary(renderSkippedSummary({ appId, connectorId, reason: `${due.reason}.` }));
@@ -51491,9 +51590,9 @@ async function finish(session, credential, done) {
     core.setOutput('revoked-credential-id', revoked);
     for (const line of finishLog(inputs, outcome))
         core.info(line);
-    if (outcome.interference) {
-        core.warning(interferenceWarning(inputs, credential, outcome.interference), INTERFERENCE_TITLE);
-    }
+    const previousId = session.preflight.previous.id;
+    for (const { title, message } of finishWarnings(inputs, credential, previousId, outcome))
+        core.warning(message, title);
     const problems = finishProblems(inputs, outcome);
     const steps = [proofStep(inputs), ...finishSteps(inputs, outcome)];
     const unfinished = problems.length > 0;
@@ -51565,6 +51664,7 @@ function actionsCore() {
         getInput: (name) => getInput(name),
         setSecret: (value) => setSecret(value),
         oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
+        getEnv: (name) => process.env[name] ?? '',
         getIdToken: (audience) => getIDToken(audience),
         setOutput: (name, value) => setOutput(name, value),
         info: (message) => info(message),

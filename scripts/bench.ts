@@ -193,6 +193,7 @@ async function runInProcess(
     getInput: (name) => inputs[name] ?? '',
     setSecret: () => {},
     oidcAvailable: () => false,
+    getEnv: () => '',
     getIdToken: () => Promise.reject(new Error('the benchmark has no GitHub OIDC token')),
     setOutput: () => {},
     info: () => {},

@@ -30,6 +30,7 @@ export function guardCore(core: ActionCore, redactor: Redactor = new Redactor())
   return {
     getInput: (name) => core.getInput(name),
     oidcAvailable: () => core.oidcAvailable(),
+    getEnv: (name) => core.getEnv(name),
     setSecret: (value) => {
       for (const part of secretParts(value)) core.setSecret(part);
       redactor.add(value);

@@ -6,6 +6,7 @@
  */
 import { type Due, rotationDue } from './expiry.js';
 import { type Inputs, keptVariableName } from './inputs.js';
+import { NEVER_EXPIRES } from './messages.js';
 import type { Target } from './model.js';
 import type { Preflight } from './preflight.js';
 import { type DryRunReport, describeAccess, renderDryRunSummary, renderSkippedSummary } from './report.js';
@@ -23,6 +24,7 @@ export async function reportIfNotRotating(session: Session, now: () => number): 
   }
   if (!due.due) {
     core.setOutput('rotated', 'false');
+    if (due.neverExpires) core.warning(NEVER_EXPIRES.message(inputs), NEVER_EXPIRES.title);
     core.info(`Not rotating: ${due.reason}.`);
     const { appId, connectorId } = inputs;
     await core.writeSummary(renderSkippedSummary({ appId, connectorId, reason: `${due.reason}.` }));

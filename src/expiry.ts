@@ -5,7 +5,10 @@
 import type { Duration } from './inputs.js';
 import type { CredentialInfo, PreviousCredential } from './model.js';
 
-export type Due = { due: true; reason: string } | { due: false; reason: string };
+export type Due =
+  | { due: true; reason: string }
+  /** `neverExpires`: the current credential has no expiry, so this window will never make it due. */
+  | { due: false; reason: string; neverExpires?: boolean };
 
 export function rotationDue(
   window: Duration | undefined,
@@ -23,7 +26,11 @@ export function rotationDue(
   if (!current.expiresTime) {
     const never = `so it is never within rotate-if-expires-within (${window.text})`;
     const fix = 'remove rotate-if-expires-within to rotate on every run';
-    return { due: false, reason: `the current credential ${current.id} does not expire, ${never}; ${fix}` };
+    return {
+      due: false,
+      reason: `the current credential ${current.id} does not expire, ${never}; ${fix}`,
+      neverExpires: true,
+    };
   }
   const expires = Date.parse(current.expiresTime);
   const deadline = nowMs + window.ms;

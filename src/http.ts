@@ -75,6 +75,15 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
 ]);
 
+/**
+ * TLS fails during the handshake, before the request is written: OpenSSL's
+ * ERR_SSL_* and Node's ERR_TLS_* codes, and certificate verification errors.
+ * https://nodejs.org/api/errors.html#nodejs-error-codes
+ */
+function isTlsHandshakeFailure(code: string): boolean {
+  return /^(ERR_SSL_|ERR_TLS_)|CERT/.test(code);
+}
+
 /** GitHub's secondary rate limit without headers: wait at least a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
@@ -264,7 +273,7 @@ function describeFailure(err: unknown, timeoutMs: number): { text: string; notSe
     };
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   const code = cause?.code ?? (err as { code?: string } | undefined)?.code;
-  if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) };
+  if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) || isTlsHandshakeFailure(code) };
   const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
   // An error's text may quote what was sent (a header value, say): one line, no credential.
   return { text: `network error (${oneLine(redactCredentialShapes(message), 200)})`, notSent: false };

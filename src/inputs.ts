@@ -77,7 +77,17 @@ export interface InputSource {
   setSecret(value: string): void;
   /** Whether the runner offers a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is set). */
   oidcAvailable(): boolean;
+  /** An environment variable of the step (ConductorOne's tools share CONDUCTORONE_*); empty when unset. */
+  getEnv(name: string): string;
 }
+
+/**
+ * What ConductorOne's own tools leave in the environment: conductorone/oidc-token-action exports a
+ * ready access token and the client ID it was exchanged for.
+ * https://github.com/conductorone/oidc-token-action
+ */
+export const ENV_ACCESS_TOKEN = 'CONDUCTORONE_ACCESS_TOKEN';
+export const ENV_CLIENT_ID = 'CONDUCTORONE_CLIENT_ID';
 
 /** The kinds of client ID that can authenticate the action: personal key, service principal, federation trust. */
 const AUTH_CLIENT_KINDS = new Set(['pcc', 'spc', 'wfe']);
@@ -93,7 +103,10 @@ export function readInputs(source: InputSource): Inputs {
   const appId = resourceId('app-id', get('app-id'));
   const connectorId = resourceId('connector-id', get('connector-id'));
   const authInputs = { clientId: get('client-id'), clientSecret, accessToken, serverUrl: get('server-url') };
-  const { auth, serverUrl } = readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') });
+  const { auth, serverUrl } =
+    authInputs.clientId || clientSecret || accessToken
+      ? readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') })
+      : environmentAuth(source, authInputs.serverUrl, get('oidc-audience'));
   return {
     appId,
     connectorId,
@@ -369,6 +382,7 @@ const AUTH_CHOICES = [
   'set client-id with client-secret (API client),',
   'client-id alone (GitHub OIDC federation trust, /wfe),',
   'or access-token alone',
+  '(or run conductorone/oidc-token-action before this step, which exports CONDUCTORONE_ACCESS_TOKEN)',
 ].join(' ');
 
 interface AuthInputs {
@@ -377,6 +391,45 @@ interface AuthInputs {
   accessToken: string;
   serverUrl: string;
   oidcAudience: string;
+}
+
+/**
+ * No ConductorOne authentication input: the ready token conductorone/oidc-token-action exported
+ * (CONDUCTORONE_ACCESS_TOKEN), for the tenant of server-url or of CONDUCTORONE_CLIENT_ID. Masked
+ * before anything else, like an input.
+ */
+function environmentAuth(
+  source: InputSource,
+  serverUrlInput: string,
+  oidcAudience: string,
+): { auth: Auth; serverUrl: URL } {
+  const token = source.getEnv(ENV_ACCESS_TOKEN).trim();
+  if (!token) throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
+  source.setSecret(token);
+  if (hasControlCharacters(token)) {
+    throw new InputError(
+      ENV_ACCESS_TOKEN,
+      'contains a line break or another control character: export the token alone.',
+    );
+  }
+  if (oidcAudience) {
+    throw new InputError(
+      'oidc-audience',
+      `applies only to GitHub OIDC federation (client-id alone), not to ${ENV_ACCESS_TOKEN}.`,
+    );
+  }
+  const clientId = source.getEnv(ENV_CLIENT_ID).trim();
+  const host = parseClientId(clientId)?.host;
+  if (!serverUrlInput && !host) {
+    const url = 'set server-url to your tenant URL (e.g. https://acme.conductor.one)';
+    const tenant = `${url}, or ${ENV_CLIENT_ID} to the client ID the token was issued to`;
+    throw new InputError(
+      'server-url',
+      `is required with ${ENV_ACCESS_TOKEN} when ${ENV_CLIENT_ID} names no tenant: ${tenant}.`,
+    );
+  }
+  const serverUrl = serviceUrl('server-url', serverUrlInput || `https://${host}`);
+  return { auth: { kind: 'access-token', token, source: ENV_ACCESS_TOKEN }, serverUrl };
 }
 
 /**

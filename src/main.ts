@@ -57,6 +57,7 @@ function actionsCore(): ActionCore {
     getInput: (name) => core.getInput(name),
     setSecret: (value) => core.setSecret(value),
     oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
+    getEnv: (name) => process.env[name] ?? '',
     getIdToken: (audience) => core.getIDToken(audience),
     setOutput: (name, value) => core.setOutput(name, value),
     info: (message) => core.info(message),

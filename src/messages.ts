@@ -203,6 +203,60 @@ export function interferenceWarning(inputs: Inputs, credential: RotatedCredentia
   ].join(' ');
 }
 
+type Warning = { title: string; message: string };
+
+/** rotate-if-expires-within and a credential without an expiry: the run succeeds, and rotation never happens. */
+export const NEVER_EXPIRES = {
+  title: 'This credential is never rotated',
+  message: (inputs: Inputs) =>
+    [
+      'The current credential does not expire, so rotate-if-expires-within',
+      `(${inputs.rotateIfExpiresWithin?.text}) never finds it due and this workflow will never rotate it.`,
+      'Remove rotate-if-expires-within to rotate on every run,',
+      'or give connector credentials an expiry in ConductorOne.',
+    ].join(' '),
+};
+
+/**
+ * After a rotation: what a person should look at although the run succeeded (another run at the
+ * same time; a credential made by hand that no run will revoke; revoke-previous with nothing to do).
+ */
+export function finishWarnings(
+  inputs: Inputs,
+  credential: RotatedCredential,
+  previousId: string,
+  outcome: FinishOutcome,
+): Warning[] {
+  if (outcome.interference) {
+    return [{ title: INTERFERENCE_TITLE, message: interferenceWarning(inputs, credential, outcome.interference) }];
+  }
+  const { revoke } = outcome;
+  const nothingKnown = revoke.state === 'skipped' && !revoke.id && inputs.revokePrevious !== false;
+  if (!previousId && inputs.credentialIdVariable && inputs.revokePrevious !== false) {
+    return [
+      {
+        title: 'First rotation: the credential made by hand stays valid',
+        message: [
+          `${inputs.credentialIdVariable} named no credential, so this was the first rotation it records,`,
+          'and the credential the connector used before (made in ConductorOne by hand) was not revoked:',
+          "ConductorOne cannot list a connector's credentials, so the action cannot tell which it is.",
+          'Revoke it in ConductorOne once every consumer uses the new credential,',
+          'or pass its ID once as previous-credential-id.',
+        ].join(' '),
+      },
+    ];
+  }
+  if (nothingKnown) {
+    return [
+      {
+        title: 'Nothing to revoke',
+        message: `revoke-previous is ${inputs.revokePrevious}, but nothing was revoked: ${revoke.why}.`,
+      },
+    ];
+  }
+  return [];
+}
+
 /** Warnings about inputs that are valid but probably not what the user wants. */
 export function inputWarnings(inputs: Inputs): Array<{ title: string; message: string }> {
   const warnings: Array<{ title: string; message: string }> = [];

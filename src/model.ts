@@ -101,6 +101,8 @@ export interface FederationAuth {
 export interface AccessTokenAuth {
   kind: 'access-token';
   token: string;
+  /** Where it came from, when not the access-token input: the environment variable's name. */
+  source?: string;
 }
 
 /** The credential RotateCredential issued; `clientSecret` exists only in that answer. */

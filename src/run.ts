@@ -128,9 +128,9 @@ async function finish(session: Session, credential: RotatedCredential, done: Don
   progress.previousRevoke = revoked ? 'revoked' : '';
   core.setOutput('revoked-credential-id', revoked);
   for (const line of say.finishLog(inputs, outcome)) core.info(line);
-  if (outcome.interference) {
-    core.warning(say.interferenceWarning(inputs, credential, outcome.interference), say.INTERFERENCE_TITLE);
-  }
+  const previousId = session.preflight.previous.id;
+  for (const { title, message } of say.finishWarnings(inputs, credential, previousId, outcome))
+    core.warning(message, title);
   const problems = say.finishProblems(inputs, outcome);
   const steps = [say.proofStep(inputs), ...say.finishSteps(inputs, outcome)];
   const unfinished = problems.length > 0;

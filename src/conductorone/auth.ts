@@ -192,8 +192,11 @@ export class FederationTokenSource implements TokenSource {
 
 /** A ready bearer token (e.g. CONDUCTORONE_ACCESS_TOKEN from ConductorOne's own OIDC action). */
 export class AccessTokenSource implements TokenSource {
-  readonly description = 'access-token';
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    /** Where the token came from: the access-token input, or an environment variable. */
+    readonly description = 'access-token',
+  ) {}
 
   getToken(): Promise<string> {
     return Promise.resolve(this.token);
@@ -286,6 +289,6 @@ export async function tokenSourceFor(auth: Auth, options: TokenSourceOptions): P
         mask,
       });
     case 'access-token':
-      return new AccessTokenSource(auth.token);
+      return new AccessTokenSource(auth.token, auth.source ? `${auth.source} from the environment` : 'access-token');
   }
 }

@@ -425,3 +425,20 @@ describe('closeDispatcher', () => {
     expect(dispatcher.destroyed).toBe(true);
   });
 });
+
+describe('a TLS handshake that fails', () => {
+  it('proves the request was never sent, so even a request that is not idempotent is retried', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const clock = fakeClock(NOW);
+    const tls = Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: '/rotate', method: 'POST' }).replyWithError(tls);
+    pool.intercept({ path: '/rotate', method: 'POST' }).reply(200, '{}');
+    const http = new Http({ dispatcher: agent, clock, policy });
+    const response = await http.send(`${ORIGIN}/rotate`, { method: 'POST', body: '{}' }, { idempotent: false });
+    expect(response.status).toBe(200);
+    expect(clock.waits).toHaveLength(1);
+    await agent.close();
+  });
+});

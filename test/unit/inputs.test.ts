@@ -48,7 +48,7 @@ interface FakeSource extends InputSource {
   events: string[];
 }
 
-function source(overrides: Record<string, string> = {}, oidc = false): FakeSource {
+function source(overrides: Record<string, string> = {}, oidc = false, env: Record<string, string> = {}): FakeSource {
   const values = { ...validInputs(), ...overrides };
   const masked: string[] = [];
   const events: string[] = [];
@@ -64,6 +64,7 @@ function source(overrides: Record<string, string> = {}, oidc = false): FakeSourc
       masked.push(value);
     },
     oidcAvailable: () => oidc,
+    getEnv: (name) => env[name] ?? '',
   };
 }
 
@@ -837,5 +838,57 @@ describe('parseDuration', () => {
     const err = inputErrorOf(() => parseDuration('rotate-if-expires-within', 'soon'));
     expect(err.input).toBe('rotate-if-expires-within');
     expect(err.message).toMatch(/e\.g\. 30m, 12h, 30d or 2w/);
+  });
+});
+
+describe('readInputs: CONDUCTORONE_ACCESS_TOKEN from the environment', () => {
+  const noAuth = { 'client-id': '', 'client-secret': '' };
+
+  it('uses it when no authentication input is given, for the tenant of CONDUCTORONE_CLIENT_ID, masked before anything else', () => {
+    const env = {
+      CONDUCTORONE_ACCESS_TOKEN: 'env-token-0123456789',
+      CONDUCTORONE_CLIENT_ID: 'github-trust@acme.conductor.one/wfe',
+    };
+    const s = source(noAuth, false, env);
+    const inputs = readInputs(s);
+    expect(inputs.auth).toEqual({
+      kind: 'access-token',
+      token: 'env-token-0123456789',
+      source: 'CONDUCTORONE_ACCESS_TOKEN',
+    });
+    expect(inputs.serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(s.masked).toContain('env-token-0123456789');
+  });
+
+  it('takes the tenant from server-url over CONDUCTORONE_CLIENT_ID', () => {
+    const env = { CONDUCTORONE_ACCESS_TOKEN: 'env-token', CONDUCTORONE_CLIENT_ID: 'x@other.conductor.one/wfe' };
+    expect(
+      readInputs(source({ ...noAuth, 'server-url': 'https://acme.conductor.one' }, false, env)).serverUrl.host,
+    ).toBe('acme.conductor.one');
+  });
+
+  it('is ignored when an authentication input is given', () => {
+    expect(readInputs(source({}, false, { CONDUCTORONE_ACCESS_TOKEN: 'env-token' })).auth.kind).toBe(
+      'client-credentials',
+    );
+  });
+
+  it('refuses it without a tenant, and with a line break, naming what to set', () => {
+    expectInputError(
+      { ...noAuth },
+      'client-id',
+      /no ConductorOne authentication is configured: .*conductorone\/oidc-token-action/,
+    );
+    const missingTenant = inputErrorOf(() =>
+      readInputs(source(noAuth, false, { CONDUCTORONE_ACCESS_TOKEN: 'env-token' })),
+    );
+    expect(missingTenant.input).toBe('server-url');
+    const broken = inputErrorOf(() =>
+      readInputs(
+        source({ ...noAuth, 'server-url': 'https://acme.conductor.one' }, false, { CONDUCTORONE_ACCESS_TOKEN: 'a\nb' }),
+      ),
+    );
+    expect(broken.input).toBe('CONDUCTORONE_ACCESS_TOKEN');
+    expect(broken.message).not.toContain('a\nb');
   });
 });

@@ -86,6 +86,7 @@ describe('guardCore', () => {
     const core: ActionCore = {
       getInput: () => '',
       oidcAvailable: () => false,
+      getEnv: () => '',
       getIdToken: () => Promise.resolve(''),
       setSecret: (value) => calls.push(`mask ${value}`),
       setOutput: (name, value) => calls.push(`output ${name}=${value}`),

@@ -66,7 +66,7 @@ interface FakeCore extends ActionCore {
   masked: string[];
 }
 
-function fakeCore(overrides: Record<string, string> = {}): FakeCore {
+function fakeCore(overrides: Record<string, string> = {}, env: Record<string, string> = {}): FakeCore {
   const inputs: Record<string, string> = {
     'app-id': 'app-1',
     'connector-id': 'conn-1',
@@ -88,6 +88,7 @@ function fakeCore(overrides: Record<string, string> = {}): FakeCore {
     masked: [],
     getInput: (name) => inputs[name] ?? '',
     oidcAvailable: () => false,
+    getEnv: (name) => env[name] ?? '',
     getIdToken: () => Promise.reject(new Error('no OIDC in these tests')),
     setSecret(value) {
       core.events.push({ kind: 'mask', value });
