@@ -42929,10 +42929,7 @@ function readDeploy(get) {
 function parseDeployWorkflows(value) {
     const seen = new Set();
     const workflows = [];
-    for (const entry of value
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean)) {
+    for (const entry of listEntries(value)) {
         const match = WORKFLOW_REFERENCE.exec(entry);
         const [, owner = '', repo = '', file = '', ref = ''] = match ?? [];
         if (!match || repo === '.' || repo === '..' || !GIT_REF.test(ref)) {
@@ -43105,13 +43102,17 @@ function serviceUrl(input, value) {
     url.pathname = url.pathname.replace(/\/+$/, '');
     return url;
 }
+/** The entries of a list input: newline or comma separated, blanks ignored. */
+function listEntries(value) {
+    return value
+        .split(/[\n,]/)
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+}
 function parseRepositories(value) {
     const seen = new Set();
     const repositories = [];
-    for (const entry of value
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean)) {
+    for (const entry of listEntries(value)) {
         const [owner = '', repo = '', ...rest] = entry.split('/');
         if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
             throw new InputError('repositories', `"${entry}" is not an owner/repo name: list repositories as owner/repo, one per line or comma separated.`);

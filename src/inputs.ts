@@ -335,10 +335,7 @@ function readDeploy(get: Get): Pick<Inputs, 'deployWorkflows' | 'deployInputs' |
 export function parseDeployWorkflows(value: string): DeployWorkflow[] {
   const seen = new Set<string>();
   const workflows: DeployWorkflow[] = [];
-  for (const entry of value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const entry of listEntries(value)) {
     const match = WORKFLOW_REFERENCE.exec(entry);
     const [, owner = '', repo = '', file = '', ref = ''] = match ?? [];
     if (!match || repo === '.' || repo === '..' || !GIT_REF.test(ref)) {
@@ -552,13 +549,18 @@ function serviceUrl(input: string, value: string): URL {
   return url;
 }
 
+/** The entries of a list input: newline or comma separated, blanks ignored. */
+function listEntries(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 export function parseRepositories(value: string): Repository[] {
   const seen = new Set<string>();
   const repositories: Repository[] = [];
-  for (const entry of value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const entry of listEntries(value)) {
     const [owner = '', repo = '', ...rest] = entry.split('/');
     if (rest.length > 0 || !OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..') {
       throw new InputError(

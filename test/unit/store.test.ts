@@ -104,6 +104,12 @@ describe('sealEverywhere', () => {
   });
 });
 
+type Pool = ReturnType<MockApi['agent']['get']>;
+
+function servePut(pool: Pool, path: string, reply: ReturnType<MockApi['answer']>) {
+  return pool.intercept({ path, method: 'PUT' }).reply(reply);
+}
+
 describe('writeEverywhere', () => {
   async function sealed(targets: Target[]) {
     return sealEverywhere({ targets, publicKeys: publicKeys(), orgAccess: new Map(), secrets }, credential);
@@ -111,12 +117,8 @@ describe('writeEverywhere', () => {
 
   it('writes every secret, says created or updated, and records each as stored', async () => {
     const pool = api.agent.get(GH);
-    pool
-      .intercept({ path: '/repos/acme/one/actions/secrets/BATON_CLIENT_ID', method: 'PUT' })
-      .reply(api.answer(201, {}));
-    pool
-      .intercept({ path: '/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' })
-      .reply(api.answer(204));
+    servePut(pool, '/repos/acme/one/actions/secrets/BATON_CLIENT_ID', api.answer(201, {}));
+    servePut(pool, '/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', api.answer(204));
     const progress = new RunProgress();
 
     const outcomes = await writeEverywhere({ octokit: api.octokit(), concurrency: 4, progress }, await sealed([one]));
@@ -133,15 +135,13 @@ describe('writeEverywhere', () => {
 
   it('lets one refused target fail alone, saying whether GitHub may have stored the value', async () => {
     const pool = api.agent.get(GH);
-    pool
-      .intercept({ path: '/repos/acme/one/actions/secrets/BATON_CLIENT_ID', method: 'PUT' })
-      .reply(api.answer(201, {}));
-    pool
-      .intercept({ path: '/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' })
-      .reply(api.answer(201, {}));
-    pool
-      .intercept({ path: '/repos/acme/two/actions/secrets/BATON_CLIENT_ID', method: 'PUT' })
-      .reply(api.answer(403, { message: 'Resource not accessible by integration' }));
+    servePut(pool, '/repos/acme/one/actions/secrets/BATON_CLIENT_ID', api.answer(201, {}));
+    servePut(pool, '/repos/acme/one/actions/secrets/BATON_CLIENT_SECRET', api.answer(201, {}));
+    servePut(
+      pool,
+      '/repos/acme/two/actions/secrets/BATON_CLIENT_ID',
+      api.answer(403, { message: 'Resource not accessible by integration' }),
+    );
     pool
       .intercept({ path: '/repos/acme/two/actions/secrets/BATON_CLIENT_SECRET', method: 'PUT' })
       .reply(api.answer(500, { message: 'boom' }))
