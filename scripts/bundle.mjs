@@ -3,11 +3,14 @@
 // resolve every import of 'undici' to bundle/undici.js (only the parts of undici the action uses).
 // It must be absolute: the resolver joins it to its own default config path.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+// ncc leaves files it no longer writes (a chunk of a former build): start from an empty dist/.
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '--target', 'es2022'], {
   cwd: root,
   stdio: 'inherit',

@@ -9,7 +9,7 @@ import { tokenSourceFor } from './conductorone/auth.js';
 import { ConductorOneClient } from './conductorone/client.js';
 import { createOctokit, type Octokit } from './github/client.js';
 import { targetsFor } from './github/targets.js';
-import type { Http } from './http.js';
+import { type Http, whenSent } from './http.js';
 import type { Inputs } from './inputs.js';
 import { commaList } from './messages.js';
 import type { Target } from './model.js';
@@ -62,7 +62,6 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   const getIdToken = (audience: string) => core.getIdToken(audience);
   const tokenSource = await tokenSourceFor(inputs.auth, { serverUrl: inputs.serverUrl, http, getIdToken, mask });
   const conductorOne = new ConductorOneClient({ serverUrl: inputs.serverUrl, http, tokenSource, mask });
-  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const targets = targetsFor(inputs.scope, inputs.repositories);
   const secrets = secretsToWrite(inputs);
   const readLimit = createLimiter(READ_CONCURRENCY);
@@ -70,6 +69,9 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   core.info(
     `Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${checking}.`,
   );
+  // The token request leaves first; @actions/github then loads while it is in flight.
+  await whenSent(() => tokenSource.getToken()).sent;
+  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const secretNames = secrets.map((s) => s.name);
   const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };
   const preflight = await authenticateAndPreflight(context);
