@@ -25950,8 +25950,8 @@ async function revokePrevious(context, credential) {
 let loading;
 /**
  * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
- * bundle chunk: run() starts loading it while the first requests are in
- * flight, so its start-up cost hides behind network time.
+ * bundle chunk: the pipeline starts loading it (warmSealing) while
+ * RotateCredential is in flight, so its start-up cost hides behind network time.
  */
 function loadSodium() {
     loading ??= __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768)).then(async ({ default: sodium }) => {
@@ -25959,6 +25959,13 @@ function loadSodium() {
         return sodium;
     });
     return loading;
+}
+/**
+ * Loads libsodium and seals a throwaway value for `publicKeyBase64`, so that
+ * the first real seal finds the library loaded and its code compiled.
+ */
+async function warmSealing(publicKeyBase64) {
+    await sealSecret('warm-up', publicKeyBase64);
 }
 /** GitHub stores at most 48 KB per secret. */
 const MAX_SECRET_BYTES = 48 * 1024;
@@ -26769,6 +26776,7 @@ async function openSession(options, inputs) {
 
 
 
+
 async function runPipeline(context) {
     const core = guardCore(context.core, context.redactor);
     const progress = context.progress ?? new RunProgress();
@@ -26798,10 +26806,10 @@ async function runPipeline(context) {
 /** RotateCredential, and the check that its answer is a credential the action can store. */
 async function issueCredential(session) {
     const { core, inputs, conductorOne, progress } = session;
-    const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
-    // Load the sealing library while RotateCredential is in flight, once the
-    // request is on its way (a macrotask later), so it costs no wall time.
-    setImmediate(() => void loadSodium().catch(() => { }));
+    const { result: rotation, sent } = whenSent(() => conductorOne.rotateCredential(inputs.appId, inputs.connectorId));
+    // Load the sealing library and seal once while RotateCredential is in flight, so it costs no wall time.
+    const [key] = session.preflight.publicKeys.values();
+    void sent.then(() => key && warmSealing(key.key)).catch(() => { });
     try {
         const credential = await rotation;
         progress.issued(credential.id);
