@@ -20853,7 +20853,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6498);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4099);
 // Entry point, run by the Actions runner as `node dist/index.js`; see main.ts.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -20863,7 +20863,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6498:
+/***/ 4099:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23023,6 +23023,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 // EXTERNAL MODULE: ./bundle/undici.js
 var undici = __nccwpck_require__(7966);
 ;// CONCATENATED MODULE: ./src/errors.ts
@@ -26903,9 +26905,16 @@ function rotationReport(session, credential, outcomes) {
 
 
 
+
 /** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
 const CLOSE_BOUND_MS = 2_000;
 async function run() {
+    // Without this, V8 recompiles the busiest WebAssembly functions (undici's HTTP
+    // parser, llhttp, first) with its optimizing compiler in background threads,
+    // and a process cannot exit before they finish: tens of milliseconds after
+    // the last answer, for code a run this short has no use for. Set before
+    // either WebAssembly module compiles (the first connection, libsodium).
+    (0,external_node_v8_namespaceObject.setFlagsFromString)('--liftoff-only');
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
     // alike (self-hosted runners behind a corporate proxy).
     const dispatcher = new undici/* EnvHttpProxyAgent */.J2({ connect: { timeout: 10_000 } });

@@ -6,6 +6,7 @@
  * within a bound even when a proxy stalls.
  */
 import * as core from '@actions/core';
+import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent } from 'undici';
 import type { ActionCore } from './action-core.js';
 import { ActionError, errorMessage } from './errors.js';
@@ -20,6 +21,12 @@ import { runPipeline } from './run.js';
 const CLOSE_BOUND_MS = 2_000;
 
 export async function run(): Promise<void> {
+  // Without this, V8 recompiles the busiest WebAssembly functions (undici's HTTP
+  // parser, llhttp, first) with its optimizing compiler in background threads,
+  // and a process cannot exit before they finish: tens of milliseconds after
+  // the last answer, for code a run this short has no use for. Set before
+  // either WebAssembly module compiles (the first connection, libsodium).
+  setFlagsFromString('--liftoff-only');
   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
   // alike (self-hosted runners behind a corporate proxy).
   const dispatcher = new EnvHttpProxyAgent({ connect: { timeout: 10_000 } });
