@@ -74,7 +74,10 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
   const secretNames = secrets.map((s) => s.name);
   const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };
-  const preflight = await authenticateAndPreflight(context);
+  const checks = whenSent(() => authenticateAndPreflight(context));
+  // With GitHub's reads on their way too, load what output needs while they are in flight.
+  void checks.sent.then(() => core.preload?.());
+  const preflight = await checks.result;
   const { previous } = preflight;
   core.setOutput('previous-credential-id', previous.id);
   if (previous.id) core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);
