@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 // ncc leaves files it no longer writes (a chunk of a former build): start from an empty dist/.
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '--target', 'es2022'], {
+execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '--minify', '--target', 'es2022'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'bundle', 'tsconfig.json') },
