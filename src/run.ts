@@ -89,9 +89,10 @@ async function proveAndSeal(session: Session, credential: RotatedCredential): Pr
   const { core, http, inputs, preflight } = session;
   const retries = session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {};
   const proofOptions = { serverUrl: inputs.serverUrl, http, mask: core.setSecret, log: core.info, ...retries };
-  const proof = inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve();
-  const sealing = sealEverywhere({ ...session, ...preflight }, credential);
-  const [proved, sealed] = await Promise.allSettled([proof, sealing]);
+  const proof = whenSent(() => (inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve()));
+  // Seal once the proof's token request is on its way, so that sealing takes its round trip, not its start.
+  const sealing = proof.sent.then(() => sealEverywhere({ ...session, ...preflight }, credential));
+  const [proved, sealed] = await Promise.allSettled([proof.result, sealing]);
   if (proved.status === 'rejected' || sealed.status === 'rejected') {
     // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
     const failure: unknown = proved.status === 'rejected' ? proved.reason : (sealed as PromiseRejectedResult).reason;
