@@ -15,6 +15,12 @@ export interface ActionCore extends InputSource, ReportCore {
   getIdToken(audience: string): Promise<string>;
   /** Appends Markdown to the job summary. */
   writeSummary(markdown: string): Promise<void>;
+  /**
+   * Starts loading what output needs, if that is not done yet: the pipeline
+   * calls it while its first requests are in flight. Output asked for before
+   * then is not lost, only later.
+   */
+  preload?(): void;
 }
 
 /**
@@ -40,5 +46,6 @@ export function guardCore(core: ActionCore, redactor: Redactor = new Redactor())
     info: (message) => core.info(clean(message).replace(/[\r\n\u2028\u2029]+/g, ' ')),
     warning: (message, title) => core.warning(clean(message), title),
     writeSummary: (markdown) => core.writeSummary(clean(markdown)),
+    preload: () => core.preload?.(),
   };
 }

@@ -8,6 +8,7 @@
  * GitHub: "Handle rate limit errors appropriately" in
  * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { type Dispatcher, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
 import { TransportError } from './errors.js';
 import { oneLine, redactCredentialShapes } from './redact.js';
@@ -291,3 +292,31 @@ export async function closeDispatcher(dispatcher: Dispatcher, boundMs: number): 
   const expired = new Promise<void>((resolve) => setTimeout(resolve, boundMs).unref());
   await Promise.race([dispatcher.destroy().catch(() => {}), expired]);
 }
+
+/** undici publishes on it just before it writes a request to its socket (docs/api/DiagnosticsChannel.md). */
+const SEND_HEADERS = 'undici:client:sendHeaders';
+
+/**
+ * Starts a request with `start`, and says when it is on its way: `sent`
+ * resolves a macrotask after the next request of this process is written to
+ * its socket, or once `result` settles if that comes first (a request that
+ * fails before it is written, or a call that needs none). Work started after
+ * `sent` runs while the request is in flight instead of delaying it.
+ */
+export function whenSent<T>(start: () => Promise<T>): { result: Promise<T>; sent: Promise<void> } {
+  let written: () => void = noop;
+  const onWrite = () => {
+    unsubscribe(SEND_HEADERS, onWrite);
+    setImmediate(written);
+  };
+  const write = new Promise<void>((resolve) => {
+    written = resolve;
+  });
+  subscribe(SEND_HEADERS, onWrite);
+  const result = (async () => start())();
+  const settled = result.then(noop, noop);
+  void settled.then(() => unsubscribe(SEND_HEADERS, onWrite));
+  return { result, sent: Promise.race([write, settled]) };
+}
+
+function noop(): void {}

@@ -1,15 +1,16 @@
 /**
  * run(): the action as the runner starts it. It builds the real context
- * (@actions/core, one undici dispatcher for both APIs) and calls the
- * pipeline in run.ts, then makes sure the process ends: a cancelled run
- * (SIGINT, SIGTERM) reports what it had done, and connections are closed
- * within a bound even when a proxy stalls.
+ * (@actions/core, loaded once needed: see lazy-core.ts; one undici dispatcher
+ * for both APIs) and calls the pipeline in run.ts, then makes sure the process
+ * ends: a cancelled run (SIGINT, SIGTERM) reports what it had done, and
+ * connections are closed within a bound even when a proxy stalls.
  */
-import * as core from '@actions/core';
+import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent } from 'undici';
 import type { ActionCore } from './action-core.js';
 import { ActionError, errorMessage } from './errors.js';
 import { closeDispatcher, Http } from './http.js';
+import { type CoreModule, getInput, LazyCore, mask } from './lazy-core.js';
 import { cancelledMessage } from './messages.js';
 import { RunProgress } from './progress.js';
 import { Redactor } from './redact.js';
@@ -20,55 +21,72 @@ import { runPipeline } from './run.js';
 const CLOSE_BOUND_MS = 2_000;
 
 export async function run(): Promise<void> {
+  // Without this, V8 recompiles the busiest WebAssembly functions (undici's HTTP
+  // parser, llhttp, first) with its optimizing compiler in background threads,
+  // and a process cannot exit before they finish: tens of milliseconds after
+  // the last answer, for code a run this short has no use for. Set before
+  // either WebAssembly module compiles (the first connection, libsodium).
+  setFlagsFromString('--liftoff-only');
   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
   // alike (self-hosted runners behind a corporate proxy).
   const dispatcher = new EnvHttpProxyAgent({ connect: { timeout: 10_000 } });
-  const http = new Http({ dispatcher, log: (message) => core.info(message) });
   const redactor = new Redactor();
+  const failed = (core: CoreModule, err: unknown) => fail(core, err, redactor);
+  const output = new LazyCore(failed);
+  const http = new Http({ dispatcher, log: (message) => output.use((core) => core.info(message)) });
   const progress = new RunProgress();
   const stopListening = onCancel(async (signal) => {
     const message = cancelledMessage(signal, progress);
-    core.setFailed(redactor.redact(message));
-    await withinBound(writeSummary(redactor.redact(renderCancelledSummary(message, progress))), CLOSE_BOUND_MS);
+    output.use((core) => core.setFailed(redactor.redact(message)));
+    const summary = writeSummary(output, redactor.redact(renderCancelledSummary(message, progress)));
+    await withinBound(Promise.all([output.load(), summary]), CLOSE_BOUND_MS);
     await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
     process.exit(1);
   });
   try {
-    await runPipeline({ core: actionsCore(), http, progress, redactor });
+    await runPipeline({ core: actionsCore(output), http, progress, redactor });
   } catch (err) {
-    // Expected failures are already one actionable sentence; a stack is shown
-    // only when the run has step debug logging on (ACTIONS_STEP_DEBUG).
-    if (core.isDebug() && err instanceof Error && err.stack) core.debug(redactor.redact(err.stack));
-    const message = err instanceof ActionError ? err.message : `Unexpected error: ${errorMessage(err)}`;
-    core.setFailed(redactor.redact(message));
+    output.use((core) => fail(core, err, redactor));
   } finally {
     stopListening();
     // Keep-alive sockets would hold the process open for seconds; a stalled one, for ever.
-    await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
+    await Promise.all([output.load(), closeDispatcher(dispatcher, CLOSE_BOUND_MS)]);
     // Whatever else might still hold the event loop, the step ends. Unref'd,
     // so a process that can exit by itself does not wait for it.
     setTimeout(() => process.exit(), CLOSE_BOUND_MS).unref();
   }
 }
 
+/**
+ * Expected failures are already one actionable sentence; a stack is shown
+ * only when the run has step debug logging on (ACTIONS_STEP_DEBUG).
+ */
+function fail(core: CoreModule, err: unknown, redactor: Redactor): void {
+  if (core.isDebug() && err instanceof Error && err.stack) core.debug(redactor.redact(err.stack));
+  const message = err instanceof ActionError ? err.message : `Unexpected error: ${errorMessage(err)}`;
+  core.setFailed(redactor.redact(message));
+}
+
 /** @actions/core, narrowed to what the pipeline uses. */
-function actionsCore(): ActionCore {
+function actionsCore(output: LazyCore): ActionCore {
   return {
-    getInput: (name) => core.getInput(name),
-    setSecret: (value) => core.setSecret(value),
+    getInput,
+    setSecret: mask,
     oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
     getEnv: (name) => process.env[name] ?? '',
-    getIdToken: (audience) => core.getIDToken(audience),
-    setOutput: (name, value) => core.setOutput(name, value),
-    info: (message) => core.info(message),
-    warning: (message, title) => core.warning(message, { title }),
-    writeSummary,
+    getIdToken: async (audience) => (await output.load()).getIDToken(audience),
+    setOutput: (name, value) => output.use((core) => core.setOutput(name, value)),
+    info: (message) => output.use((core) => core.info(message)),
+    warning: (message, title) => output.use((core) => core.warning(message, { title })),
+    writeSummary: (markdown) => writeSummary(output, markdown),
+    preload: () => void output.load().catch(() => {}),
   };
 }
 
-async function writeSummary(markdown: string): Promise<void> {
+async function writeSummary(output: LazyCore, markdown: string): Promise<void> {
   // Outside a runner (a local try) there is no summary file to write.
   if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const core = await output.load();
   try {
     await core.summary.addRaw(markdown, true).write();
   } catch (err) {

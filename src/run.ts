@@ -13,8 +13,8 @@ import { DiscardedError, discardCredential } from './discard.js';
 import { reportIfNotRotating } from './dry-run.js';
 import { ActionError, errorMessage } from './errors.js';
 import { finishRotation } from './finish.js';
-import { loadSodium } from './github/seal.js';
-import type { Http } from './http.js';
+import { warmSealing } from './github/seal.js';
+import { type Http, whenSent } from './http.js';
 import { readInputs } from './inputs.js';
 import * as say from './messages.js';
 import type { RotatedCredential } from './model.js';
@@ -69,10 +69,10 @@ export async function runPipeline(context: RunContext): Promise<void> {
 /** RotateCredential, and the check that its answer is a credential the action can store. */
 async function issueCredential(session: Session): Promise<RotatedCredential> {
   const { core, inputs, conductorOne, progress } = session;
-  const rotation = conductorOne.rotateCredential(inputs.appId, inputs.connectorId);
-  // Load the sealing library while RotateCredential is in flight, once the
-  // request is on its way (a macrotask later), so it costs no wall time.
-  setImmediate(() => void loadSodium().catch(() => {}));
+  const { result: rotation, sent } = whenSent(() => conductorOne.rotateCredential(inputs.appId, inputs.connectorId));
+  // Load the sealing library and seal once while RotateCredential is in flight, so it costs no wall time.
+  const [key] = session.preflight.publicKeys.values();
+  void sent.then(() => key && warmSealing(key.key)).catch(() => {});
   try {
     const credential = await rotation;
     progress.issued(credential.id);
@@ -90,9 +90,10 @@ async function proveAndSeal(session: Session, credential: RotatedCredential): Pr
   const { core, http, inputs, preflight } = session;
   const retries = session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {};
   const proofOptions = { serverUrl: inputs.serverUrl, http, mask: core.setSecret, log: core.info, ...retries };
-  const proof = inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve();
-  const sealing = sealEverywhere({ ...session, ...preflight }, credential);
-  const [proved, sealed] = await Promise.allSettled([proof, sealing]);
+  const proof = whenSent(() => (inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve()));
+  // Seal once the proof's token request is on its way, so that sealing takes its round trip, not its start.
+  const sealing = proof.sent.then(() => sealEverywhere({ ...session, ...preflight }, credential));
+  const [proved, sealed] = await Promise.allSettled([proof.result, sealing]);
   if (proved.status === 'rejected' || sealed.status === 'rejected') {
     // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
     const failure: unknown = proved.status === 'rejected' ? proved.reason : (sealed as PromiseRejectedResult).reason;

@@ -11,8 +11,8 @@ let loading: Promise<Sodium> | undefined;
 
 /**
  * libsodium (a 0.4 MB WebAssembly build) is loaded on first use, in its own
- * bundle chunk: run() starts loading it while the first requests are in
- * flight, so its start-up cost hides behind network time.
+ * bundle chunk: the pipeline starts loading it (warmSealing) while
+ * RotateCredential is in flight, so its start-up cost hides behind network time.
  */
 export function loadSodium(): Promise<Sodium> {
   loading ??= import('libsodium-wrappers').then(async ({ default: sodium }) => {
@@ -20,6 +20,14 @@ export function loadSodium(): Promise<Sodium> {
     return sodium;
   });
   return loading;
+}
+
+/**
+ * Loads libsodium and seals a throwaway value for `publicKeyBase64`, so that
+ * the first real seal finds the library loaded and its code compiled.
+ */
+export async function warmSealing(publicKeyBase64: string): Promise<void> {
+  await sealSecret('warm-up', publicKeyBase64);
 }
 
 /** GitHub stores at most 48 KB per secret. */

@@ -678,6 +678,33 @@ describe('fake GitHub', () => {
     expect((await gh(fake, 'GET', '/repos/acme/app', undefined, 'wrong')).status).toBe(401);
   });
 
+  it("lists the installation's repositories for GET /installation/repositories, in pages with GitHub's Link header", async () => {
+    const fake = await github();
+    const first = await gh(fake, 'GET', '/installation/repositories?per_page=1');
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { total_count: number; repository_selection: string; repositories: unknown[] };
+    expect(page).toMatchObject({ total_count: 2, repository_selection: 'selected' });
+    expect(page.repositories).toEqual([
+      expect.objectContaining({ id: fake.repositoryId('acme/app'), archived: false }),
+    ]);
+    // A listed repository is a `repository`: a full one less what only GET /repos/{owner}/{repo} carries.
+    expect(page.repositories[0]).not.toHaveProperty('subscribers_count');
+    const list = `${fake.url}/installation/repositories`;
+    expect(first.headers.get('link')).toBe(
+      `<${list}?per_page=1&page=2>; rel="next", <${list}?per_page=1&page=2>; rel="last"`,
+    );
+    const second = await gh(fake, 'GET', '/installation/repositories?per_page=1&page=2');
+    const names = ((await second.json()) as { repositories: Array<{ full_name: string }> }).repositories;
+    expect(names.map((r) => r.full_name)).toEqual(['acme/readonly']);
+    expect(second.headers.get('link')).toBe(
+      `<${list}?per_page=1&page=1>; rel="prev", <${list}?per_page=1&page=1>; rel="first"`,
+    );
+    const all = await gh(fake, 'GET', '/installation/repositories');
+    expect(all.headers.get('link')).toBeNull();
+    expect(((await all.json()) as { repositories: unknown[] }).repositories).toHaveLength(2);
+    expect((await gh(fake, 'GET', '/installation/repositories', undefined, 'wrong')).status).toBe(401);
+  });
+
   it("puts GitHub's rate-limit headers on every answer, errors and faults included; a fault's own header wins", async () => {
     const fake = await github();
     fake.inject({ path: '/repos/acme/app/actions/secrets/public-key', status: 503 });

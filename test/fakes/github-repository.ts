@@ -164,3 +164,19 @@ export function fullRepository(origins: Origins, repo: RepositoryFacts): Record<
     subscribers_count: 0,
   };
 }
+
+/**
+ * `repository`: how GET /installation/repositories lists a repository. The same fields as a full
+ * repository, less the three only GET /repos/{owner}/{repo} gives (organization, network_count,
+ * subscribers_count).
+ * https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-app-installation
+ */
+export function listedRepository(origins: Origins, repo: RepositoryFacts): Record<string, unknown> {
+  const {
+    organization: _organization,
+    network_count: _network,
+    subscribers_count: _subscribers,
+    ...listed
+  } = fullRepository(origins, repo);
+  return listed;
+}

@@ -5,7 +5,13 @@
 // endpoints differ only in their base path, so one set of handlers serves all three.
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
-import { fullRepository, minimalRepository, type Origins, type RepositoryFacts } from './github-repository.js';
+import {
+  fullRepository,
+  listedRepository,
+  minimalRepository,
+  type Origins,
+  type RepositoryFacts,
+} from './github-repository.js';
 import { createWorkflows, type FakeRun, type FakeWorkflow } from './github-workflows.js';
 import {
   type FakeRequest,
@@ -189,6 +195,23 @@ function secretResource(name: string, sub: string | undefined): string | undefin
 function variableResource(name: string, sub: string | undefined): string | undefined {
   if (!name) return 'variables';
   return sub ? undefined : 'variable';
+}
+
+/** A page or page size query parameter: a whole number from 1, else the default (GitHub ignores what it cannot read). */
+function pageNumber(value: string | null, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isInteger(n) && n >= 1 ? n : fallback;
+}
+
+/** GitHub's Link header: next and last after a page that is not the last, first and prev after the first. */
+function pageLinks(url: string, perPage: number, page: number, pages: number): string {
+  const at = (n: number, rel: string) => `<${url}?per_page=${perPage}&page=${n}>; rel="${rel}"`;
+  const links = [
+    ...(page > 1 ? [at(page - 1, 'prev')] : []),
+    ...(page < pages ? [at(page + 1, 'next'), at(pages, 'last')] : []),
+    ...(page > 1 ? [at(1, 'first')] : []),
+  ];
+  return links.join(', ');
 }
 
 export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -597,6 +620,26 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return { status: 200, body: fullRepository(origins(), repositoryFacts(id)) };
   }
 
+  /**
+   * GET /installation/repositories: every configured repository (the token stands for an app
+   * installation that can see them all), in pages of per_page (default 30, at most 100), with
+   * GitHub's Link header when there is more than one page.
+   * https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-app-installation
+   */
+  function listInstallationRepositories(req: FakeRequest): Reply {
+    const perPage = Math.min(100, pageNumber(req.query.get('per_page'), 30));
+    const page = pageNumber(req.query.get('page'), 1);
+    const all = [...repositories.values()];
+    const listed = all.slice((page - 1) * perPage, page * perPage).map((r) => listedRepository(origins(), r));
+    const pages = Math.max(1, Math.ceil(all.length / perPage));
+    const link = pageLinks(`${origin}${prefix}/installation/repositories`, perPage, page, pages);
+    return {
+      status: 200,
+      ...(link ? { headers: { link } } : {}),
+      body: { total_count: all.length, repository_selection: 'selected', repositories: listed },
+    };
+  }
+
   // ---- routing ------------------------------------------------------------------------------
 
   /** Handlers of the scope endpoints, by "METHOD resource" (see scopeResource). */
@@ -619,10 +662,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   const workflows = createWorkflows({ origins, repository: repositoryByName, error: ghError }, opts.workflows);
 
-  /** GET /repos/{owner}/{repo}, or undefined for any other request. */
-  function repositoryRoute(req: FakeRequest, path: string): Reply | undefined {
+  /** The reads outside a scope: a repository, and the repositories of the installation. */
+  function readRoute(req: FakeRequest, path: string): Reply | undefined {
+    if (req.method !== 'GET') return undefined;
     const repository = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
-    return repository && req.method === 'GET' ? getRepository(`${repository[1]}/${repository[2]}`) : undefined;
+    if (repository) return getRepository(`${repository[1]}/${repository[2]}`);
+    if (path === '/installation/repositories') return listInstallationRepositories(req);
+    return undefined;
   }
 
   /** The secrets and variables of a repository, environment or organization. */
@@ -641,7 +687,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     requireAuth(req);
     if (!req.path.startsWith(`${prefix}/`)) throw notFound();
     const path = req.path.slice(prefix.length);
-    return workflows.handle(req, path) ?? repositoryRoute(req, path) ?? scopeRoute(req, path);
+    return workflows.handle(req, path) ?? readRoute(req, path) ?? scopeRoute(req, path);
   }
 
   const server = await startFakeServer({

@@ -345,6 +345,21 @@ describe('fake GitHub against the OpenAPI description', () => {
     }
   });
 
+  it('answers GET /installation/repositories with a page of repositories, on GitHub.com and GHES paths', async () => {
+    for (const prefix of ['', '/api/v3']) {
+      const fake = await github(prefix);
+      const all = (await check(fake, { method: 'GET', path: '/installation/repositories', status: 200 })) as {
+        total_count: number;
+        repositories: unknown[];
+      };
+      expect(all.total_count).toBe(3);
+      expect(all.repositories).toHaveLength(3);
+      const path = '/installation/repositories?per_page=2&page=2';
+      const last = (await check(fake, { method: 'GET', path, status: 200 })) as { repositories: unknown[] };
+      expect(last.repositories).toHaveLength(1);
+    }
+  });
+
   it('answers Actions variables in every scope as described', async () => {
     const fake = await github();
     const app = fake.repositoryId('acme/app');
