@@ -1,6 +1,6 @@
 /**
  * One error type for every expected failure (bad input, authentication,
- * unreachable target, API refusal). index.ts turns it into a single
+ * unreachable target, API refusal). main.ts turns it into a single
  * `core.setFailed(message)`; anything else is a bug and keeps its stack.
  */
 export class ActionError extends Error {

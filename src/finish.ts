@@ -65,29 +65,15 @@ export interface FinishOutcome {
 }
 
 export async function finishRotation(context: FinishContext, credential: RotatedCredential): Promise<FinishOutcome> {
+  const skipped = (why: string): RevokeOutcome => ({ state: 'skipped', id: context.preflight.previous.id, why });
   let interference: Interference | undefined;
   try {
     interference = await recheckVariable(context, credential);
   } catch (err) {
-    const recheckError = errorMessage(err);
-    return {
-      revoke: {
-        state: 'skipped',
-        id: context.preflight.previous.id,
-        why: 'the credential-id variable could not be read again',
-      },
-      recheckError,
-    };
+    return { revoke: skipped('the credential-id variable could not be read again'), recheckError: errorMessage(err) };
   }
   if (interference) {
-    return {
-      revoke: {
-        state: 'skipped',
-        id: context.preflight.previous.id,
-        why: 'another rotation changed the credential-id variable while this one ran',
-      },
-      interference,
-    };
+    return { revoke: skipped('another rotation changed the credential-id variable while this one ran'), interference };
   }
   const [variables, keptVariables, revoke] = await Promise.all([
     recordVariable(context, context.inputs.credentialIdVariable, credential.id, context.preflight.variableValues),

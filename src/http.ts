@@ -11,7 +11,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { type Dispatcher, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
 import { TransportError } from './errors.js';
-import { oneLine, redactCredentialShapes } from './redact.js';
+import { serverText } from './redact.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -277,7 +277,7 @@ function describeFailure(err: unknown, timeoutMs: number): { text: string; notSe
   if (code) return { text: `network error ${code}`, notSent: NOT_SENT_CODES.has(code) || isTlsHandshakeFailure(code) };
   const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
   // An error's text may quote what was sent (a header value, say): one line, no credential.
-  return { text: `network error (${oneLine(redactCredentialShapes(message), 200)})`, notSent: false };
+  return { text: `network error (${serverText(message, 200)})`, notSent: false };
 }
 
 /**

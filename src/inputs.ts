@@ -6,14 +6,15 @@
  */
 import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret } from './conductorone/credential.js';
 import { InputError } from './errors.js';
-import type {
-  Auth,
-  DeployInputs,
-  DeployWorkflow,
-  Ed25519PrivateJwk,
-  Repository,
-  SecretScope,
-  Visibility,
+import {
+  type Auth,
+  type DeployInputs,
+  type DeployWorkflow,
+  type Ed25519PrivateJwk,
+  type Repository,
+  type SecretScope,
+  VISIBILITIES,
+  type Visibility,
 } from './model.js';
 import { hasControlCharacters } from './redact.js';
 
@@ -238,7 +239,6 @@ function readLifecycle(get: Get): Lifecycle {
   };
 }
 
-const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
 // GitHub allows up to 255 characters in an environment name; control characters can never be part of one.
 const ENVIRONMENT = /^[^\p{Cc}]{1,255}$/u;
 
@@ -277,11 +277,15 @@ function readScope(environment: string, organization: string, visibility: string
   return { kind: 'repository' };
 }
 
-/** YAML 1.2 core booleans, as core.getBooleanInput reads them; empty means the default. */
+/** YAML 1.2 core booleans, as core.getBooleanInput reads them. */
+const TRUE_WORDS: readonly string[] = ['true', 'True', 'TRUE'];
+const FALSE_WORDS: readonly string[] = ['false', 'False', 'FALSE'];
+
+/** A YAML 1.2 boolean; empty means the default. */
 function booleanInput(input: string, value: string, fallback: boolean): boolean {
   if (value === '') return fallback;
-  if (['true', 'True', 'TRUE'].includes(value)) return true;
-  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  if (TRUE_WORDS.includes(value)) return true;
+  if (FALSE_WORDS.includes(value)) return false;
   throw new InputError(input, `"${value}" is not a boolean: use true or false.`);
 }
 
@@ -308,8 +312,8 @@ export function parseDuration(input: string, value: string): Duration {
 /** revoke-previous: a YAML 1.2 boolean, or next-run. */
 function revokeMode(value: string): RevokeMode {
   if (value === 'next-run') return 'next-run';
-  if (['true', 'True', 'TRUE'].includes(value)) return 'now';
-  if (value === '' || ['false', 'False', 'FALSE'].includes(value)) return false;
+  if (TRUE_WORDS.includes(value)) return 'now';
+  if (value === '' || FALSE_WORDS.includes(value)) return false;
   throw new InputError('revoke-previous', `"${value.slice(0, 40)}" is not true, false or next-run.`);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The domain: where secrets go (targets), how the action authenticates, and
- * the credentials it rotates. Types only, importing nothing of the action, so
+ * the credentials it rotates. Types (and one list of values), importing nothing, so
  * every layer can share them: the ConductorOne and GitHub clients below, the
  * input parser and the pipeline above.
  */
@@ -12,6 +12,9 @@ export interface Repository {
 
 /** Who may use an organization secret or variable. */
 export type Visibility = 'all' | 'private' | 'selected';
+
+/** Every Visibility, for checking a value from an input or from GitHub. */
+export const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'] satisfies Visibility[];
 
 /** Where the secrets go: each repository, an environment of each, or an organization. */
 export type SecretScope =

@@ -87,6 +87,14 @@ export function oneLine(text: string, maxLength = 300): string {
 }
 
 /**
+ * A server's words (an error message, an exception's text) for a message:
+ * one line, cut short, and nothing shaped like a credential.
+ */
+export function serverText(text: string, maxLength = 300): string {
+  return oneLine(redactCredentialShapes(text), maxLength);
+}
+
+/**
  * Text for one cell or line of the job summary (GitHub-flavoured Markdown,
  * which also renders some HTML): one line, with HTML characters as entities
  * and the characters that make code spans, links, images and table cells

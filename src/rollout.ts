@@ -57,8 +57,7 @@ export async function rollOut(session: Session): Promise<DeployOutcome[]> {
     return inputs.deployWorkflows.map((workflow, index) => {
       const result = dispatched[index] as PromiseSettledResult<DispatchedRun>;
       if (result.status === 'fulfilled') return { workflow, run: result.value, conclusion: 'not waited for' };
-      const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
-      return { workflow, conclusion: 'not dispatched', error };
+      return { workflow, conclusion: 'not dispatched', error: errorMessage(result.reason) };
     });
   }
   const runs = dispatched.map((d) => (d as PromiseFulfilledResult<DispatchedRun>).value);

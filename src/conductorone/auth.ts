@@ -9,11 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
-import { ActionError, InputError, TransportError } from '../errors.js';
+import { ActionError, errorMessage, InputError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
 import type { Auth, Ed25519PrivateJwk } from '../model.js';
-import { hasControlCharacters, oneLine, redactCredentialShapes } from '../redact.js';
-import { describeErrorResponse } from './errors.js';
+import { hasControlCharacters, serverText } from '../redact.js';
+import { ANY_PROXY, CHECK_NETWORK, describeErrorResponse } from './errors.js';
 
 export interface TokenSource {
   /** Says which identity authenticates, for messages; never secret. */
@@ -22,10 +22,6 @@ export interface TokenSource {
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/** The parts of messages that several answers share. */
-const ANY_PROXY = 'any proxy between the runner and ConductorOne';
-const CHECK_NETWORK = "Check server-url and the runner's network access.";
 
 /** The token endpoint refused the credentials (400, 401 or 403): not a transient failure. */
 export class TokenRefusedError extends ActionError {
@@ -160,7 +156,7 @@ export class FederationTokenSource implements TokenSource {
     try {
       idToken = await getIdToken(audience);
     } catch (err) {
-      const reason = oneLine(redactCredentialShapes(err instanceof Error ? err.message : String(err)));
+      const reason = serverText(errorMessage(err));
       const fix = 'check that the job has "permissions: id-token: write"';
       throw new ActionError(
         `Could not get the workflow's GitHub OIDC token for audience ${audience} (${reason}): ${fix}.`,

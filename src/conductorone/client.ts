@@ -15,7 +15,7 @@ import type { Http } from '../http.js';
 import type { CredentialInfo, RotatedCredential } from '../model.js';
 import type { TokenSource } from './auth.js';
 import { isConductorOneId, isRfc3339, parseClientId, parseClientSecret } from './credential.js';
-import { describeErrorResponse, isConductorOneError, readJson } from './errors.js';
+import { ANY_PROXY, CHECK_NETWORK, describeErrorResponse, isConductorOneError, readJson } from './errors.js';
 
 export interface ConductorOneClientOptions {
   serverUrl: URL;
@@ -51,8 +51,6 @@ export class MalformedCredentialError extends ActionError {
 }
 
 /** The parts of messages that several answers share. */
-const ANY_PROXY = 'any proxy between the runner and ConductorOne';
-const CHECK_NETWORK = "Check server-url and the runner's network access.";
 const CHECK_IDS = "check app-id and connector-id on the connector's page in ConductorOne";
 const GRANT_ROLE = "give that identity a ConductorOne role that can manage this app's connectors";
 /** After a RotateCredential whose outcome is unknown. */

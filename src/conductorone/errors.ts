@@ -6,7 +6,11 @@
  * anything shaped like a credential redacted (a hostile or broken server may
  * echo the request, client assertion included).
  */
-import { oneLine, redactCredentialShapes } from '../redact.js';
+import { oneLine, serverText } from '../redact.js';
+
+/** The parts of messages that several answers share. */
+export const ANY_PROXY = 'any proxy between the runner and ConductorOne';
+export const CHECK_NETWORK = "Check server-url and the runner's network access.";
 
 export async function describeErrorResponse(response: Response): Promise<string> {
   let message = '';
@@ -21,7 +25,7 @@ export async function describeErrorResponse(response: Response): Promise<string>
   } catch {
     // not JSON (a proxy's HTML page, say): the status alone must do
   }
-  message = oneLine(redactCredentialShapes(message), 300);
+  message = serverText(message, 300);
   const statusText = oneLine(response.statusText, 60);
   const status = `${response.status}${statusText ? ` ${statusText}` : ''}`;
   return message ? `${status}: ${message}` : status;

@@ -5,11 +5,10 @@
  * moment it is written. It is the same client-credentials grant a baton
  * connector makes with BATON_CLIENT_ID / BATON_CLIENT_SECRET.
  */
-import { importJWK } from 'jose';
 import { ActionError, errorMessage } from '../errors.js';
 import type { Http } from '../http.js';
 import type { RotatedCredential } from '../model.js';
-import { ClientCredentialsTokenSource, type SigningKey, TokenRefusedError } from './auth.js';
+import { ClientCredentialsTokenSource, importSigningKey, type SigningKey, TokenRefusedError } from './auth.js';
 import { parseClientSecret } from './credential.js';
 
 /**
@@ -69,12 +68,8 @@ export async function proveCredential(credential: RotatedCredential, options: Pr
   }
 }
 
+/** The new secret's key, or undefined when it holds none (its messages would speak of the client-secret input). */
 async function signingKeyOf(clientSecret: string): Promise<SigningKey | undefined> {
   const parsed = parseClientSecret(clientSecret);
-  if (!('jwk' in parsed)) return undefined;
-  try {
-    return await importJWK({ ...parsed.jwk }, 'EdDSA');
-  } catch {
-    return undefined;
-  }
+  return 'jwk' in parsed ? importSigningKey(parsed.jwk).catch(() => undefined) : undefined;
 }

@@ -9,7 +9,7 @@
 import { ActionError } from '../errors.js';
 import type { Clock } from '../http.js';
 import type { DeployInputs, DeployWorkflow, RepositoryTarget } from '../model.js';
-import { oneLine, redactCredentialShapes } from '../redact.js';
+import { oneLine, serverText } from '../redact.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isGitHubNotFound, isRequestError } from './errors.js';
 
@@ -165,7 +165,7 @@ function describeWorkflowError(err: unknown, workflow: DeployWorkflow, doing: st
   }
   if (isRequestError(err) && err.status === 422) {
     const message = (err.response?.data as { message?: unknown } | undefined)?.message;
-    const detail = typeof message === 'string' ? `422 ${oneLine(redactCredentialShapes(message), 200)}` : '422';
+    const detail = typeof message === 'string' ? `422 ${serverText(message, 200)}` : '422';
     return new ActionError(
       [
         `GitHub refused to dispatch ${workflow.label} (${detail}):`,

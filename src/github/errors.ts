@@ -5,7 +5,7 @@
  */
 import { ActionError, TransportError } from '../errors.js';
 import type { Target } from '../model.js';
-import { oneLine, redactCredentialShapes } from '../redact.js';
+import { serverText } from '../redact.js';
 
 export interface GitHubAttempt {
   /** What was being done, ending in a preposition the target label follows: "write the secret X in". */
@@ -56,7 +56,7 @@ export function expectStatus<R extends { status: number }>(response: R, expected
 }
 
 /** The parts of messages that several answers share. */
-const ANY_PROXY = 'any proxy between the runner and GitHub';
+export const ANY_PROXY = 'any proxy between the runner and GitHub';
 const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
 const CURRENT_TOKEN = 'pass a current GitHub App installation token or fine-grained token';
 const NOT_GITHUB_TOKEN = 'the workflow GITHUB_TOKEN can never write secrets';
@@ -84,7 +84,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   if (!isRequestError(err)) return err;
   const data = err.response?.data as { message?: unknown } | undefined;
   // GitHub's message is still a server's text: one line, nothing shaped like a credential.
-  const message = typeof data?.message === 'string' ? oneLine(redactCredentialShapes(data.message), 300) : '';
+  const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
   const detail = message ? `${err.status} ${message}` : `${err.status}`;
   const headers = err.response?.headers ?? {};
   if (

@@ -8,7 +8,7 @@
  * https://docs.github.com/en/rest/actions/secrets#create-or-update-an-organization-secret
  */
 import { ActionError } from '../errors.js';
-import type { OrganizationTarget, Visibility } from '../model.js';
+import { type OrganizationTarget, VISIBILITIES, type Visibility } from '../model.js';
 import type { Limiter } from '../pool.js';
 import type { Octokit } from './client.js';
 import { describeGitHubError, expectStatus, isGitHubNotFound } from './errors.js';
@@ -62,8 +62,6 @@ function repositoryIdsOnce(octokit: Octokit, target: OrganizationTarget, limit: 
   }
   return ids;
 }
-
-const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
 
 async function readExistingAccess(
   octokit: Octokit,

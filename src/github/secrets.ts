@@ -3,10 +3,10 @@
  * repository, environment and organization targets alike.
  * https://docs.github.com/en/rest/actions/secrets
  */
-import { ActionError, TransportError } from '../errors.js';
+import { ActionError, errorMessage, TransportError } from '../errors.js';
 import type { Target } from '../model.js';
 import type { Octokit } from './client.js';
-import { describeGitHubError, expectStatus, isRequestError, UndocumentedStatusError } from './errors.js';
+import { ANY_PROXY, describeGitHubError, expectStatus, isRequestError, UndocumentedStatusError } from './errors.js';
 import type { OrgSecretAccess } from './organization.js';
 import { targetBasePath } from './targets.js';
 
@@ -48,7 +48,7 @@ export async function readPublicKey(octokit: Octokit, target: Target): Promise<P
     !isPublicKey(body.key)
   ) {
     const expected = 'a key_id and a 32-byte base64 key';
-    const fix = 'check github-api-url and any proxy between the runner and GitHub';
+    const fix = `check github-api-url and ${ANY_PROXY}`;
     throw new ActionError(
       `GitHub answered the read of the secrets public key of ${target.label} without ${expected}: ${fix}.`,
     );
@@ -86,7 +86,7 @@ export async function writeSecret(
     return expectStatus(response, [201, 204]).status === 201 ? 'created' : 'updated';
   } catch (err) {
     const described = describeGitHubError(err, target, { doing: `write the secret ${name} in`, permission: 'Secrets' });
-    throw new SecretWriteError(described instanceof Error ? described.message : String(described), mayBeStored(err));
+    throw new SecretWriteError(errorMessage(described), mayBeStored(err));
   }
 }
 

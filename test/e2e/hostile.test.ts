@@ -4,7 +4,7 @@
 // fault injected, then checks the request log, what the secrets open to, and that nothing leaked.
 import { describe, it, type TestContext } from 'vitest';
 import type { IssuedCredential } from '../fakes/conductorone.js';
-import { repoScope, startFakeGitHub } from '../fakes/github.js';
+import { githubErrorBody, repoScope, startFakeGitHub } from '../fakes/github.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {
   type E2EScenario,
@@ -416,11 +416,7 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
       path: /\/repos\/acme\/second\/actions\/secrets\//,
       times: 2,
       status: 403,
-      body: {
-        message: 'Forbidden\n::stop-commands::abc\n[click](https://evil.example) <img src=x>',
-        documentation_url: 'https://docs.github.com/rest',
-        status: '403',
-      },
+      body: githubErrorBody(403, 'Forbidden\n::stop-commands::abc\n[click](https://evil.example) <img src=x>'),
     });
 
     const result = await scenario.run();

@@ -1,6 +1,7 @@
 // No secret reaches the log, an output or the summary, except on the ::add-mask:: line that hides it,
 // and each is masked before a line that could carry it is printed (SPEC 4).
 import { describe, it, type TestContext } from 'vitest';
+import { githubErrorBody } from '../fakes/github.js';
 import { findLeaks, type RunActionResult } from '../fakes/run-action.js';
 import {
   type E2EScenario,
@@ -87,11 +88,7 @@ describe.concurrent('secrets stay masked', () => {
       path: secretPath('acme/connectors', 'BATON_CLIENT_SECRET'),
       status: 403,
       headers: { 'retry-after': '1' },
-      body: {
-        message: 'You have exceeded a secondary rate limit',
-        documentation_url: 'https://docs.github.com/rest',
-        status: '403',
-      },
+      body: githubErrorBody(403, 'You have exceeded a secondary rate limit'),
     });
     scenario.github.inject({ method: 'PUT', path: secretPath('acme/connectors', 'BATON_CLIENT_ID'), destroy: true });
 

@@ -1,6 +1,7 @@
 // Transient failures are retried, honouring retry-after and x-ratelimit-reset, and never cause a second
 // rotation (SPEC 4); a rotate that may have happened is not retried.
 import { describe, it, type TestContext } from 'vitest';
+import { githubErrorBody } from '../fakes/github.js';
 import type { Fault } from '../fakes/log.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {
@@ -18,7 +19,6 @@ import {
 } from './helpers.js';
 
 const REPO = 'acme/connectors';
-const GITHUB_DOCS = 'https://docs.github.com/rest';
 
 /** Runs the action with one fault injected into a fake; expects success and exactly one stored rotation. */
 async function rotateThrough(
@@ -106,11 +106,10 @@ describe.concurrent('transient faults', () => {
       path,
       status: 403,
       headers: { 'retry-after': '1' },
-      body: {
-        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-        documentation_url: GITHUB_DOCS,
-        status: '403',
-      },
+      body: githubErrorBody(
+        403,
+        'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      ),
     });
 
     context
@@ -130,11 +129,7 @@ describe.concurrent('transient faults', () => {
         'x-ratelimit-remaining': '0',
         'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1),
       },
-      body: {
-        message: 'API rate limit exceeded for installation ID 1.',
-        documentation_url: GITHUB_DOCS,
-        status: '403',
-      },
+      body: githubErrorBody(403, 'API rate limit exceeded for installation ID 1.'),
     });
 
     context

@@ -3,7 +3,7 @@
 // overlap mode (revoke-previous: next-run), in which exactly two credentials are valid at a time.
 import { describe, it } from 'vitest';
 import { requestClientToken } from '../fakes/conductorone.js';
-import { repoScope } from '../fakes/github.js';
+import { githubErrorBody, repoScope } from '../fakes/github.js';
 import type { FakeWorkflow } from '../fakes/github-workflows.js';
 import {
   type E2EScenario,
@@ -148,11 +148,7 @@ describe.concurrent('deploy-workflows', () => {
       method: 'GET',
       path: `/repos/${OPS}/actions/workflows/roll.yml`,
       status: 403,
-      body: {
-        message: 'Resource not accessible by integration',
-        documentation_url: 'https://docs.github.com/rest',
-        status: '403',
-      },
+      body: githubErrorBody(403, 'Resource not accessible by integration'),
     });
 
     const result = await scenario.run({

@@ -106,8 +106,13 @@ const VISIBILITIES: readonly string[] = ['all', 'private', 'selected'];
 /** Body fields only organization secrets and variables take. */
 const ORG_FIELDS: readonly string[] = ['visibility', 'selected_repository_ids'];
 
+/** An error body as GitHub's REST API writes one. */
+export function githubErrorBody(status: number, message: string) {
+  return { message, documentation_url: DOCUMENTATION_URL, status: String(status) };
+}
+
 function ghError(status: number, message: string): HttpError {
-  return new HttpError(status, { message, documentation_url: DOCUMENTATION_URL, status: String(status) });
+  return new HttpError(status, githubErrorBody(status, message));
 }
 const notFound = () => ghError(404, 'Not Found');
 const unprocessable = (message: string) => ghError(422, `Invalid request.\n\n${message}`);
