@@ -537,17 +537,19 @@ export function isLoopback(url: URL): boolean {
 
 /** https only; plain http is allowed for loopback hosts (local fakes). */
 function serviceUrl(input: string, value: string): URL {
+  // A URL may carry a user and password: the messages never quote them.
+  const shown = `"${value.replace(/\/\/[^/?#]*@/, '//(redacted)@').slice(0, 200)}"`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(input, `"${value}" is not a URL: give an https:// URL.`);
+    throw new InputError(input, `${shown} is not a URL: give an https:// URL.`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-    throw new InputError(input, `"${value}" must use https:// (plain http is allowed only for loopback hosts).`);
+    throw new InputError(input, `${shown} must use https:// (plain http is allowed only for loopback hosts).`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new InputError(input, `"${value}" must not carry credentials, a query or a fragment.`);
+    throw new InputError(input, `${shown} must not carry credentials, a query or a fragment.`);
   }
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;

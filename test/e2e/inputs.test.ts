@@ -172,3 +172,20 @@ describe.concurrent('invalid input', () => {
     expect(errors[0]!.includes(scenario.githubToken), 'the annotation quotes the GitHub token').toBe(false);
   });
 });
+
+describe.concurrent('a URL input with a user and password', () => {
+  it.for(['server-url', 'github-api-url'])('is refused without printing the password (%s)', async (input, context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context);
+
+    const result = await scenario.run({ [input]: 'https://rotator:hunter2@acme.conductor.one' });
+
+    expect(result.code).toBe(1);
+    expect(errorAnnotations(result.stdout)).toEqual([
+      `Input ${input}: "https://(redacted)@acme.conductor.one" must not carry credentials, a query or a fragment.`,
+    ]);
+    expect(`${result.stdout}${result.stderr}${result.summary}`).not.toContain('hunter2');
+    expect(requestLog(scenario.conductorOne)).toEqual([]);
+    expect(requestLog(scenario.github)).toEqual([]);
+  });
+});

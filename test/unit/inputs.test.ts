@@ -272,6 +272,21 @@ describe('readInputs refuses each malformed input, naming it', () => {
     expectInputError({ 'server-url': 'https://acme.conductor.one/?x=1' }, 'server-url', /query/);
   });
 
+  it('never quotes the user or password a refused URL carries', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['https://rotator:hunter2@acme.conductor.one', '"https://(redacted)@acme.conductor.one"', /credentials/],
+      ['http://rotator:hunter2@acme.conductor.one', '"http://(redacted)@acme.conductor.one"', /https/],
+      ['https://rotator:hunter2@acme conductor.one', '"https://(redacted)@acme conductor.one"', /not a URL/],
+    ];
+    for (const [value, shown, message] of cases) {
+      for (const input of ['server-url', 'github-api-url']) {
+        const err = expectInputError({ [input]: value }, input, message);
+        expect(err.message).toContain(shown);
+        expect(err.message).not.toMatch(/rotator|hunter2/);
+      }
+    }
+  });
+
   it('refuses a missing github-token, saying the workflow GITHUB_TOKEN cannot write secrets', () => {
     expectInputError({ 'github-token': '' }, 'github-token', /GITHUB_TOKEN/);
   });
