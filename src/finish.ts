@@ -15,6 +15,7 @@
  * interleaved, and neither the record nor the revoke would be safe.
  */
 import type { ConductorOneClient, RevokeResult } from './conductorone/client.js';
+import { isConductorOneId } from './conductorone/credential.js';
 import { errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import { readVariable, writeVariable } from './github/variables.js';
@@ -22,6 +23,7 @@ import { type Inputs, keptVariableName } from './inputs.js';
 import type { RotatedCredential, Target } from './model.js';
 import { type Limiter, settleWithConcurrency } from './pool.js';
 import type { Preflight } from './preflight.js';
+import { oneLine } from './redact.js';
 
 /** What the last steps need; a Session has it all. */
 export interface FinishContext {
@@ -49,7 +51,10 @@ export type RevokeOutcome =
 
 /** Another rotation changed the credential-id variable while this run ran. */
 export interface Interference {
-  /** Where the variable changed, what the preflight read there, and what it holds now. */
+  /**
+   * Where the variable changed, what the preflight read there, and what it
+   * holds now: a credential ID, or another value quoted (never trusted).
+   */
   changes: Array<{ target: Target; before: string; now: string }>;
 }
 
@@ -97,9 +102,17 @@ async function recheckVariable(
     const before = variableValues.get(target) ?? '';
     const current = now[index] ?? '';
     // A retried write of this very run may already have recorded its own credential.
-    return current !== before && current !== credential.id ? [{ target, before, now: current }] : [];
+    return current !== before && current !== credential.id ? [{ target, before, now: shownValue(current) }] : [];
   });
   return changes.length > 0 ? { changes } : undefined;
+}
+
+/**
+ * What another run (or a person) left in the variable, fit for a message: a
+ * credential ID as it is, anything else quoted on one line and cut short.
+ */
+function shownValue(value: string): string {
+  return value === '' || isConductorOneId(value) ? value : `"${oneLine(value, 60)}"`;
 }
 
 /** Writes `value` to the variable `name` in every target; undefined when there is no variable to write. */

@@ -3,6 +3,7 @@
  * of the summary. Each says what happened, where, and what to do; none ever
  * carries a secret (the types they take do not hold one).
  */
+import { isConductorOneId } from './conductorone/credential.js';
 import type { FinishOutcome, Interference, VariableOutcome } from './finish.js';
 import type { DeployOutcome } from './github/deploy.js';
 import { type Inputs, keptVariableName } from './inputs.js';
@@ -189,7 +190,8 @@ export function interferenceWarning(inputs: Inputs, credential: RotatedCredentia
   const seen = interference.changes
     .map((c) => `${c.target.label}: ${c.before || 'not set'} at the start, ${c.now || 'not set'} now`)
     .join('; ');
-  const others = [...new Set(interference.changes.map((c) => c.now).filter(Boolean))];
+  // Only a credential ID can be the other run's credential; a quoted value is shown in `seen` alone.
+  const others = [...new Set(interference.changes.map((c) => c.now).filter(isConductorOneId))];
   return [
     `The variable ${inputs.credentialIdVariable} changed while this run rotated (${seen}):`,
     'another rotation of this connector ran at the same time,',

@@ -283,6 +283,32 @@ describe('runs at the same time', () => {
     expect(result.outputs['revoked-credential-id']).toBe('');
   });
 
+  it('shows what another writer left in the variable only quoted, on one line and escaped, when it is not a credential ID', async (context) => {
+    const scenario = await scenarioFor(context);
+    const previous = await scenario.conductorOne.addCredential();
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+    const hostile = 'x\n::error::forged\n<img src=y> [link](https://example.invalid)';
+    scenario.github.inject({
+      method: 'PUT',
+      path: secretPath(REPO, 'BATON_CLIENT_SECRET'),
+      effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, hostile),
+    });
+
+    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+
+    expect(result.code).toBe(0);
+    const issued = onlyIssued(scenario);
+    expect(previous.revoked).toBe(false);
+    const lines = result.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('::error'))).toEqual([]);
+    const warnings = lines.filter((l) => l.startsWith('::warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`${REPO}: ${previous.id} at the start, "x ::error::forged <img src=y>`);
+    expect(warnings[0]).toContain(`whichever of ${issued.id} and the other credential`);
+    expect(result.summary).not.toContain('<img');
+    expect(result.summary).not.toContain('](https://example.invalid)');
+  });
+
   it('warns that consumers keep the previous client ID when client-id-secret-name is empty and revoke-previous is on', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();

@@ -348,6 +348,20 @@ describe('finishRotation: another rotation at the same time', () => {
     expect(writes()).toEqual([]);
   });
 
+  it('quotes a value that is not a credential ID on one line, cut short, rather than passing it on', async () => {
+    const hostile = `cred-other\n::stop-commands::x <img src=y> ${'z'.repeat(100)}`;
+    const outcome = await finish({
+      reread: new Map<Target, string | undefined>([
+        [one, 'cred-old'],
+        [two, hostile],
+      ]),
+    });
+    const now = outcome.interference?.changes[0]?.now ?? '';
+    expect(now).toMatch(/^"cred-other ::stop-commands::x <img src=y> z+…"$/);
+    expect(now).toHaveLength(62);
+    expect(writes()).toEqual([]);
+  });
+
   it('is not fooled by its own credential, recorded by an earlier attempt of this very run', async () => {
     serveVariable(`/repos/acme/one/actions/variables/${VARIABLE}`, 'PATCH', 204);
     serveVariable(`/repos/acme/two/actions/variables/${VARIABLE}`, 'PATCH', 204);
