@@ -62,7 +62,7 @@ export async function checkWorkflow(octokit: Octokit, workflow: DeployWorkflow):
   try {
     const route = 'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}';
     const params = { owner: workflow.owner, repo: workflow.repo, workflow_id: workflow.file };
-    state = (expectStatus(await octokit.request(route, params), [200]).data as { state?: unknown }).state;
+    state = (expectStatus(await octokit.request(route, params), [200]).data as { state?: unknown } | null)?.state;
   } catch (err) {
     throw describeWorkflowError(err, workflow, `read the deploy workflow ${workflow.file} (@${workflow.ref}) in`);
   }
@@ -79,7 +79,8 @@ export async function dispatchWorkflow(
   workflow: DeployWorkflow,
   inputs: DeployInputs | undefined,
 ): Promise<DispatchedRun> {
-  let data: { workflow_run_id?: unknown; html_url?: unknown };
+  // Typed as GitHub documents it, read as if it might be anything (`null`, say).
+  let data: { workflow_run_id?: unknown; html_url?: unknown } | null;
   try {
     const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
     const params = { owner: workflow.owner, repo: workflow.repo, workflow_id: workflow.file, ref: workflow.ref };
@@ -88,8 +89,8 @@ export async function dispatchWorkflow(
   } catch (err) {
     throw describeWorkflowError(err, workflow, `dispatch the deploy workflow ${workflow.file} (@${workflow.ref}) in`);
   }
-  const runId = data.workflow_run_id;
-  const url = typeof data.html_url === 'string' ? webUrl(data.html_url) : undefined;
+  const runId = data?.workflow_run_id;
+  const url = typeof data?.html_url === 'string' ? webUrl(data.html_url) : undefined;
   if (typeof runId !== 'number' || !Number.isSafeInteger(runId) || runId <= 0 || !url) {
     const fix = 'check github-api-url (GitHub Enterprise Server may not return run details yet)';
     throw new ActionError(`GitHub dispatched ${workflow.label} but did not say which run it started: ${fix}.`);
@@ -122,7 +123,7 @@ export async function waitForRun(octokit: Octokit, run: DispatchedRun, options: 
 /** The run's conclusion once its status is `completed`; undefined while it runs. */
 async function readConclusion(octokit: Octokit, run: DispatchedRun): Promise<string | undefined> {
   const { workflow } = run;
-  let data: { status?: unknown; conclusion?: unknown };
+  let data: { status?: unknown; conclusion?: unknown } | null;
   try {
     const route = 'GET /repos/{owner}/{repo}/actions/runs/{run_id}';
     const response = await octokit.request(route, { owner: workflow.owner, repo: workflow.repo, run_id: run.runId });
@@ -130,6 +131,8 @@ async function readConclusion(octokit: Octokit, run: DispatchedRun): Promise<str
   } catch (err) {
     throw describeWorkflowError(err, workflow, `read the run ${run.url} of ${workflow.file} in`);
   }
+  // Not an object at all (`null`, say): no state this action can read.
+  if (typeof data !== 'object' || data === null) return 'unknown';
   if (data.status !== 'completed') return undefined;
   return typeof data.conclusion === 'string' && CONCLUSIONS.has(data.conclusion) ? data.conclusion : 'unknown';
 }

@@ -90,7 +90,7 @@ async function readExistingAccess(
     );
   }
   if (visibility !== 'selected') return { visibility: visibility as Visibility };
-  let repositories: Array<{ id?: unknown }>;
+  let repositories: Array<{ id?: unknown } | null>;
   try {
     // Pages are read one after the other, so the whole listing holds one slot.
     repositories = await limit(() =>
@@ -106,7 +106,7 @@ async function readExistingAccess(
       permission: 'Secrets',
     });
   }
-  return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r.id, target)) };
+  return { visibility: 'selected', selectedRepositoryIds: repositories.map((r) => repositoryId(r?.id, target)) };
 }
 
 /** A repository ID as GitHub gives it (a number; the API also accepts digit strings). */

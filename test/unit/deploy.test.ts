@@ -43,6 +43,13 @@ describe('checkWorkflow', () => {
     );
   });
 
+  it('refuses an answer that is not an object as a workflow of unknown state', async () => {
+    api.agent.get(GH).intercept({ path: WORKFLOW }).reply(api.answer(200, null));
+    const err = await rejectionOf(checkWorkflow(api.octokit(), workflow));
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toContain('is not active (state: unknown)');
+  });
+
   it('says a missing workflow was not found, and a refused read which permission to give', async () => {
     const pool = api.agent.get(GH);
     pool.intercept({ path: WORKFLOW }).reply(api.answer(404, { message: 'Not Found' }));
@@ -75,6 +82,7 @@ describe('dispatchWorkflow', () => {
       { html_url: run.url },
       { workflow_run_id: 42, html_url: 'javascript:alert(1)' },
       { workflow_run_id: -1, html_url: run.url },
+      null,
     ]) {
       api.agent
         .get(GH)
@@ -157,5 +165,11 @@ describe('waitForRun', () => {
     ]);
     expect(await waitForRun(api.octokit(), run, { clock: api.clock, deadline: NOW_MS })).toBe('cancelled');
     expect(await waitForRun(api.octokit(), run, { clock: api.clock, deadline: NOW_MS })).toBe('unknown');
+  });
+
+  it('reports "unknown" at once for a run answered with something that is not an object', async () => {
+    api.agent.get(GH).intercept({ path: RUN }).reply(api.answer(200, null));
+    expect(await waitForRun(api.octokit(), run, { clock: api.clock, deadline: NOW_MS + 60_000 })).toBe('unknown');
+    expect(api.requests).toHaveLength(1);
   });
 });

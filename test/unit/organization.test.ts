@@ -225,6 +225,21 @@ describe('resolveOrgSecretAccess with a visibility input: the input decides', ()
 });
 
 describe('resolveOrgSecretAccess failures', () => {
+  it('refuses a listing of selected repositories with an entry that is not a repository', async () => {
+    existingSecret('selected');
+    api.agent
+      .get(GH)
+      .intercept({ path: REPOSITORIES })
+      .reply(api.answer(200, { total_count: 2, repositories: [repo(11, 'one'), null] }));
+    const err = await rejectionOf(
+      resolveOrgSecretAccess(api.octokit(), orgTarget(), 'BATON_CLIENT_SECRET', createLimiter(20)),
+    );
+    expect(err).toBeInstanceOf(ActionError);
+    expect(err.message).toBe(
+      'GitHub answered a repository lookup for organization acme without a numeric repository ID: check github-api-url.',
+    );
+  });
+
   it('names the organization Secrets permission and admin:org when the secret cannot be read (403)', async () => {
     api.agent
       .get(GH)
