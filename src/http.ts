@@ -3,14 +3,18 @@
  * with jittered exponential backoff that honours `retry-after` and GitHub's
  * `x-ratelimit-*` headers. Both the ConductorOne client and Octokit (through
  * its `request.fetch` option) send every request through here, so retries,
- * timeouts and proxy settings behave the same for both APIs.
+ * timeouts and proxy settings behave the same for both APIs. Requests go out
+ * with undici's Dispatcher.request, answers come back read whole (see
+ * http-response.ts for why not fetch).
  *
  * GitHub: "Handle rate limit errors appropriately" in
  * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { type Dispatcher, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
+import llhttp from 'undici/lib/llhttp/llhttp_simd-wasm.js';
 import { TransportError } from './errors.js';
+import { HttpResponse } from './http-response.js';
 import { serverText } from './redact.js';
 
 export interface RetryPolicy {
@@ -48,11 +52,20 @@ export const systemClock: Clock = {
 };
 
 export interface HttpOptions {
-  dispatcher?: Dispatcher;
+  /** Sends every request: the proxy-aware agent of a run, a test's MockAgent. */
+  dispatcher: Dispatcher;
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   /** Receives one line per retry. Never given a request or response body. */
   log?: (message: string) => void;
+}
+
+/** The part of fetch's RequestInit the action and Octokit send: every body is text (JSON or a form). */
+export interface SendInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | null;
+  signal?: AbortSignal | null;
 }
 
 export interface SendOptions {
@@ -97,7 +110,10 @@ interface InFlight {
 }
 
 /** After one attempt: the answer to hand back, or a wait before the next attempt. */
-type Next = { response: Response } | { reason: string; waitMs: number };
+type Next = { response: HttpResponse } | { reason: string; waitMs: number };
+
+/** What the retry policy reads of an answer's headers. */
+export type HeaderLookup = { get(name: string): string | null };
 
 export type Verdict = { retry: false } | { retry: true; reason: string; waitMs?: number };
 
@@ -108,7 +124,7 @@ export type Verdict = { retry: false } | { retry: true; reason: string; waitMs?:
  */
 export function judgeResponse(
   status: number,
-  headers: Headers,
+  headers: HeaderLookup,
   idempotent: boolean,
   nowMs: number,
   body?: string,
@@ -134,7 +150,7 @@ function optional(waitMs: number | undefined): { waitMs?: number } {
 }
 
 /** `retry-after` (seconds or HTTP date), else `x-ratelimit-reset` when no requests remain. */
-export function requestedWaitMs(headers: Headers, nowMs: number): number | undefined {
+export function requestedWaitMs(headers: HeaderLookup, nowMs: number): number | undefined {
   const retryAfter = headers.get('retry-after');
   if (retryAfter !== null && retryAfter.trim() !== '') {
     const value = retryAfter.trim();
@@ -160,9 +176,9 @@ export class Http {
   /** Also the proof's clock, so tests never sleep. */
   readonly clock: Clock;
   private readonly log: (message: string) => void;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly dispatcher: Dispatcher;
 
-  constructor(options: HttpOptions = {}) {
+  constructor(options: HttpOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
@@ -170,13 +186,12 @@ export class Http {
   }
 
   /** A fetch for Octokit's `request.fetch`: idempotency follows the method. */
-  readonly fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = typeof input === 'string' || input instanceof URL ? String(input) : input.url;
+  readonly fetch = (input: string | URL, init: SendInit = {}): Promise<HttpResponse> => {
     const method = (init.method ?? 'GET').toUpperCase();
-    return this.send(url, init, { idempotent: IDEMPOTENT_METHODS.has(method) });
+    return this.send(String(input), init, { idempotent: IDEMPOTENT_METHODS.has(method) });
   };
 
-  async send(url: string, init: RequestInit, options: SendOptions): Promise<Response> {
+  async send(url: string, init: SendInit, options: SendOptions): Promise<HttpResponse> {
     const { host, pathname } = new URL(url);
     const request: InFlight = {
       label: `${(init.method ?? 'GET').toUpperCase()} ${host}${pathname}`,
@@ -194,9 +209,9 @@ export class Http {
    * One attempt: the answer to return, or why and how long to wait before the
    * next; throws when giving up on a network failure.
    */
-  private async tryOnce(url: string, init: RequestInit, request: InFlight, attempt: number): Promise<Next> {
+  private async tryOnce(url: string, init: SendInit, request: InFlight, attempt: number): Promise<Next> {
     const last = attempt >= this.policy.maxAttempts;
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await this.attempt(url, init);
     } catch (err) {
@@ -209,7 +224,7 @@ export class Http {
       return { reason: failure.text, waitMs };
     }
     if (response.ok || last) return { response };
-    const body = response.status === 403 ? await peekText(response) : undefined;
+    const body = response.status === 403 ? await response.text() : undefined;
     const verdict = judgeResponse(response.status, response.headers, request.idempotent, this.clock.now(), body);
     if (!verdict.retry) return { response };
     const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
@@ -218,24 +233,27 @@ export class Http {
       this.log(`${request.label}: ${verdict.reason}; ${asked}, so it gives up`);
       return { response };
     }
-    await discard(response);
     return { reason: verdict.reason, waitMs };
   }
 
-  private async attempt(url: string, init: RequestInit): Promise<Response> {
+  /** One request, its answer read whole, within the attempt's time limit. */
+  private async attempt(url: string, init: SendInit): Promise<HttpResponse> {
     const timeout = AbortSignal.timeout(this.policy.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    // undici's own fetch, so a test's MockAgent or a proxy agent can be the dispatcher.
-    const response = await undiciFetch(url, {
-      ...(init as UndiciRequestInit),
-      // Never follow a redirect: a credential request answered by a 3xx (a
-      // proxy, a captive portal, a moved API) must not be replayed to another
-      // host, and its 3xx is not a documented success.
-      redirect: 'manual',
+    const target = new URL(url);
+    // request() never follows a redirect: a credential request answered by a
+    // 3xx (a proxy, a captive portal, a moved API) must not be replayed to
+    // another host, and its 3xx is not a documented success.
+    const answer = await this.dispatcher.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+      headers: { ...init.headers },
+      body: init.body ?? null,
       signal,
-      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
     });
-    return response as unknown as Response;
+    const bytes = new Uint8Array(await answer.body.arrayBuffer());
+    return new HttpResponse(url, answer.statusCode, answer.statusText ?? '', answer.headers, bytes);
   }
 
   private withinBudget(started: number, waitMs: number): boolean {
@@ -246,22 +264,6 @@ export class Http {
     const next = `attempt ${attempt + 1} of ${this.policy.maxAttempts}`;
     this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
     await this.clock.sleep(waitMs);
-  }
-}
-
-async function peekText(response: Response): Promise<string> {
-  try {
-    return await response.clone().text();
-  } catch {
-    return '';
-  }
-}
-
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // the connection is dropped either way
   }
 }
 
@@ -299,13 +301,15 @@ const SEND_HEADERS = 'undici:client:sendHeaders';
 /**
  * Starts a request with `start`, and says when it is on its way: `sent`
  * resolves a macrotask after the next request of this process is written to
- * its socket, or once `result` settles if that comes first (a request that
- * fails before it is written, or a call that needs none). Work started after
- * `sent` runs while the request is in flight instead of delaying it.
+ * its socket (with `url`, the next request to that URL), or once `result`
+ * settles if that comes first (a request that fails before it is written, or
+ * a call that needs none). Work started after `sent` runs while the request
+ * is in flight instead of delaying it.
  */
-export function whenSent<T>(start: () => Promise<T>): { result: Promise<T>; sent: Promise<void> } {
+export function whenSent<T>(start: () => Promise<T>, url?: URL): { result: Promise<T>; sent: Promise<void> } {
   let written: () => void = noop;
-  const onWrite = () => {
+  const onWrite = (message: unknown) => {
+    if (url && !isRequestTo(message, url)) return;
     unsubscribe(SEND_HEADERS, onWrite);
     setImmediate(written);
   };
@@ -319,4 +323,30 @@ export function whenSent<T>(start: () => Promise<T>): { result: Promise<T>; sent
   return { result, sent: Promise.race([write, settled]) };
 }
 
+/**
+ * Whether a sendHeaders message is about a request to `url`: its origin and
+ * path, or the whole URL as the path (a plain-HTTP request through a proxy).
+ */
+function isRequestTo(message: unknown, url: URL): boolean {
+  const request = (message as { request?: { origin?: unknown; path?: unknown } } | undefined)?.request;
+  const path = String(request?.path);
+  if (path === url.href) return true;
+  return path === url.pathname + url.search && String(request?.origin).replace(/\/$/, '') === url.origin;
+}
+
 function noop(): void {}
+
+/**
+ * Starts compiling undici's HTTP parser (llhttp, WebAssembly) on V8's
+ * background threads. undici compiles it synchronously when it opens its
+ * first connection, on the main thread and on the critical path of the run;
+ * V8 keeps compiled modules by their bytes, so that compile then finds this
+ * one done. Nothing depends on it: if it fails, undici compiles as before.
+ */
+export function warmHttpParser(): void {
+  // The WebAssembly global has no value type in @types/node's globals.
+  const { WebAssembly: wasm } = globalThis as unknown as {
+    WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> };
+  };
+  wasm.compile(llhttp).catch(() => {});
+}

@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent } from 'undici';
 import type { ActionCore } from './action-core.js';
 import { ActionError, errorMessage } from './errors.js';
-import { closeDispatcher, Http } from './http.js';
+import { closeDispatcher, Http, warmHttpParser } from './http.js';
 import { type CoreModule, getInput, LazyCore, mask } from './lazy-core.js';
 import { cancelledMessage } from './messages.js';
 import { RunProgress } from './progress.js';
@@ -25,8 +25,9 @@ export async function run(): Promise<void> {
   // parser, llhttp, first) with its optimizing compiler in background threads,
   // and a process cannot exit before they finish: tens of milliseconds after
   // the last answer, for code a run this short has no use for. Set before
-  // either WebAssembly module compiles (the first connection, libsodium).
+  // either WebAssembly module compiles (the HTTP parser, libsodium).
   setFlagsFromString('--liftoff-only');
+  warmHttpParser();
   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured for ConductorOne and GitHub
   // alike (self-hosted runners behind a corporate proxy).
   const dispatcher = new EnvHttpProxyAgent({ connect: { timeout: 10_000 } });

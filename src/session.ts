@@ -5,7 +5,7 @@
  * is what every later step of the pipeline works with.
  */
 import type { ActionCore } from './action-core.js';
-import { tokenSourceFor } from './conductorone/auth.js';
+import { tokenSourceFor, tokenUrl } from './conductorone/auth.js';
 import { ConductorOneClient } from './conductorone/client.js';
 import { createOctokit, type Octokit } from './github/client.js';
 import { targetsFor } from './github/targets.js';
@@ -72,15 +72,15 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   core.info(
     `Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${checking}.`,
   );
-  // The token request leaves first; @actions/github then loads while it is in flight.
-  await whenSent(() => tokenSource.getToken()).sent;
-  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http);
+  // The token request and GitHub's reads leave first (the reads before Octokit has loaded: see
+  // createOctokit); once the token request is written, @actions/github and then what output
+  // needs load while they are all in flight.
+  const token = whenSent(() => tokenSource.getToken(), tokenUrl(inputs.serverUrl));
+  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, { loadAfter: token.sent });
+  void token.sent.then(() => core.preload?.());
   const secretNames = secrets.map((s) => s.name);
   const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };
-  const checks = whenSent(() => authenticateAndPreflight(context));
-  // With GitHub's reads on their way too, load what output needs while they are in flight.
-  void checks.sent.then(() => core.preload?.());
-  const preflight = await checks.result;
+  const preflight = await authenticateAndPreflight(context);
   const { previous } = preflight;
   core.setOutput('previous-credential-id', previous.id);
   if (previous.id) core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);

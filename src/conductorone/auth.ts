@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { ActionError, errorMessage, InputError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
+import type { HttpResponse } from '../http-response.js';
 import type { Auth, Ed25519PrivateJwk } from '../model.js';
 import { hasControlCharacters, serverText } from '../redact.js';
 import { ANY_PROXY, CHECK_NETWORK, describeErrorResponse } from './errors.js';
@@ -210,7 +211,7 @@ export async function requestToken(
   mask: (value: string) => void,
   messages: { refused(detail: string): string },
 ): Promise<string> {
-  let response: Response;
+  let response: HttpResponse;
   try {
     response = await http.send(
       url.href,

@@ -12,6 +12,7 @@
  */
 import { ActionError, TransportError } from '../errors.js';
 import type { Http } from '../http.js';
+import type { HttpResponse } from '../http-response.js';
 import type { CredentialInfo, RotatedCredential } from '../model.js';
 import type { TokenSource } from './auth.js';
 import { isConductorOneId, isRfc3339, parseClientId, parseClientSecret } from './credential.js';
@@ -69,7 +70,7 @@ export class ConductorOneClient {
 
   async rotateCredential(appId: string, connectorId: string): Promise<RotatedCredential> {
     const subject = `connector ${connectorId} of app ${appId}`;
-    let response: Response;
+    let response: HttpResponse;
     try {
       // Not idempotent: each call issues a credential. Http retries it only
       // when the server cannot have acted (no connection, 429, 503).
@@ -165,7 +166,7 @@ export class ConductorOneClient {
     throw new ActionError(this.refusal(response.status, detail, doing));
   }
 
-  private async callOrExplain(method: string, path: string, body?: unknown): Promise<Response> {
+  private async callOrExplain(method: string, path: string, body?: unknown): Promise<HttpResponse> {
     try {
       return await this.call(method, path, body, true);
     } catch (err) {
@@ -183,7 +184,7 @@ export class ConductorOneClient {
     return `ConductorOne could not ${doing} (${detail}).`;
   }
 
-  private async call(method: string, path: string, body: unknown, idempotent: boolean): Promise<Response> {
+  private async call(method: string, path: string, body: unknown, idempotent: boolean): Promise<HttpResponse> {
     const token = await this.options.tokenSource.getToken();
     const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
     return this.options.http.send(
@@ -209,7 +210,7 @@ export class ConductorOneClient {
     return err;
   }
 
-  private async rotateRefused(response: Response, subject: string): Promise<string> {
+  private async rotateRefused(response: HttpResponse, subject: string): Promise<string> {
     const detail = await describeErrorResponse(response);
     const who = this.options.tokenSource.description;
     switch (response.status) {

@@ -6,13 +6,15 @@
  * anything shaped like a credential redacted (a hostile or broken server may
  * echo the request, client assertion included).
  */
+
+import type { HttpResponse } from '../http-response.js';
 import { oneLine, serverText } from '../redact.js';
 
 /** The parts of messages that several answers share. */
 export const ANY_PROXY = 'any proxy between the runner and ConductorOne';
 export const CHECK_NETWORK = "Check server-url and the runner's network access.";
 
-export async function describeErrorResponse(response: Response): Promise<string> {
+export async function describeErrorResponse(response: HttpResponse): Promise<string> {
   let message = '';
   try {
     const body = JSON.parse(await response.text()) as {
@@ -32,7 +34,7 @@ export async function describeErrorResponse(response: Response): Promise<string>
 }
 
 /** Whether an error answer is ConductorOne's own gRPC status JSON, not a proxy's page. */
-export async function isConductorOneError(response: Response): Promise<boolean> {
+export async function isConductorOneError(response: HttpResponse): Promise<boolean> {
   const body = await readJson(response);
   return (
     typeof body === 'object' &&
@@ -43,7 +45,7 @@ export async function isConductorOneError(response: Response): Promise<boolean> 
 }
 
 /** The JSON body, or undefined when it is not JSON. */
-export async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: HttpResponse): Promise<unknown> {
   try {
     return JSON.parse(await response.text()) as unknown;
   } catch {

@@ -2,6 +2,8 @@
 // imported from 'undici' by src/ or by the @actions packages bundled with it must be there, or it
 // would be undefined in dist/ while every test of src/ passes.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../fakes/run-action.js';
@@ -50,6 +52,30 @@ describe('the bundle', () => {
     for (const name of names) expect(typeof lean[name], name).toBe('function');
     expect(lean.EnvHttpProxyAgent).toBe(undici.EnvHttpProxyAgent);
     expect(lean.ProxyAgent).toBe(undici.ProxyAgent);
+  });
+
+  it("gives every dispatcher undici's request API, which the action's Http sends with", async () => {
+    const lean: Record<string, unknown> = await import('../../bundle/undici.js');
+    const { Agent } = await import('undici');
+    expect(typeof (lean.EnvHttpProxyAgent as typeof Agent).prototype.request).toBe('function');
+  });
+
+  it("keeps undici's fetch out of the entry chunk: a run never loads it, yet it works when called", async () => {
+    const chunks = readdirSync(path.join(REPO_ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+    const holding = chunks.filter((f) =>
+      readFileSync(path.join(REPO_ROOT, 'dist', f), 'utf8').includes('fetch failed'),
+    );
+    expect(holding).toHaveLength(1);
+    expect(holding[0]).not.toBe('index.js');
+    const server = createServer((_req, res) => res.end('fetched'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const lean = (await import('../../bundle/undici.js')) as { fetch: typeof fetch };
+      const response = await lean.fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(await response.text()).toBe('fetched');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('holds none of the undici parts it does not use', () => {

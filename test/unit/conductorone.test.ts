@@ -13,6 +13,7 @@ import { ConductorOneClient, MalformedCredentialError } from '../../src/conducto
 import { describeErrorResponse } from '../../src/conductorone/errors.js';
 import { ActionError, InputError } from '../../src/errors.js';
 import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
+import { HttpResponse } from '../../src/http-response.js';
 import type { Ed25519PrivateJwk } from '../../src/model.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 import { headersOf, type Recorded, rejectionOf } from './mock-api.js';
@@ -548,8 +549,12 @@ describe('ConductorOneClient.rotateCredential', () => {
 });
 
 describe('describeErrorResponse', () => {
+  /** An answer as Http hands it over. */
+  const answer = (body: string, init: { status: number; statusText?: string }) =>
+    new HttpResponse(`${TENANT}/api`, init.status, init.statusText ?? '', {}, new TextEncoder().encode(body));
+
   it('shows the status and the gRPC message', async () => {
-    const response = new Response(JSON.stringify({ code: 5, message: 'not\n found', details: [] }), {
+    const response = answer(JSON.stringify({ code: 5, message: 'not\n found', details: [] }), {
       status: 404,
       statusText: 'Not Found',
     });
@@ -557,27 +562,27 @@ describe('describeErrorResponse', () => {
   });
 
   it('shows the OAuth error_description of a token error', async () => {
-    const response = new Response(JSON.stringify({ error: 'invalid_client', error_description: 'bad assertion' }), {
+    const response = answer(JSON.stringify({ error: 'invalid_client', error_description: 'bad assertion' }), {
       status: 401,
     });
     expect(await describeErrorResponse(response)).toBe('401: bad assertion');
   });
 
   it('falls back to the status alone for a body that is not JSON', async () => {
-    expect(
-      await describeErrorResponse(new Response('<html>proxy</html>', { status: 502, statusText: 'Bad Gateway' })),
-    ).toBe('502 Bad Gateway');
+    expect(await describeErrorResponse(answer('<html>proxy</html>', { status: 502, statusText: 'Bad Gateway' }))).toBe(
+      '502 Bad Gateway',
+    );
   });
 
   it('cuts a long message to 300 characters', async () => {
-    const response = new Response(JSON.stringify({ message: 'x'.repeat(1000) }), { status: 400 });
+    const response = answer(JSON.stringify({ message: 'x'.repeat(1000) }), { status: 400 });
     expect(await describeErrorResponse(response)).toBe(`400: ${'x'.repeat(299)}…`);
   });
 
   it('keeps the message on one line and redacts what is shaped like a client secret, a JWT or a bearer token', async () => {
     const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJlLXBhcnQ';
     const message = `bad client\n::warning::x secret-token:conductorone.com:v1:eyJrdHkiOiJPS1AifQ assertion ${jwt} header Bearer abcdefghijklmnopqrstuvwxyz`;
-    const response = new Response(JSON.stringify({ code: 16, message }), { status: 401 });
+    const response = answer(JSON.stringify({ code: 16, message }), { status: 401 });
     expect(await describeErrorResponse(response)).toBe(
       '401: bad client ::warning::x (redacted) assertion (redacted) header Bearer (redacted)',
     );

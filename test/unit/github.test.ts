@@ -335,6 +335,102 @@ describe('Octokit through the action HTTP policy', () => {
     ).toBe('created');
     expect(clock.waits).toEqual([3_000]);
   });
+
+  describe('before Octokit has loaded', () => {
+    /** An Octokit that loads only once `load()` is called, as the session's does after the token request. */
+    function held() {
+      let load: () => void = () => {};
+      const loadAfter = new Promise<void>((resolve) => {
+        load = resolve;
+      });
+      const http = new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY });
+      return { octokit: createOctokit(TOKEN, new URL('https://api.github.com'), http, { loadAfter }), load };
+    }
+
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 1_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(done()).toBe(true);
+    };
+
+    it('sends a GET at once, with the headers Octokit sends, and hands Octokit that answer', async () => {
+      agent
+        .get('https://api.github.com')
+        .intercept({ path: publicKeyPath })
+        .reply(answer(200, { key_id: 'kid', key: publicKeyBase64 }));
+      const { octokit, load } = held();
+      const reading = readPublicKey(octokit, target);
+      await until(() => requests.length === 1);
+      expect(requests[0]).toMatchObject({ method: 'GET', path: publicKeyPath });
+      expect(requests[0]!.headers).toMatchObject({
+        authorization: `token ${TOKEN}`,
+        accept: 'application/vnd.github.v3+json',
+      });
+      expect(requests[0]!.headers['user-agent']).toMatch(
+        /^conductorone-rotate-credential-action octokit-endpoint\.js\//,
+      );
+      load();
+      // One request in all: the interceptor answers once, and a second request would find none.
+      expect(await reading).toEqual({ keyId: 'kid', key: publicKeyBase64 });
+      expect(requests).toHaveLength(1);
+    });
+
+    it('fills the route parameters and the query as Octokit does, so Octokit takes the same request', async () => {
+      const path = '/repos/acme/connectors/environments/prod%20eu/variables/BATON_ID?per_page=5';
+      agent
+        .get('https://api.github.com')
+        .intercept({ path })
+        .reply(answer(200, { name: 'BATON_ID', value: 'cred-1' }));
+      const { octokit, load } = held();
+      const reading = octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}', {
+        owner: 'acme',
+        repo: 'connectors',
+        environment_name: 'prod eu',
+        name: 'BATON_ID',
+        per_page: 5,
+      });
+      await until(() => requests.length === 1);
+      load();
+      expect((await reading).data).toEqual({ name: 'BATON_ID', value: 'cred-1' });
+      expect(requests.map((r) => r.path)).toEqual([path]);
+    });
+
+    it("raises Octokit's own error for an early GET GitHub refused", async () => {
+      agent
+        .get('https://api.github.com')
+        .intercept({ path: publicKeyPath })
+        .reply(answer(404, { message: 'Not Found' }));
+      const { octokit, load } = held();
+      const reading = readPublicKey(octokit, target).catch((e: unknown) => e);
+      await until(() => requests.length === 1);
+      load();
+      expect(String(await reading)).toMatch(
+        /^ActionError: Repository acme\/connectors was not found.*\(404 Not Found\)/,
+      );
+    });
+
+    it('holds every other request until Octokit has loaded', async () => {
+      const secretPath = '/repos/acme/connectors/actions/secrets/BATON_CLIENT_SECRET';
+      agent.get('https://api.github.com').intercept({ path: secretPath, method: 'PUT' }).reply(answer(201, {}));
+      const { octokit, load } = held();
+      const writing = writeSecret(octokit, target, 'BATON_CLIENT_SECRET', 'c2VhbGVk', { keyId: 'k', key: 'x' });
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(requests).toHaveLength(0);
+      load();
+      expect(await writing).toBe('created');
+      expect(requests.map((r) => r.method)).toEqual(['PUT']);
+    });
+
+    it('sends a GitHub App JWT as a bearer token, as Octokit does', async () => {
+      const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2lnbmF0dXJl';
+      agent
+        .get('https://api.github.com')
+        .intercept({ path: publicKeyPath })
+        .reply(answer(200, { key_id: 'kid', key: publicKeyBase64 }));
+      const http = new Http({ dispatcher: agent, clock, policy: DEFAULT_RETRY_POLICY });
+      await readPublicKey(createOctokit(jwt, new URL('https://api.github.com'), http), target);
+      expect(requests[0]!.headers.authorization).toBe(`bearer ${jwt}`);
+    });
+  });
 });
 
 describe('describeGitHubError', () => {

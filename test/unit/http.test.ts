@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Agent, MockAgent, fetch as undiciFetch } from 'undici';
+import path from 'node:path';
+import { Agent, MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import {
@@ -11,7 +13,9 @@ import {
   judgeResponse,
   type RetryPolicy,
   requestedWaitMs,
+  warmHttpParser,
 } from '../../src/http.js';
+import { REPO_ROOT } from '../fakes/run-action.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -391,6 +395,67 @@ describe('Http.fetch (for Octokit)', () => {
     expect(await response.text()).toBe('key');
     agent.assertNoPendingInterceptors();
   });
+  it('sends the method, headers and body as given, and hands back the status, headers and body', async () => {
+    let seen: { method?: string; headers?: unknown; body?: unknown } = {};
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/api/v1/rotate?x=1', method: 'POST' })
+      .reply((opts) => {
+        seen = opts;
+        return {
+          statusCode: 200,
+          data: '{"ok":true}',
+          responseOptions: { headers: { 'content-type': 'application/json', 'x-request-id': 'r1' } },
+        };
+      });
+    const response = await new Http({ dispatcher: agent, clock, policy }).send(
+      `${ORIGIN}/api/v1/rotate?x=1`,
+      { method: 'post', headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body: '{"a":1}' },
+      { idempotent: false },
+    );
+    expect(seen.method).toBe('POST');
+    expect(seen.headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer t' });
+    expect(seen.body).toBe('{"a":1}');
+    expect(response).toMatchObject({ status: 200, ok: true, url: `${ORIGIN}/api/v1/rotate?x=1` });
+    expect(response.headers.get('X-Request-Id')).toBe('r1');
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('never follows a redirect: the 3xx is the answer, and nothing is sent to its location', async () => {
+    const pool = agent.get(ORIGIN);
+    pool
+      .intercept({ path: '/token', method: 'POST' })
+      .reply(307, '', { headers: { location: 'https://elsewhere.example.com/token' } });
+    const response = await new Http({ dispatcher: agent, clock, policy }).send(
+      `${ORIGIN}/token`,
+      { method: 'POST', body: 'a=b' },
+      { idempotent: true },
+    );
+    expect(response.status).toBe(307);
+    expect(response.ok).toBe(false);
+    expect(response.headers.get('location')).toBe('https://elsewhere.example.com/token');
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('counts reading the answer against the attempt time limit: a body that stops half-way times out', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"access_token":');
+    });
+    server.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new Agent();
+    const port = (server.address() as AddressInfo).port;
+    const error = await new Http({ dispatcher, clock, policy: { ...policy, timeoutMs: 100, maxAttempts: 1 } })
+      .send(`http://127.0.0.1:${port}/token`, { method: 'POST', body: 'a=b' }, { idempotent: true })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).message).toMatch(/failed: no answer within 100 ms$/);
+    await closeDispatcher(dispatcher, 1_000);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
 });
 
 describe('closeDispatcher', () => {
@@ -402,10 +467,12 @@ describe('closeDispatcher', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const dispatcher = new Agent();
     const port = (server.address() as AddressInfo).port;
-    const pending = undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher }).then(
-      () => 'answered',
-      () => 'failed',
-    );
+    const pending = new Http({ dispatcher, clock: fakeClock(NOW), policy: { ...policy, maxAttempts: 1 } })
+      .send(`http://127.0.0.1:${port}/`, {}, { idempotent: true })
+      .then(
+        () => 'answered',
+        () => 'failed',
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const closed = await Promise.race([
@@ -440,5 +507,16 @@ describe('a TLS handshake that fails', () => {
     expect(response.status).toBe(200);
     expect(clock.waits).toHaveLength(1);
     await agent.close();
+  });
+});
+
+describe('warmHttpParser', () => {
+  it("compiles the very bytes undici's HTTP/1.1 client compiles at its first connection", async () => {
+    // If undici moved or renamed its parser, the warm-up would compile nothing it uses.
+    const clientH1 = readFileSync(path.join(REPO_ROOT, 'node_modules/undici/lib/dispatcher/client-h1.js'), 'utf8');
+    expect(clientH1).toContain("require('../llhttp/llhttp_simd-wasm.js')");
+    const { default: wasm } = await import('undici/lib/llhttp/llhttp_simd-wasm.js');
+    expect([...wasm.subarray(0, 4)]).toEqual([0x00, 0x61, 0x73, 0x6d]); // the WebAssembly magic number
+    expect(() => warmHttpParser()).not.toThrow();
   });
 });

@@ -35,7 +35,11 @@ async function heldServer() {
   const answer = () => {
     for (const res of held.splice(0)) res.end('{}');
   };
-  return { url: `http://127.0.0.1:${port}/token`, arrived, answer };
+  /** Resolves once `count` requests are being held. */
+  const holding = async (count: number) => {
+    while (held.length < count) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { url: `http://127.0.0.1:${port}/token`, arrived, answer, holding };
 }
 
 function http(): Http {
@@ -59,6 +63,33 @@ describe('whenSent', () => {
     await server.arrived;
     expect(answered).toBe(false);
     server.answer();
+    expect((await result).status).toBe(200);
+  });
+
+  it('given a URL, waits for the request to that URL, not for another one written before it', async () => {
+    const server = await heldServer();
+    const client = http();
+    let go: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      go = resolve;
+    });
+    const { result, sent } = whenSent(async () => {
+      await ready;
+      return client.send(server.url, { method: 'POST', body: 'a=b' }, { idempotent: true });
+    }, new URL(server.url));
+    let isSent = false;
+    void sent.then(() => {
+      isSent = true;
+    });
+    const other = client.send(server.url.replace(/token$/, 'other'), {}, { idempotent: true });
+    await server.arrived;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isSent).toBe(false);
+    go();
+    await sent;
+    await server.holding(2);
+    server.answer();
+    expect((await other).status).toBe(200);
     expect((await result).status).toBe(200);
   });
 
