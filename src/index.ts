@@ -2,3 +2,9 @@
 import { run } from './main.js';
 
 await run();
+// The run is over and its connections are closed: end the process once
+// everything it printed has been written (an empty write calls back after
+// every write before it), without letting Node first take apart every object
+// the run made. run() itself never exits, so that @github/local-action can call it.
+await Promise.all([process.stdout, process.stderr].map((out) => new Promise((written) => out.write('', written))));
+process.exit();
