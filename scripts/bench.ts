@@ -26,7 +26,10 @@
  * overlap in time are one round trip; requests queued behind a full write
  * pool are not.
  *
- * Usage: [PEER_DIST=/tmp/peer/dist/index.js] npm run bench [-- --runs N] [--runs-large M] [--trace]
+ * Wall times are the action's process alone, spawn to end, as the `node -e 0`
+ * start is measured.
+ *
+ * Usage: [PEER_DIST=/tmp/peer/dist/index.js] [ACTION_DIST=/tmp/before/dist/index.js] npm run bench [-- --runs N] [--runs-large M] [--trace]
  *   --runs N        runs of the 1-repository measurement (default 15)
  *   --runs-large M  runs of each 20-repository measurement (default 9, at most N)
  *   --trace         print the critical path of the last run of each 20-repository measurement
@@ -52,6 +55,8 @@ const FLOOR_RATIO_TARGET = 1.5;
 const FLOOR_RATIO_GOAL = 1.3;
 const PEER_RATIO_TARGET = 0.5;
 const PEER_DIST = process.env.PEER_DIST ?? '';
+/** Another build of this action to measure instead of dist/index.js (a before/after comparison). */
+const ACTION_DIST = process.env.ACTION_DIST ?? '';
 const CREDENTIAL_ID_VARIABLE = 'BATON_CREDENTIAL_ID';
 
 function countArg(name: string, fallback: number): number {
@@ -187,10 +192,9 @@ async function runBundled(
   inputs: Record<string, string>,
 ): Promise<{ sample: Sample; result: RunActionResult }> {
   const from = mark(scenario);
-  const started = performance.now();
-  const result = await runAction({ inputs });
-  const wallMs = performance.now() - started;
-  return { sample: sampleOf(scenario, from, wallMs), result };
+  const result = await runAction({ inputs, ...(ACTION_DIST ? { entry: ACTION_DIST } : {}) });
+  // The process's own time, spawn to end, as timeNodeStart measures node -e 0.
+  return { sample: sampleOf(scenario, from, result.elapsedMs), result };
 }
 
 /** run() in this process, wired like src/index.ts (without the proxy handling), masks ignored, outputs and summary discarded. */
@@ -261,16 +265,14 @@ function peerInputs(scenario: Scenario, repositories: string[], listRegex: boole
 
 async function runPeer(scenario: Scenario, repositories: string[], configuration: PeerConfiguration): Promise<Sample> {
   const from = mark(scenario);
-  const started = performance.now();
   const result = await runAction({
     inputs: peerInputs(scenario, repositories, configuration.listRegex),
     env: { BATON_CLIENT_ID: scenario.clientId, BATON_CLIENT_SECRET: scenario.clientSecret },
     entry: PEER_DIST,
   });
-  const wallMs = performance.now() - started;
   if (result.code !== 0) throw new Error(`the peer failed during the benchmark:\n${result.stdout}\n${result.stderr}`);
   checkWrites(scenario, from, repositories.length);
-  return sampleOf(scenario, from, wallMs);
+  return sampleOf(scenario, from, result.elapsedMs);
 }
 
 /** The secrets and the variable hold a credential that exists in ConductorOne, as after a previous run. */
@@ -402,6 +404,7 @@ console.log(
   `runs: ${RUNS} (1 repository), ${LARGE_RUNS} (each ${REPOSITORY_COUNT}-repository measurement); latency per fake response: ${LATENCY_MS} ms`,
 );
 if (PEER_DIST) console.log(`peer: ${PEER_DIST}`);
+if (ACTION_DIST) console.log(`action: ${ACTION_DIST} (instead of dist/index.js)`);
 
 // 1. One repository, bundled, against the floor.
 let rtt: number;

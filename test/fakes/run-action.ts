@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +29,8 @@ export interface RunActionResult {
   outputs: Record<string, string>;
   summary: string;
   timedOut: boolean;
+  /** From spawning the process to its end: the action's own time, without this helper's file set-up. */
+  elapsedMs: number;
 }
 
 /** The name @actions/core's getInput reads: spaces become _, hyphens are kept. */
@@ -56,12 +59,14 @@ export async function runAction(opts: RunActionOptions): Promise<RunActionResult
     Object.assign(env, opts.env);
 
     const entry = opts.entry ?? path.join(REPO_ROOT, 'dist', 'index.js');
-    const { code, stdout, stderr, timedOut } = await new Promise<{
+    const { code, stdout, stderr, timedOut, elapsedMs } = await new Promise<{
       code: number | null;
       stdout: string;
       stderr: string;
       timedOut: boolean;
+      elapsedMs: number;
     }>((resolve, reject) => {
+      const started = performance.now();
       const child = spawn(process.execPath, [entry], {
         cwd: opts.cwd ?? runnerTemp,
         env,
@@ -83,7 +88,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunActionResult
       });
       child.on('close', (exitCode) => {
         clearTimeout(timer);
-        resolve({ code: exitCode, stdout: out, stderr: err, timedOut: killed });
+        resolve({ code: exitCode, stdout: out, stderr: err, timedOut: killed, elapsedMs: performance.now() - started });
       });
     });
 
@@ -94,6 +99,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunActionResult
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
       timedOut,
+      elapsedMs,
     };
   } finally {
     await rm(runnerTemp, { recursive: true, force: true });
