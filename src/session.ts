@@ -23,8 +23,8 @@ import { type SecretToWrite, secretsToWrite } from './store.js';
  * bursts of concurrent writes; `npm run bench` measured 4, 8 and 10 for 20
  * repositories x 2 secrets at 40 ms per request (CONTRIBUTING.md, "How many
  * writes at once"): 8 takes such a run, rotation and proof included, to 5
- * write round trips and to under half the time jpoehnelt/secrets-sync-action needs to
- * write the same secrets to the same list of repositories (4 does not), while
+ * write round trips and clearly under half the time jpoehnelt/secrets-sync-action needs
+ * to write the same secrets to the same list of repositories (4 only just, 0.48), while
  * staying far below GitHub's secondary limits (100 concurrent requests, 80
  * content-creating requests a minute); 10 saves one round trip more for a
  * quarter more burst.
