@@ -21,6 +21,12 @@
  * 4. The full lifecycle for 20 repositories (credential-id-variable,
  *    revoke-previous: true), bundled.
  *
+ * 5. The stack's own floor: scripts/stack-floor.mjs (the action's packages
+ *    making the action's four round trips, with nothing of the action around
+ *    them), bundled as the action is, against a loopback server answering {}
+ *    after the same latency, as a ratio to its own floor. It says how much of
+ *    the 1-repository ratio Node and the packages take by themselves.
+ *
  * Critical path: the longest chain of requests, across both fakes, in which
  * each request arrived after the previous one was answered. Requests that
  * overlap in time are one round trip; requests queued behind a full write
@@ -34,14 +40,20 @@
  *   --runs-large M  runs of each 20-repository measurement (default 9, at most N)
  *   --trace         print the critical path of the last run of each 20-repository measurement
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { Http } from '../src/http.js';
 import { type ActionCore, runPipeline, WRITE_CONCURRENCY } from '../src/run.js';
 import { repoScope } from '../test/fakes/github.js';
 import type { RequestLogEntry, RequestTiming } from '../test/fakes/log.js';
-import { type RunActionResult, runAction } from '../test/fakes/run-action.js';
+import { REPO_ROOT, type RunActionResult, runAction } from '../test/fakes/run-action.js';
 import { type Scenario, startScenario } from '../test/fakes/scenario.js';
 
 const LATENCY_MS = 40;
@@ -377,11 +389,67 @@ function estimateBundled(): void {
   }
 }
 
+/** scripts/stack-floor.mjs bundled with ncc, as `npm run bundle` bundles the action: the path of its entry. */
+function bundleStackFloor(): { entry: string; remove: () => void } {
+  const out = mkdtempSync(path.join(tmpdir(), 'stack-floor-'));
+  const ncc = path.join(REPO_ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+  execFileSync(process.execPath, [ncc, 'build', 'scripts/stack-floor.mjs', '-o', out, '--minify', '-q'], {
+    cwd: REPO_ROOT,
+    stdio: 'ignore',
+  });
+  return { entry: path.join(out, 'index.mjs'), remove: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+/** The stack alone against a server answering {} after LATENCY_MS: its median time and its ratio to its own floor. */
+async function measureStackFloor(): Promise<{ ms: number; floor: number; ratio: number }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.end('{}'), LATENCY_MS));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const jwk = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+  const bundle = bundleStackFloor();
+  const timeRun = () =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      const env = { PATH: process.env.PATH ?? '', URL: url, JWK: jwk };
+      const child = spawn(process.execPath, [bundle.entry], { stdio: 'ignore', env });
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 ? resolve(performance.now() - started) : reject(new Error(`stack-floor.mjs exited with ${code}`)),
+      );
+    });
+  try {
+    const rtts: number[] = [];
+    for (let i = 0; i < RUNS + 1; i++) {
+      const started = performance.now();
+      await (await fetch(`${url}/ping`)).arrayBuffer();
+      if (i > 0) rtts.push(performance.now() - started);
+    }
+    await timeRun();
+    const starts: number[] = [];
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      starts.push(await timeNodeStart());
+      runs.push(await timeRun());
+    }
+    const floor = median(starts) + ROUND_TRIPS * median(rtts);
+    return { ms: median(runs), floor, ratio: median(runs) / floor };
+  } finally {
+    bundle.remove();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 function printTargets(): void {
   const verdict = (ratio: number, target: number) => (ratio <= target ? 'met' : 'NOT met');
   console.log('\nissue 12 targets (medians)');
   console.log(
     `  1 repository / floor: ${floorRatio.toFixed(2)} (target <= ${FLOOR_RATIO_TARGET}: ${verdict(floorRatio, FLOOR_RATIO_TARGET)}; goal ${FLOOR_RATIO_GOAL}: ${verdict(floorRatio, FLOOR_RATIO_GOAL)})`,
+  );
+  console.log(
+    `  the stack alone (scripts/stack-floor.mjs) / its floor: ${stackFloor.ratio.toFixed(2)} (${fmt(stackFloor.ms)} against ${fmt(stackFloor.floor)})`,
   );
   console.log(
     `  ${REPOSITORY_COUNT} x ${SECRETS_PER_REPOSITORY} / its floor: ${largeFloorRatio.toFixed(2)} (no target)`,
@@ -473,6 +541,12 @@ const inProcessMs = new Map<number, number>();
     await scenario.close();
   }
 }
+
+// 5. The stack alone, against its own floor, beside the action's ratio.
+const stackFloor = await measureStackFloor();
+console.log('\nthe stack alone (scripts/stack-floor.mjs: the same packages and 4 round trips, nothing else), bundled');
+console.log(`  median ${fmt(stackFloor.ms)}, floor ${fmt(stackFloor.floor)}: ratio ${stackFloor.ratio.toFixed(2)}`);
+console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)} of its floor`);
 
 // 2-4. Twenty repositories x 2 secrets.
 {
