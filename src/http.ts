@@ -58,6 +58,21 @@ export interface HttpOptions {
   clock?: Clock;
   /** Receives one line per retry. Never given a request or response body. */
   log?: (message: string) => void;
+  /** The largest answer read, in bytes; a larger one ends the request (default MAX_ANSWER_BYTES). */
+  maxAnswerBytes?: number;
+}
+
+/**
+ * Every answer is read whole, so a server (or a proxy) that sends without end
+ * must not fill the runner's memory. The largest the action asks for, a page
+ * of 100 repositories, is under 1 MB.
+ */
+const MEGABYTE = 1024 * 1024;
+export const MAX_ANSWER_BYTES = 10 * MEGABYTE;
+
+/** An answer larger than the limit: the request ends, and is not tried again (the server would say as much again). */
+class AnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError';
 }
 
 /** The part of fetch's RequestInit the action and Octokit send: every body is text (JSON or a form). */
@@ -177,12 +192,14 @@ export class Http {
   readonly clock: Clock;
   private readonly log: (message: string) => void;
   private readonly dispatcher: Dispatcher;
+  private readonly maxAnswerBytes: number;
 
   constructor(options: HttpOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
     this.dispatcher = options.dispatcher;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   }
 
   /** A fetch for Octokit's `request.fetch`: idempotency follows the method. */
@@ -215,13 +232,7 @@ export class Http {
     try {
       response = await this.attempt(url, init);
     } catch (err) {
-      const failure = describeFailure(err, this.policy.timeoutMs);
-      const waitMs = backoffMs(attempt, this.policy, this.clock.random);
-      if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request.started, waitMs)) {
-        const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-        throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
-      }
-      return { reason: failure.text, waitMs };
+      return this.afterFailure(err, request, attempt);
     }
     if (response.ok || last) return { response };
     const body = response.status === 403 ? await response.text() : undefined;
@@ -234,6 +245,19 @@ export class Http {
       return { response };
     }
     return { reason: verdict.reason, waitMs };
+  }
+
+  /** After an attempt that got no answer: a wait before the next attempt, or the TransportError that ends the request. */
+  private afterFailure(err: unknown, request: InFlight, attempt: number): Next {
+    if (err instanceof AnswerTooLargeError) throw new TransportError(`${request.label} failed: ${err.message}`, true);
+    const failure = describeFailure(err, this.policy.timeoutMs);
+    const waitMs = backoffMs(attempt, this.policy, this.clock.random);
+    const last = attempt >= this.policy.maxAttempts;
+    if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request.started, waitMs)) {
+      const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
+      throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+    }
+    return { reason: failure.text, waitMs };
   }
 
   /** One request, its answer read whole, within the attempt's time limit. */
@@ -252,7 +276,7 @@ export class Http {
       body: init.body ?? null,
       signal,
     });
-    const bytes = new Uint8Array(await answer.body.arrayBuffer());
+    const bytes = await readWhole(answer.body, this.maxAnswerBytes);
     return new HttpResponse(url, answer.statusCode, answer.statusText ?? '', answer.headers, bytes);
   }
 
@@ -265,6 +289,22 @@ export class Http {
     this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
     await this.clock.sleep(waitMs);
   }
+}
+
+/** An answer's body, read to its end, unless it grows past `limit` bytes. */
+async function readWhole(body: AsyncIterable<Uint8Array> & { destroy(): void }, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      const most = limit % MEGABYTE === 0 ? `${limit / MEGABYTE} MB` : `${limit} bytes`;
+      throw new AnswerTooLargeError(`the answer is larger than ${most}, more than any answer the action asks for`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean } {

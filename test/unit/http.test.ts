@@ -437,6 +437,22 @@ describe('Http.fetch (for Octokit)', () => {
     agent.assertNoPendingInterceptors();
   });
 
+  it('ends a request whose answer grows past the limit, and does not try it again', async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: '/exact' }).reply(200, 'x'.repeat(100));
+    pool.intercept({ path: '/large' }).reply(200, 'x'.repeat(101));
+    const limited = new Http({ dispatcher: agent, clock, policy, maxAnswerBytes: 100 });
+    expect(await (await limited.send(`${ORIGIN}/exact`, {}, { idempotent: true })).text()).toHaveLength(100);
+    const error = await limited.send(`${ORIGIN}/large`, {}, { idempotent: true }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).message).toBe(
+      'GET api.example.com/large failed: the answer is larger than 100 bytes, more than any answer the action asks for',
+    );
+    expect((error as TransportError).mayHaveBeenProcessed).toBe(true);
+    expect(clock.waits).toEqual([]);
+    agent.assertNoPendingInterceptors();
+  });
+
   it('counts reading the answer against the attempt time limit: a body that stops half-way times out', async () => {
     const sockets: Socket[] = [];
     const server = createServer((_req, res) => {
