@@ -389,6 +389,22 @@ function estimateBundled(): void {
   }
 }
 
+/**
+ * RUNS round trips to `url` as the action sees one: a request answered after
+ * the latency (after one that opens the connection, so a short --runs is not
+ * skewed by it).
+ */
+async function roundTrips(url: string): Promise<number[]> {
+  await (await fetch(url)).arrayBuffer();
+  const rtts: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await (await fetch(url)).arrayBuffer();
+    rtts.push(performance.now() - started);
+  }
+  return rtts;
+}
+
 /** scripts/stack-floor.mjs bundled with ncc, as `npm run bundle` bundles the action: the path of its entry. */
 function bundleStackFloor(): { entry: string; remove: () => void } {
   const out = mkdtempSync(path.join(tmpdir(), 'stack-floor-'));
@@ -421,12 +437,7 @@ async function measureStackFloor(): Promise<{ ms: number; floor: number; ratio: 
       );
     });
   try {
-    const rtts: number[] = [];
-    for (let i = 0; i < RUNS + 1; i++) {
-      const started = performance.now();
-      await (await fetch(`${url}/ping`)).arrayBuffer();
-      if (i > 0) rtts.push(performance.now() - started);
-    }
+    const rtts = await roundTrips(`${url}/ping`);
     await timeRun();
     const starts: number[] = [];
     const runs: number[] = [];
@@ -488,16 +499,7 @@ const inProcessMs = new Map<number, number>();
 {
   const scenario = await startScenario({ latencyMs: LATENCY_MS });
   try {
-    // One round trip as the action sees it: a request answered after the latency
-    // (after one that opens the connection, so a short --runs is not skewed by it).
-    await (await fetch(`${scenario.conductorOne.url}/api/v1/ping`)).arrayBuffer();
-    const rtts: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const started = performance.now();
-      const response = await fetch(`${scenario.conductorOne.url}/api/v1/ping`);
-      await response.arrayBuffer();
-      rtts.push(performance.now() - started);
-    }
+    const rtts = await roundTrips(`${scenario.conductorOne.url}/api/v1/ping`);
     const starts: number[] = [];
     const samples: Sample[] = [];
     // Warm the file cache once for each, then alternate so drift hits both.

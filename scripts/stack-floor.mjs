@@ -6,13 +6,11 @@
 // Env: URL (the server), JWK (an Ed25519 private JWK to sign with).
 import { setFlagsFromString } from 'node:v8';
 import { importJWK, SignJWT } from 'jose';
-import request from 'undici/lib/api/api-request.js';
-import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
+// The parts of undici the action's bundle holds, with the request API on every dispatcher.
+import { EnvHttpProxyAgent } from '../bundle/undici.js';
 
 // As the action does (src/main.ts), so that both end alike.
 setFlagsFromString('--liftoff-only');
-Dispatcher.prototype.request = request;
 const dispatcher = new EnvHttpProxyAgent();
 const { origin } = new URL(process.env.URL ?? '');
 const jwk = JSON.parse(process.env.JWK ?? '{}');

@@ -62,12 +62,13 @@ export interface HttpOptions {
   maxAnswerBytes?: number;
 }
 
+const MEGABYTE = 1024 * 1024;
+
 /**
  * Every answer is read whole, so a server (or a proxy) that sends without end
  * must not fill the runner's memory. The largest the action asks for, a page
  * of 100 repositories, is under 1 MB.
  */
-const MEGABYTE = 1024 * 1024;
 export const MAX_ANSWER_BYTES = 10 * MEGABYTE;
 
 /** An answer larger than the limit: the request ends, and is not tried again (the server would say as much again). */

@@ -163,7 +163,7 @@ export function renderSkippedSummary(report: { connectorId: string; appId: strin
   return [
     '## ConductorOne credential not due for rotation',
     '',
-    `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+    `${connectorOf(report)}: ${cell(report.reason)}`,
     '',
     'Nothing was rotated, written or revoked.',
     '',
@@ -180,11 +180,10 @@ export interface DryRunReport {
 }
 
 export function renderDryRunSummary(report: DryRunReport): string {
-  const connector = `Connector \`${report.connectorId}\` (app \`${report.appId}\`)`;
   return [
     '## ConductorOne credential rotation: dry run',
     '',
-    `${connector} exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
+    `${connectorOf(report)} exists, the token can authenticate, and every target below is readable. Nothing was changed.`,
     '',
     '| Target | Secret | Would write |',
     '|---|---|---|',
@@ -221,7 +220,7 @@ export function renderDiscardedSummary(report: DiscardReport): string {
   return [
     '## ConductorOne credential rotated, but not stored',
     '',
-    `Connector \`${report.connectorId}\` (app \`${report.appId}\`): ${cell(report.reason)}`,
+    `${connectorOf(report)}: ${cell(report.reason)}`,
     '',
     '| Step | Result |',
     '|---|---|',
@@ -254,4 +253,9 @@ export function renderCancelledSummary(message: string, progress: RunProgress): 
 /** Keeps a text inside one Markdown table cell or line, with nothing in it that Markdown or HTML would act on. */
 export function cell(text: string): string {
   return markdownText(text);
+}
+
+/** The heading line's subject: which connector of which app. */
+function connectorOf(report: { connectorId: string; appId: string }): string {
+  return `Connector \`${report.connectorId}\` (app \`${report.appId}\`)`;
 }
