@@ -5,7 +5,8 @@
  * fails with every target unchanged.
  */
 import { ActionError, errorMessage } from './errors.js';
-import { discardMessage, discardOutcome } from './messages.js';
+import { discard, recordIssued } from './ledger.js';
+import { discardMessage, discardOutcome, ledgerPlace } from './messages.js';
 import { renderDiscardedSummary } from './report.js';
 import type { Session } from './session.js';
 
@@ -31,8 +32,31 @@ export async function discardCredential(
       revoke = { error: errorMessage(err) };
     }
   }
-  const outcome = discardOutcome(inputs.connectorId, credentialId, revoke);
+  const recordedIn = await forget(session, credentialId, typeof revoke === 'string' && revoke !== 'no id');
+  const outcome = discardOutcome(inputs.connectorId, credentialId, revoke, recordedIn);
   const { appId, connectorId } = inputs;
   await core.writeSummary(renderDiscardedSummary({ appId, connectorId, credentialId, reason, revoke: outcome }));
   throw new DiscardedError(discardMessage(reason, outcome), { cause });
+}
+
+/**
+ * The ledger after a discard: a revoked credential leaves it; one that could
+ * not be revoked stays (or is recorded now, if the record had not been made),
+ * marked as stored nowhere, so the next successful run revokes it at once.
+ * Resolves with where it is recorded, or '' when it is not (or need not be).
+ */
+async function forget(session: Session, credentialId: string, revoked: boolean): Promise<string> {
+  const { preflight, progress, identity } = session;
+  const { ledger } = preflight;
+  if (!credentialId || !ledger.remembers || (revoked && !progress.recordedIn)) return '';
+  const now = session.now();
+  ledger.apply((l) =>
+    discard(recordIssued(l, credentialId, now, identity.label), credentialId, revoked, now, 'stored nowhere'),
+  );
+  try {
+    await ledger.save();
+    return revoked ? '' : ledgerPlace(ledger);
+  } catch {
+    return revoked ? '' : progress.recordedIn;
+  }
 }

@@ -1,34 +1,41 @@
 /**
  * The runs that rotate nothing: a dry run, which says what a real run would
  * do from what the preflight found, and a credential not due yet under
- * rotate-if-expires-within. Nothing here sends a request; the preflight
- * already checked the connector, every target and the variable.
+ * rotate-if-expires-within (the pipeline then still retires what is due).
+ * Nothing here sends a request; the preflight already checked the connector,
+ * every target and the ledger.
  */
 import { type Due, rotationDue } from './expiry.js';
-import { type Inputs, keptVariableName } from './inputs.js';
-import { NEVER_EXPIRES } from './messages.js';
+import type { Inputs } from './inputs.js';
+import { handOver, planRetirement, recordIssued } from './ledger.js';
+import { ledgerPlace, NEVER_EXPIRES, timeText } from './messages.js';
 import type { Target } from './model.js';
 import type { Preflight } from './preflight.js';
-import { type DryRunReport, describeAccess, renderDryRunSummary, renderSkippedSummary } from './report.js';
+import { type DryRunReport, describeAccess, renderDryRunSummary } from './report.js';
 import type { Session } from './session.js';
 
-/** A dry run, or a credential not due yet: report and stop. */
-export async function reportIfNotRotating(session: Session, now: () => number): Promise<boolean> {
+/**
+ * A dry run: report, and the run is over ('dry run'). A credential not due
+ * yet: say why, and the pipeline retires what is due without rotating.
+ * Otherwise false: rotate.
+ */
+export async function reportIfNotRotating(
+  session: Session,
+  now: () => number,
+): Promise<'dry run' | { reason: string } | false> {
   const { core, inputs, preflight } = session;
   const due = rotationDue(inputs.rotateIfExpiresWithin, preflight.previous, preflight.current, now());
   if (inputs.dryRun) {
     core.setOutput('rotated', 'false');
     core.info('Dry run: the connector, the token and every target check out; nothing was changed.');
-    await core.writeSummary(renderDryRunSummary(planDryRun(session, due)));
-    return true;
+    await core.writeSummary(renderDryRunSummary(planDryRun(session, due, now())));
+    return 'dry run';
   }
   if (!due.due) {
     core.setOutput('rotated', 'false');
     if (due.neverExpires) core.warning(NEVER_EXPIRES.message(inputs), NEVER_EXPIRES.title);
     core.info(`Not rotating: ${due.reason}.`);
-    const { appId, connectorId } = inputs;
-    await core.writeSummary(renderSkippedSummary({ appId, connectorId, reason: `${due.reason}.` }));
-    return true;
+    return { reason: due.reason };
   }
   if (inputs.rotateIfExpiresWithin) core.info(`Rotating: ${due.reason}.`);
   return false;
@@ -41,13 +48,14 @@ export interface DryRunContext {
   preflight: Preflight;
 }
 
-export function planDryRun(context: DryRunContext, due: Due): DryRunReport {
+export function planDryRun(context: DryRunContext, due: Due, now: number): DryRunReport {
   const { inputs } = context;
-  const revoke =
-    inputs.revokePrevious === 'next-run'
-      ? overlapSteps(inputs, context.preflight)
-      : [revokeStep(inputs, context.preflight)];
-  const plan = [...dueSteps(inputs, due), ...writeSteps(context), ...deploySteps(inputs), ...revoke];
+  const plan = [
+    ...dueSteps(inputs, due),
+    ...writeSteps(context),
+    ...deploySteps(inputs),
+    ...retireSteps(inputs, context.preflight, now),
+  ];
   return { appId: inputs.appId, connectorId: inputs.connectorId, plan, writes: plannedWrites(context) };
 }
 
@@ -66,11 +74,10 @@ function writeSteps({ inputs, targets, secrets, preflight }: DryRunContext): str
       : 'Check the new credential, without proving it (verify: false).',
     `Write ${names} to ${where}, at most a few writes at a time.`,
   ];
-  if (inputs.credentialIdVariable) {
-    const values = [...new Set([...preflight.variableValues.values()].map((v) => v ?? 'not set'))].join(', ');
-    const variable = `\`${inputs.credentialIdVariable}\``;
-    const after = inputs.deployWorkflows.length > 0 ? ', once every deploy run succeeded' : '';
-    steps.push(`Record the new credential ID in the variable ${variable} of every target${after} (now: ${values}).`);
+  const { ledger } = preflight;
+  if (ledger.remembers) {
+    const home = ledgerPlace(ledger);
+    steps.splice(1, 0, `Record the new credential in ${home} (as pending), beside the proof and before any write.`);
   }
   return steps;
 }
@@ -82,36 +89,41 @@ function deploySteps(inputs: Inputs): string[] {
   return [`Dispatch the deploy workflows ${workflows}, and ${wait}; otherwise revoke nothing.`];
 }
 
-/** revoke-previous: next-run: keep the replaced credential one more rotation, revoke the one kept before. */
-function overlapSteps(inputs: Inputs, { previous, kept }: Preflight): string[] {
-  const variable = `\`${keptVariableName(inputs)}\``;
-  const keep = previous.id
-    ? `Keep the replaced credential \`${previous.id}\` valid until the next rotation, recorded in ${variable}.`
-    : `Keep nothing for the next rotation: no previous credential is known yet.`;
-  const revoke = kept.id
-    ? `Revoke \`${kept.id}\`, the credential kept from the rotation before (from ${variable}).`
-    : `Revoke nothing: ${variable} names no credential kept from the rotation before.`;
-  return [revoke, keep];
-}
-
-function revokeStep(inputs: Inputs, { previous, current }: Preflight): string {
-  if (!previous.id) {
-    return inputs.revokePrevious
-      ? 'Revoke nothing: no previous credential is known yet.'
-      : 'Revoke nothing (revoke-previous is off).';
+/**
+ * What happens to every credential the targets may hold now, and to every
+ * replaced one the ledger records, once the new one is handed over: the same
+ * rules a real run applies (ledger.ts), read ahead.
+ */
+function retireSteps(inputs: Inputs, preflight: Preflight, now: number): string[] {
+  const { ledger, current } = preflight;
+  const NEW = 'the-new-credential';
+  const after = handOver(recordIssued(ledger.ledger, NEW, now, ''), NEW, now);
+  const policy = { mode: inputs.revokePrevious, keepMs: inputs.keepPreviousFor.ms };
+  const plan = planRetirement(after, policy, now);
+  if (plan.length === 0) {
+    const unknown = ledger.remembers
+      ? `${ledgerPlace(ledger)} records no other credential`
+      : 'no previous credential is known (set credential-id-variable, or previous-credential-id)';
+    return [`Revoke nothing: ${unknown}.`];
   }
-  const previousText = `\`${previous.id}\` (from ${previous.source})`;
-  if (current === 'gone') {
-    const already = inputs.revokePrevious ? ' (a real run reports it as already revoked)' : '';
-    return `Revoke nothing: the previous credential ${previousText} no longer exists in ConductorOne${already}.`;
-  }
-  const expiry = current?.expiresTime ? `, which expires ${current.expiresTime},` : '';
-  if (!inputs.revokePrevious)
-    return `Leave the previous credential ${previousText}${expiry} valid (revoke-previous is off).`;
-  const deploys =
-    inputs.deployWorkflows.length > 0 ? ', the proof passed and every deploy run succeeded' : ' and the proof passed';
-  const when = `after every write succeeded${deploys}`;
-  return `Revoke the previous credential ${previousText}${expiry || ','} ${when}.`;
+  const guard = 'unless ConductorOne shows a consumer still uses it (the in-use guard)';
+  return plan.map((step) => {
+    const id = `\`${step.entry.id}\``;
+    const gone =
+      current === 'gone' && step.entry.id === preflight.previous.id ? ' (it no longer exists in ConductorOne)' : '';
+    const replaced =
+      step.entry.replacedAt === now
+        ? 'replaced by the new credential'
+        : `replaced ${timeText(step.entry.replacedAt ?? now)}`;
+    if (step.step === 'off') return `Leave ${id}${gone}, ${replaced}, valid (revoke-previous is off).`;
+    if (step.step === 'wait')
+      return `Keep ${id}, ${replaced}, valid until at least ${timeText(step.dueAt)} (keep-previous-for ${inputs.keepPreviousFor.text}).`;
+    const when =
+      inputs.deployWorkflows.length > 0
+        ? 'once every write, the proof and every deploy run succeeded'
+        : 'once every write and the proof succeeded';
+    return `Revoke ${id}${gone}, ${replaced}, ${when}, ${guard}.`;
+  });
 }
 
 function plannedWrites({ targets, secrets, preflight }: DryRunContext): DryRunReport['writes'] {

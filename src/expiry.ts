@@ -17,7 +17,7 @@ export function rotationDue(
   nowMs: number,
 ): Due {
   if (!window) return { due: true, reason: 'rotate-if-expires-within is not set' };
-  if (!previous.id) return { due: true, reason: 'no current credential is known' };
+  if (!previous.id) return { due: true, reason: previous.why ?? 'no current credential is known' };
   if (current === undefined || current === 'gone')
     return { due: true, reason: `the current credential ${previous.id} no longer exists in ConductorOne` };
   // An expiry that cannot be read is treated as due: rotating early never locks anyone out.

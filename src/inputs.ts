@@ -43,6 +43,11 @@ export interface Inputs {
    * `<credential-id-variable>_PREVIOUS`) and revoke the one recorded there.
    */
   revokePrevious: RevokeMode;
+  /**
+   * How long a replaced credential stays valid at least (next-run), and how
+   * long a credential the in-use guard kept must go unused before it is revoked.
+   */
+  keepPreviousFor: Duration;
   /** Skip rotation while the current credential expires later than now + this; undefined: always rotate. */
   rotateIfExpiresWithin?: Duration;
   dryRun: boolean;
@@ -57,14 +62,11 @@ export interface Inputs {
 export type RevokeMode = false | 'now' | 'next-run';
 
 /**
- * With revoke-previous: next-run, the variable beside credential-id-variable
- * that names the credential kept valid for one more rotation; empty otherwise.
+ * keep-previous-for's default: the longest a job may run on a GitHub-hosted
+ * runner (6 hours), so a consumer job that read the secrets just before a
+ * rotation can finish with them (README, "revoke-previous: next-run").
  */
-export function keptVariableName(inputs: Pick<Inputs, 'credentialIdVariable' | 'revokePrevious'>): string {
-  return inputs.revokePrevious === 'next-run' && inputs.credentialIdVariable
-    ? `${inputs.credentialIdVariable}_PREVIOUS`
-    : '';
-}
+export const DEFAULT_KEEP_PREVIOUS_FOR = '6h';
 
 /** A window such as `30d`, as given and in milliseconds. */
 export interface Duration {
@@ -185,7 +187,13 @@ function readSecretNames(get: Get): Pick<Inputs, 'clientIdSecretName' | 'clientS
 
 type Lifecycle = Pick<
   Inputs,
-  'credentialIdVariable' | 'previousCredentialId' | 'verify' | 'revokePrevious' | 'rotateIfExpiresWithin' | 'dryRun'
+  | 'credentialIdVariable'
+  | 'previousCredentialId'
+  | 'verify'
+  | 'revokePrevious'
+  | 'keepPreviousFor'
+  | 'rotateIfExpiresWithin'
+  | 'dryRun'
 >;
 
 const HOW_TO_TRACK = [
@@ -211,7 +219,8 @@ function readLifecycle(get: Get): Lifecycle {
   const revokePrevious = revokeMode(get('revoke-previous'));
   const tracksCurrent = Boolean(credentialIdVariable || previousCredentialId);
   if (revokePrevious === 'next-run' && !credentialIdVariable) {
-    const why = 'keeps the replaced credential for one more rotation in the variable <credential-id-variable>_PREVIOUS';
+    const why =
+      'keeps the replaced credential valid, recorded in the ledger of credential-id-variable, for a later run to revoke';
     throw new InputError('revoke-previous', `next-run ${why}: set credential-id-variable, e.g. BATON_CREDENTIAL_ID.`);
   }
   if (revokePrevious && !tracksCurrent) {
@@ -234,6 +243,7 @@ function readLifecycle(get: Get): Lifecycle {
     previousCredentialId,
     verify,
     revokePrevious,
+    keepPreviousFor: parseDuration('keep-previous-for', get('keep-previous-for') || DEFAULT_KEEP_PREVIOUS_FOR),
     ...(window ? { rotateIfExpiresWithin: parseDuration('rotate-if-expires-within', window) } : {}),
     dryRun: booleanInput('dry-run', get('dry-run'), false),
   };

@@ -40,7 +40,9 @@ export async function run(): Promise<void> {
     const message = cancelledMessage(signal, progress);
     output.use((core) => core.setFailed(redactor.redact(message)));
     const summary = writeSummary(output, redactor.redact(renderCancelledSummary(message, progress)));
-    await withinBound(Promise.all([output.load(), summary]), CLOSE_BOUND_MS);
+    // Give the rotation lock back, so a re-run need not wait for it to expire.
+    const unlocked = progress.lock?.release();
+    await withinBound(Promise.all([output.load(), summary, unlocked]), CLOSE_BOUND_MS);
     await closeDispatcher(dispatcher, CLOSE_BOUND_MS);
     process.exit(1);
   });

@@ -124,6 +124,12 @@ export interface CredentialInfo {
   expiresTime: string;
   /** ConductorOne gave an expiry that is not an RFC 3339 time; it is never quoted. */
   expiryUnreadable?: boolean;
+  /**
+   * When it last got a token, in ms on the runner's clock (ConductorOne's time,
+   * corrected by the offset its Date header shows); undefined when it never did;
+   * 'unreadable' when ConductorOne gave a value that is not an RFC 3339 time.
+   */
+  lastUsedAt?: number | 'unreadable';
 }
 
 /** Which credential the secrets hold before this run, and how the action knows. */
@@ -131,4 +137,6 @@ export interface PreviousCredential {
   /** Empty when nothing is known (first run with a new variable, say). */
   id: string;
   source: 'previous-credential-id' | 'credential-id-variable' | 'none';
+  /** With no ID: why no single credential is known (e.g. the last rotation did not finish). */
+  why?: string;
 }

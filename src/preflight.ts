@@ -2,25 +2,25 @@
  * Authenticate + preflight: everything that must be true before a credential
  * is rotated, checked at once. The ConductorOne token request and every GitHub
  * read run together: each target's secrets public key, an organization
- * secret's current visibility, the credential-id variable (and, with
- * revoke-previous: next-run, the one that keeps the credential before), every
- * deploy workflow; then, when needed, the current credential. A problem anywhere stops the run with every problem
- * listed, and nothing has changed.
+ * secret's current visibility, the ledger (credential-id-variable, in every
+ * target), every deploy workflow, and the rotation lock is taken beside them;
+ * then, when needed, the current credential. A problem anywhere stops the run
+ * with every problem listed, the lock given back, and nothing changed.
  */
 
 import type { TokenSource } from './conductorone/auth.js';
 import type { ConductorOneClient } from './conductorone/client.js';
-import { isConductorOneId } from './conductorone/credential.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
 import { checkWorkflow } from './github/deploy.js';
 import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
 import { type PublicKey, readPublicKey } from './github/secrets.js';
-import { readVariable } from './github/variables.js';
-import { type Inputs, keptVariableName } from './inputs.js';
+import type { Inputs } from './inputs.js';
+import { currentCredential } from './ledger.js';
+import { forgetfulStore, type LedgerFound, LedgerStore, lockName, readLedger } from './ledger-store.js';
+import { RotationLock, type RunIdentity } from './lock.js';
 import type { CredentialInfo, PreviousCredential, Target } from './model.js';
 import type { Limiter } from './pool.js';
-import { oneLine } from './redact.js';
 
 export interface PreflightContext {
   inputs: Inputs;
@@ -31,18 +31,25 @@ export interface PreflightContext {
   /** The secret names to be written in every target. */
   secretNames: readonly string[];
   readLimit: Limiter;
+  /** The run, as the lock names its holder. */
+  identity: RunIdentity;
+  now: () => number;
 }
 
 export interface Preflight {
   publicKeys: Map<Target, PublicKey>;
   /** Organization targets only: what each secret's PUT must say about its access. */
   orgAccess: Map<Target, Map<string, OrgSecretAccess>>;
-  /** With credential-id-variable: its value in each target (undefined: not set there). */
-  variableValues: Map<Target, string | undefined>;
+  /** What the action remembers of the connector's credentials (see ledger.ts). */
+  ledger: LedgerStore;
+  /** Credentials the ledger took in from bare IDs (before the ledger, or set by hand), for the log. */
+  adopted: LedgerFound['adopted'];
+  /** previous-credential-id named a credential the ledger records as replaced: ignored. */
+  staleGiven?: { id: string; replacedAt: number };
+  /** This run's hold on `<credential-id-variable>_LOCK`; undefined without a variable, and in a dry run. */
+  lock?: RotationLock;
+  /** The credential every target holds, when the ledger knows it. */
   previous: PreviousCredential;
-  /** With revoke-previous: next-run: the `<variable>_PREVIOUS` value in each target, and the credential it names. */
-  keptValues: Map<Target, string | undefined>;
-  kept: PreviousCredential;
   /**
    * The previous credential as ConductorOne shows it, read when the run needs
    * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
@@ -50,22 +57,45 @@ export interface Preflight {
   current?: CredentialInfo | 'gone';
 }
 
+/** A lock outlives the longest a run may take: its deploy wait, and an hour for everything else. */
+const LOCK_MARGIN_MS = 60 * 60 * 1000;
+
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
-  const reads = startReads(context);
+  const lock = lockFor(context);
+  const reads = startReads(context, lock);
   const settled = await Promise.allSettled(Object.values(reads).flat());
   // A failed read also fails what waits on it (the previous ID, the current
   // credential) with the same error: each is reported once.
   const problems = [...new Set(settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])))];
   if (problems.length > 0) {
+    await lock?.release().catch(() => {});
     const unexpected = problems.find((p) => !(p instanceof ActionError));
     if (unexpected !== undefined) throw unexpected;
     throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);
   }
-  return collect(context.targets, reads);
+  return collect(context, reads, lock);
+}
+
+/** The rotation lock beside the ledger: taken by every run that may change something. */
+function lockFor(context: PreflightContext): RotationLock | undefined {
+  const { inputs, octokit, targets, identity, now } = context;
+  const [home] = targets;
+  if (!inputs.credentialIdVariable || inputs.dryRun || !home) return undefined;
+  const deployWait = inputs.deployWorkflows.length > 0 ? inputs.deployTimeout.ms : 0;
+  return new RotationLock({
+    octokit,
+    target: home,
+    name: lockName(inputs.credentialIdVariable),
+    identity,
+    lifetimeMs: deployWait + LOCK_MARGIN_MS,
+    // An organization variable must say who may read it; the lock is only ever read by this action.
+    ...(home.kind === 'organization' ? { access: { visibility: 'private', origin: 'new' } as const } : {}),
+    now,
+  });
 }
 
 /** Every read the preflight makes, started at once (through the read limiter where GitHub is asked). */
-function startReads(context: PreflightContext) {
+function startReads(context: PreflightContext, lock: RotationLock | undefined) {
   const { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit } = context;
   const { appId, connectorId } = inputs;
   const token = tokenSource.getToken();
@@ -80,16 +110,14 @@ function startReads(context: PreflightContext) {
         }))
       : [],
   );
-  const variable = inputs.credentialIdVariable;
-  const readAll = (name: string) => targets.map((target) => readLimit(() => readVariable(octokit, target, name)));
-  const variables = variable ? readAll(variable) : [];
-  const keptVariable = keptVariableName(inputs);
-  const keptReads = keptVariable ? readAll(keptVariable) : [];
-  const kept = Promise.all(keptReads).then((values) => previousFromVariable(keptVariable, targets, values));
+  const name = inputs.credentialIdVariable;
+  const connectorKey = `${appId}/${connectorId}`;
+  const found: Promise<LedgerFound | undefined> = name
+    ? readLedger({ octokit, targets, name, connector: connectorKey, readLimit, now: context.now() })
+    : Promise.resolve(undefined);
+  const locked = lock ? lock.acquire() : Promise.resolve();
   const workflows = inputs.deployWorkflows.map((workflow) => readLimit(() => checkWorkflow(octokit, workflow)));
-  const previous: Promise<PreviousCredential> = inputs.previousCredentialId
-    ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
-    : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
+  const previous: Promise<PreviousCredential> = found.then((ledger) => previousFrom(inputs, ledger));
   const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
   const current = needsCurrent
     ? Promise.all([previous, token]).then(async ([{ id }]) =>
@@ -101,69 +129,75 @@ function startReads(context: PreflightContext) {
     connector: connector ? [connector] : [],
     keys,
     access,
-    variables,
+    found: [found],
+    locked: [locked],
     previous: [previous],
     current: [current],
-    keptReads,
-    kept: [kept],
     workflows,
   };
 }
 
+/**
+ * The credential the targets hold before this run: the ledger's current one,
+ * unless previous-credential-id names one the ledger does not record as replaced.
+ */
+function previousFrom(inputs: Inputs, found: LedgerFound | undefined): PreviousCredential {
+  const given = inputs.previousCredentialId;
+  const entry = given && found ? found.ledger.entries.find((e) => e.id === given) : undefined;
+  if (given && entry?.state !== 'previous') return { id: given, source: 'previous-credential-id' };
+  if (!found) return { id: '', source: 'none' };
+  const current = currentCredential(found.ledger);
+  return current.id
+    ? { id: current.id, source: 'credential-id-variable' }
+    : { id: '', source: 'none', why: current.why };
+}
+
 /** The preflight's findings, once every read succeeded. */
-async function collect(targets: readonly Target[], reads: ReturnType<typeof startReads>): Promise<Preflight> {
+async function collect(
+  context: PreflightContext,
+  reads: ReturnType<typeof startReads>,
+  lock: RotationLock | undefined,
+): Promise<Preflight> {
+  const { inputs, octokit, targets } = context;
   const at = (index: number) => targets[index] as Target;
   const publicKeys = new Map((await Promise.all(reads.keys)).map((key, index) => [at(index), key]));
   const orgAccess = new Map<Target, Map<string, OrgSecretAccess>>();
   for (const { target, name, access } of await Promise.all(reads.access)) {
     orgAccess.set(target, (orgAccess.get(target) ?? new Map<string, OrgSecretAccess>()).set(name, access));
   }
-  const variableValues = new Map((await Promise.all(reads.variables)).map((value, index) => [at(index), value]));
+  const [found] = await Promise.all(reads.found);
   const [previous] = await Promise.all(reads.previous);
   const [current] = await Promise.all(reads.current);
-  const keptValues = new Map((await Promise.all(reads.keptReads)).map((value, index) => [at(index), value]));
-  const [kept] = await Promise.all(reads.kept);
+  const connector = `${inputs.appId}/${inputs.connectorId}`;
+  const home = targets[0] as Target;
+  const ledger = found
+    ? new LedgerStore(
+        found.ledger,
+        {
+          octokit,
+          home,
+          name: inputs.credentialIdVariable,
+          // A new organization variable gets the access of the client secret beside it.
+          ...withAccess(orgAccess.get(home)?.get(inputs.clientSecretSecretName)),
+          exists: found.homeExists,
+          value: found.homeValue,
+        },
+        found.strays,
+      )
+    : forgetfulStore(connector);
+  const staleGiven = inputs.previousCredentialId ? ledger.adoptGiven(inputs.previousCredentialId) : undefined;
   return {
     publicKeys,
     orgAccess,
-    variableValues,
+    ledger,
+    adopted: found?.adopted ?? [],
+    ...(staleGiven ? { staleGiven } : {}),
+    ...(lock ? { lock } : {}),
     previous: previous as PreviousCredential,
-    keptValues,
-    kept: kept as PreviousCredential,
     ...(current !== undefined ? { current } : {}),
   };
 }
 
-/**
- * The variable's value is the credential the secrets hold. Targets that lack
- * it (newly added to the list) do not matter; targets that disagree do: the
- * action cannot know which credential is safe to revoke.
- */
-function previousFromVariable(
-  variable: string,
-  targets: readonly Target[],
-  values: ReadonlyArray<string | undefined>,
-): PreviousCredential {
-  const holders = new Map<string, string[]>();
-  values.forEach((value, index) => {
-    if (!value) return;
-    const label = (targets[index] as Target).label;
-    if (!isConductorOneId(value)) {
-      // Quoted on one line and cut short: the value is whatever someone stored.
-      const held = `The variable ${variable} in ${label} holds "${oneLine(value, 60)}"`;
-      const fix = 'correct or delete it, or set previous-credential-id';
-      throw new ActionError(`${held}, which is not a ConductorOne credential ID: ${fix}.`);
-    }
-    holders.set(value, [...(holders.get(value) ?? []), label]);
-  });
-  if (holders.size > 1) {
-    const seen = [...holders]
-      .map(([id, labels]) => `${labels.join(', ')} ${labels.length === 1 ? 'has' : 'have'} ${id}`)
-      .join('; ');
-    const problem = 'so the action cannot tell which credential is current';
-    const fix = 'set previous-credential-id to the credential the secrets hold, or make the variables agree';
-    throw new ActionError(`The variable ${variable} does not agree across targets (${seen}), ${problem}: ${fix}.`);
-  }
-  const [id] = holders.keys();
-  return id ? { id, source: 'credential-id-variable' } : { id: '', source: 'none' };
+function withAccess(access: OrgSecretAccess | undefined): { access?: OrgSecretAccess } {
+  return access ? { access } : {};
 }

@@ -4,6 +4,8 @@
  * hold the new credential. The pipeline records into it; the entry point
  * reads it when a signal arrives.
  */
+import type { RotationLock } from './lock.js';
+
 export type WriteState = 'pending' | 'in flight' | 'stored' | 'failed';
 
 export class RunProgress {
@@ -11,12 +13,20 @@ export class RunProgress {
   credentialId = '';
   /** Whether that credential was revoked again (it was unusable, or stored nowhere). */
   discarded = false;
-  /** The revoke of the previous credential: not started, under way, or done. */
+  /** The ledger variable that records the new credential, once it does (see ledger.ts); empty until then. */
+  recordedIn = '';
+  /** Revoking replaced credentials: not started, under way, or done. */
   previousRevoke: '' | 'in flight' | 'revoked' = '';
+  /** The rotation lock this run holds: a cancelled run gives it back. */
+  lock: RotationLock | undefined;
   private readonly writes = new Map<string, Map<string, WriteState>>();
 
   issued(id: string): void {
     this.credentialId = id;
+  }
+
+  holdLock(lock: RotationLock | undefined): void {
+    this.lock = lock;
   }
 
   /** Every write the run is about to make, in order. */

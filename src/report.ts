@@ -21,6 +21,15 @@ export interface IssuedCredential {
   expiresTime: string;
 }
 
+/** One credential the ledger records (or this run revoked), for the summary. */
+export interface CredentialRow {
+  id: string;
+  /** pending, current, or "previous, replaced <time>". */
+  state: string;
+  /** What this run did about it; Markdown emphasis allowed, server text escaped by the caller's cell(). */
+  thisRun: string;
+}
+
 /** One step after the writes (prove, record, revoke) and how it went, for the summary. */
 export interface StepReport {
   step: string;
@@ -72,6 +81,8 @@ export interface RotationReport {
   deploys?: readonly DeployOutcome[];
   /** Prove, record, revoke: what happened after the writes. */
   steps: readonly StepReport[];
+  /** Every credential the ledger records, and what this run did about it. */
+  credentials?: readonly CredentialRow[];
   /** Set when a step after the writes failed: the heading says the rotation is not finished. */
   unfinished?: boolean;
 }
@@ -85,6 +96,7 @@ export function renderRotationSummary(report: RotationReport): string {
     ...writesTable(report.outcomes),
     ...(report.deploys?.length ? deploysTable(report.deploys) : []),
     ...(report.steps.length > 0 ? stepsTable(report.steps) : []),
+    ...(report.credentials?.length ? credentialsTable(report.credentials) : []),
     ...(failed ? holdingsTable(report.outcomes) : []),
   ].join('\n');
 }
@@ -132,6 +144,21 @@ function deploysTable(deploys: readonly DeployOutcome[]): string[] {
   return ['| Deploy workflow | Run | Conclusion |', '|---|---|---|', ...rows, ''];
 }
 
+/** The emphasis a row's own words carry is kept; everything else in a cell is escaped. */
+function credentialsTable(rows: readonly CredentialRow[]): string[] {
+  const emphasized = (text: string) =>
+    text
+      .split('**')
+      .map((part) => cell(part))
+      .join('**');
+  return [
+    '| Credential | State | This run |',
+    '|---|---|---|',
+    ...rows.map((r) => `| \`${r.id}\` | ${cell(r.state)} | ${emphasized(r.thisRun)} |`),
+    '',
+  ];
+}
+
 function stepsTable(steps: readonly StepReport[]): string[] {
   return ['| Step | Result |', '|---|---|', ...steps.map((s) => `| ${cell(s.step)} | ${cell(s.result)} |`), ''];
 }
@@ -158,15 +185,26 @@ export function renderNotRotatedSummary(reason: string): string {
   ].join('\n');
 }
 
-/** rotate-if-expires-within found the current credential far enough from expiry. */
-export function renderSkippedSummary(report: { connectorId: string; appId: string; reason: string }): string {
+/** rotate-if-expires-within found the current credential far enough from expiry; replaced ones may still retire. */
+export function renderSkippedSummary(report: {
+  connectorId: string;
+  appId: string;
+  reason: string;
+  credentials?: readonly CredentialRow[];
+  problems?: readonly string[];
+}): string {
+  const revoked = report.credentials?.some((c) => c.thisRun === '**revoked**');
   return [
     '## ConductorOne credential not due for rotation',
     '',
     `${connectorOf(report)}: ${cell(report.reason)}`,
     '',
-    'Nothing was rotated, written or revoked.',
+    revoked
+      ? 'Nothing was rotated or written; replaced credentials that were due were retired.'
+      : 'Nothing was rotated, written or revoked.',
     '',
+    ...(report.credentials?.length ? credentialsTable(report.credentials) : []),
+    ...(report.problems ?? []).map((p) => `**Left to do:** ${cell(p)}`),
   ].join('\n');
 }
 

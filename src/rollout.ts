@@ -30,12 +30,28 @@ export async function handOver(
   const deploys = inputs.deployWorkflows.length > 0 ? await rollOut(session) : [];
   core.setOutput('deploy-runs', deployRunsOutput(deploys));
   if (deploys.every((d) => d.conclusion === 'success')) return deploys;
-  const steps = [say.proofStep(inputs), ...say.stepsNotRun(inputs, 'not every deploy run succeeded')];
+  const { ledger } = session.preflight;
+  const steps = [
+    say.proofStep(inputs),
+    ...say.recordStep(ledger),
+    ...say.stepsNotRun(inputs, ledger, 'not every deploy run succeeded'),
+  ];
   const { appId, connectorId } = inputs;
   const previousId = session.preflight.previous.id;
-  const rotation = { appId, connectorId, credential, previousId, outcomes: writes, deploys, steps, unfinished: true };
+  const credentials = say.ledgerRows(inputs, ledger, [], credential.id);
+  const rotation = {
+    appId,
+    connectorId,
+    credential,
+    previousId,
+    outcomes: writes,
+    deploys,
+    steps,
+    credentials,
+    unfinished: true,
+  };
   await core.writeSummary(report.renderRotationSummary(rotation));
-  throw new ActionError(say.deployFailureMessage(inputs, credential, deploys, previousId));
+  throw new ActionError(say.deployFailureMessage(inputs, ledger, credential, deploys, previousId));
 }
 
 /** Dispatches every deploy workflow, then waits for every run; resolves with each outcome. */

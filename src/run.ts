@@ -12,10 +12,12 @@ import { proveCredential } from './conductorone/proof.js';
 import { DiscardedError, discardCredential } from './discard.js';
 import { reportIfNotRotating } from './dry-run.js';
 import { ActionError, errorMessage } from './errors.js';
-import { finishRotation } from './finish.js';
+import { type FinishOutcome, finishRotation, retireAndRecord } from './finish.js';
 import { warmSealing } from './github/seal.js';
 import { type Http, whenSent } from './http.js';
 import { readInputs } from './inputs.js';
+import { adoptGiven, isLedgerProblem, ledgerFromVariables, rebase, recordIssued } from './ledger.js';
+import { LedgerUnreadableError, ledgerProblemMessage } from './ledger-store.js';
 import * as say from './messages.js';
 import type { RotatedCredential } from './model.js';
 import { RunProgress } from './progress.js';
@@ -45,11 +47,15 @@ export interface RunContext {
 export async function runPipeline(context: RunContext): Promise<void> {
   const core = guardCore(context.core, context.redactor);
   const progress = context.progress ?? new RunProgress();
+  const now = context.now ?? Date.now;
+  let session: Session | undefined;
   try {
     const inputs = readInputs(core);
-    for (const { title, message } of say.inputWarnings(inputs)) core.warning(message, title);
-    const session = await openSession({ ...context, core, progress }, inputs);
-    if (await reportIfNotRotating(session, context.now ?? Date.now)) return;
+    for (const { title, message } of say.inputWarnings(inputs, now())) core.warning(message, title);
+    session = await openSession({ ...context, core, progress, now }, inputs);
+    const notRotating = await reportIfNotRotating(session, now);
+    if (notRotating === 'dry run') return;
+    if (notRotating) return await retireWithoutRotating(session, notRotating);
 
     const credential = await issueCredential(session);
     const writes = await proveAndSeal(session, credential);
@@ -63,29 +69,89 @@ export async function runPipeline(context: RunContext): Promise<void> {
       if (!(err instanceof DiscardedError)) await core.writeSummary(report.renderNotRotatedSummary(errorMessage(err)));
     }
     throw err;
+  } finally {
+    await releaseLock(core, session);
   }
 }
 
-/** RotateCredential, and the check that its answer is a credential the action can store. */
+/** The lock is given back however the run ends; a lock that cannot be, expires. */
+async function releaseLock(core: ActionCore, session: Session | undefined): Promise<void> {
+  const lock = session?.preflight.lock;
+  if (!lock) return;
+  session?.progress.holdLock(undefined);
+  try {
+    await lock.release();
+  } catch (err) {
+    core.warning(say.lockNotReleased(lock.name, errorMessage(err)), 'The rotation lock was not released');
+  }
+}
+
+/**
+ * RotateCredential, and the check that its answer is a credential the action
+ * can store. Beside it, now that this run holds the lock, the ledger is read
+ * once more: another run may have written it between the preflight's read and
+ * the lock.
+ */
 async function issueCredential(session: Session): Promise<RotatedCredential> {
   const { core, inputs, conductorOne, progress } = session;
   const { result: rotation, sent } = whenSent(() => conductorOne.rotateCredential(inputs.appId, inputs.connectorId));
   // Load the sealing library and seal once while RotateCredential is in flight, so it costs no wall time.
   const [key] = session.preflight.publicKeys.values();
   void sent.then(() => key && warmSealing(key.key)).catch(() => {});
+  const fresh = confirmLedger(session);
+  let credential: RotatedCredential;
   try {
-    const credential = await rotation;
-    progress.issued(credential.id);
-    core.info(say.issuedLine(credential));
-    return credential;
+    credential = await rotation;
   } catch (err) {
+    await fresh.catch(() => {});
     if (!(err instanceof MalformedCredentialError)) throw err;
     if (err.credentialId) progress.issued(err.credentialId);
     return discardCredential(session, err.credentialId ?? '', err.message);
   }
+  progress.issued(credential.id);
+  core.info(say.issuedLine(credential));
+  try {
+    await fresh;
+  } catch (err) {
+    return discardCredential(session, credential.id, errorMessage(err), err);
+  }
+  return credential;
 }
 
-/** Before any write: prove the new credential (with verify) and seal every value; either failing revokes it. */
+/**
+ * The ledger as it is now that this run holds the lock, and the lock still
+ * this run's. A read that fails changes nothing (the preflight's ledger
+ * stands); a ledger that cannot be read, or a lock another run holds, fails.
+ */
+async function confirmLedger(session: Session): Promise<void> {
+  const { core, inputs, preflight } = session;
+  const { ledger, lock, adopted } = preflight;
+  if (!ledger.remembers || !lock) return;
+  const connector = `${inputs.appId}/${inputs.connectorId}`;
+  const home = ledger.home?.label ?? '';
+  const [changed, held] = await Promise.all([
+    ledger
+      .reread((value) => {
+        const found = ledgerFromVariables(connector, [{ target: home, value }]);
+        if (isLedgerProblem(found)) throw new LedgerUnreadableError(ledgerProblemMessage(ledger.variable, found));
+        const rebased = rebase(found.ledger, adopted);
+        return inputs.previousCredentialId ? adoptGiven(rebased, inputs.previousCredentialId).ledger : rebased;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LedgerUnreadableError) throw err;
+        return false;
+      }),
+    lock.stillHeld().catch(() => true),
+  ]);
+  if (!held) throw new ActionError(say.lockLostBeforeStore(lock.name, home));
+  if (changed)
+    core.info(`${say.ledgerPlace(ledger)} changed since the preflight read it; this run goes on from the new one.`);
+}
+
+/**
+ * Before any write: prove the new credential (with verify), seal every value,
+ * and record it in the ledger, all at once; any of them failing revokes it.
+ */
 async function proveAndSeal(session: Session, credential: RotatedCredential): Promise<SealedWrite[]> {
   const { core, http, inputs, preflight } = session;
   const retries = session.proofRetryDelaysMs ? { retryDelaysMs: session.proofRetryDelaysMs } : {};
@@ -93,20 +159,41 @@ async function proveAndSeal(session: Session, credential: RotatedCredential): Pr
   const proof = whenSent(() => (inputs.verify ? proveCredential(credential, proofOptions) : Promise.resolve()));
   // Seal once the proof's token request is on its way, so that sealing takes its round trip, not its start.
   const sealing = proof.sent.then(() => sealEverywhere({ ...session, ...preflight }, credential));
-  const [proved, sealed] = await Promise.allSettled([proof.result, sealing]);
-  if (proved.status === 'rejected' || sealed.status === 'rejected') {
+  const recording = record(session, credential);
+  const [proved, sealed, recorded] = await Promise.allSettled([proof.result, sealing, recording]);
+  const failed = [proved, sealed, recorded].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed || sealed.status === 'rejected') {
     // Even a failure nobody expected leaves a credential that nothing holds: revoke it all the same.
-    const failure: unknown = proved.status === 'rejected' ? proved.reason : (sealed as PromiseRejectedResult).reason;
+    const failure: unknown = failed?.reason;
     const reason = failure instanceof ActionError ? failure.message : `Unexpected error: ${errorMessage(failure)}.`;
     return discardCredential(session, credential.id, reason, failure);
   }
   if (inputs.verify) core.info(`The new credential ${credential.id} authenticates to ConductorOne.`);
+  if (session.progress.recordedIn) core.info(`Recorded ${credential.id} in ${session.progress.recordedIn}.`);
   return sealed.value;
+}
+
+/**
+ * The new credential goes into the ledger as pending before any target may
+ * hold it, beside the proof (no round trip of its own). Without a variable it
+ * is remembered for this run only.
+ */
+async function record(session: Session, credential: RotatedCredential): Promise<void> {
+  const { ledger } = session.preflight;
+  ledger.apply((l) => recordIssued(l, credential.id, session.now(), session.identity.label));
+  if (!ledger.remembers) return;
+  try {
+    await ledger.save();
+  } catch (err) {
+    throw new ActionError(say.recordFailed(ledger, credential, errorMessage(err)), { cause: err });
+  }
+  session.progress.recordedIn = say.ledgerPlace(ledger);
 }
 
 /** Writes every secret; a credential no target stored is revoked, a partial failure fails naming each target. */
 async function store(session: Session, credential: RotatedCredential, writes: SealedWrite[]): Promise<WriteOutcome[]> {
   const { core, inputs } = session;
+  const { ledger } = session.preflight;
   const outcomes = await writeEverywhere(session, writes);
   core.setOutput('targets', report.targetsOutput(outcomes));
   for (const o of outcomes) if (o.result !== 'failed') core.info(`${o.target.label}: ${o.secret} ${o.result}.`);
@@ -115,30 +202,61 @@ async function store(session: Session, credential: RotatedCredential, writes: Se
   if (failures.length === outcomes.length && failures.every((f) => f.mayBeStored === false)) {
     return discardCredential(session, credential.id, say.storedNowhereReason(credential, failures));
   }
-  const steps = [say.proofStep(inputs), ...say.stepsNotRun(inputs, 'not every target holds the new credential')];
-  await core.writeSummary(report.renderRotationSummary({ ...rotationReport(session, credential, outcomes), steps }));
-  throw new ActionError(say.partialFailureMessage(inputs, credential, outcomes, failures));
+  const because = 'not every target holds the new credential';
+  const steps = [say.proofStep(inputs), ...say.recordStep(ledger), ...say.stepsNotRun(inputs, ledger, because)];
+  const credentials = say.ledgerRows(inputs, ledger, [], credential.id);
+  await core.writeSummary(
+    report.renderRotationSummary({ ...rotationReport(session, credential, outcomes), steps, credentials }),
+  );
+  throw new ActionError(say.partialFailureMessage(ledger, credential, outcomes, failures));
 }
 
-/** Record the new credential ID and revoke the previous credential, then report. */
+/** Every target holds the new credential: hand it over in the ledger, retire what is due, record, report. */
 async function finish(session: Session, credential: RotatedCredential, done: Done): Promise<void> {
-  const { core, inputs, progress } = session;
-  if (inputs.revokePrevious) progress.previousRevoke = 'in flight';
-  const outcome = await finishRotation(session, credential);
-  const revoked = outcome.revoke.state === 'revoked' ? outcome.revoke.id : '';
-  progress.previousRevoke = revoked ? 'revoked' : '';
-  core.setOutput('revoked-credential-id', revoked);
-  for (const line of say.finishLog(inputs, outcome)) core.info(line);
-  const previousId = session.preflight.previous.id;
-  for (const { title, message } of say.finishWarnings(inputs, credential, previousId, outcome))
-    core.warning(message, title);
-  const problems = say.finishProblems(inputs, outcome);
-  const steps = [say.proofStep(inputs), ...say.finishSteps(inputs, outcome)];
+  const { core, inputs } = session;
+  const { ledger } = session.preflight;
+  const outcome = await finishRotation(session, credential.id);
+  reportFinish(session, outcome, true);
+  const problems = say.finishProblems(ledger, outcome);
+  const steps = [say.proofStep(inputs), ...say.recordStep(ledger), ...say.finishSteps(ledger, outcome)];
   const unfinished = problems.length > 0;
+  const credentials = say.ledgerRows(inputs, ledger, outcome.retired, credential.id);
   await core.writeSummary(
-    report.renderRotationSummary({ ...rotationReport(session, credential, done.outcomes), ...done, unfinished, steps }),
+    report.renderRotationSummary({
+      ...rotationReport(session, credential, done.outcomes),
+      ...done,
+      unfinished,
+      steps,
+      credentials,
+    }),
   );
   if (unfinished) throw new ActionError(say.onlyThisIsLeft(credential, problems));
+}
+
+/** A run that did not rotate (not due) still retires what is due, so next-run's kept credentials go on time. */
+async function retireWithoutRotating(session: Session, notDue: { reason: string }): Promise<void> {
+  const { core, inputs } = session;
+  const { ledger } = session.preflight;
+  const outcome = await retireAndRecord(session);
+  reportFinish(session, outcome, false);
+  const problems = say.finishProblems(ledger, outcome);
+  const { appId, connectorId } = inputs;
+  const credentials = say.ledgerRows(inputs, ledger, outcome.retired, '');
+  await core.writeSummary(
+    report.renderSkippedSummary({ appId, connectorId, reason: `${notDue.reason}.`, credentials, problems }),
+  );
+  if (problems.length > 0) throw new ActionError(say.notRotatedButLeft(problems));
+}
+
+/** Outputs, log lines and warnings of the last steps. */
+function reportFinish(session: Session, outcome: FinishOutcome, rotated: boolean): void {
+  const { core, inputs } = session;
+  const { ledger, previous } = session.preflight;
+  const revoked = outcome.retired.filter((r) => r.outcome === 'revoked').map((r) => r.entry.id);
+  core.setOutput('revoked-credential-id', revoked.join(','));
+  for (const line of say.finishLog(ledger, outcome)) core.info(line);
+  for (const { title, message } of say.finishWarnings(inputs, ledger, previous.id, outcome, rotated))
+    core.warning(message, title);
 }
 
 /** What the writes and the hand-over did. */

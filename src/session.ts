@@ -11,7 +11,8 @@ import { createOctokit, type Octokit } from './github/client.js';
 import { targetsFor } from './github/targets.js';
 import { type Http, whenSent } from './http.js';
 import type { Inputs } from './inputs.js';
-import { commaList } from './messages.js';
+import { type RunIdentity, runIdentity } from './lock.js';
+import * as say from './messages.js';
 import type { Target } from './model.js';
 import { createLimiter, type Limiter } from './pool.js';
 import { authenticateAndPreflight, type Preflight } from './preflight.js';
@@ -47,6 +48,9 @@ export interface Session {
   preflight: Preflight;
   readLimit: Limiter;
   concurrency: number;
+  /** The run, as the ledger and the lock name it. */
+  identity: RunIdentity;
+  now: () => number;
   proofRetryDelaysMs?: readonly number[];
 }
 
@@ -55,6 +59,7 @@ export interface SessionOptions {
   http: Http;
   progress: RunProgress;
   writeConcurrency?: number;
+  now?: () => number;
   proofRetryDelaysMs?: readonly number[];
 }
 
@@ -68,7 +73,7 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   const targets = targetsFor(inputs.scope, inputs.repositories);
   const secrets = secretsToWrite(inputs);
   const readLimit = createLimiter(READ_CONCURRENCY);
-  const checking = commaList(targets.map((t) => t.label));
+  const checking = say.commaList(targets.map((t) => t.label));
   core.info(
     `Authenticating to ConductorOne at ${conductorOne.host} as ${tokenSource.description}; checking ${checking}.`,
   );
@@ -79,13 +84,19 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, { loadAfter: token.sent });
   void token.sent.then(() => core.preload?.());
   const secretNames = secrets.map((s) => s.name);
-  const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };
+  const identity = runIdentity(core.getEnv);
+  const now = options.now ?? Date.now;
+  const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit, identity, now };
   const preflight = await authenticateAndPreflight(context);
+  options.progress.holdLock(preflight.lock);
   const { previous } = preflight;
   core.setOutput('previous-credential-id', previous.id);
-  if (previous.id) core.info(`The secrets hold credential ${previous.id} (from ${previous.source}).`);
+  for (const line of say.preflightLog(inputs, preflight)) core.info(line);
+  for (const { title, message } of say.preflightWarnings(preflight)) core.warning(message, title);
   return {
     ...options,
+    identity,
+    now,
     inputs,
     conductorOne,
     octokit,

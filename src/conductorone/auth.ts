@@ -19,7 +19,56 @@ import { ANY_PROXY, CHECK_NETWORK, describeErrorResponse } from './errors.js';
 export interface TokenSource {
   /** Says which identity authenticates, for messages; never secret. */
   readonly description: string;
+  /** A token good for a while yet: a cached one, or a new one once the cached one nears its expiry. */
   getToken(): Promise<string>;
+  /** Forgets the cached token and gets a new one; absent when the source cannot (a ready token). */
+  refresh?(): Promise<string>;
+}
+
+/** A token and when it stops working, as the token endpoint's expires_in says (ms; undefined: not said). */
+interface IssuedToken {
+  token: string;
+  expiresAt?: number;
+}
+
+/** A token is renewed this long before it expires (or half its life, when that is shorter). */
+const RENEW_BEFORE_EXPIRY_MS = 60_000;
+
+/**
+ * A source that asks the token endpoint: one token is reused, and renewed once
+ * it nears the end of its expires_in, so that what follows a long wait (the
+ * revoke after deploy runs) does not meet an expired token. A refusal is kept
+ * too: asking again would only be refused again.
+ */
+abstract class RenewingTokenSource implements TokenSource {
+  abstract readonly description: string;
+  private issued: Promise<IssuedToken> | undefined;
+  private renewAt = Number.POSITIVE_INFINITY;
+
+  constructor(protected readonly clock: () => number) {}
+
+  async getToken(): Promise<string> {
+    if (this.issued && this.clock() >= this.renewAt) this.issued = undefined;
+    if (!this.issued) {
+      const asked = this.clock();
+      this.renewAt = Number.POSITIVE_INFINITY;
+      this.issued = this.fetchToken().then((issued) => {
+        if (issued.expiresAt !== undefined) {
+          const margin = Math.min(RENEW_BEFORE_EXPIRY_MS, (issued.expiresAt - asked) / 2);
+          this.renewAt = issued.expiresAt - margin;
+        }
+        return issued;
+      });
+    }
+    return (await this.issued).token;
+  }
+
+  refresh(): Promise<string> {
+    this.issued = undefined;
+    return this.getToken();
+  }
+
+  protected abstract fetchToken(): Promise<IssuedToken>;
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -80,21 +129,16 @@ export interface ClientCredentialsOptions {
   refused?(detail: string): string;
 }
 
-/** Client credentials with a signed assertion; the token is fetched once and reused. */
-export class ClientCredentialsTokenSource implements TokenSource {
+/** Client credentials with a signed assertion; the token is reused until it nears its expiry. */
+export class ClientCredentialsTokenSource extends RenewingTokenSource {
   readonly description: string;
-  private token: Promise<string> | undefined;
 
   constructor(private readonly options: ClientCredentialsOptions) {
+    super(() => options.http.clock.now());
     this.description = `client-id ${options.clientId}`;
   }
 
-  getToken(): Promise<string> {
-    this.token ??= this.fetchToken();
-    return this.token;
-  }
-
-  private async fetchToken(): Promise<string> {
+  protected async fetchToken(): Promise<IssuedToken> {
     const { clientId, key, serverUrl, http, mask } = this.options;
     const url = tokenUrl(serverUrl);
     const now = Math.floor((this.options.now ?? Date.now)() / 1000);
@@ -138,20 +182,16 @@ export interface FederationOptions {
  * ConductorOne secret is stored in GitHub.
  * https://docs.github.com/en/actions/concepts/security/openid-connect
  */
-export class FederationTokenSource implements TokenSource {
+export class FederationTokenSource extends RenewingTokenSource {
   readonly description: string;
-  private token: Promise<string> | undefined;
 
   constructor(private readonly options: FederationOptions) {
+    super(() => options.http.clock.now());
     this.description = `federation trust ${options.clientId}`;
   }
 
-  getToken(): Promise<string> {
-    this.token ??= this.exchange();
-    return this.token;
-  }
-
-  private async exchange(): Promise<string> {
+  /** Each renewal exchanges a new GitHub OIDC token: the job can ask for one at any time. */
+  protected async fetchToken(): Promise<IssuedToken> {
     const { clientId, audience, serverUrl, http, getIdToken, mask } = this.options;
     let idToken: string;
     try {
@@ -201,7 +241,8 @@ export class AccessTokenSource implements TokenSource {
 }
 
 /**
- * POSTs a form to the token endpoint and returns the masked access token.
+ * POSTs a form to the token endpoint and returns the masked access token, with
+ * when it expires (expires_in, counted from when it was asked for).
  * Retrying is safe here: a second token request only issues a second token.
  */
 export async function requestToken(
@@ -210,7 +251,8 @@ export async function requestToken(
   form: URLSearchParams,
   mask: (value: string) => void,
   messages: { refused(detail: string): string },
-): Promise<string> {
+): Promise<IssuedToken> {
+  const asked = http.clock.now();
   let response: HttpResponse;
   try {
     response = await http.send(
@@ -240,9 +282,20 @@ export async function requestToken(
     const answered = `ConductorOne token request to ${url.host} answered ${response.status}`;
     throw new ActionError(`${answered}, not the documented 200: check server-url and ${ANY_PROXY}.`);
   }
+  return readIssuedToken(response, url, mask, asked);
+}
+
+/** The access token of a 200 answer, masked at once, with its expiry; refused when it could not be sent. */
+async function readIssuedToken(
+  response: HttpResponse,
+  url: URL,
+  mask: (value: string) => void,
+  asked: number,
+): Promise<IssuedToken> {
   let token: unknown;
+  let expiresIn: unknown;
   try {
-    token = ((await response.json()) as { access_token?: unknown }).access_token;
+    ({ access_token: token, expires_in: expiresIn } = (await response.json()) as Record<string, unknown>);
   } catch {
     token = undefined;
   }
@@ -255,7 +308,9 @@ export async function requestToken(
     const problem = 'an access_token with spaces or control characters, which cannot be sent as a bearer token';
     throw new ActionError(`ConductorOne token response from ${url.host} carried ${problem}.`);
   }
-  return token;
+  // OAuth 2.0 (RFC 6749 5.1): the lifetime in seconds; anything else is taken as not said.
+  const lifetime = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined;
+  return { token, ...(lifetime !== undefined ? { expiresAt: asked + lifetime * 1000 } : {}) };
 }
 
 export interface TokenSourceOptions {

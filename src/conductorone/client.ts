@@ -33,8 +33,17 @@ interface CredentialBody {
   clientId?: unknown;
   clientSecret?: unknown;
   expiresTime?: unknown;
+  lastUsedAt?: unknown;
   deletedAt?: unknown;
 }
+
+/**
+ * The offset between ConductorOne's clock (its Date header) and the runner's
+ * that lastUsedAt is corrected by: from 2 s (the header has whole seconds, so
+ * less is its rounding, not the clocks) to an hour (a server that sends a wild
+ * Date must not move lastUsedAt by days).
+ */
+const CLOCK_OFFSET_MS = { min: 2_000, max: 60 * 60 * 1000 };
 
 /**
  * RotateCredential answered, but not with a credential the action can use.
@@ -130,10 +139,27 @@ export class ConductorOneClient {
     if (credential?.id !== id)
       throw new ActionError(`ConductorOne answered the read of credential ${id} without that credential.`);
     if (typeof credential.deletedAt === 'string' && credential.deletedAt !== '') return undefined;
+    const lastUsed = this.lastUsedAt(credential.lastUsedAt, response.headers.get('date'));
+    const used = lastUsed === undefined ? {} : { lastUsedAt: lastUsed };
     const expires = credential.expiresTime;
-    if (expires === undefined || expires === null || expires === '') return { id, expiresTime: '' };
-    if (typeof expires === 'string' && isRfc3339(expires)) return { id, expiresTime: expires };
-    return { id, expiresTime: '', expiryUnreadable: true };
+    if (expires === undefined || expires === null || expires === '') return { id, expiresTime: '', ...used };
+    if (typeof expires === 'string' && isRfc3339(expires)) return { id, expiresTime: expires, ...used };
+    return { id, expiresTime: '', expiryUnreadable: true, ...used };
+  }
+
+  /**
+   * lastUsedAt on the runner's clock, which is what the ledger's times are on:
+   * the answer's Date header tells how far ConductorOne's clock is from it.
+   * Taking the offset when the answer is read errs towards a later use, which
+   * only ever keeps a credential longer.
+   */
+  private lastUsedAt(value: unknown, date: string | null): number | 'unreadable' | undefined {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' || !isRfc3339(value)) return 'unreadable';
+    const serverNow = date ? Date.parse(date) : Number.NaN;
+    const offset = Number.isNaN(serverNow) ? 0 : serverNow - this.options.http.clock.now();
+    const believed = Math.abs(offset) >= CLOCK_OFFSET_MS.min && Math.abs(offset) <= CLOCK_OFFSET_MS.max;
+    return Date.parse(value) - (believed ? offset : 0);
   }
 
   /**
@@ -184,8 +210,19 @@ export class ConductorOneClient {
     return `ConductorOne could not ${doing} (${detail}).`;
   }
 
+  /**
+   * Sends with the token source's current token. A 401 means the token was not
+   * accepted, so nothing was done: a source that can get a new token (one that
+   * expired early, or was revoked) gets one, and the request goes once more.
+   */
   private async call(method: string, path: string, body: unknown, idempotent: boolean): Promise<HttpResponse> {
-    const token = await this.options.tokenSource.getToken();
+    const { tokenSource } = this.options;
+    const response = await this.send(method, path, body, idempotent, await tokenSource.getToken());
+    if (response.status !== 401 || !tokenSource.refresh) return response;
+    return this.send(method, path, body, idempotent, await tokenSource.refresh());
+  }
+
+  private send(method: string, path: string, body: unknown, idempotent: boolean, token: string) {
     const url = `${this.options.serverUrl.href.replace(/\/$/, '')}${path}`;
     return this.options.http.send(
       url,

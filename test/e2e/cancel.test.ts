@@ -45,7 +45,7 @@ describe.concurrent('a cancelled run', () => {
     const issued = onlyIssued(scenario);
     const error = onlyError(result);
     expect(error).toBe(
-      `The run was cancelled (SIGTERM) after ConductorOne issued credential ${issued.id}. The new credential is stored in ${REPO}. ${SECOND} may hold either, or one secret of each (a write was under way). Re-run the workflow to store one credential everywhere. Nothing was revoked.`,
+      `The run was cancelled (SIGTERM) after ConductorOne issued credential ${issued.id}. The new credential is stored in ${REPO}. ${SECOND} may hold either, or one secret of each (a write was under way). Run the workflow again to store one credential everywhere. Nothing was revoked.`,
     );
     expect(result.summary).toContain('## ConductorOne credential rotation cancelled');
     expect(result.summary).toContain(`| ${REPO} | the new credential |`);
@@ -88,7 +88,7 @@ describe.concurrent('a cancelled run', () => {
     const issued = onlyIssued(scenario);
     expect(scenario.github.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     expect(onlyError(result)).toContain(
-      `after ConductorOne issued credential ${issued.id}. No secret was written: every target still holds the previous credential, which stays valid. Credential ${issued.id} is stored nowhere: revoke it in ConductorOne.`,
+      `after ConductorOne issued credential ${issued.id}. No secret was written: every target still holds the previous credential, which stays valid. Credential ${issued.id} is stored nowhere and recorded nowhere: revoke it in ConductorOne.`,
     );
     expect(scenario.conductorOne.requests.filter((r) => r.path === ROTATE_PATH)).toHaveLength(1);
   });

@@ -78,8 +78,7 @@ describe.concurrent('warnings on a run that succeeded', () => {
     const [warning, ...more] = warnings(result.stdout);
     expect(more).toEqual([]);
     expect(warning?.title).toBe('First rotation: the credential made by hand stays valid');
-    expect(warning?.message).toContain('Revoke it in ConductorOne once every consumer uses the new credential');
-    expect(warning?.message).toContain('previous-credential-id');
+    expect(warning?.message).toContain('Pass its ID once as previous-credential-id and the next run retires it');
   });
 
   it('says a credential without an expiry is never rotated under rotate-if-expires-within', async (context) => {
@@ -101,7 +100,7 @@ describe.concurrent('warnings on a run that succeeded', () => {
     ]);
   });
 
-  it('says revoke-previous had nothing to revoke when next-run finds no credential kept from the rotation before', async (context) => {
+  it('warns of nothing when next-run keeps the credential it replaced, as it promises, and says until when', async (context) => {
     const { expect } = context;
     const scenario = await scenarioFor(context);
     const current = await scenario.conductorOne.addCredential();
@@ -110,10 +109,42 @@ describe.concurrent('warnings on a run that succeeded', () => {
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'next-run' });
 
     expect(result.code).toBe(0);
+    expect(warnings(result.stdout)).toEqual([]);
+    expect(result.stdout).toMatch(new RegExp(`Keeping ${current.id} valid until \\S+ \\(keep-previous-for\\)\\.`));
+    expect(current.revoked).toBe(false);
+  });
+
+  it('warns, naming it, when a run leaves the replaced credential valid and nothing records it', async (context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context);
+    const current = await scenario.conductorOne.addCredential();
+
+    const result = await scenario.run({ 'previous-credential-id': current.id });
+
+    expect(result.code).toBe(0);
     expect(warnings(result.stdout)).toEqual([
       {
-        title: 'Nothing to revoke',
-        message: `revoke-previous is next-run, but nothing was revoked: no credential was kept from the rotation before (${VARIABLE}_PREVIOUS held none).`,
+        title: 'The replaced credential stays valid',
+        message: expect.stringContaining(`Nothing revoked credential ${current.id}, and nothing records it`),
+      },
+    ]);
+  });
+
+  it('warns, naming them, when revoke-previous is off and the ledger records replaced credentials', async (context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context);
+    const current = await scenario.conductorOne.addCredential();
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, current.id);
+
+    const result = await scenario.run({ 'credential-id-variable': VARIABLE });
+
+    expect(result.code).toBe(0);
+    expect(warnings(result.stdout)).toEqual([
+      {
+        title: 'Replaced credentials stay valid',
+        message: expect.stringContaining(
+          `revoke-previous is off, so ${current.id}, which no target holds any more, stays valid`,
+        ),
       },
     ]);
     expect(current.revoked).toBe(false);

@@ -213,3 +213,52 @@ export function holdCredential(
 export function secretWrites(scenario: E2EScenario): string[] {
   return scenario.timeline().filter((line) => /^github PUT .*\/secrets\//.test(line));
 }
+
+/** A ledger as the action writes it in credential-id-variable (README, "What the action remembers"). */
+export interface LedgerJson {
+  version: number;
+  connector: string;
+  revision: number;
+  credentials: Array<{ id: string; state: string; source: string; replaced?: string; note?: string; nowhere?: true }>;
+}
+
+/** The ledger in a fake scope's variable, parsed; undefined when the variable is not set. */
+export function ledgerOf(scenario: Scenario, scope: string, name = 'BATON_CREDENTIAL_ID'): LedgerJson | undefined {
+  const value = scenario.github.variables.get(scope)?.get(name)?.value;
+  return value === undefined ? undefined : (JSON.parse(value) as LedgerJson);
+}
+
+/** "id state" for every credential the ledger records, in its order. */
+export function ledgerStates(scenario: Scenario, scope: string, name = 'BATON_CREDENTIAL_ID'): string[] {
+  return (ledgerOf(scenario, scope, name)?.credentials ?? []).map((c) => `${c.id} ${c.state}`);
+}
+
+/** The credentials ConductorOne still honours, of those given (a previous one made with addCredential, say) and every one it issued. */
+export function validCredentials(scenario: Scenario, others: readonly IssuedCredential[] = []): string[] {
+  return [...others, ...scenario.conductorOne.issued].filter((c) => !c.revoked).map((c) => c.id);
+}
+
+/**
+ * As if `ms` had gone by: every time in the ledgers the fake GitHub keeps, and every credential's
+ * createdAt and lastUsedAt in the fake ConductorOne, move that far into the past. keep-previous-for
+ * and the in-use guard are then tested at their real defaults, without waiting.
+ */
+export function letTimePass(scenario: Scenario, ms: number): void {
+  scenario.conductorOne.ageCredentials(ms);
+  for (const scope of scenario.github.variables.values()) {
+    for (const variable of scope.values()) {
+      if (variable.value.startsWith('{"version"')) variable.value = agedLedger(variable.value, ms);
+    }
+  }
+}
+
+function agedLedger(value: string, ms: number): string {
+  const ledger = JSON.parse(value) as { credentials: Array<Record<string, unknown>> };
+  for (const credential of ledger.credentials) {
+    for (const field of ['issued', 'held', 'replaced']) {
+      const at = credential[field];
+      if (typeof at === 'string') credential[field] = new Date(Date.parse(at) - ms).toISOString();
+    }
+  }
+  return JSON.stringify(ledger);
+}

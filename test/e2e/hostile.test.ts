@@ -319,6 +319,8 @@ describe.concurrent('only documented success counts', () => {
   it('takes a credential that a read shows deleted as already revoked', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
     const path = credentialPath(scenario, previous.id);
+    // The in-use guard's read passes; the revoke meets a proxy's 404 page; the read after it shows it deleted.
+    scenario.conductorOne.inject({ method: 'GET', path });
     scenario.conductorOne.inject({ method: 'POST', path, status: 404, body: '<h1>Not Found</h1>' });
     scenario.conductorOne.inject({
       method: 'GET',
@@ -330,8 +332,28 @@ describe.concurrent('only documented success counts', () => {
     const result = await scenario.run(inputs);
 
     context.expect(result.code).toBe(0);
-    context.expect(result.summary).toContain(`| Revoke the previous credential ${previous.id} | already revoked`);
+    context.expect(requestsTo(scenario.conductorOne, 'POST', path)).toHaveLength(1);
+    context
+      .expect(result.summary)
+      .toMatch(new RegExp(`\\| \`${previous.id}\` \\| previous, replaced \\S+ \\| already gone from ConductorOne \\|`));
     context.expect(result.outputs['revoked-credential-id']).toBe('');
+  });
+
+  it('revokes nothing that the in-use guard reads as deleted, and forgets it', async (context) => {
+    const { scenario, previous, inputs } = await withPrevious(context);
+    const path = credentialPath(scenario, previous.id);
+    scenario.conductorOne.inject({
+      method: 'GET',
+      path,
+      status: 200,
+      body: { credential: { id: previous.id, clientId: previous.clientId, deletedAt: '2026-11-01T00:00:00Z' } },
+    });
+
+    const result = await scenario.run(inputs);
+
+    context.expect(result.code).toBe(0);
+    context.expect(requestsTo(scenario.conductorOne, 'POST', path)).toEqual([]);
+    context.expect(result.summary).toContain('already gone from ConductorOne');
   });
 
   it('rotates when rotate-if-expires-within reads a credential that ConductorOne shows deleted', async (context) => {
@@ -443,8 +465,8 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
     context.expect(leaks(scenario, result)).toEqual([]);
   });
 
-  it('refuses a credential-id variable holding ".." or a command, before rotating', async (context) => {
-    for (const value of ['..', 'cred-1\n::stop-commands::x']) {
+  it('refuses a credential-id variable holding ".." or a command, before rotating, never quoting it', async (context) => {
+    for (const value of ['..', 'cred-1\n::stop-commands::x', '{"version":1,"x":"::error::hi"}']) {
       const scenario = await scenarioFor(context);
       scenario.github.presetVariable(repoScope(REPO), 'BATON_CREDENTIAL_ID', value);
 
@@ -452,9 +474,12 @@ describe.concurrent('nothing a server sends reaches a workflow command or the su
 
       context.expect(result.code).toBe(1);
       context.expect(scenario.conductorOne.issued).toEqual([]);
-      context.expect(onlyError(result)).toContain('which is not a ConductorOne credential ID');
+      context.expect(onlyError(result)).toContain('which the action cannot read as its ledger');
+      context.expect(onlyError(result)).not.toContain('stop-commands');
       context.expect(unexpectedCommands(result.stdout)).toEqual([]);
       context.expect(requestsTo(scenario.conductorOne, 'POST', '/credentials/..')).toEqual([]);
+      // The lock it took beside the read is given back.
+      context.expect(scenario.github.variables.get(repoScope(REPO))?.has('BATON_CREDENTIAL_ID_LOCK')).toBe(false);
     }
   });
 });

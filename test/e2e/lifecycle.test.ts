@@ -1,10 +1,14 @@
-// A real rotation: create, store, prove, then revoke the previous credential, and nothing is
-// revoked while a consumer may still hold it (SPEC 1.5, 4). Also the skip window and the dry run.
+// A real rotation: create, record, prove, store, then retire what the targets no longer hold, and
+// nothing is revoked while a consumer may still hold it (SPEC 1.5, 4, 4a). Also the ledger in
+// credential-id-variable, the lock beside it, the skip window and the dry run. Sequences of runs with
+// a failure between them are in ledger.test.ts.
 import { describe, expect, it } from 'vitest';
 import { requestClientToken } from '../fakes/conductorone.js';
 import { envScope, repoScope } from '../fakes/github.js';
 import {
   type E2EScenario,
+  ledgerOf,
+  ledgerStates,
   onlyError,
   onlyIssued,
   ROTATE_PATH,
@@ -21,7 +25,8 @@ const VARIABLE = 'BATON_CREDENTIAL_ID';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const credentialPath = (scenario: E2EScenario, id: string) =>
   `/api/v1/apps/${scenario.inputs['app-id']}/connectors/${scenario.inputs['connector-id']}/credentials/${id}`;
-const variableOf = (scenario: E2EScenario, scope: string) => scenario.github.variables.get(scope)?.get(VARIABLE)?.value;
+const variableOf = (scenario: E2EScenario, scope: string, name = VARIABLE) =>
+  scenario.github.variables.get(scope)?.get(name)?.value;
 
 /** Index of the first timeline line matching, failing the test when there is none. */
 function at(timeline: string[], pattern: RegExp): number {
@@ -71,8 +76,14 @@ describe('revoke-previous', () => {
     );
     const stored = await storedCredential(scenario, REPO);
     expect((await requestClientToken(scenario.conductorOne, stored.clientId, stored.clientSecret)).status).toBe(200);
-    expect(result.summary).toContain(`| Revoke the previous credential ${previous.id} | revoked |`);
+    expect(result.summary).toMatch(
+      new RegExp(`\\| \`${previous.id}\` \\| previous, replaced \\S+ \\| \\*\\*revoked\\*\\* \\|`),
+    );
     expect(result.summary).toContain('| Check and prove the new credential | passed');
+    // The in-use guard read it just before the revoke.
+    const readAt = at(timeline, new RegExp(`conductorone GET ${credentialPath(scenario, previous.id)} 200`));
+    expect(readAt).toBeGreaterThan(lastIndex(timeline, /github PUT .*\/secrets\//));
+    expect(readAt).toBeLessThan(revokeAt);
   });
 
   it('revokes nothing when a write fails, and says the previous credential stays valid', async (context) => {
@@ -88,12 +99,16 @@ describe('revoke-previous', () => {
     const error = onlyError(result);
     expect(error).toContain('acme/readonly');
     expect(error).toContain('was not revoked and stays valid');
+    // Without a ledger the new credential is for a person to retire, and the message says so.
+    expect(error).toContain(
+      `Nothing records credential ${onlyIssued(scenario).id} (credential-id-variable is not set)`,
+    );
     expect(result.summary).toContain(
       'not done: not every target holds the new credential; the previous credential stays valid',
     );
   });
 
-  it('leaves the variable naming the previous credential when the new credential fails its proof', async (context) => {
+  it('leaves the ledger as it was when the new credential fails its proof, and revokes the new one', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
     scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
@@ -117,8 +132,10 @@ describe('revoke-previous', () => {
     expect(result.code).toBe(1);
     expect(previous.revoked).toBe(false);
     expect(onlyIssued(scenario).revoked).toBe(true);
-    expect(variableOf(scenario, repoScope(REPO))).toBe(previous.id);
-    expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([]);
+    // Recorded beside the proof, then forgotten once revoked: the ledger names only the previous credential.
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${previous.id} current`]);
+    expect(requestLog(scenario.github).filter((l) => l.startsWith('PUT'))).toEqual([]);
+    expect(variableOf(scenario, repoScope(REPO), `${VARIABLE}_LOCK`)).toBeUndefined();
     expect(result.summary).toContain('## ConductorOne credential rotated, but not stored');
   });
 
@@ -138,8 +155,9 @@ describe('revoke-previous', () => {
     expect(previous.revoked).toBe(false);
     const error = onlyError(result);
     expect(error).toContain('the secrets are up to date; only this is left');
-    expect(error).toContain(`revoking the previous credential ${previous.id} failed`);
+    expect(error).toContain(`revoking ${previous.id}, which no target holds any more, failed`);
     expect(error).toContain('permission denied');
+    expect(error).toContain(`re-run with previous-credential-id: ${previous.id}`);
     const stored = await storedCredential(scenario, REPO);
     expect(stored.clientId).toBe(onlyIssued(scenario).clientId);
     expect(result.outputs['revoked-credential-id'] ?? '').toBe('');
@@ -152,12 +170,14 @@ describe('revoke-previous', () => {
 
     expect(result.code).toBe(0);
     expect(result.outputs['revoked-credential-id']).toBe('');
-    expect(result.summary).toContain('| Revoke the previous credential gone-credential-id | already revoked');
+    expect(result.summary).toMatch(
+      /\| `gone-credential-id` \| previous, replaced \S+ \| already gone from ConductorOne \|/,
+    );
   });
 });
 
-describe('credential-id-variable', () => {
-  it('records the new ID on the first run, and the next run revokes that credential through it', async (context) => {
+describe('the ledger in credential-id-variable', () => {
+  it('records the new credential before any write, and the next run revokes it through the ledger', async (context) => {
     const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', 'acme/second': 'write' } });
     const inputs = { 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' };
 
@@ -167,13 +187,15 @@ describe('credential-id-variable', () => {
     const [firstCredential] = scenario.conductorOne.issued;
     expect(first.outputs['previous-credential-id']).toBe('');
     expect(first.outputs['revoked-credential-id']).toBe('');
-    expect(first.summary).toContain('not done: no previous credential is known yet');
-    for (const repo of [REPO, 'acme/second']) expect(variableOf(scenario, repoScope(repo))).toBe(firstCredential!.id);
-    expect(
-      requestLog(scenario.github)
-        .filter((l) => l.startsWith('POST'))
-        .sort(),
-    ).toEqual([`POST /repos/${REPO}/actions/variables 201`, 'POST /repos/acme/second/actions/variables 201']);
+    // The ledger lives in the first target only, beside the lock, which is gone again.
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${firstCredential!.id} current`]);
+    expect(variableOf(scenario, repoScope('acme/second'))).toBeUndefined();
+    expect(variableOf(scenario, repoScope(REPO), `${VARIABLE}_LOCK`)).toBeUndefined();
+    // Lock, then the record (creating the ledger) before the first secret write.
+    const timeline = scenario.timeline();
+    const creates = timeline.flatMap((l, i) => (l === `github POST /repos/${REPO}/actions/variables 201` ? [i] : []));
+    expect(creates).toHaveLength(2);
+    expect(creates[1]).toBeLessThan(at(timeline, /github PUT .*\/secrets\//));
 
     const second = await scenario.run(inputs);
 
@@ -187,15 +209,8 @@ describe('credential-id-variable', () => {
     });
     expect(firstCredential!.revoked).toBe(true);
     expect(secondCredential.revoked).toBe(false);
-    for (const repo of [REPO, 'acme/second']) expect(variableOf(scenario, repoScope(repo))).toBe(secondCredential.id);
-    expect(
-      requestLog(scenario.github)
-        .filter((l) => l.startsWith('PATCH'))
-        .sort(),
-    ).toEqual([
-      `PATCH /repos/${REPO}/actions/variables/${VARIABLE} 204`,
-      `PATCH /repos/acme/second/actions/variables/${VARIABLE} 204`,
-    ]);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${secondCredential.id} current`]);
+    expect(ledgerOf(scenario, repoScope(REPO))?.revision).toBe(4);
   });
 
   it('lives beside environment secrets when environment is set', async (context) => {
@@ -204,14 +219,14 @@ describe('credential-id-variable', () => {
     const result = await scenario.run({ environment: 'production', 'credential-id-variable': VARIABLE });
 
     expect(result.code).toBe(0);
-    expect(variableOf(scenario, envScope(REPO, 'production'))).toBe(onlyIssued(scenario).id);
+    expect(ledgerStates(scenario, envScope(REPO, 'production'))).toEqual([`${onlyIssued(scenario).id} current`]);
     expect(variableOf(scenario, repoScope(REPO))).toBeUndefined();
   });
 
-  it('is not updated when a write fails', async (context) => {
+  it('records a new credential that a failed write left in some targets as pending, and revokes nothing', async (context) => {
     const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', 'acme/second': 'write' } });
     const previous = await scenario.conductorOne.addCredential();
-    for (const repo of [REPO, 'acme/second']) scenario.github.presetVariable(repoScope(repo), VARIABLE, previous.id);
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
     scenario.github.inject({
       method: 'PUT',
       path: secretPath('acme/second', 'BATON_CLIENT_SECRET'),
@@ -222,91 +237,140 @@ describe('credential-id-variable', () => {
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
 
     expect(result.code).toBe(1);
-    for (const repo of [REPO, 'acme/second']) expect(variableOf(scenario, repoScope(repo))).toBe(previous.id);
+    const issued = onlyIssued(scenario);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${previous.id} current`, `${issued.id} pending`]);
     expect(previous.revoked).toBe(false);
-    expect(requestLog(scenario.github).filter((l) => l.startsWith('PATCH') || l.startsWith('POST'))).toEqual([]);
+    expect(issued.revoked).toBe(false);
+    const error = onlyError(result);
+    // The next run, not a person, retires what this one left.
+    expect(error).toContain(`credential ${issued.id} is recorded in the ledger in ${VARIABLE} of ${REPO}`);
+    expect(error).toContain('the next successful run replaces it everywhere and retires it');
+    expect(error).not.toMatch(/revoke it in ConductorOne/);
+    expect(variableOf(scenario, repoScope(REPO), `${VARIABLE}_LOCK`)).toBeUndefined();
   });
 
-  it('does not rotate when the variable names different credentials in different targets', async (context) => {
+  it('takes in bare IDs that disagree across targets as credentials the targets may hold, and retires both', async (context) => {
     const scenario = await scenarioFor(context, {
       repositories: { [REPO]: 'write', 'acme/second': 'write', 'acme/new': 'write' },
     });
-    scenario.github.presetVariable(repoScope(REPO), VARIABLE, 'credential-a');
-    scenario.github.presetVariable(repoScope('acme/second'), VARIABLE, 'credential-b');
+    const a = await scenario.conductorOne.addCredential();
+    const b = await scenario.conductorOne.addCredential();
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, a.id);
+    scenario.github.presetVariable(repoScope('acme/second'), VARIABLE, b.id);
+
+    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain(`The ledger takes in ${b.id} from the variable in acme/second`);
+    expect([a.revoked, b.revoked]).toEqual([true, true]);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${onlyIssued(scenario).id} current`]);
+    // The old copy outside the ledger's home is removed.
+    expect(variableOf(scenario, repoScope('acme/second'))).toBeUndefined();
+  });
+
+  it('stops before anything rotates when the ledger cannot be read, naming the variable and how to recover', async (context) => {
+    const scenario = await scenarioFor(context);
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, '{"version":1,"connector":"x/y","revision":');
 
     const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
 
     expect(result.code).toBe(1);
     expect(scenario.conductorOne.issued).toEqual([]);
+    expect(onlyError(result)).toBe(
+      `Nothing was rotated. The variable ${VARIABLE} in ${REPO} holds a ledger that is not valid JSON, which the action cannot read as its ledger: restore the value the last run left (its job summary lists every credential it recorded), or set it to the ID of the credential the secrets hold now to start the ledger again from that credential (see "What the action remembers" in the README).`,
+    );
+    expect(requestLog(scenario.github).filter((l) => l.startsWith('PUT') || l.startsWith('PATCH'))).toEqual([]);
+  });
+
+  it('revokes the new credential and writes nothing when it cannot be recorded', async (context) => {
+    const scenario = await scenarioFor(context);
+    const previous = await scenario.conductorOne.addCredential();
+    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+    scenario.github.inject({
+      method: 'PATCH',
+      path: `/repos/${REPO}/actions/variables/${VARIABLE}`,
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+      times: 2,
+    });
+
+    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+
+    expect(result.code).toBe(1);
+    const issued = onlyIssued(scenario);
+    expect(issued.revoked).toBe(true);
+    expect(previous.revoked).toBe(false);
+    expect(requestLog(scenario.github).filter((l) => l.startsWith('PUT'))).toEqual([]);
     const error = onlyError(result);
-    expect(error).toContain(`The variable ${VARIABLE} does not agree across targets`);
-    expect(error).toContain(`${REPO} has credential-a`);
-    expect(error).toContain('acme/second has credential-b');
-    expect(error).toContain('previous-credential-id');
+    expect(error).toContain(`Credential ${issued.id} could not be recorded in the ledger in ${VARIABLE} of ${REPO}`);
+    expect(error).toContain('nothing may hold a credential the ledger does not record');
+    expect(error).toContain(`The unusable credential ${issued.id} was revoked.`);
+    // The ledger was never written: the variable still holds the bare ID it held.
+    expect(variableOf(scenario, repoScope(REPO))).toBe(previous.id);
   });
 });
 
-describe('runs at the same time', () => {
-  it('revokes nothing, leaves the variable as the other run set it, and warns naming every credential, when another rotation recorded one meanwhile', async (context) => {
+describe('one rotation at a time', () => {
+  it('changes nothing while another run holds the lock, and names that run', async (context) => {
     const scenario = await scenarioFor(context);
     const previous = await scenario.conductorOne.addCredential();
-    const other = await scenario.conductorOne.addCredential();
     scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
-    // While this run writes, another run finishes and records its own credential.
-    scenario.github.inject({
-      method: 'PUT',
-      path: secretPath(REPO, 'BATON_CLIENT_SECRET'),
-      effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, other.id),
-    });
+    const holder = {
+      run: 'acme/rotation run 41 attempt 1',
+      url: 'https://github.com/acme/rotation/actions/runs/41/attempts/1',
+      repository: 'acme/rotation',
+      runId: '41',
+      attempt: 1,
+      since: new Date(Date.now() - 60_000).toISOString(),
+      until: new Date(Date.now() + 3_540_000).toISOString(),
+      nonce: 'run-41',
+    };
+    scenario.github.presetVariable(repoScope(REPO), `${VARIABLE}_LOCK`, JSON.stringify(holder));
 
-    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
-
-    expect(result.code).toBe(0);
-    const issued = onlyIssued(scenario);
-    expect(previous.revoked).toBe(false);
-    expect(other.revoked).toBe(false);
-    expect(
-      requestLog(scenario.conductorOne).filter(
-        (l) => l.startsWith('POST /api/v1/apps/') && l !== `POST ${ROTATE_PATH} 200`,
-      ),
-    ).toEqual([]);
-    expect(variableOf(scenario, repoScope(REPO))).toBe(other.id);
-    expect(requestLog(scenario.github).filter((l) => l.startsWith('PATCH') || l.startsWith('POST'))).toEqual([]);
-    const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('title=Another rotation ran at the same time');
-    expect(warnings[0]).toContain(`${REPO}: ${previous.id} at the start, ${other.id} now`);
-    expect(warnings[0]).toContain(`this run's credential ${issued.id}`);
-    expect(result.summary).toContain(
-      'not done: another rotation changed the credential-id variable while this one ran',
+    const result = await scenario.run(
+      { 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' },
+      { env: { GITHUB_REPOSITORY: 'acme/rotation', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1' } },
     );
-    expect(result.outputs['revoked-credential-id']).toBe('');
+
+    expect(result.code).toBe(1);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    const error = onlyError(result);
+    expect(error).toContain(
+      'Another rotation of this connector, acme/rotation run 41 attempt 1 (https://github.com/acme/rotation/actions/runs/41/attempts/1), holds the lock',
+    );
+    expect(error).toContain(`delete the variable ${VARIABLE}_LOCK in ${REPO}`);
+    expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([
+      `POST /repos/${REPO}/actions/variables 409`,
+    ]);
+    expect(variableOf(scenario, repoScope(REPO), `${VARIABLE}_LOCK`)).toBe(JSON.stringify(holder));
   });
 
-  it('shows what another writer left in the variable only quoted, on one line and escaped, when it is not a credential ID', async (context) => {
-    const scenario = await scenarioFor(context);
-    const previous = await scenario.conductorOne.addCredential();
-    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
-    const hostile = 'x\n::error::forged\n<img src=y> [link](https://example.invalid)';
-    scenario.github.inject({
-      method: 'PUT',
-      path: secretPath(REPO, 'BATON_CLIENT_SECRET'),
-      effect: () => scenario.github.presetVariable(repoScope(REPO), VARIABLE, hostile),
-    });
+  it('takes over the lock an earlier attempt of the same workflow run left, and one that expired', async (context) => {
+    for (const holder of [
+      { run: 'acme/rotation run 42 attempt 1', repository: 'acme/rotation', runId: '42', attempt: 1, ago: 60_000 },
+      { run: 'acme/rotation run 7 attempt 1', repository: 'acme/rotation', runId: '7', attempt: 1, ago: 7_300_000 },
+    ]) {
+      const scenario = await scenarioFor(context);
+      const lock = {
+        ...holder,
+        since: new Date(Date.now() - holder.ago).toISOString(),
+        until: new Date(Date.now() - holder.ago + 3_600_000).toISOString(),
+        nonce: 'dead',
+      };
+      scenario.github.presetVariable(repoScope(REPO), `${VARIABLE}_LOCK`, JSON.stringify(lock));
 
-    const result = await scenario.run({ 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' });
+      const result = await scenario.run(
+        { 'credential-id-variable': VARIABLE },
+        { env: { GITHUB_REPOSITORY: 'acme/rotation', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' } },
+      );
 
-    expect(result.code).toBe(0);
-    const issued = onlyIssued(scenario);
-    expect(previous.revoked).toBe(false);
-    const lines = result.stdout.split('\n');
-    expect(lines.filter((l) => l.startsWith('::error'))).toEqual([]);
-    const warnings = lines.filter((l) => l.startsWith('::warning'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`${REPO}: ${previous.id} at the start, "x ::error::forged <img src=y>`);
-    expect(warnings[0]).toContain(`whichever of ${issued.id} and the other credential`);
-    expect(result.summary).not.toContain('<img');
-    expect(result.summary).not.toContain('](https://example.invalid)');
+      expect(result.code, result.stdout).toBe(0);
+      onlyIssued(scenario);
+      expect(variableOf(scenario, repoScope(REPO), `${VARIABLE}_LOCK`)).toBeUndefined();
+      expect(ledgerOf(scenario, repoScope(REPO))?.credentials[0]).toMatchObject({
+        by: 'acme/rotation run 42 attempt 2',
+      });
+    }
   });
 
   it('warns that consumers keep the previous client ID when client-id-secret-name is empty and revoke-previous is on', async (context) => {
@@ -354,7 +418,9 @@ describe('rotate-if-expires-within', () => {
     expect(requestsTo(scenario.conductorOne, 'GET', credentialPath(scenario, current.id))).toEqual([
       `GET ${credentialPath(scenario, current.id)} 200`,
     ]);
-    expect(requestLog(scenario.github).filter((l) => !l.startsWith('GET'))).toEqual([]);
+    // Nothing written but the lock and the ledger (taking in the bare ID), the lock given back.
+    expect(requestLog(scenario.github).filter((l) => l.startsWith('PUT'))).toEqual([]);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${current.id} current`]);
     expect(current.revoked).toBe(false);
     expect(result.outputs).toMatchObject({ rotated: 'false', 'previous-credential-id': current.id });
     expect(result.outputs['credential-id']).toBeUndefined();
@@ -380,7 +446,7 @@ describe('rotate-if-expires-within', () => {
       'revoked-credential-id': current.id,
     });
     expect(current.revoked).toBe(true);
-    expect(variableOf(scenario, repoScope(REPO))).toBe(issued.id);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${issued.id} current`]);
     // The expiry is read before anything rotates.
     const timeline = scenario.timeline();
     expect(at(timeline, new RegExp(`GET ${credentialPath(scenario, current.id)}`))).toBeLessThan(
@@ -428,13 +494,15 @@ describe('dry-run', () => {
         .sort(),
     ).toEqual([
       `GET /repos/${REPO}/actions/variables/${VARIABLE} 200`,
+      `GET /repos/${REPO}/actions/variables/${VARIABLE}_PREVIOUS 404`,
       `GET /repos/acme/second/actions/variables/${VARIABLE} 404`,
+      `GET /repos/acme/second/actions/variables/${VARIABLE}_PREVIOUS 404`,
     ]);
     expect(scenario.github.secrets.get(repoScope(REPO))!.size).toBe(0);
     expect(variableOf(scenario, repoScope('acme/second'))).toBeUndefined();
     expect(result.outputs).toMatchObject({ rotated: 'false', 'previous-credential-id': previous.id });
     expect(result.summary).toContain('## ConductorOne credential rotation: dry run');
-    expect(result.summary).toContain(`Revoke the previous credential \`${previous.id}\``);
+    expect(result.summary).toContain(`Revoke \`${previous.id}\`, replaced by the new credential`);
     expect(result.summary).toContain(`| acme/second | \`BATON_CLIENT_SECRET\` | yes |`);
   });
 

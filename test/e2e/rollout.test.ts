@@ -9,11 +9,14 @@ import {
   type E2EScenario,
   holdCredential,
   leaks,
+  ledgerStates,
+  letTimePass,
   onlyError,
   onlyIssued,
   requestLog,
   scenarioFor,
   storedCredential,
+  validCredentials,
 } from './helpers.js';
 
 const REPO = 'acme/connectors';
@@ -75,9 +78,11 @@ describe.concurrent('deploy-workflows', () => {
     // acme/connectors' run is read twice (in progress, then completed), acme/ops' once.
     expect(runReads).toHaveLength(3);
     expect(revokeAt).toBeGreaterThan(Math.max(...runReads));
-    // The variable is recorded only once the deploys succeeded.
-    const patch = timeline.findIndex((l) => l.startsWith('github PATCH'));
-    expect(patch).toBeGreaterThan(Math.max(...runReads));
+    // The ledger records the new credential before the writes, and its hand-over once the deploys succeeded.
+    const patches = timeline.flatMap((l, i) => (l.startsWith('github PATCH') ? [i] : []));
+    expect(patches).toHaveLength(2);
+    expect(patches[0]).toBeLessThan(timeline.findIndex((l) => l.startsWith('github PUT')));
+    expect(patches[1]).toBeGreaterThan(Math.max(...runReads));
 
     const runs = [...scenario.github.runs.values()];
     expect(runs.map((r) => [r.repository, r.file, r.ref, r.inputs])).toEqual(
@@ -96,11 +101,13 @@ describe.concurrent('deploy-workflows', () => {
       expect(result.stdout).toContain(`dispatched run ${run.url}`);
       expect(result.summary).toContain(`| ${run.workflow} | [run ${run.run_id}](${run.url}) | success |`);
     }
-    expect(scenario.github.variables.get(repoScope(REPO))?.get(VARIABLE)?.value).toBe(issued.id);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${issued.id} current`]);
+    // The bare ID an earlier version left in the other target is gone now that the ledger is home.
+    expect(scenario.github.variables.get(repoScope(OPS))?.has(VARIABLE)).toBe(false);
     expect(leaks(scenario, result)).toEqual([]);
   });
 
-  it('revokes nothing and records nothing when a deploy run fails, naming the run', async (context) => {
+  it('revokes nothing when a deploy run fails, naming the run, and leaves the new credential pending for the next run', async (context) => {
     const { expect } = context;
     const { scenario, previous, inputs } = await deployScenario(context, {}, { conclusion: 'failure' });
 
@@ -110,7 +117,7 @@ describe.concurrent('deploy-workflows', () => {
     const issued = onlyIssued(scenario);
     expect(previous.revoked).toBe(false);
     expect(requestLog(scenario.conductorOne).filter((l) => l.includes(`/credentials/${previous.id}`))).toEqual([]);
-    expect(scenario.github.variables.get(repoScope(REPO))?.get(VARIABLE)?.value).toBe(previous.id);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${previous.id} current`, `${issued.id} pending`]);
     // The secrets already hold the new, proved credential: re-running the deploy is safe.
     expect((await storedCredential(scenario, REPO)).clientId).toBe(issued.clientId);
     const failed = deployRuns(result.outputs).find((r) => r.workflow === ROLL);
@@ -118,7 +125,9 @@ describe.concurrent('deploy-workflows', () => {
     const error = onlyError(result);
     expect(error).toContain(`${ROLL} run ${failed?.url} concluded failure`);
     expect(error).toContain(`Nothing was revoked, so the previous credential ${previous.id} stays valid`);
-    expect(error).toContain('re-run it: the secrets already hold the new credential');
+    expect(error).toContain(
+      `Fix the deploy and run this workflow again: credential ${issued.id} is recorded in the ledger in ${VARIABLE} of ${REPO}`,
+    );
     expect(result.summary).toContain(`| ${ROLL} | [run ${failed?.run_id}](${failed?.url}) | **failure** |`);
     expect(result.summary).toContain('not done: not every deploy run succeeded');
     expect(leaks(scenario, result)).toEqual([]);
@@ -185,45 +194,50 @@ describe.concurrent('deploy-workflows', () => {
 });
 
 describe('revoke-previous: next-run', () => {
-  it('keeps the replaced credential valid one more rotation, so exactly two credentials are valid at a time', async (context) => {
+  it('keeps the replaced credential for keep-previous-for, so exactly two credentials are valid after each run', async (context) => {
     const { expect } = context;
     const scenario = await scenarioFor(context);
     const handMade = await scenario.conductorOne.addCredential();
     holdCredential(scenario, REPO, handMade);
-    const kept = `${VARIABLE}_PREVIOUS`;
-    const variable = (name: string) => scenario.github.variables.get(repoScope(REPO))?.get(name)?.value;
     const authenticates = async (c: { clientId: string; clientSecret: string }) =>
       (await requestClientToken(scenario.conductorOne, c.clientId, c.clientSecret)).status === 200;
     const inputs = { 'credential-id-variable': VARIABLE, 'revoke-previous': 'next-run' };
+    const SIX_HOURS = 6 * 3_600_000;
 
-    // First run: the hand-made credential is named once; nothing was kept before, so nothing is revoked.
+    // First run: the hand-made credential is named once; it is replaced now, so it is kept.
     const first = await scenario.run({ ...inputs, 'previous-credential-id': handMade.id });
     expect(first.code, first.stdout).toBe(0);
     const [a] = scenario.conductorOne.issued;
-    expect([variable(VARIABLE), variable(kept)]).toEqual([a!.id, handMade.id]);
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${handMade.id} previous`, `${a!.id} current`]);
     expect(handMade.revoked).toBe(false);
     expect(first.outputs['revoked-credential-id']).toBe('');
 
-    // Second run: the hand-made credential, kept one rotation, is revoked; the one just replaced stays valid.
+    // A re-run soon after revokes nothing the first run kept.
+    letTimePass(scenario, 60_000);
+    const rerun = await scenario.run(inputs);
+    expect(rerun.code, rerun.stdout).toBe(0);
+    expect(handMade.revoked).toBe(false);
+    expect(a!.revoked).toBe(false);
+    expect(rerun.summary).toContain('valid until at least');
+
+    // Six hours later: everything replaced that long ago goes; the one replaced last stays valid.
+    letTimePass(scenario, SIX_HOURS);
     const second = await scenario.run(inputs);
     expect(second.code, second.stdout).toBe(0);
-    const b = scenario.conductorOne.issued[1]!;
-    expect(handMade.revoked).toBe(true);
-    expect(a!.revoked).toBe(false);
-    expect(second.outputs['revoked-credential-id']).toBe(handMade.id);
-    expect([variable(VARIABLE), variable(kept)]).toEqual([b.id, a!.id]);
-    expect(await authenticates(a!)).toBe(true);
-
-    // Third run: and so on.
-    const third = await scenario.run(inputs);
-    expect(third.code).toBe(0);
-    const c = scenario.conductorOne.issued[2]!;
-    expect([a!.revoked, b.revoked, c.revoked]).toEqual([true, false, false]);
-    expect([variable(VARIABLE), variable(kept)]).toEqual([c.id, b.id]);
-    expect((await storedCredential(scenario, REPO)).clientId).toBe(c.clientId);
-    expect(third.summary).toContain(`| Revoke the credential kept from the rotation before ${a!.id} | revoked |`);
-    expect(third.summary).toContain(
-      `| Keep the replaced credential valid until the next rotation, in ${kept} | updated in ${REPO} |`,
+    const [, b, c] = scenario.conductorOne.issued;
+    expect([handMade.revoked, a!.revoked, b!.revoked, c!.revoked]).toEqual([true, true, false, false]);
+    expect(second.outputs['revoked-credential-id']?.split(',').sort()).toEqual([handMade.id, a!.id].sort());
+    expect(ledgerStates(scenario, repoScope(REPO))).toEqual([`${b!.id} previous`, `${c!.id} current`]);
+    expect(await authenticates(b!)).toBe(true);
+    expect(validCredentials(scenario, [handMade])).toEqual([b!.id, c!.id]);
+    expect((await storedCredential(scenario, REPO)).clientId).toBe(c!.clientId);
+    expect(second.summary).toMatch(
+      new RegExp(`\\| \`${a!.id}\` \\| previous, replaced \\S+ \\| \\*\\*revoked\\*\\* \\|`),
+    );
+    expect(second.summary).toMatch(
+      new RegExp(
+        `\\| \`${b!.id}\` \\| previous, replaced \\S+ \\| valid until at least \\S+ \\(keep-previous-for 6h\\) \\|`,
+      ),
     );
   });
 });

@@ -2,7 +2,16 @@
 // organization secrets whose visibility and selected repositories survive the update (SPEC 2, 6).
 import { describe, expect, it } from 'vitest';
 import { envScope, orgScope } from '../fakes/github.js';
-import { onlyError, onlyIssued, parseTargets, ROTATE_PATH, requestLog, requestsTo, scenarioFor } from './helpers.js';
+import {
+  ledgerStates,
+  onlyError,
+  onlyIssued,
+  parseTargets,
+  ROTATE_PATH,
+  requestLog,
+  requestsTo,
+  scenarioFor,
+} from './helpers.js';
 
 const ENVIRONMENT = 'prod east';
 const ENCODED = 'prod%20east';
@@ -147,7 +156,7 @@ describe('organization secrets', () => {
     expect(stored.get('BATON_CLIENT_ID')).toMatchObject({ visibility: 'selected', selected_repository_ids: ids });
   });
 
-  it('creates the credential-id variable at the organization with the access of the secrets', async (context) => {
+  it('creates the ledger variable at the organization with the access of the secrets', async (context) => {
     const scenario = await scenarioFor(context, {
       repositories: { 'acme/baton-okta': 'write' },
       organizations: { [ORG]: 'write' },
@@ -161,10 +170,13 @@ describe('organization secrets', () => {
 
     expect(result.code).toBe(0);
     expect(scenario.github.variables.get(orgScope(ORG))!.get('BATON_CREDENTIAL_ID')).toMatchObject({
-      value: onlyIssued(scenario).id,
       visibility: 'selected',
+      selected_repository_ids: selected,
     });
+    expect(ledgerStates(scenario, orgScope(ORG))).toEqual([`${onlyIssued(scenario).id} current`]);
+    // The lock, then the ledger (created when the new credential was recorded, before any write).
     expect(requestsTo(scenario.github, 'POST', `/orgs/${ORG}/actions/variables`)).toEqual([
+      `POST /orgs/${ORG}/actions/variables 201`,
       `POST /orgs/${ORG}/actions/variables 201`,
     ]);
   });

@@ -34,6 +34,8 @@ export interface FakeConductorOneOptions {
   latencyMs?: number;
   /** Serve the pre-2026-01 rotate endpoint (path with IDs, body {}, top-level clientSecret) instead of the current one. */
   legacyRotateShape?: boolean;
+  /** expires_in of the access tokens it hands out, in seconds (default an hour); an expired token gets 401. */
+  tokenLifetimeS?: number;
 }
 
 /** Changes the body of a rotate answer; the credential itself was created and is live as usual. */
@@ -93,6 +95,11 @@ export interface FakeConductorOne {
    */
   activateAfter(attempts: number): void;
   inject(fault: Fault): void;
+  /**
+   * Time passes for every credential: its createdAt and lastUsedAt move `ms` into the past, as if
+   * that long had gone by since (tests of keep-previous-for and the in-use guard, without waiting).
+   */
+  ageCredentials(ms: number): void;
   /** Every access token handed out, in order. */
   tokensIssued: string[];
   close(): Promise<void>;
@@ -102,7 +109,7 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-const TOKEN_LIFETIME_S = 3600;
+const DEFAULT_TOKEN_LIFETIME_S = 3600;
 /** ConductorOne's token endpoint refuses client assertions that live longer than 5 minutes. */
 const MAX_ASSERTION_LIFETIME_S = 300;
 /** Claims are whole seconds; allow one second so rounding never decides a test. */
@@ -350,6 +357,8 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
       throw unauthenticated(`invalid subject token: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+
+  const TOKEN_LIFETIME_S = opts.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S;
 
   function mintAccessToken(clientId: string): string {
     const accessToken = randomBytes(32).toString('base64url');
@@ -622,6 +631,13 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
       refusalsBeforeLive = attempts;
     },
     inject: server.inject,
+    ageCredentials: (ms) => {
+      const back = (iso: string | null) => (iso ? new Date(Date.parse(iso) - ms).toISOString() : iso);
+      for (const c of credentials.values()) {
+        c.createdAt = back(c.createdAt) as string;
+        c.lastUsedAt = back(c.lastUsedAt);
+      }
+    },
     tokensIssued,
     close: server.close,
   };

@@ -597,6 +597,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return { status: 204 };
   }
 
+  /** https://docs.github.com/en/rest/actions/variables#delete-a-repository-variable: 204, or 404 when absent. */
+  function deleteVariable(scope: Scope, name: string, req: FakeRequest): Reply {
+    requireWrite(scope);
+    if (req.body.length > 0) throw unprocessable('DELETE takes no body');
+    if (!scope.variables.delete(name.toUpperCase())) throw notFound();
+    return { status: 204 };
+  }
+
   // ---- repositories -------------------------------------------------------------------------
 
   function origins(): Origins {
@@ -658,6 +666,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     ['POST variables', (scope, _name, req) => createVariable(scope, req)],
     ['GET variable', (scope, name) => getVariable(scope, name)],
     ['PATCH variable', updateVariable],
+    ['DELETE variable', deleteVariable],
   ]);
 
   function repositoryByName(ownerRepo: string): RepositoryFacts | undefined {

@@ -464,9 +464,9 @@ describe('fake GitHub against the OpenAPI description', () => {
 // ---- the bundled action ---------------------------------------------------------------------
 
 /** Runs dist/index.js in a scenario and checks every GitHub request and answer it exchanged. */
-async function runAndCheck(scenario: Scenario, inputs: Record<string, string>): Promise<string[]> {
+async function runAndCheck(scenario: Scenario, inputs: Record<string, string>, code = 0): Promise<string[]> {
   const result = await runAction({ inputs: { ...scenario.inputs, ...inputs } });
-  expect(result.code, result.stdout).toBe(0);
+  expect(result.code, result.stdout).toBe(code);
   const problems = scenario.github.requests.flatMap((entry) => [
     ...requestProblems(scenario.github, entry),
     ...responseProblems(scenario.github, entry),
@@ -511,13 +511,39 @@ describe('the bundled action against the OpenAPI description', () => {
       'revoke-previous': 'true',
     });
 
+    // The ledger read and written, the lock created, read back and deleted, _PREVIOUS looked for once.
     expect([...new Set(exchanged)].sort()).toEqual([
+      'DELETE /repos/{owner}/{repo}/actions/variables/{name} (actions/delete-repo-variable) 204',
       'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
       'GET /repos/{owner}/{repo}/actions/variables/{name} (actions/get-repo-variable) 200',
+      'GET /repos/{owner}/{repo}/actions/variables/{name} (actions/get-repo-variable) 404',
       'PATCH /repos/{owner}/{repo}/actions/variables/{name} (actions/update-repo-variable) 204',
+      'POST /repos/{owner}/{repo}/actions/variables (actions/create-repo-variable) 201',
       'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name} (actions/create-or-update-repo-secret) 201',
     ]);
     expect(previous.revoked).toBe(true);
+  });
+
+  it('sends described requests and gets described answers when another run holds the lock (409)', async () => {
+    const scenario = await startScenario({ repositories: { 'acme/connectors': 'write' } });
+    closers.push(scenario.close);
+    const holder = JSON.stringify({
+      run: 'acme/rotation run 7 attempt 1',
+      since: new Date().toISOString(),
+      until: new Date(Date.now() + 3_600_000).toISOString(),
+      nonce: 'another-run',
+    });
+    scenario.github.presetVariable(repoScope('acme/connectors'), 'BATON_CREDENTIAL_ID_LOCK', holder);
+
+    const exchanged = await runAndCheck(scenario, { 'credential-id-variable': 'BATON_CREDENTIAL_ID' }, 1);
+
+    expect([...new Set(exchanged)].sort()).toEqual([
+      'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
+      'GET /repos/{owner}/{repo}/actions/variables/{name} (actions/get-repo-variable) 200',
+      'GET /repos/{owner}/{repo}/actions/variables/{name} (actions/get-repo-variable) 404',
+      'POST /repos/{owner}/{repo}/actions/variables (actions/create-repo-variable) 409',
+    ]);
+    expect(scenario.conductorOne.issued).toEqual([]);
   });
 
   it('sends described requests and gets described answers in an organization rotation with visibility selected', async () => {
@@ -541,12 +567,15 @@ describe('the bundled action against the OpenAPI description', () => {
     });
 
     expect([...new Set(exchanged)].sort()).toEqual([
+      'DELETE /orgs/{org}/actions/variables/{name} (actions/delete-org-variable) 204',
       'GET /orgs/{org}/actions/secrets/public-key (actions/get-org-public-key) 200',
       'GET /orgs/{org}/actions/secrets/{secret_name} (actions/get-org-secret) 200',
       'GET /orgs/{org}/actions/secrets/{secret_name} (actions/get-org-secret) 404',
       'GET /orgs/{org}/actions/secrets/{secret_name}/repositories (actions/list-selected-repos-for-org-secret) 200',
+      'GET /orgs/{org}/actions/variables/{name} (actions/get-org-variable) 200',
       'GET /orgs/{org}/actions/variables/{name} (actions/get-org-variable) 404',
       'GET /repos/{owner}/{repo} (repos/get) 200',
+      'PATCH /orgs/{org}/actions/variables/{name} (actions/update-org-variable) 204',
       'POST /orgs/{org}/actions/variables (actions/create-org-variable) 201',
       'PUT /orgs/{org}/actions/secrets/{secret_name} (actions/create-or-update-org-secret) 201',
       'PUT /orgs/{org}/actions/secrets/{secret_name} (actions/create-or-update-org-secret) 204',

@@ -28,6 +28,8 @@ export interface ScenarioOptions {
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
   legacyRotateShape?: boolean;
+  /** expires_in of ConductorOne's access tokens, in seconds (default an hour). */
+  tokenLifetimeS?: number;
   /**
    * Also start the fake GitHub OIDC token service and register a federation trust
    * (`<name>@127.0.0.1/wfe`) for its key, issuer and audience = conductorOne.host.
@@ -80,6 +82,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     connectorId: CONNECTOR_ID,
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     ...(options.legacyRotateShape ? { legacyRotateShape: true } : {}),
+    ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}),
   });
   const githubToken = `ghs_${randomBytes(18).toString('base64url')}`;
   const github = await startFakeGitHub(githubOptions(githubToken, repositories, options));

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { planDryRun } from '../../src/dry-run.js';
 import type { Due } from '../../src/expiry.js';
+import type { Octokit } from '../../src/github/client.js';
 import type { OrgSecretAccess } from '../../src/github/organization.js';
 import { environmentTarget, repositoryTarget, targetsFor } from '../../src/github/targets.js';
 import { type Inputs, parseDeployWorkflows } from '../../src/inputs.js';
+import type { LedgerEntry } from '../../src/ledger.js';
+import { forgetfulStore, LedgerStore } from '../../src/ledger-store.js';
 import type { OrganizationTarget, Target } from '../../src/model.js';
 import type { Preflight } from '../../src/preflight.js';
 import { parsedInputs } from './parsed-inputs.js';
@@ -21,16 +24,32 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
   return parsedInputs({ dryRun: true, ...overrides });
 }
 
+const NOW = Date.UTC(2026, 2, 1, 12);
+const HOUR = 3_600_000;
+
 function preflight(overrides: Partial<Preflight> = {}): Preflight {
   return {
     publicKeys: new Map(),
     orgAccess: new Map(),
-    variableValues: new Map(),
+    ledger: forgetfulStore('app-1/conn-1'),
+    adopted: [],
     previous: { id: '', source: 'none' },
-    keptValues: new Map(),
-    kept: { id: '', source: 'none' },
     ...overrides,
   };
+}
+
+/** A ledger kept in VARIABLE of acme/one, holding these credentials. */
+function remembered(entries: LedgerEntry[]): LedgerStore {
+  const ledger = { connector: 'app-1/conn-1', revision: 3, entries };
+  const write = { octokit: {} as Octokit, home: one, name: VARIABLE, exists: true, value: '' };
+  return new LedgerStore(ledger, write);
+}
+
+/** Without a variable: what previous-credential-id told. */
+function given(id: string): LedgerStore {
+  const store = forgetfulStore('app-1/conn-1');
+  store.adoptGiven(id);
+  return store;
 }
 
 function plan(
@@ -42,7 +61,7 @@ function plan(
     secrets: (options.secretNames ?? SECRET_NAMES).map((name) => ({ name })),
     preflight: options.preflight ?? preflight(),
   };
-  return planDryRun(context, options.due ?? DUE).plan;
+  return planDryRun(context, options.due ?? DUE, NOW).plan;
 }
 
 describe('planDryRun: the plan', () => {
@@ -95,115 +114,83 @@ describe('planDryRun: the plan', () => {
     expect(off.join('\n')).not.toContain('Prove the new credential');
   });
 
-  it('says it would record the new ID in the variable, with each distinct current value and "not set"', () => {
+  it('says it would record the new credential in the ledger, beside the proof and before any write', () => {
     const steps = plan({
       inputs: inputs({ credentialIdVariable: VARIABLE }),
-      preflight: preflight({
-        variableValues: new Map<Target, string | undefined>([
-          [one, 'cred-1'],
-          [two, undefined],
-        ]),
-        previous: { id: 'cred-1', source: 'credential-id-variable' },
-      }),
+      preflight: preflight({ ledger: remembered([{ id: 'cred-1', state: 'current', source: 'issued' }]) }),
     });
-    expect(steps).toContain(
-      `Record the new credential ID in the variable \`${VARIABLE}\` of every target (now: cred-1, not set).`,
+    expect(steps[1]).toBe(
+      `Record the new credential in the ledger in ${VARIABLE} of acme/one (as pending), beside the proof and before any write.`,
     );
   });
 
-  it('lists a value the targets share once', () => {
-    const steps = plan({
-      inputs: inputs({ credentialIdVariable: VARIABLE }),
-      preflight: preflight({
-        variableValues: new Map([
-          [one, 'cred-1'],
-          [two, 'cred-1'],
-        ]),
-        previous: { id: 'cred-1', source: 'credential-id-variable' },
-      }),
-    });
-    expect(steps.join('\n')).toContain('(now: cred-1).');
-  });
-
-  it('says nothing about a variable without credential-id-variable', () => {
+  it('says nothing about a ledger without credential-id-variable', () => {
     expect(plan().join('\n')).not.toContain('Record');
   });
 
-  it('says it would revoke nothing when revoke-previous is off and no previous credential is known', () => {
-    expect(plan().at(-1)).toBe('Revoke nothing (revoke-previous is off).');
-  });
-
-  it('says it would leave a known previous credential valid when revoke-previous is off, with its expiry', () => {
-    const steps = plan({
-      preflight: preflight({
-        previous: { id: 'cred-1', source: 'previous-credential-id' },
-        current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' },
-      }),
-    });
-    const last = steps.at(-1)!;
-    expect(last).toMatch(
-      /^Leave the previous credential `cred-1` \(from previous-credential-id\), which expires 2026-09-01T00:00:00Z,? valid \(revoke-previous is off\)\.$/,
+  it('says it would revoke nothing when no previous credential is known', () => {
+    expect(plan().at(-1)).toBe(
+      'Revoke nothing: no previous credential is known (set credential-id-variable, or previous-credential-id).',
     );
+    const empty = preflight({ ledger: remembered([]) });
+    expect(
+      plan({ inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }), preflight: empty }).at(-1),
+    ).toBe(`Revoke nothing: the ledger in ${VARIABLE} of acme/one records no other credential.`);
   });
 
-  it('says it would revoke the previous credential after the writes and the proof, naming where its ID came from and its expiry', () => {
+  it('says it would leave the replaced credential valid when revoke-previous is off', () => {
+    const steps = plan({ preflight: preflight({ ledger: given('cred-1') }) });
+    expect(steps.at(-1)).toBe('Leave `cred-1`, replaced by the new credential, valid (revoke-previous is off).');
+  });
+
+  it('says it would revoke the replaced credential after the writes and the proof, unless the in-use guard keeps it', () => {
     const steps = plan({
-      inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }),
-      preflight: preflight({
-        variableValues: new Map([
-          [one, 'cred-1'],
-          [two, 'cred-1'],
-        ]),
-        previous: { id: 'cred-1', source: 'credential-id-variable' },
-        current: { id: 'cred-1', expiresTime: '2026-09-01T00:00:00Z' },
-      }),
+      inputs: inputs({ revokePrevious: 'now' }),
+      preflight: preflight({ ledger: given('cred-1') }),
     });
     expect(steps.at(-1)).toBe(
-      'Revoke the previous credential `cred-1` (from credential-id-variable), which expires 2026-09-01T00:00:00Z, after every write succeeded and the proof passed.',
+      'Revoke `cred-1`, replaced by the new credential, once every write and the proof succeeded, unless ConductorOne shows a consumer still uses it (the in-use guard).',
     );
   });
 
   it('says the previous credential no longer exists when ConductorOne did not find it', () => {
     const steps = plan({
       inputs: inputs({ revokePrevious: 'now' }),
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' }, current: 'gone' }),
-    });
-    expect(steps.at(-1)).toBe(
-      'Revoke nothing: the previous credential `cred-1` (from previous-credential-id) no longer exists in ConductorOne (a real run reports it as already revoked).',
-    );
-  });
-
-  it('gives no expiry for a previous credential that does not expire', () => {
-    const steps = plan({
-      inputs: inputs({ revokePrevious: 'now' }),
       preflight: preflight({
+        ledger: given('cred-1'),
         previous: { id: 'cred-1', source: 'previous-credential-id' },
-        current: { id: 'cred-1', expiresTime: '' },
+        current: 'gone',
       }),
     });
-    expect(steps.at(-1)).toBe(
-      'Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded and the proof passed.',
+    expect(steps.at(-1)).toContain(
+      'Revoke `cred-1` (it no longer exists in ConductorOne), replaced by the new credential',
     );
   });
 
-  it('says it would revoke nothing when revoke-previous is on but no previous credential is known yet', () => {
-    expect(plan({ inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }) }).at(-1)).toBe(
-      'Revoke nothing: no previous credential is known yet.',
-    );
-  });
-
-  it('orders the steps: rotate, prove, write, record, revoke', () => {
+  it('revokes every replaced credential the ledger records, and what a run that did not finish left', () => {
+    const ledger = remembered([
+      { id: 'cred-0', state: 'previous', source: 'issued', replacedAt: NOW - 2 * HOUR },
+      { id: 'cred-1', state: 'current', source: 'issued' },
+      { id: 'cred-2', state: 'pending', source: 'issued' },
+    ]);
     const steps = plan({
       inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }),
-      preflight: preflight({
-        variableValues: new Map([
-          [one, 'cred-1'],
-          [two, 'cred-1'],
-        ]),
-        previous: { id: 'cred-1', source: 'credential-id-variable' },
-      }),
+      preflight: preflight({ ledger }),
     });
-    expect(steps.map((s) => s.split(' ')[0])).toEqual(['Call', 'Prove', 'Write', 'Record', 'Revoke']);
+    expect(steps.filter((s) => s.startsWith('Revoke')).map((s) => s.split(' ')[1])).toEqual([
+      '`cred-0`,',
+      '`cred-1`,',
+      '`cred-2`,',
+    ]);
+    expect(steps.join('\n')).toContain(`Revoke \`cred-0\`, replaced ${new Date(NOW - 2 * HOUR).toISOString()}`);
+  });
+
+  it('orders the steps: rotate, record, prove, write, revoke', () => {
+    const steps = plan({
+      inputs: inputs({ revokePrevious: 'now', credentialIdVariable: VARIABLE }),
+      preflight: preflight({ ledger: remembered([{ id: 'cred-1', state: 'current', source: 'issued' }]) }),
+    });
+    expect(steps.map((s) => s.split(' ')[0])).toEqual(['Call', 'Record', 'Prove', 'Write', 'Revoke']);
   });
 });
 
@@ -217,6 +204,7 @@ describe('planDryRun: the writes', () => {
         preflight: preflight(),
       },
       DUE,
+      NOW,
     );
     expect(report.writes).toEqual([
       { target: 'acme/one', secret: 'BATON_CLIENT_ID', detail: 'yes' },
@@ -240,6 +228,7 @@ describe('planDryRun: the writes', () => {
         preflight: preflight({ orgAccess: new Map([[org, access]]) }),
       },
       DUE,
+      NOW,
     );
     expect(report.writes).toEqual([
       {
@@ -265,7 +254,7 @@ describe('planDryRun: the writes', () => {
       secrets: [{ name: 'BATON_CLIENT_SECRET' }],
       preflight: preflight({ orgAccess: new Map([[org, access]]) }),
     };
-    const report = planDryRun(context, DUE);
+    const report = planDryRun(context, DUE, NOW);
     expect(report.writes).toEqual([
       {
         target: 'organization acme',
@@ -281,27 +270,30 @@ describe('planDryRun: deploy-workflows and revoke-previous: next-run', () => {
     const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
     const steps = plan({
       inputs: inputs({ deployWorkflows, revokePrevious: 'now', deployTimeout: { text: '45m', ms: 2_700_000 } }),
-      preflight: preflight({ previous: { id: 'cred-1', source: 'previous-credential-id' } }),
+      preflight: preflight({ ledger: given('cred-1') }),
     });
     expect(steps).toContain(
       'Dispatch the deploy workflows `acme/ops/.github/workflows/deploy.yml@main`, and wait up to 45m for every run to conclude success; otherwise revoke nothing.',
     );
-    expect(steps.at(-1)).toBe(
-      'Revoke the previous credential `cred-1` (from previous-credential-id), after every write succeeded, the proof passed and every deploy run succeeded.',
+    expect(steps.at(-1)).toContain(
+      'Revoke `cred-1`, replaced by the new credential, once every write, the proof and every deploy run succeeded',
     );
   });
 
-  it('next-run: says it would revoke the credential kept before and keep the one it replaces', () => {
+  it('next-run: says it would revoke what was replaced at least keep-previous-for ago, and keep the rest', () => {
+    const ledger = remembered([
+      { id: 'cred-0', state: 'previous', source: 'issued', replacedAt: NOW - 7 * HOUR },
+      { id: 'cred-9', state: 'previous', source: 'issued', replacedAt: NOW - HOUR },
+      { id: 'cred-1', state: 'current', source: 'issued' },
+    ]);
     const steps = plan({
       inputs: inputs({ revokePrevious: 'next-run', credentialIdVariable: VARIABLE }),
-      preflight: preflight({
-        previous: { id: 'cred-1', source: 'credential-id-variable' },
-        kept: { id: 'cred-0', source: 'credential-id-variable' },
-      }),
+      preflight: preflight({ ledger }),
     });
-    expect(steps.slice(-2)).toEqual([
-      `Revoke \`cred-0\`, the credential kept from the rotation before (from \`${VARIABLE}_PREVIOUS\`).`,
-      `Keep the replaced credential \`cred-1\` valid until the next rotation, recorded in \`${VARIABLE}_PREVIOUS\`.`,
+    expect(steps.slice(-3)).toEqual([
+      `Revoke \`cred-0\`, replaced ${new Date(NOW - 7 * HOUR).toISOString()}, once every write and the proof succeeded, unless ConductorOne shows a consumer still uses it (the in-use guard).`,
+      `Keep \`cred-9\`, replaced ${new Date(NOW - HOUR).toISOString()}, valid until at least ${new Date(NOW + 5 * HOUR).toISOString()} (keep-previous-for 6h).`,
+      `Keep \`cred-1\`, replaced by the new credential, valid until at least ${new Date(NOW + 6 * HOUR).toISOString()} (keep-previous-for 6h).`,
     ]);
   });
 });

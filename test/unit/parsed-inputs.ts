@@ -24,6 +24,7 @@ export function parsedInputs(overrides: Partial<Inputs> = {}): Inputs {
     previousCredentialId: '',
     verify: true,
     revokePrevious: false,
+    keepPreviousFor: { text: '6h', ms: 6 * 3_600_000 },
     dryRun: false,
     deployWorkflows: [],
     deployTimeout: { text: '30m', ms: 1_800_000 },

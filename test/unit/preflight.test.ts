@@ -5,10 +5,12 @@ import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { ActionError } from '../../src/errors.js';
 import { repositoryTarget, targetsFor } from '../../src/github/targets.js';
 import { type Inputs, parseDeployWorkflows } from '../../src/inputs.js';
+import { type LedgerEntry, serializeLedger } from '../../src/ledger.js';
+import { runIdentity } from '../../src/lock.js';
 import type { Target } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
 import { authenticateAndPreflight, type Preflight } from '../../src/preflight.js';
-import { type MockApi, mockApi, occurrences, rejectionOf } from './mock-api.js';
+import { type MockApi, mockApi, NOW_MS, occurrences, rejectionOf } from './mock-api.js';
 import { parsedInputs } from './parsed-inputs.js';
 
 const C1 = 'https://acme.conductor.one';
@@ -53,11 +55,47 @@ function preflight(
     targets: options.targets ?? [one, two],
     secretNames: SECRET_NAMES,
     readLimit: createLimiter(20),
+    identity: runIdentity((name) => RUN_ENV[name] ?? ''),
+    now: () => NOW_MS,
   });
 }
 
-/** GitHub: each repository's public key (or a failing status), and its variable (a value, or a status). */
-function serveRepos(repos: Record<string, { key?: number; variable?: string | number }>): void {
+const RUN_ENV: Record<string, string> = {
+  GITHUB_REPOSITORY: 'acme/rotation',
+  GITHUB_RUN_ID: '123',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_SERVER_URL: 'https://github.com',
+};
+
+/** A ledger value as the action writes it. */
+function ledgerValue(entries: LedgerEntry[], revision = 1): string {
+  return serializeLedger({ connector: 'app-1/conn-1', revision, entries });
+}
+
+/** The lock beside the ledger in acme/one: free (created 201), or held by another run (409, then its value). */
+function serveLock(holder?: string): void {
+  const pool = api.agent.get(GH);
+  if (holder === undefined) {
+    pool.intercept({ path: '/repos/acme/one/actions/variables', method: 'POST' }).reply(api.answer(201, {})).persist();
+  } else {
+    pool
+      .intercept({ path: '/repos/acme/one/actions/variables', method: 'POST' })
+      .reply(api.answer(409, { message: 'Already exists - Variable already exists' }))
+      .persist();
+    pool
+      .intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}_LOCK`, method: 'GET' })
+      .reply(api.answer(200, { name: `${VARIABLE}_LOCK`, value: holder, updated_at: '2026-03-01T11:59:00Z' }))
+      .persist();
+  }
+  pool
+    .intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}_LOCK`, method: 'DELETE' })
+    .reply(api.answer(204))
+    .persist();
+}
+
+/** GitHub: each repository's public key (or a failing status), and its variable (a value, or a status); the lock is free. */
+function serveRepos(repos: Record<string, { key?: number; variable?: string | number }>, lock = true): void {
+  if (lock) serveLock();
   const pool = api.agent.get(GH);
   for (const [repo, { key = 200, variable = 404 }] of Object.entries(repos)) {
     pool
@@ -72,88 +110,114 @@ function serveRepos(repos: Record<string, { key?: number; variable?: string | nu
       )
       .persist();
     pool
-      .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}` })
+      .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}`, method: 'GET' })
       .reply(
         typeof variable === 'string'
-          ? api.answer(200, { name: VARIABLE, value: variable })
+          ? api.answer(200, { name: VARIABLE, value: variable, updated_at: '2026-02-01T00:00:00Z' })
           : api.answer(variable, {
               message: variable === 404 ? 'Not Found' : 'Resource not accessible by integration',
             }),
       )
       .persist();
+    pool
+      .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}_PREVIOUS`, method: 'GET' })
+      .reply(api.answer(404, { message: 'Not Found' }))
+      .persist();
   }
 }
 
-describe('authenticateAndPreflight: the previous credential from credential-id-variable', () => {
-  it('takes the value every target agrees on', async () => {
-    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
+describe('authenticateAndPreflight: the ledger in credential-id-variable', () => {
+  it("takes the ledger's current credential, from the first target", async () => {
+    serveRepos({
+      'acme/one': { variable: ledgerValue([{ id: 'cred-1', state: 'current', source: 'issued' }]) },
+      'acme/two': {},
+    });
     const result = await preflight();
     expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
-    expect([...result.variableValues]).toEqual([
-      [one, 'cred-1'],
-      [two, 'cred-1'],
-    ]);
+    expect(result.ledger.remembers).toBe(true);
+    expect(result.ledger.home).toBe(one);
+    expect(result.ledger.ledger.entries).toEqual([{ id: 'cred-1', state: 'current', source: 'issued' }]);
+    expect(result.ledger.strays).toEqual([]);
     expect(result.publicKeys.get(one)).toEqual({ keyId: 'key-acme/one', key: publicKey });
     expect(result.publicKeys.get(two)).toEqual({ keyId: 'key-acme/two', key: publicKey });
     expect('current' in result).toBe(false);
   });
 
-  it('takes the value of the one target that has the variable when another lacks it', async () => {
-    serveRepos({ 'acme/one': { variable: 404 }, 'acme/two': { variable: 'cred-1' } });
+  it('takes in the bare credential ID an earlier version wrote in every target, and reads _PREVIOUS for it', async () => {
+    api.agent
+      .get(GH)
+      .intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}_PREVIOUS` })
+      .reply(api.answer(200, { name: `${VARIABLE}_PREVIOUS`, value: 'cred-0', updated_at: '2026-02-20T00:00:00Z' }));
+    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
     const result = await preflight();
     expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
-    expect(result.variableValues.get(one)).toBeUndefined();
-    expect(result.variableValues.has(one)).toBe(true);
-    expect(result.variableValues.get(two)).toBe('cred-1');
+    expect(result.ledger.ledger.entries).toEqual([
+      { id: 'cred-1', state: 'current', source: 'adopted' },
+      { id: 'cred-0', state: 'previous', source: 'adopted', replacedAt: Date.parse('2026-02-20T00:00:00Z') },
+    ]);
+    // Once the ledger is home: the copy in acme/two and _PREVIOUS in acme/one go.
+    expect(result.ledger.strays.map((s) => `${s.target.label} ${s.name}`)).toEqual([
+      `acme/two ${VARIABLE}`,
+      `acme/one ${VARIABLE}_PREVIOUS`,
+    ]);
   });
 
   it('knows no previous credential when no target has the variable', async () => {
     serveRepos({ 'acme/one': {}, 'acme/two': {} });
-    expect((await preflight()).previous).toEqual({ id: '', source: 'none' });
+    const result = await preflight();
+    expect(result.previous).toEqual({ id: '', source: 'none', why: 'no current credential is known' });
+    expect(result.ledger.ledger.entries).toEqual([]);
   });
 
-  it('refuses variables that disagree across targets, naming both targets and both values', async () => {
+  it('takes in bare IDs that disagree as credentials the targets may hold, and knows no single current one', async () => {
     serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-2' } });
-    const err = await rejectionOf(preflight());
-    expect(err).toBeInstanceOf(ActionError);
-    expect(err.message).toMatch(/^Nothing was rotated\. /);
-    expect(err.message).toContain(`The variable ${VARIABLE} does not agree across targets`);
-    expect(err.message).toContain('acme/one has cred-1');
-    expect(err.message).toContain('acme/two has cred-2');
-    expect(err.message).toContain('set previous-credential-id');
-    expect(occurrences(err.message, 'does not agree')).toBe(1);
+    const result = await preflight();
+    expect(result.previous).toEqual({ id: '', source: 'none', why: 'the targets may hold any of cred-1, cred-2' });
+    expect(result.ledger.ledger.entries.map((e) => `${e.id} ${e.state}`)).toEqual(['cred-1 current', 'cred-2 current']);
   });
 
-  it('groups the targets that share a value when saying which disagree', async () => {
-    const three = repositoryTarget({ owner: 'acme', repo: 'three' });
-    serveRepos({
-      'acme/one': { variable: 'cred-1' },
-      'acme/two': { variable: 'cred-2' },
-      'acme/three': { variable: 'cred-1' },
-    });
-    const err = await rejectionOf(preflight({ targets: [one, two, three] }));
-    expect(err.message).toContain('acme/one, acme/three have cred-1; acme/two has cred-2');
-  });
-
-  it('refuses a variable value that is not a credential ID, quoting it', async () => {
-    serveRepos({ 'acme/one': { variable: 'see https://wiki/x' }, 'acme/two': { variable: 'cred-1' } });
+  it('refuses a value it cannot read as a ledger, without quoting it, and gives the lock back', async () => {
+    serveRepos({ 'acme/one': { variable: 'see https://wiki/x' }, 'acme/two': {} });
     const err = await rejectionOf(preflight());
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain(
-      `The variable ${VARIABLE} in acme/one holds "see https://wiki/x", which is not a ConductorOne credential ID`,
+      `The variable ${VARIABLE} in acme/one holds neither a credential ID nor a ledger, which the action cannot read as its ledger`,
     );
+    expect(err.message).not.toContain('wiki');
+    expect(api.log()).toContain(`DELETE /repos/acme/one/actions/variables/${VARIABLE}_LOCK 204`);
   });
 
-  it('lets previous-credential-id win over the variable, even variables that disagree', async () => {
-    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-2' } });
+  it("refuses another connector's ledger: one variable per connector", async () => {
+    const other = serializeLedger({ connector: 'app-1/conn-2', revision: 4, entries: [] });
+    serveRepos({ 'acme/one': { variable: other }, 'acme/two': {} });
+    const err = await rejectionOf(preflight());
+    expect(err.message).toContain('holds the ledger of connector app-1/conn-2, not of this one');
+  });
+
+  it('lets previous-credential-id name the current credential, and keeps it in the ledger as one the targets may hold', async () => {
+    serveRepos({ 'acme/one': {}, 'acme/two': {} });
     const result = await preflight({ inputs: inputs({ previousCredentialId: 'cred-9' }) });
     expect(result.previous).toEqual({ id: 'cred-9', source: 'previous-credential-id' });
-    // The variables are still read: the finish step needs to know where each exists.
-    expect(result.variableValues.get(one)).toBe('cred-1');
-    expect(result.variableValues.get(two)).toBe('cred-2');
+    expect(result.ledger.ledger.entries).toEqual([{ id: 'cred-9', state: 'current', source: 'given' }]);
   });
 
-  it('takes previous-credential-id without reading any variable when credential-id-variable is empty', async () => {
+  it('ignores a previous-credential-id the ledger records as replaced, and says so', async () => {
+    const replacedAt = Date.parse('2026-02-01T00:00:00Z');
+    serveRepos({
+      'acme/one': {
+        variable: ledgerValue([
+          { id: 'cred-0', state: 'previous', source: 'given', replacedAt },
+          { id: 'cred-1', state: 'current', source: 'issued' },
+        ]),
+      },
+      'acme/two': {},
+    });
+    const result = await preflight({ inputs: inputs({ previousCredentialId: 'cred-0' }) });
+    expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
+    expect(result.staleGiven).toEqual({ id: 'cred-0', replacedAt });
+  });
+
+  it('takes previous-credential-id without reading any variable or taking a lock when credential-id-variable is empty', async () => {
     const pool = api.agent.get(GH);
     for (const repo of ['acme/one', 'acme/two']) {
       pool
@@ -162,11 +226,88 @@ describe('authenticateAndPreflight: the previous credential from credential-id-v
     }
     const result = await preflight({ inputs: inputs({ credentialIdVariable: '', previousCredentialId: 'cred-9' }) });
     expect(result.previous).toEqual({ id: 'cred-9', source: 'previous-credential-id' });
-    expect(result.variableValues.size).toBe(0);
+    expect(result.ledger.remembers).toBe(false);
+    expect(result.lock).toBeUndefined();
     expect(api.log().sort()).toEqual([
       'GET /repos/acme/one/actions/secrets/public-key 200',
       'GET /repos/acme/two/actions/secrets/public-key 200',
     ]);
+  });
+});
+
+describe('authenticateAndPreflight: the rotation lock', () => {
+  it('takes the lock beside the reads, as a new variable naming this run', async () => {
+    serveRepos({ 'acme/one': {}, 'acme/two': {} });
+    const result = await preflight();
+    expect(result.lock?.isHeld).toBe(true);
+    const create = api.requests.find((r) => r.method === 'POST')!;
+    expect(create.path).toBe('/repos/acme/one/actions/variables');
+    const body = JSON.parse(create.body) as { name: string; value: string };
+    expect(body.name).toBe(`${VARIABLE}_LOCK`);
+    expect(JSON.parse(body.value)).toMatchObject({
+      run: 'acme/rotation run 123 attempt 1',
+      url: 'https://github.com/acme/rotation/actions/runs/123/attempts/1',
+      since: '2026-03-01T12:00:00.000Z',
+      until: '2026-03-01T13:00:00.000Z',
+    });
+  });
+
+  it('changes nothing when another run holds the lock, naming that run', async () => {
+    const holder = JSON.stringify({
+      run: 'acme/rotation run 122 attempt 1',
+      url: 'https://github.com/acme/rotation/actions/runs/122/attempts/1',
+      repository: 'acme/rotation',
+      runId: '122',
+      attempt: 1,
+      since: '2026-03-01T11:59:00.000Z',
+      until: '2026-03-01T12:59:00.000Z',
+      nonce: 'theirs',
+    });
+    serveLock(holder);
+    serveRepos({ 'acme/one': {}, 'acme/two': {} }, false);
+    const err = await rejectionOf(preflight());
+    expect(err.message).toContain(
+      'Another rotation of this connector, acme/rotation run 122 attempt 1 (https://github.com/acme/rotation/actions/runs/122/attempts/1), holds the lock',
+    );
+    expect(err.message).toContain('so this run changed nothing');
+    expect(api.log().filter((l) => l.startsWith('DELETE'))).toEqual([]);
+  });
+
+  it('takes over a lock an earlier attempt of this same run left', async () => {
+    const holder = JSON.stringify({
+      run: 'acme/rotation run 123 attempt 0',
+      repository: 'acme/rotation',
+      runId: '123',
+      attempt: 0,
+      since: '2026-03-01T11:59:00.000Z',
+      until: '2026-03-01T12:59:00.000Z',
+      nonce: 'earlier',
+    });
+    const pool = api.agent.get(GH);
+    pool
+      .intercept({ path: '/repos/acme/one/actions/variables', method: 'POST' })
+      .reply(api.answer(409, { message: 'Already exists - Variable already exists' }));
+    pool
+      .intercept({ path: `/repos/acme/one/actions/variables/${VARIABLE}_LOCK`, method: 'GET' })
+      .reply(api.answer(200, { name: `${VARIABLE}_LOCK`, value: holder }));
+    serveRepos({ 'acme/one': {}, 'acme/two': {} });
+    const result = await preflight();
+    expect(result.lock?.isHeld).toBe(true);
+    expect(api.log().filter((l) => /POST|DELETE/.test(l))).toEqual([
+      'POST /repos/acme/one/actions/variables 409',
+      `DELETE /repos/acme/one/actions/variables/${VARIABLE}_LOCK 204`,
+      'POST /repos/acme/one/actions/variables 201',
+    ]);
+  });
+
+  it('takes no lock in a dry run', async () => {
+    serveRepos({ 'acme/one': {}, 'acme/two': {} }, false);
+    api.agent
+      .get(C1)
+      .intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' })
+      .reply(api.answer(200, { connector: { id: 'conn-1' } }));
+    const result = await preflight({ inputs: inputs({ dryRun: true }) });
+    expect(result.lock).toBeUndefined();
   });
 });
 
@@ -199,11 +340,11 @@ describe('authenticateAndPreflight: every problem at once', () => {
     expect(api.log().filter((line) => line.includes('/credentials/'))).toEqual([]);
   });
 
-  it('reports a failing public key read and variables that disagree together', async () => {
-    serveRepos({ 'acme/one': { key: 403, variable: 'cred-1' }, 'acme/two': { variable: 'cred-2' } });
+  it('reports a failing public key read and a ledger it cannot read together', async () => {
+    serveRepos({ 'acme/one': { key: 403, variable: '{"version":1' }, 'acme/two': {} });
     const err = await rejectionOf(preflight());
     expect(occurrences(err.message, 'cannot read the secrets public key of acme/one')).toBe(1);
-    expect(occurrences(err.message, 'does not agree across targets')).toBe(1);
+    expect(occurrences(err.message, 'holds a ledger that is not valid JSON')).toBe(1);
   });
 
   it('passes an error that is not an ActionError through unchanged, as a bug', async () => {
@@ -248,7 +389,7 @@ describe('authenticateAndPreflight: the current credential', () => {
   });
 
   it('checks the connector and reads the previous credential in a dry run', async () => {
-    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
+    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } }, false);
     const pool = api.agent.get(C1);
     pool
       .intercept({ path: '/api/v1/apps/app-1/connectors/conn-1' })
@@ -289,7 +430,13 @@ describe('authenticateAndPreflight: organization secrets', () => {
     pool
       .intercept({ path: `/orgs/acme/actions/variables/${VARIABLE}` })
       .reply(api.answer(200, { name: VARIABLE, value: 'cred-1' }));
+    pool
+      .intercept({ path: `/orgs/acme/actions/variables/${VARIABLE}_PREVIOUS` })
+      .reply(api.answer(404, { message: 'Not Found' }));
+    pool.intercept({ path: '/orgs/acme/actions/variables', method: 'POST' }).reply(api.answer(201, {}));
     const result = await preflight({ targets: [org] });
+    const lock = JSON.parse(api.requests.find((r) => r.method === 'POST')!.body) as Record<string, unknown>;
+    expect(lock).toMatchObject({ name: `${VARIABLE}_LOCK`, visibility: 'private' });
     expect(result.publicKeys.get(org)).toEqual({ keyId: 'org-key', key: publicKey });
     expect(result.orgAccess.get(org)).toEqual(
       new Map([
@@ -307,14 +454,17 @@ describe('authenticateAndPreflight: organization secrets', () => {
 });
 
 describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: next-run need', () => {
-  it('reads every deploy workflow and the variable that keeps the credential before, with the rest', async () => {
-    serveRepos({ 'acme/one': { variable: 'cred-1' }, 'acme/two': { variable: 'cred-1' } });
+  it('reads every deploy workflow and the ledger, with the rest', async () => {
+    serveRepos({
+      'acme/one': {
+        variable: ledgerValue([
+          { id: 'cred-0', state: 'previous', source: 'issued', replacedAt: NOW_MS - 86_400_000 },
+          { id: 'cred-1', state: 'current', source: 'issued' },
+        ]),
+      },
+      'acme/two': {},
+    });
     const pool = api.agent.get(GH);
-    for (const repo of ['acme/one', 'acme/two']) {
-      pool
-        .intercept({ path: `/repos/${repo}/actions/variables/${VARIABLE}_PREVIOUS` })
-        .reply(api.answer(200, { name: `${VARIABLE}_PREVIOUS`, value: 'cred-0' }));
-    }
     pool
       .intercept({ path: '/repos/acme/ops/actions/workflows/deploy.yml' })
       .reply(api.answer(200, { id: 9, state: 'active' }));
@@ -323,8 +473,7 @@ describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: n
     const result = await preflight({ inputs: inputs({ revokePrevious: 'next-run', deployWorkflows }) });
 
     expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
-    expect(result.kept).toEqual({ id: 'cred-0', source: 'credential-id-variable' });
-    expect([...result.keptValues.values()]).toEqual(['cred-0', 'cred-0']);
+    expect(result.ledger.ledger.entries.map((e) => e.id)).toEqual(['cred-0', 'cred-1']);
     expect(api.log()).toContain('GET /repos/acme/ops/actions/workflows/deploy.yml 200');
   });
 

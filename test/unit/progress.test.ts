@@ -44,7 +44,16 @@ describe('cancelledMessage', () => {
     const progress = new RunProgress();
     progress.issued('cred-new');
     expect(cancelledMessage('SIGTERM', progress)).toBe(
-      'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. No secret was written: every target still holds the previous credential, which stays valid. Credential cred-new is stored nowhere: revoke it in ConductorOne. Nothing was revoked.',
+      'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. No secret was written: every target still holds the previous credential, which stays valid. Credential cred-new is stored nowhere and recorded nowhere: revoke it in ConductorOne. Nothing was revoked.',
+    );
+  });
+
+  it('says the next successful run retires the new credential when the ledger records it', () => {
+    const progress = new RunProgress();
+    progress.issued('cred-new');
+    progress.recordedIn = 'the ledger in BATON_CREDENTIAL_ID of acme/a';
+    expect(cancelledMessage('SIGTERM', progress)).toBe(
+      'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. No secret was written: every target still holds the previous credential, which stays valid. Credential cred-new is recorded in the ledger in BATON_CREDENTIAL_ID of acme/a: the next successful run replaces it and retires it. Nothing was revoked.',
     );
   });
 
@@ -56,7 +65,7 @@ describe('cancelledMessage', () => {
     });
     progress.previousRevoke = 'in flight';
     expect(cancelledMessage('SIGTERM', progress)).toBe(
-      'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. The new credential is stored in acme/a. acme/b still holds the previous credential. acme/c may hold either, or one secret of each (a write was under way). Re-run the workflow to store one credential everywhere. Revoking the previous credential was under way: check it in ConductorOne.',
+      'The run was cancelled (SIGTERM) after ConductorOne issued credential cred-new. The new credential is stored in acme/a. acme/b still holds the previous credential. acme/c may hold either, or one secret of each (a write was under way). Run the workflow again to store one credential everywhere. Revoking replaced credentials was under way: check them in ConductorOne.',
     );
   });
 

@@ -6,6 +6,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import sodium from 'libsodium-wrappers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, InputError } from '../../src/errors.js';
+import { type LedgerEntry, serializeLedger } from '../../src/ledger.js';
 import { type ActionCore, runPipeline } from '../../src/run.js';
 import { GITHUB_TOKEN, type MockApi, mockApi, NOW_MS, rejectionOf } from './mock-api.js';
 
@@ -205,17 +206,39 @@ function serveRepository(repo: string, options: Serve): void {
       .reply(api.answer(status, putAnswer(status)))
       .persist();
   }
-  if (options.variable) {
-    const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
-    gh.intercept({ path, method: 'GET' }).reply(
-      api.answer(200, { name: options.variable.name, value: options.variable.first }),
-    );
-    gh.intercept({ path, method: 'GET' }).reply(
-      api.answer(200, { name: options.variable.name, value: options.variable.again }),
-    );
+  if (options.variable && repo === 'acme/one') {
+    // The ledger's home, and the lock beside it.
+    const { name } = options.variable;
+    const path = `/repos/${repo}/actions/variables/${name}`;
+    gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name, value: options.variable.first }));
+    gh.intercept({ path, method: 'GET' }).reply(api.answer(200, { name, value: options.variable.again }));
     gh.intercept({ path, method: 'PATCH' }).reply(api.answer(204)).persist();
+    gh.intercept({ path: `/repos/${repo}/actions/variables`, method: 'POST' })
+      .reply((request) => {
+        lockValue = (JSON.parse(String(request.body)) as { value: string }).value;
+        return { statusCode: 201, data: '{}', responseOptions: { headers: { 'content-type': 'application/json' } } };
+      })
+      .persist();
+    gh.intercept({ path: `${path}_LOCK`, method: 'GET' })
+      .reply(() => ({
+        statusCode: 200,
+        data: JSON.stringify({ name: `${name}_LOCK`, value: lockValue }),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      }))
+      .persist();
+    gh.intercept({ path: `${path}_LOCK`, method: 'DELETE' })
+      .reply(api.answer(204))
+      .persist();
+  } else if (options.variable) {
+    const path = `/repos/${repo}/actions/variables/${options.variable.name}`;
+    gh.intercept({ path, method: 'GET' })
+      .reply(api.answer(404, { message: 'Not Found' }))
+      .persist();
   }
 }
+
+/** What the lock variable holds, once the run created it. */
+let lockValue = '';
 
 /** GitHub's body for a secret PUT answered with `status`: {} when created, none when updated, else an error. */
 function putAnswer(status: number): unknown {
@@ -508,7 +531,7 @@ describe('runPipeline: a write that fails in some targets', () => {
     expect(summary).toContain('## ConductorOne credential rotated, but not stored everywhere');
     expect(summary).toContain('| acme/two | the previous credential (still valid, nothing was revoked) |');
     expect(summary).toContain(
-      '| Revoke the previous credential | not done: not every target holds the new credential; the previous credential stays valid |',
+      '| Retire replaced credentials | not done: not every target holds the new credential; the previous credential stays valid |',
     );
   });
 
@@ -542,7 +565,11 @@ describe('runPipeline: dry run and rotate-if-expires-within', () => {
     const core = fakeCore({ 'rotate-if-expires-within': '30d', 'previous-credential-id': 'cred-old' });
     expect(await runWith(core)).toBeUndefined();
     expect(first(new RegExp(ROTATE))).toBe(-1);
-    expect(core.outputs).toEqual({ rotated: 'false', 'previous-credential-id': 'cred-old' });
+    expect(core.outputs).toEqual({
+      rotated: 'false',
+      'previous-credential-id': 'cred-old',
+      'revoked-credential-id': '',
+    });
     expect(core.infos).toContain(
       'Not rotating: the current credential cred-old expires 2026-12-01T00:00:00Z, later than 30d from now (2026-03-31T12:00:00Z).',
     );
@@ -559,30 +586,48 @@ describe('runPipeline: dry run and rotate-if-expires-within', () => {
   });
 });
 
-describe('runPipeline: another rotation at the same time', () => {
-  it('warns naming every credential, records nothing and revokes nothing, and still succeeds', async () => {
+describe('runPipeline: the ledger, when another run wrote it between the preflight and the lock', () => {
+  it('records the new credential in the ledger as it is now, and retires what both runs replaced', async () => {
+    const at = (iso: string) => Date.parse(iso);
+    const ledger = (revision: number, entries: LedgerEntry[]) =>
+      serializeLedger({ connector: 'app-1/conn-1', revision, entries });
     serve({
-      variable: { name: 'BATON_CREDENTIAL_ID', first: 'cred-old', again: 'cred-other' },
-      revokeStatus: { 'cred-old': 200 },
+      variable: {
+        name: 'BATON_CREDENTIAL_ID',
+        first: ledger(4, [{ id: 'cred-old', state: 'current', source: 'issued' }]),
+        again: ledger(6, [
+          { id: 'cred-old', state: 'previous', source: 'issued', replacedAt: at('2026-03-01T11:59:00Z') },
+          { id: 'cred-other', state: 'current', source: 'issued' },
+        ]),
+      },
+      credentials: { 'cred-old': '', 'cred-other': '' },
+      revokeStatus: { 'cred-old': 200, 'cred-other': 200 },
     });
     const core = fakeCore({ 'credential-id-variable': 'BATON_CREDENTIAL_ID', 'revoke-previous': 'true' });
     expect(await runWith(core)).toBeUndefined();
-    expect(revokes()).toEqual([]);
-    expect(log().filter((l) => l.startsWith('PATCH') || l.startsWith('POST /repos'))).toEqual([]);
-    expect(core.warnings).toHaveLength(1);
-    expect(core.warnings[0]!.title).toBe('Another rotation ran at the same time');
-    expect(core.warnings[0]!.message).toContain(
-      'acme/one: cred-old at the start, cred-other now; acme/two: cred-old at the start, cred-other now',
+    expect(core.infos).toContain(
+      'the ledger in BATON_CREDENTIAL_ID of acme/one changed since the preflight read it; this run goes on from the new one.',
     );
-    expect(core.warnings[0]!.message).toContain("this run's credential cred-new, the other run's cred-other");
-    expect(core.outputs['revoked-credential-id']).toBe('');
+    expect(revokes().sort()).toEqual([
+      `POST ${credentialPath('cred-old')} 200`,
+      `POST ${credentialPath('cred-other')} 200`,
+    ]);
+    const writes = api.requests.filter((r) => r.method === 'PATCH').map((r) => JSON.parse(r.body) as { value: string });
+    const written = writes.map(
+      (w) => JSON.parse(w.value) as { revision: number; credentials: Array<{ id: string; state: string }> },
+    );
+    expect(written.map((w) => [w.revision, w.credentials.map((c) => `${c.id} ${c.state}`)])).toEqual([
+      [7, ['cred-old previous', 'cred-other current', 'cred-new pending']],
+      [8, ['cred-new current']],
+    ]);
+    expect(core.outputs['revoked-credential-id']?.split(',').sort()).toEqual(['cred-old', 'cred-other']);
   });
 });
 
 describe('runPipeline: what reaches the log, the outputs and the summary', () => {
   it('redacts a secret it knows from the summary and keeps every log line on one line', async () => {
     // ConductorOne echoes the new secret and a line break in the revoke error.
-    serve({ revokeStatus: {} });
+    serve({ revokeStatus: {}, credentials: { 'cred-old': '' } });
     api.agent
       .get(C1)
       .intercept({ path: credentialPath('cred-old'), method: 'POST' })
@@ -593,7 +638,7 @@ describe('runPipeline: what reaches the log, the outputs and the summary', () =>
       }));
     const core = fakeCore({ 'revoke-previous': 'true', 'previous-credential-id': 'cred-old' });
     const error = await rejectionOf(runPipeline({ core, http: api.http(), now: () => NOW_MS }));
-    expect(error.message).toContain('revoking the previous credential cred-old failed');
+    expect(error.message).toContain('revoking cred-old, which no target holds any more, failed');
     for (const event of core.events) expect(event.kind === 'mask' || !/[\r\n]::/.test(event.value)).toBe(true);
     for (const info of core.infos) expect(info).not.toMatch(/[\r\n]/);
     expect(core.summaries.at(-1)).toContain('no ::warning::x (redacted) (redacted)');
