@@ -640,15 +640,17 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
         for (const [concurrency, samples] of bySetting) trace(`in-process, concurrency ${concurrency}`, samples);
     }
 
-    // 4. Full lifecycle, bundled: read the variable, rotate, write, prove, update the variable, revoke.
+    // 4. Full lifecycle, bundled: read the ledger and take the lock, rotate, record + prove, write, retire, write the ledger.
     {
       const inputs = {
         ...scenario.inputs,
         'credential-id-variable': CREDENTIAL_ID_VARIABLE,
         'revoke-previous': 'true',
       };
+      // The ledger starts from a bare ID in its home (the first repository), as a first rotation does; each run
+      // then replaces the credential the run before it issued, as a schedule does.
+      let previousId = await presetPreviousCredential(scenario, repositoryNames.slice(0, 1));
       const lifecycleRun = async (): Promise<Sample> => {
-        const previousId = await presetPreviousCredential(scenario, repositoryNames);
         const from = mark(scenario);
         const { sample, result } = await runBundled(scenario, inputs);
         checkExit(result);
@@ -658,6 +660,7 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
             `the lifecycle run did not revoke ${previousId} (revoked-credential-id: "${result.outputs['revoked-credential-id'] ?? ''}")`,
           );
         }
+        previousId = result.outputs['credential-id'] ?? '';
         return sample;
       };
       await lifecycleRun(); // warm-up

@@ -5,9 +5,10 @@
  * end-to-end tests use), runs the bundled dist/index.js against them exactly
  * as the Actions runner would, then prints the run's log, its outputs and job
  * summary, and proof that the stored secrets open to the credential that
- * ConductorOne issued, and that the previous credential (recorded in the
- * BATON_CREDENTIAL_ID variable, as an earlier run would have left it) was
- * revoked. No request leaves the machine.
+ * ConductorOne issued, that the previous credential (its ID in the
+ * BATON_CREDENTIAL_ID variable, as set up for a first rotation) was revoked,
+ * and that the ledger in that variable records the new one. No request leaves
+ * the machine.
  */
 import { createHash } from 'node:crypto';
 import { requestClientToken } from '../test/fakes/conductorone.js';
@@ -25,9 +26,9 @@ const VARIABLE = 'BATON_CREDENTIAL_ID';
 const scenario = await startScenario({ repositories: Object.fromEntries(REPOSITORIES.map((r) => [r, 'write'])) });
 let failed = false;
 try {
-  // What an earlier rotation left behind: a live credential, recorded in each repository's variable.
+  // The set-up of a first rotation: the credential made by hand, its ID in the variable of the first repository.
   const previous = await scenario.conductorOne.addCredential();
-  for (const repository of REPOSITORIES) scenario.github.presetVariable(repoScope(repository), VARIABLE, previous.id);
+  scenario.github.presetVariable(repoScope(REPOSITORIES[0] as string), VARIABLE, previous.id);
   const inputs = { ...scenario.inputs, 'credential-id-variable': VARIABLE, 'revoke-previous': 'true' };
 
   console.log(`# Before: the secrets hold credential ${previous.id} (recorded in the ${VARIABLE} variable)`);
@@ -87,13 +88,16 @@ try {
     `  The previous credential ${previous.id} was revoked: ${previous.revoked && oldLogin.status === 401 ? 'yes, its secret no longer gets a token' : 'NO'}`,
   );
   failed ||= !previous.revoked || oldLogin.status !== 401;
-  for (const repository of REPOSITORIES) {
-    const recorded = scenario.github.variables.get(repoScope(repository))?.get(VARIABLE)?.value;
-    console.log(
-      `  ${repository}: ${VARIABLE} = ${recorded} -> ${recorded === credential.id ? 'the new credential, for the next run to revoke' : 'WRONG'}`,
-    );
-    failed ||= recorded !== credential.id;
-  }
+  const home = REPOSITORIES[0] as string;
+  const ledger = JSON.parse(scenario.github.variables.get(repoScope(home))?.get(VARIABLE)?.value ?? '{}') as {
+    credentials?: Array<{ id: string; state: string }>;
+  };
+  const records = (ledger.credentials ?? []).map((c) => `${c.id} ${c.state}`);
+  const recordsRight = records.length === 1 && records[0] === `${credential.id} current`;
+  console.log(
+    `  ${home}: the ledger in ${VARIABLE} records ${records.join(', ') || 'nothing'} -> ${recordsRight ? 'the new credential, for the next run to retire' : 'WRONG'}`,
+  );
+  failed ||= !recordsRight;
   const leaked = scenario.knownSecrets().filter((secret) =>
     [
       result.stdout

@@ -38,6 +38,21 @@ const BAD_INPUTS: BadInput[] = [
     inputs: () => ({ 'deploy-timeout': 'forever' }),
   },
   {
+    name: 'a keep-previous-for that is not a duration',
+    input: 'keep-previous-for',
+    inputs: () => ({ 'keep-previous-for': '6 hours', 'revoke-previous': 'next-run', 'credential-id-variable': 'V' }),
+  },
+  {
+    name: 'a keep-previous-for of zero',
+    input: 'keep-previous-for',
+    inputs: () => ({ 'keep-previous-for': '0h' }),
+  },
+  {
+    name: 'a credential-id-variable that is not a variable name',
+    input: 'credential-id-variable',
+    inputs: () => ({ 'credential-id-variable': 'GITHUB_LEDGER' }),
+  },
+  {
     name: 'a revoke-previous that is neither a boolean nor next-run',
     input: 'revoke-previous',
     inputs: () => ({ 'revoke-previous': 'later', 'previous-credential-id': 'cred-1' }),

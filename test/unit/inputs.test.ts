@@ -637,6 +637,13 @@ describe('readInputs: revoke-previous', () => {
       /needs verify: true/,
     );
   });
+  it('reads keep-previous-for as a duration, 6h when not given, and refuses anything else naming it', () => {
+    expect(readInputs(source({})).keepPreviousFor).toEqual({ text: '6h', ms: 6 * 3_600_000 });
+    expect(readInputs(source({ 'keep-previous-for': '90s' })).keepPreviousFor).toEqual({ text: '90s', ms: 90_000 });
+    expect(readInputs(source({ 'keep-previous-for': '1d' })).keepPreviousFor.ms).toBe(86_400_000);
+    for (const value of ['6 hours', '0h', '-1h', 'PT6H'])
+      expectInputError({ 'keep-previous-for': value }, 'keep-previous-for', /is not a duration: use a whole number/);
+  });
 });
 
 describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
