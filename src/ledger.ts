@@ -305,11 +305,13 @@ export function isLedgerProblem(value: FoundLedger | LedgerProblem): value is Le
 
 /**
  * The ledger another run wrote home while this one waited for the lock, with
- * what this run had adopted from elsewhere and the other run did not record.
+ * every credential this run knew of that it does not record: nothing is
+ * dropped on the word of a value read later (one the other run revoked is read
+ * as gone, and forgotten, when this run retires it).
  */
-export function rebase(newer: Ledger, adopted: ReadonlyArray<{ entry: LedgerEntry }>): Ledger {
+export function rebase(newer: Ledger, known: Ledger): Ledger {
   let ledger = cloneLedger(newer);
-  for (const { entry } of adopted) if (!find(ledger, entry.id)) ledger = withEntry(ledger, { ...entry });
+  for (const entry of known.entries) if (!find(ledger, entry.id)) ledger = withEntry(ledger, { ...entry });
   return ledger;
 }
 

@@ -16,7 +16,7 @@ import { type FinishOutcome, finishRotation, retireAndRecord } from './finish.js
 import { warmSealing } from './github/seal.js';
 import { type Http, whenSent } from './http.js';
 import { readInputs } from './inputs.js';
-import { adoptGiven, isLedgerProblem, ledgerFromVariables, rebase, recordIssued } from './ledger.js';
+import { isLedgerProblem, ledgerFromVariables, rebase, recordIssued } from './ledger.js';
 import { LedgerUnreadableError, ledgerProblemMessage } from './ledger-store.js';
 import * as say from './messages.js';
 import type { RotatedCredential } from './model.js';
@@ -125,7 +125,7 @@ async function issueCredential(session: Session): Promise<RotatedCredential> {
  */
 async function confirmLedger(session: Session): Promise<void> {
   const { core, inputs, preflight } = session;
-  const { ledger, lock, adopted } = preflight;
+  const { ledger, lock } = preflight;
   if (!ledger.remembers || !lock) return;
   const connector = `${inputs.appId}/${inputs.connectorId}`;
   const home = ledger.home?.label ?? '';
@@ -134,8 +134,7 @@ async function confirmLedger(session: Session): Promise<void> {
       .reread((value) => {
         const found = ledgerFromVariables(connector, [{ target: home, value }]);
         if (isLedgerProblem(found)) throw new LedgerUnreadableError(ledgerProblemMessage(ledger.variable, found));
-        const rebased = rebase(found.ledger, adopted);
-        return inputs.previousCredentialId ? adoptGiven(rebased, inputs.previousCredentialId).ledger : rebased;
+        return rebase(found.ledger, ledger.ledger);
       })
       .catch((err: unknown) => {
         if (err instanceof LedgerUnreadableError) throw err;
