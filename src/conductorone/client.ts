@@ -53,7 +53,8 @@ export class MalformedCredentialError extends ActionError {
 
 /** The parts of messages that several answers share. */
 const CHECK_IDS = "check app-id and connector-id on the connector's page in ConductorOne";
-const GRANT_ROLE = "give that identity a ConductorOne role that can manage this app's connectors";
+const GRANT_ROLE =
+  "give that identity ConductorOne's Connector Administrator role, also in the scoped roles of its credential or federation trust if those are limited";
 /** After a RotateCredential whose outcome is unknown. */
 const MAY_HAVE_ISSUED = [
   'ConductorOne may have issued a credential that nothing stored;',
