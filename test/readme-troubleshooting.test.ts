@@ -8,7 +8,7 @@
 // message, exactly as the README writes it (`…` stands for any text in between).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 import { errorAnnotations, lines, ROTATE_PATH, scenarioFor, TOKEN_PATH } from './e2e/helpers.js';
 import { makeClientCredential } from './fakes/conductorone.js';
 import { REPO_ROOT, type RunActionResult, runAction } from './fakes/run-action.js';
@@ -135,17 +135,18 @@ function grpc(code: number, message: string): unknown {
   return { code, message, details: [] };
 }
 
-describe('README: When something fails', () => {
+// Concurrently: each run has fakes of its own, and the refused proof spends seconds waiting between tries.
+describe.concurrent('README: When something fails', () => {
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 
-  it('quotes exactly the messages this test can produce', () => {
+  it('quotes exactly the messages this test can produce', ({ expect }) => {
     expect([...quotedMessages(readme)].sort()).toEqual(Object.keys(PRODUCERS).sort());
   });
 
   for (const [quoted, produce] of Object.entries(PRODUCERS)) {
     it(`the action prints "${quoted}" when it fails that way`, async (context) => {
       const result = await produce(context);
-      expect(result.code).toBe(1);
+      context.expect(result.code).toBe(1);
       context.expect(annotations(result)).toMatch(messagePattern(quoted));
     });
   }

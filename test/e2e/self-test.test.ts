@@ -46,7 +46,18 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
     const ready = path.join(dir, 'ready');
     const fakes = spawn(
       process.execPath,
-      [TSX, 'scripts/fakes.ts', '--repositories', 'acme/a,acme/b', '--outputs', outputsFile, '--ready', ready],
+      [
+        TSX,
+        'scripts/fakes.ts',
+        '--repositories',
+        'acme/a,acme/b',
+        '--outputs',
+        outputsFile,
+        '--ready',
+        ready,
+        '--inputs-file',
+        path.join(dir, 'fakes.env'),
+      ],
       {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +91,7 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
       }));
     expect(await check()).toEqual({
       status: 409,
-      body: { ok: false, problems: ['ConductorOne issued no credential'] },
+      body: { ok: false, problems: ['ConductorOne holds no valid credential that the action issued'] },
     });
 
     const { 'control-url': _control, ...given } = outputs;
@@ -88,7 +99,10 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
 
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs.rotated).toBe('true');
-    expect(await check()).toEqual({ status: 200, body: { ok: true, problems: [] } });
+    expect(await check()).toEqual({
+      status: 200,
+      body: { ok: true, credential: result.outputs['credential-id'], problems: [] },
+    });
 
     fakes.kill('SIGTERM');
     expect(await exited).toBe(0);
