@@ -61,10 +61,14 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
       {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // A group of its own: tsx runs the script in a child process, which a failed test must stop too.
+        detached: true,
       },
     );
     const exited = new Promise<number | null>((resolve) => fakes.on('exit', (code) => resolve(code)));
-    context.onTestFinished(() => void fakes.kill('SIGKILL'));
+    context.onTestFinished(() => {
+      if (fakes.pid && fakes.exitCode === null) process.kill(-fakes.pid, 'SIGKILL');
+    });
     let log = '';
     fakes.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     await waitFor(ready);
