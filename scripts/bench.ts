@@ -5,10 +5,10 @@
  *    rotation into one repository, against a floor of a bare `node -e 0`
  *    start plus the four round trips the work needs (token + public key,
  *    rotate, proof of the new credential, writes). Target: at most 1.5x the
- *    floor (issue 12; goal 1.3).
+ *    floor (goal 1.3).
  * 2. The bundled action for 20 repositories x 2 secrets, rotation and proof
  *    included: wall time, the round trips on its critical path as the fakes
- *    timed them (issue 4: fewer than 25 for the whole run), and its ratio to
+ *    timed them (target: fewer than 25 for the whole run), and its ratio to
  *    a floor of start + 3 + 40 / concurrency round trips (no target). With
  *    PEER_DIST=<path to jpoehnelt/secrets-sync-action's dist/index.js>, also
  *    that action writing the same 2 secrets into the same 20 repositories (the
@@ -36,6 +36,7 @@
  * start is measured.
  *
  * Usage: [PEER_DIST=/tmp/peer/dist/index.js] [ACTION_DIST=/tmp/before/dist/index.js] npm run bench [-- --runs N] [--runs-large M] [--trace]
+ *   PEER_DIST      secrets-sync-action's bundle, which its repository commits; PEER_FETCH below gets it
  *   --runs N        runs of the 1-repository measurement (default 15)
  *   --runs-large M  runs of each 20-repository measurement (default 9, at most N)
  *   --trace         print the critical path of the last run of each 20-repository measurement
@@ -62,11 +63,14 @@ const REPOSITORY_COUNT = 20;
 const SECRETS_PER_REPOSITORY = 2;
 const TARGET_ROUND_TRIPS = 25;
 const CONCURRENCY_SETTINGS = [4, 8, 10];
-/** Issue 12: the 1-repository run against its floor, and the 20 x 2 run against the peer's writes alone. */
+/** Targets: the 1-repository run against its floor, and the 20 x 2 run against the peer's writes alone. */
 const FLOOR_RATIO_TARGET = 1.5;
 const FLOOR_RATIO_GOAL = 1.3;
 const PEER_RATIO_TARGET = 0.5;
 const PEER_DIST = process.env.PEER_DIST ?? '';
+/** How to get the peer's bundle: v1.10.0 (commit 7840777f242539d96b60477b66aa1c179e7644ea) is the one measured in CONTRIBUTING.md. */
+const PEER_FETCH =
+  'git clone --depth 1 --branch v1.10.0 https://github.com/jpoehnelt/secrets-sync-action /tmp/peer, then PEER_DIST=/tmp/peer/dist/index.js npm run bench';
 /** Another build of this action to measure instead of dist/index.js (a before/after comparison). */
 const ACTION_DIST = process.env.ACTION_DIST ?? '';
 const CREDENTIAL_ID_VARIABLE = 'BATON_CREDENTIAL_ID';
@@ -455,7 +459,7 @@ async function measureStackFloor(): Promise<{ ms: number; floor: number; ratio: 
 
 function printTargets(): void {
   const verdict = (ratio: number, target: number) => (ratio <= target ? 'met' : 'NOT met');
-  console.log('\nissue 12 targets (medians)');
+  console.log('\ntargets (medians)');
   console.log(
     `  1 repository / floor: ${floorRatio.toFixed(2)} (target <= ${FLOOR_RATIO_TARGET}: ${verdict(floorRatio, FLOOR_RATIO_TARGET)}; goal ${FLOOR_RATIO_GOAL}: ${verdict(floorRatio, FLOOR_RATIO_GOAL)})`,
   );
@@ -465,7 +469,7 @@ function printTargets(): void {
   console.log(
     `  ${REPOSITORY_COUNT} x ${SECRETS_PER_REPOSITORY} / its floor: ${largeFloorRatio.toFixed(2)} (no target)`,
   );
-  if (peerMs.size === 0) console.log('  20 x 2 / peer: not measured (set PEER_DIST)');
+  if (peerMs.size === 0) console.log(`  20 x 2 / secrets-sync-action: not measured (${PEER_FETCH})`);
   for (const [name, ms] of peerMs) {
     const ratio = bundledLargeMs / ms;
     console.log(
@@ -482,7 +486,7 @@ const odd: string[] = [];
 console.log(
   `runs: ${RUNS} (1 repository), ${LARGE_RUNS} (each ${REPOSITORY_COUNT}-repository measurement); latency per fake response: ${LATENCY_MS} ms`,
 );
-if (PEER_DIST) console.log(`peer: ${PEER_DIST}`);
+if (PEER_DIST) console.log(`peer (jpoehnelt/secrets-sync-action): ${PEER_DIST}`);
 if (ACTION_DIST) console.log(`action: ${ACTION_DIST} (instead of dist/index.js)`);
 
 // 1. One repository, bundled, against the floor.
@@ -583,7 +587,7 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
       );
       console.log(`  ${describe(samples)}`);
       console.log(
-        `  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(bundledLargeMs / rtt).toFixed(1)} round-trip times, node start included`,
+        `  target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(bundledLargeMs / rtt).toFixed(1)} round-trip times, node start included`,
       );
       const floorRoundTrips = 3 + Math.ceil((REPOSITORY_COUNT * SECRETS_PER_REPOSITORY) / WRITE_CONCURRENCY);
       const largeFloor = nodeStartMs + floorRoundTrips * rtt;
@@ -606,7 +610,7 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
           samples: list,
         });
       }
-      if (!PEER_DIST) console.log('  peer: not measured (set PEER_DIST to its dist/index.js)');
+      if (!PEER_DIST) console.log(`  jpoehnelt/secrets-sync-action: not measured; to compare, ${PEER_FETCH}`);
     }
 
     // 3. Write-concurrency sweep, in-process, settings interleaved so drift hits each alike.
@@ -672,7 +676,7 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
       );
       console.log(`  ${describe(samples)}`);
       console.log(
-        `  issue 4 target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`,
+        `  target: fewer than ${TARGET_ROUND_TRIPS} round trips on the critical path: ${roundTrips < TARGET_ROUND_TRIPS ? 'met' : 'NOT met'} (${roundTrips}); wall time = ${(median(samples.map((s) => s.wallMs)) / rtt).toFixed(1)} round-trip times, node start included`,
       );
       trace('full lifecycle', samples);
       rows.push({ name: `${REPOSITORY_COUNT} repos, full lifecycle, bundled`, samples });

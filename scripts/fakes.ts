@@ -1,24 +1,34 @@
 /**
  * npm run fakes: starts the loopback fakes of ConductorOne and GitHub (the
- * ones the tests use) and keeps them running, for a workflow that runs this
- * action the way users do (`uses: ./`, see .github/workflows/self-test.yml)
- * or for trying the action by hand.
+ * ones the tests use) and keeps them running, for trying the action by hand or
+ * for a workflow that runs it the way users do (`uses: ./`, see
+ * .github/workflows/self-test.yml).
  *
- * It prints the fakes' URLs and a registered API client, and with
- * `--outputs FILE` appends them as `name=value` lines (pass $GITHUB_OUTPUT to
- * make them step outputs). A control server answers `GET /check`: 200 when
- * every repository's secrets open to the one credential ConductorOne issued
- * and that credential gets a token, else 409 with the problems.
+ * It writes the inputs that point the action at the fakes to a dotenv file
+ * (default .tmp/fakes.env; fake credentials, written in full), as the runner
+ * would pass them (INPUT_<NAME>), and prints the commands that run the bundled
+ * action and @github/local-action with it. The README shows the same commands
+ * (test/fakes-commands.test.ts runs them). With `--outputs FILE` it also
+ * appends the inputs as `name=value` lines (pass $GITHUB_OUTPUT to make them
+ * step outputs).
  *
- * Usage: npm run fakes -- [--outputs FILE] [--ready FILE] [--repositories a/b,c/d]
- *   --ready FILE   touched once the outputs are written (a workflow waits on it)
+ * A control server answers `GET /check`: 200 when ConductorOne holds exactly
+ * one valid credential that it issued, every repository's secrets open to it,
+ * and it gets a token; else 409 with the problems. `npm run fakes -- --check`
+ * asks it, with the URL from the dotenv file, and says what it found.
+ *
+ * Usage: npm run fakes -- [--inputs-file FILE] [--outputs FILE] [--ready FILE] [--repositories a/b,c/d]
+ *        npm run fakes -- --check [--inputs-file FILE]
+ *   --ready FILE   touched once everything is written (a workflow waits on it)
  * Stops on SIGINT or SIGTERM.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { requestClientToken } from '../test/fakes/conductorone.js';
 import { repoScope } from '../test/fakes/github.js';
 import { listenOnLoopback, sendJson } from '../test/fakes/log.js';
+import { inputEnvName } from '../test/fakes/run-action.js';
 import { startScenario } from '../test/fakes/scenario.js';
 
 function argument(name: string): string | undefined {
@@ -26,15 +36,25 @@ function argument(name: string): string | undefined {
   return index < 0 ? undefined : process.argv[index + 1];
 }
 
+const DEFAULT_ENV_FILE = path.join('.tmp', 'fakes.env');
+const envFile = argument('--inputs-file') ?? DEFAULT_ENV_FILE;
+/** The line of the dotenv file that tells `--check` where the control server is; the action ignores it. */
+const CONTROL_URL = 'FAKES_CONTROL_URL';
+
+if (process.argv.includes('--check')) await checkAndExit();
+
 const repositories = (argument('--repositories') ?? 'acme/baton-connector').split(',').map((r) => r.trim());
 const scenario = await startScenario({ repositories: Object.fromEntries(repositories.map((r) => [r, 'write'])) });
+const VARIABLE = 'BATON_CREDENTIAL_ID';
 
-/** Every repository opens to the issued credential, and that credential authenticates. */
-async function check(): Promise<string[]> {
-  const issued = scenario.conductorOne.issued;
-  const credential = issued.at(-1);
-  if (!credential) return ['ConductorOne issued no credential'];
-  const problems: string[] = issued.length > 1 ? [`ConductorOne issued ${issued.length} credentials, not 1`] : [];
+/** ConductorOne holds one valid credential it issued, every repository opens to it, and it gets a token. */
+async function check(): Promise<{ credential?: string; problems: string[] }> {
+  const valid = scenario.conductorOne.issued.filter((c) => !c.revoked);
+  const credential = valid.at(-1);
+  if (!credential) return { problems: ['ConductorOne holds no valid credential that the action issued'] };
+  const problems: string[] = [];
+  if (valid.length > 1)
+    problems.push(`ConductorOne holds ${valid.length} valid credentials that the action issued, not 1`);
   for (const repository of repositories) {
     try {
       const clientId = await scenario.github.open(repoScope(repository), 'BATON_CLIENT_ID');
@@ -48,13 +68,14 @@ async function check(): Promise<string[]> {
   }
   const login = await requestClientToken(scenario.conductorOne, credential.clientId, credential.clientSecret);
   if (login.status !== 200) problems.push(`the issued credential does not get a token (${login.status})`);
-  return problems;
+  return { credential: credential.id, problems };
 }
 
 const control = createServer((req, res) => {
   if (req.method !== 'GET' || req.url !== '/check') return sendJson(res, 404, { message: 'GET /check' });
   check().then(
-    (problems) => sendJson(res, problems.length ? 409 : 200, { ok: problems.length === 0, problems }),
+    ({ credential, problems }) =>
+      sendJson(res, problems.length ? 409 : 200, { ok: problems.length === 0, credential, problems }),
     (error: unknown) => sendJson(res, 500, { ok: false, problems: [String(error)] }),
   );
 });
@@ -75,11 +96,8 @@ const outputs: Record<string, string> = {
 // Fake credentials, but treated as real ones: hidden in a runner's log.
 if (process.env.GITHUB_ACTIONS)
   for (const secret of [scenario.clientSecret, scenario.githubToken]) console.log(`::add-mask::${secret}`);
-console.log('Loopback fakes of ConductorOne and GitHub are running (Ctrl-C to stop):');
-for (const [name, value] of Object.entries(outputs)) {
-  console.log(`  ${name}: ${name === 'client-secret' || name === 'github-token' ? '(hidden)' : value}`);
-}
 
+writeEnvFile();
 const outputsFile = argument('--outputs');
 if (outputsFile)
   appendFileSync(
@@ -88,6 +106,15 @@ if (outputsFile)
       .map(([name, value]) => `${name}=${value}\n`)
       .join(''),
   );
+
+console.log('Loopback fakes of ConductorOne and GitHub are running (Ctrl-C to stop):');
+for (const [name, value] of Object.entries(outputs)) {
+  console.log(`  ${name}: ${name === 'client-secret' || name === 'github-token' ? '(hidden)' : value}`);
+}
+console.log(`\nThe inputs that point the action at them are in ${envFile}. In another terminal:\n`);
+for (const [command, what] of commands()) console.log(`  ${command.padEnd(commandWidth())}  # ${what}`);
+console.log('');
+
 const readyFile = argument('--ready');
 if (readyFile) writeFileSync(readyFile, `${process.pid}\n`);
 
@@ -98,3 +125,75 @@ const stop = () => {
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+/**
+ * The inputs a workflow would give, named as the runner passes them. The rest
+ * comes from action.yml's defaults; the one repository is the one the
+ * workflow runs in (GITHUB_REPOSITORY), several are listed.
+ */
+function writeEnvFile(): void {
+  const inputs: Record<string, string> = {
+    'app-id': outputs['app-id'] as string,
+    'connector-id': outputs['connector-id'] as string,
+    'client-id': scenario.clientId,
+    'client-secret': scenario.clientSecret,
+    'server-url': scenario.conductorOne.url,
+    'github-token': scenario.githubToken,
+    'github-api-url': scenario.github.url,
+    'credential-id-variable': VARIABLE,
+    'revoke-previous': 'true',
+    ...(repositories.length > 1 ? { repositories: repositories.join(',') } : {}),
+  };
+  const lines = [
+    '# Written by npm run fakes: the action pointed at its loopback fakes. The credentials are fake.',
+    ...Object.entries(inputs).map(([name, value]) => `${inputEnvName(name)}=${value}`),
+    `GITHUB_REPOSITORY=${repositories[0]}`,
+    `${CONTROL_URL}=${controlUrl}`,
+  ];
+  mkdirSync(path.dirname(envFile), { recursive: true });
+  writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+/** What to run against the fakes, in order, and what each does. */
+function commands(): Array<[string, string]> {
+  const check = `npm run fakes -- --check${envFile === DEFAULT_ENV_FILE ? '' : ` --inputs-file ${envFile}`}`;
+  return [
+    [
+      `env INPUT_DRY-RUN=true node --env-file=${envFile} dist/index.js`,
+      'a dry run: checks everything, changes nothing',
+    ],
+    [`node --env-file=${envFile} dist/index.js`, 'a rotation, as the runner runs the action'],
+    [check, 'the secrets hold the one valid credential'],
+    [`npx local-action run . src/main.ts ${envFile}`, "the next rotation, under GitHub's local-action"],
+    [check, 'the secrets hold the new one, and the first is revoked'],
+  ];
+}
+
+function commandWidth(): number {
+  return Math.max(...commands().map(([command]) => command.length));
+}
+
+/** --check: asks the running fakes' control server, whose URL the dotenv file holds. */
+async function checkAndExit(): Promise<never> {
+  let url: string | undefined;
+  try {
+    const line = readFileSync(envFile, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${CONTROL_URL}=`));
+    url = line?.slice(CONTROL_URL.length + 1);
+  } catch {
+    // reported below
+  }
+  if (!url) {
+    console.error(`No ${CONTROL_URL} in ${envFile}: start the fakes first (npm run fakes).`);
+    process.exit(2);
+  }
+  const response = await fetch(`${url}/check`).catch((error: unknown) => {
+    console.error(`The fakes at ${url} do not answer (${String(error)}): are they still running (npm run fakes)?`);
+    process.exit(2);
+  });
+  const result = (await response.json()) as { ok: boolean; credential?: string; problems: string[] };
+  if (result.ok) console.log(`OK: every repository holds credential ${result.credential}, and it gets a token.`);
+  else for (const problem of result.problems) console.log(`NOT OK: ${problem}`);
+  process.exit(result.ok ? 0 : 1);
+}

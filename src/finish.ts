@@ -75,7 +75,7 @@ export async function retireAndRecord(session: FinishContext): Promise<FinishOut
   if (!stillHeld) return { retired, saved: { lockLost: true }, untidy: [] };
   try {
     const result = await ledger.save();
-    if (result === 'not remembered' || result === 'unchanged') return { retired, untidy: [] };
+    if (result === 'not remembered') return { retired, untidy: [] };
     return { retired, saved: { result }, untidy: await ledger.tidy(session.concurrency) };
   } catch (err) {
     return { retired, saved: { error: errorMessage(err) }, untidy: [] };

@@ -460,10 +460,7 @@ function readAuth(source: InputSource, inputs: AuthInputs): { auth: Auth; server
     throw new InputError('client-id', `no ConductorOne authentication is configured: ${AUTH_CHOICES}.`);
   }
   const parsed = parseClientId(clientId);
-  if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) {
-    const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
-    throw new InputError('client-id', `"${clientId.slice(0, 200)}" is not a ConductorOne client ID: ${expected}.`);
-  }
+  if (!parsed || !AUTH_CLIENT_KINDS.has(parsed.kind)) throw notAnIdentity(clientId, parsed?.kind);
   const serverUrl = serviceUrl('server-url', inputs.serverUrl || `https://${parsed.host}`);
   if (clientSecret) return { auth: clientCredentialsAuth(inputs, parsed.kind), serverUrl };
   if (parsed.kind !== 'wfe') {
@@ -478,6 +475,17 @@ function readAuth(source: InputSource, inputs: AuthInputs): { auth: Auth; server
     throw new InputError('client-id', `${problem}: ${fix}.`);
   }
   return { auth: { kind: 'federation', clientId, audience: oidcAudience || serverUrl.hostname }, serverUrl };
+}
+
+/** A client-id the action cannot authenticate with; a connector's own credential (/ccc) is the likely mix-up. */
+function notAnIdentity(clientId: string, kind: string | undefined): InputError {
+  const quoted = `"${clientId.slice(0, 200)}"`;
+  const expected = 'expected <name>@<tenant host>/<pcc|spc|wfe>, e.g. name@acme.conductor.one/spc';
+  if (kind === 'ccc') {
+    const what = `${quoted} is a connector credential (/ccc), the one the connector itself signs in with`;
+    return new InputError('client-id', `${what}: pass an identity that may rotate it, ${expected}.`);
+  }
+  return new InputError('client-id', `${quoted} is not a ConductorOne client ID: ${expected}.`);
 }
 
 function accessTokenAuth({ clientId, clientSecret, accessToken, serverUrl, oidcAudience }: AuthInputs): {

@@ -8,6 +8,8 @@
  * Two things never wait: inputs are read from INPUT_* as @actions/core's
  * getInput reads them, and masks are written at once as its setSecret writes
  * them, so that no secret can be printed before its `::add-mask::` line.
+ * Where the runner did not start the action, an input that is not set at all
+ * gets action.yml's default, as the runner would have given it.
  */
 import { EOL } from 'node:os';
 import type * as Core from '@actions/core';
@@ -45,9 +47,51 @@ export class LazyCore {
   }
 }
 
-/** @actions/core's getInput(name): INPUT_<NAME> (spaces as _), trimmed, empty when not set. */
+/** `${{ github.<name> }}`, as action.yml writes a default taken from the github context. */
+function githubContext(name: string): string {
+  return `\${{ github.${name} }}`;
+}
+
+/**
+ * What the runner gives an input that the workflow does not set: its default
+ * in action.yml (test/unit/lazy-core.test.ts keeps the two equal). The runner
+ * sets INPUT_<NAME> for every input that has a default, so on a runner these
+ * are never read; anything else that starts the action (`node dist/index.js`
+ * by hand, @github/local-action) gets the same inputs as a workflow would.
+ * Inputs whose default is empty are left out.
+ */
+export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
+  'github-api-url': githubContext('api_url'),
+  repositories: githubContext('repository'),
+  'client-id-secret-name': 'BATON_CLIENT_ID',
+  'client-secret-secret-name': 'BATON_CLIENT_SECRET',
+  verify: 'true',
+  'revoke-previous': 'false',
+  'keep-previous-for': '6h',
+  'deploy-timeout': '30m',
+  'dry-run': 'false',
+};
+
+/** The expressions in those defaults, and the variables in which the runner gives every step their values. */
+const CONTEXT_VARIABLES: Readonly<Record<string, string>> = {
+  [githubContext('api_url')]: 'GITHUB_API_URL',
+  [githubContext('repository')]: 'GITHUB_REPOSITORY',
+};
+
+/**
+ * @actions/core's getInput(name): INPUT_<NAME> (spaces as _), trimmed; an
+ * input that is not set at all gets its default from action.yml, as the
+ * runner gives it (an input set empty stays empty, as on the runner).
+ */
 export function getInput(name: string): string {
-  return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+  const value = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? defaultOf(name);
+  return value.trim();
+}
+
+function defaultOf(name: string): string {
+  const value = INPUT_DEFAULTS[name] ?? '';
+  const variable = CONTEXT_VARIABLES[value];
+  return variable ? (process.env[variable] ?? '') : value;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   readVariableContent,
   serializeLedger,
   type VariableRead,
+  withoutTexts,
 } from './ledger.js';
 import type { Target } from './model.js';
 import { type Limiter, settleWithConcurrency } from './pool.js';
@@ -45,8 +46,14 @@ export function lockName(variable: string): string {
   return `${variable}_LOCK`;
 }
 
-/** Room kept for the entry a rotation adds, and for its notes. */
+/** Room kept, in bytes, for the entry a rotation adds (its texts may be dropped: see withoutTexts). */
 const ROOM_FOR_A_ROTATION = 1024;
+
+/** The ledger as its variable holds it: whole, or without its texts when whole it would not fit. */
+function variableValue(ledger: Ledger): string {
+  const whole = serializeLedger(ledger);
+  return Buffer.byteLength(whole) <= MAX_LEDGER_BYTES ? whole : serializeLedger(withoutTexts(ledger));
+}
 
 export interface LedgerReadContext {
   octokit: Octokit;
@@ -91,7 +98,8 @@ export async function readLedger(context: LedgerReadContext): Promise<LedgerFoun
   const kept = beforeLedger ? toReads(targets, await readAll(legacyKeptName(name))) : [];
   const found = ledgerFromVariables(connector, reads, kept, now);
   if (isLedgerProblem(found)) throw new LedgerUnreadableError(ledgerProblemMessage(name, found));
-  const size = serializeLedger(found.ledger).length + ROOM_FOR_A_ROTATION;
+  // GitHub's limit is in bytes, not characters; the texts can always be dropped, the rest cannot.
+  const size = Buffer.byteLength(serializeLedger(withoutTexts(found.ledger))) + ROOM_FOR_A_ROTATION;
   if (size > MAX_LEDGER_BYTES) {
     throw new ActionError(
       [
@@ -214,11 +222,11 @@ export class LedgerStore {
   }
 
   /** Writes the ledger to its home, one revision on (nothing to do without a variable). */
-  async save(): Promise<'created' | 'updated' | 'unchanged' | 'not remembered'> {
+  async save(): Promise<'created' | 'updated' | 'not remembered'> {
     const { write } = this;
     if (!write) return 'not remembered';
     const next = nextRevision(this.ledger);
-    const value = serializeLedger(next);
+    const value = variableValue(next);
     const result = await writeVariable(write.octokit, write.home, write.name, value, this.exists, write.access);
     this.ledger = next;
     this.exists = true;
@@ -229,7 +237,9 @@ export class LedgerStore {
   /**
    * Once the ledger is home: removes the copies it replaced (the variable in
    * other targets, and `<variable>_PREVIOUS` anywhere). Each failure is
-   * reported, none is fatal: the next run finds the copy again and removes it then.
+   * reported, none is fatal: the ledger already records every credential they
+   * named. The next run finds a copy of the variable again and removes it then;
+   * a `_PREVIOUS` left behind is never read again once the ledger exists.
    */
   async tidy(concurrency: number): Promise<Array<{ target: Target; error: string }>> {
     const { write } = this;

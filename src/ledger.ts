@@ -398,6 +398,15 @@ export function discard(ledger: Ledger, id: string, revoked: boolean, now: numbe
   );
 }
 
+/**
+ * The ledger without its texts (notes, and who issued each credential): what
+ * must fit in a variable. When the whole does not, this is written instead:
+ * the texts are for people, the states and times are what runs need.
+ */
+export function withoutTexts(ledger: Ledger): Ledger {
+  return mapEntries(ledger, (e) => without(e, 'note', 'issuedBy'));
+}
+
 /** The ledger as written next: one revision on. */
 export function nextRevision(ledger: Ledger): Ledger {
   return { ...ledger, revision: ledger.revision + 1 };
@@ -425,8 +434,10 @@ export function planRetirement(ledger: Ledger, policy: RetirePolicy, now: number
   return ledger.entries
     .filter((e) => e.state === 'previous')
     .map((entry): RetireStep => {
+      // Stored nowhere: no consumer can have it, so it goes whatever the mode (its discard promised so).
+      if (entry.storedNowhere) return { entry, step: 'check' };
       if (policy.mode === false) return { entry, step: 'off' };
-      if (entry.storedNowhere || policy.mode === 'now') return { entry, step: 'check' };
+      if (policy.mode === 'now') return { entry, step: 'check' };
       const dueAt = (entry.replacedAt ?? now) + policy.keepMs;
       return now >= dueAt ? { entry, step: 'check' } : { entry, step: 'wait', dueAt };
     });

@@ -121,7 +121,10 @@ export class RotationLock {
   async stillHeld(): Promise<boolean> {
     if (!this.held) return false;
     const existing = await readVariableState(this.options.octokit, this.options.target, this.options.name);
-    return parseHolder(existing?.value ?? '')?.nonce === this.nonce;
+    const mine = parseHolder(existing?.value ?? '')?.nonce === this.nonce;
+    // Lost is lost: whoever holds it now, release() must not delete their lock.
+    if (!mine) this.held = undefined;
+    return mine;
   }
 
   /**

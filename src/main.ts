@@ -4,6 +4,11 @@
  * for both APIs) and calls the pipeline in run.ts, then makes sure the process
  * ends: a cancelled run (SIGINT, SIGTERM) reports what it had done, and
  * connections are closed within a bound even when a proxy stalls.
+ *
+ * @github/local-action calls run() too, with a stand-in for @actions/core of
+ * its own: the run must behave there as on the runner (inputs, masks, the
+ * failure it reports), so only index.ts, the runner's entry point, asks for
+ * the early start.
  */
 import { setFlagsFromString } from 'node:v8';
 import { EnvHttpProxyAgent } from 'undici';
@@ -20,7 +25,19 @@ import { runPipeline } from './run.js';
 /** How long open connections get to close, and then to be destroyed, before the process exits anyway. */
 const CLOSE_BOUND_MS = 2_000;
 
-export async function run(): Promise<void> {
+export interface RunOptions {
+  /**
+   * Start before @actions/core has loaded: inputs are read from INPUT_* and
+   * masks written as `::add-mask::` lines, exactly as @actions/core does
+   * (lazy-core.ts), so the first requests leave sooner. Without it, whatever
+   * @actions/core the process has (a local runner's stand-in) loads first and
+   * every mask goes through its setSecret, which keeps the secret out of that
+   * runner's output as GitHub's runner hides `::add-mask::` lines.
+   */
+  early?: boolean;
+}
+
+export async function run(options: RunOptions = {}): Promise<void> {
   // Without this, V8 recompiles the busiest WebAssembly functions (undici's HTTP
   // parser, llhttp, first) with its optimizing compiler in background threads,
   // and a process cannot exit before they finish: tens of milliseconds after
@@ -34,6 +51,7 @@ export async function run(): Promise<void> {
   const redactor = new Redactor();
   const failed = (core: CoreModule, err: unknown) => fail(core, err, redactor);
   const output = new LazyCore(failed);
+  const setSecret = options.early ? mask : await maskThrough(output);
   const http = new Http({ dispatcher, log: (message) => output.use((core) => core.info(message)) });
   const progress = new RunProgress();
   const stopListening = onCancel(async (signal) => {
@@ -47,7 +65,7 @@ export async function run(): Promise<void> {
     process.exit(1);
   });
   try {
-    await runPipeline({ core: actionsCore(output), http, progress, redactor });
+    await runPipeline({ core: actionsCore(output, setSecret), http, progress, redactor });
   } catch (err) {
     output.use((core) => fail(core, err, redactor));
   } finally {
@@ -68,13 +86,21 @@ function fail(core: CoreModule, err: unknown, redactor: Redactor): void {
   if (core.isDebug() && err instanceof Error && err.stack) core.debug(redactor.redact(err.stack));
   const message = err instanceof ActionError ? err.message : `Unexpected error: ${errorMessage(err)}`;
   core.setFailed(redactor.redact(message));
+  // @actions/core's setFailed sets it; @github/local-action's stand-in does not, and would report success.
+  process.exitCode = 1;
+}
+
+/** setSecret of @actions/core once loaded, for a run that waits for it. */
+async function maskThrough(output: LazyCore): Promise<(value: string) => void> {
+  const core = await output.load();
+  return (value) => core.setSecret(value);
 }
 
 /** @actions/core, narrowed to what the pipeline uses. */
-function actionsCore(output: LazyCore): ActionCore {
+function actionsCore(output: LazyCore, setSecret: (value: string) => void): ActionCore {
   return {
     getInput,
-    setSecret: mask,
+    setSecret,
     oidcAvailable: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL),
     getEnv: (name) => process.env[name] ?? '',
     getIdToken: async (audience) => (await output.load()).getIDToken(audience),

@@ -84,7 +84,7 @@ export function retireResults(outcomes: readonly RetireOutcome[]): RetireResult[
         return [{ id: o.entry.id, result: 'kept', note: `kept: ${o.why}${used}` }];
       }
       case 'failed':
-        return [{ id: o.entry.id, result: 'failed', note: `revoke failed: ${o.error}` }];
+        return [{ id: o.entry.id, result: 'failed', note: `not retired: ${o.error}` }];
       default:
         return [];
     }

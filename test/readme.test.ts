@@ -41,8 +41,10 @@ describe('README', () => {
     expect(table('Outputs').map(([name]) => unquote(name ?? ''))).toEqual(Object.keys(action.outputs));
   });
 
-  it('fits in 400 lines and opens with a contents list after the first workflow and the two local commands', () => {
-    expect(readme.split('\n').length).toBeLessThanOrEqual(400);
+  // Long enough for the set-up of both sides, the recipes and the troubleshooting table a newcomer needs
+  // in one place; the contents list keeps it navigable.
+  it('fits in 600 lines and opens with a contents list after the first workflow and the two local commands', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(600);
     const contents = readme.indexOf('\n## Contents\n');
     expect(contents).toBeGreaterThan(0);
     expect(readme.indexOf('npm run demo')).toBeLessThan(contents);
@@ -62,6 +64,50 @@ describe('README', () => {
     const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string);
     expect(links.length).toBeGreaterThan(5);
     expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
+});
+
+/** Every step of every YAML block of the README: whole workflows' job steps, and blocks that are a list of steps. */
+function readmeSteps(): Array<{ uses?: string; with?: Record<string, unknown>; matrix: boolean }> {
+  const blocks = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as unknown);
+  return blocks.flatMap((block) => {
+    if (Array.isArray(block)) return block.map((step) => ({ ...(step as object), matrix: false }));
+    const jobs = (block as { jobs?: Record<string, { steps?: object[]; strategy?: { matrix?: unknown } }> }).jobs ?? {};
+    return Object.values(jobs).flatMap((job) =>
+      (job.steps ?? []).map((step) => ({ ...step, matrix: job.strategy?.matrix !== undefined })),
+    );
+  });
+}
+
+const THIS_ACTION = /^[\w.-]+\/conductorone-rotate-credential-action@/;
+
+describe('README examples', () => {
+  const steps = readmeSteps();
+  const ours = steps.filter((step) => step.uses && THIS_ACTION.test(step.uses));
+
+  it('record every credential and retire the one replaced, in every example that uses the action', () => {
+    expect(ours.length).toBeGreaterThan(3);
+    for (const step of ours) {
+      expect(step.with?.['credential-id-variable'], JSON.stringify(step.with)).toBeTruthy();
+      expect(['true', 'next-run', true]).toContain(step.with?.['revoke-previous']);
+    }
+  });
+
+  it('give each connector of a matrix its own app and connector IDs', () => {
+    const matrixSteps = ours.filter((step) => step.matrix);
+    expect(matrixSteps.length).toBeGreaterThan(0);
+    for (const step of matrixSteps) {
+      expect(String(step.with?.['app-id'])).toContain('matrix.');
+      expect(String(step.with?.['connector-id'])).toContain('matrix.');
+    }
+  });
+
+  it('pin every other action by a full commit SHA, and this one to a commit, since no release exists', () => {
+    const others = steps.filter((step) => step.uses && !THIS_ACTION.test(step.uses) && !step.uses.startsWith('./'));
+    expect(others.length).toBeGreaterThan(0);
+    for (const step of others) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+    for (const step of ours) expect(step.uses).toMatch(/@FULL_COMMIT_SHA$/);
+    expect(readme).toContain('No release yet');
   });
 });
 

@@ -21,8 +21,12 @@ export interface TokenSource {
   readonly description: string;
   /** A token good for a while yet: a cached one, or a new one once the cached one nears its expiry. */
   getToken(): Promise<string>;
-  /** Forgets the cached token and gets a new one; absent when the source cannot (a ready token). */
-  refresh?(): Promise<string>;
+  /**
+   * Gets a new token in place of `stale`, the one that was not accepted (once
+   * for several requests that met it at once); absent when the source cannot
+   * (a ready token).
+   */
+  refresh?(stale: string): Promise<string>;
 }
 
 /** A token and when it stops working, as the token endpoint's expires_in says (ms; undefined: not said). */
@@ -38,7 +42,8 @@ const RENEW_BEFORE_EXPIRY_MS = 60_000;
  * A source that asks the token endpoint: one token is reused, and renewed once
  * it nears the end of its expires_in, so that what follows a long wait (the
  * revoke after deploy runs) does not meet an expired token. A refusal is kept
- * too: asking again would only be refused again.
+ * too (asking again would only be refused again); any other failure is not, so
+ * a later call asks again.
  */
 abstract class RenewingTokenSource implements TokenSource {
   abstract readonly description: string;
@@ -52,19 +57,30 @@ abstract class RenewingTokenSource implements TokenSource {
     if (!this.issued) {
       const asked = this.clock();
       this.renewAt = Number.POSITIVE_INFINITY;
-      this.issued = this.fetchToken().then((issued) => {
-        if (issued.expiresAt !== undefined) {
-          const margin = Math.min(RENEW_BEFORE_EXPIRY_MS, (issued.expiresAt - asked) / 2);
-          this.renewAt = issued.expiresAt - margin;
+      const issued = this.fetchToken().then((token) => {
+        if (token.expiresAt !== undefined) {
+          const margin = Math.min(RENEW_BEFORE_EXPIRY_MS, (token.expiresAt - asked) / 2);
+          this.renewAt = token.expiresAt - margin;
         }
-        return issued;
+        return token;
       });
+      issued.catch((err: unknown) => {
+        if (!(err instanceof TokenRefusedError) && this.issued === issued) this.issued = undefined;
+      });
+      this.issued = issued;
     }
     return (await this.issued).token;
   }
 
-  refresh(): Promise<string> {
-    this.issued = undefined;
+  async refresh(stale: string): Promise<string> {
+    const current = this.issued;
+    const token = await current?.then(
+      (t) => t.token,
+      () => undefined,
+    );
+    // Another request that met the same refusal renewed it already.
+    if (token !== undefined && token !== stale) return token;
+    if (this.issued === current) this.issued = undefined;
     return this.getToken();
   }
 

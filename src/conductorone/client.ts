@@ -62,7 +62,8 @@ export class MalformedCredentialError extends ActionError {
 
 /** The parts of messages that several answers share. */
 const CHECK_IDS = "check app-id and connector-id on the connector's page in ConductorOne";
-const GRANT_ROLE = "give that identity a ConductorOne role that can manage this app's connectors";
+const GRANT_ROLE =
+  "give that identity ConductorOne's Connector Administrator role, also in the scoped roles of its credential or federation trust if those are limited";
 /** After a RotateCredential whose outcome is unknown. */
 const MAY_HAVE_ISSUED = [
   'ConductorOne may have issued a credential that nothing stored;',
@@ -217,9 +218,10 @@ export class ConductorOneClient {
    */
   private async call(method: string, path: string, body: unknown, idempotent: boolean): Promise<HttpResponse> {
     const { tokenSource } = this.options;
-    const response = await this.send(method, path, body, idempotent, await tokenSource.getToken());
+    const token = await tokenSource.getToken();
+    const response = await this.send(method, path, body, idempotent, token);
     if (response.status !== 401 || !tokenSource.refresh) return response;
-    return this.send(method, path, body, idempotent, await tokenSource.refresh());
+    return this.send(method, path, body, idempotent, await tokenSource.refresh(token));
   }
 
   private send(method: string, path: string, body: unknown, idempotent: boolean, token: string) {

@@ -2,6 +2,7 @@ import type { getOctokit } from '@actions/github';
 import { endpoint } from '@octokit/endpoint';
 import type { Http, SendInit } from '../http.js';
 import type { HttpResponse } from '../http-response.js';
+import { TokenRefusals } from './errors.js';
 
 type GitHubOctokit = ReturnType<typeof getOctokit>;
 
@@ -46,11 +47,14 @@ export function createOctokit(token: string, apiUrl: URL, http: Http, options: O
   const loading = Promise.resolve(options.loadAfter).then(load, load);
   // A failed load fails the first request; with no request, it is nobody's concern.
   loading.catch(() => {});
+  // github-token refused (401) is one problem however many requests meet it: one error for them all.
+  const refusals = new TokenRefusals();
   const request = async (...args: Parameters<GitHubOctokit['request']>) => {
     if (!loaded) early.send(args[0], args[1]);
-    return (await loading).request(...args);
+    return (await loading).request(...args).catch((err: unknown) => Promise.reject(refusals.of(err)));
   };
-  const paginate = async (...args: Parameters<GitHubOctokit['paginate']>) => (await loading).paginate(...args);
+  const paginate = async (...args: Parameters<GitHubOctokit['paginate']>) =>
+    (await loading).paginate(...args).catch((err: unknown) => Promise.reject(refusals.of(err)));
   return { request, paginate } as unknown as Octokit;
 }
 

@@ -55,6 +55,54 @@ export function expectStatus<R extends { status: number }>(response: R, expected
   return response;
 }
 
+/**
+ * GitHub refused github-token itself (401): one problem, whichever targets
+ * met it. Every request of one client that GitHub answers 401 throws the same
+ * instance (see `TokenRefusals`), and each target that met it is added, so a
+ * run that lists its problems says this once and names every target.
+ */
+export class TokenRefusedError extends ActionError {
+  override readonly name = 'TokenRefusedError';
+  /** As on Octokit's error: a refused request stored nothing. */
+  readonly status = 401;
+  private readonly targets: string[] = [];
+
+  constructor(private readonly detail: string) {
+    super('');
+    this.compose();
+  }
+
+  /** Adds a target that met the refusal; returns this same error. */
+  refusedFor(label: string): this {
+    if (!this.targets.includes(label)) this.targets.push(label);
+    this.compose();
+    return this;
+  }
+
+  private compose(): void {
+    const where = this.targets.length ? ` for ${this.targets.join(', ')}` : '';
+    this.message = `GitHub refused github-token${where} (${this.detail}): it may be expired or revoked; ${CURRENT_TOKEN}.`;
+  }
+}
+
+/** One client's GitHub 401s, as a single TokenRefusedError; any other error passes through. */
+export class TokenRefusals {
+  private refused: TokenRefusedError | undefined;
+
+  of(err: unknown): unknown {
+    if (!isRequestError(err) || err.status !== 401 || err instanceof TokenRefusedError) return err;
+    this.refused ??= new TokenRefusedError(statusDetail(err));
+    return this.refused;
+  }
+}
+
+/** "401 Bad credentials": the status and GitHub's message, which is still a server's text: one line, nothing shaped like a credential. */
+function statusDetail(err: RequestErrorLike): string {
+  const data = err.response?.data as { message?: unknown } | undefined;
+  const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
+  return message ? `${err.status} ${message}` : `${err.status}`;
+}
+
 /** The parts of messages that several answers share. */
 export const ANY_PROXY = 'any proxy between the runner and GitHub';
 const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
@@ -62,6 +110,7 @@ const CURRENT_TOKEN = 'pass a current GitHub App installation token or fine-grai
 const NOT_GITHUB_TOKEN = 'the workflow GITHUB_TOKEN can never write secrets';
 
 export function describeGitHubError(err: unknown, target: Target, attempt: GitHubAttempt): unknown {
+  if (err instanceof TokenRefusedError) return err.refusedFor(target.label);
   // Octokit wraps whatever its fetch throws in a RequestError with status 500;
   // the real cause (no connection, a timeout) is what people need to see.
   const cause = (err as { cause?: unknown } | undefined)?.cause;
@@ -82,10 +131,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
     );
   }
   if (!isRequestError(err)) return err;
-  const data = err.response?.data as { message?: unknown } | undefined;
-  // GitHub's message is still a server's text: one line, nothing shaped like a credential.
-  const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
-  const detail = message ? `${err.status} ${message}` : `${err.status}`;
+  const detail = statusDetail(err);
   const headers = err.response?.headers ?? {};
   if (
     (err.status === 403 || err.status === 429) &&
@@ -97,9 +143,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   }
   switch (err.status) {
     case 401:
-      return new ActionError(
-        `GitHub refused github-token (${detail}): it may be expired or revoked; ${CURRENT_TOKEN}.`,
-      );
+      return new TokenRefusedError(detail).refusedFor(target.label);
     case 403:
       return new ActionError(`github-token cannot ${what} (${detail}): ${permissionFix(target, attempt.permission)}`);
     case 404:

@@ -43,6 +43,24 @@ describe('preflight', () => {
     expect(result.summary).toMatch(/not rotated/i);
   });
 
+  it('says once that GitHub refused github-token, naming each repository it was refused for', async (context) => {
+    const scenario = await scenarioFor(context, {
+      repositories: { 'acme/baton-okta': 'write', 'acme/baton-github': 'write' },
+    });
+
+    const result = await scenario.run({ 'github-token': 'ghs_thisTokenWasRevokedLastWeek0000' });
+
+    expect(result.code).toBe(1);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    const error = onlyError(result);
+    expect(error.match(/GitHub refused github-token/g)).toHaveLength(1);
+    expect(error).toMatch(
+      /^Nothing was rotated\. GitHub refused github-token for acme\/baton-(okta|github), acme\/baton-(okta|github) \(401 Bad credentials\): it may be expired or revoked; pass a current GitHub App installation token or fine-grained token\.$/,
+    );
+    expect(error).toContain('acme/baton-okta');
+    expect(error).toContain('acme/baton-github');
+  });
+
   it('does not rotate when ConductorOne refuses the client secret (signed with another key)', async (context) => {
     const scenario = await scenarioFor(context);
     const otherKey = await makeClientCredential(scenario.conductorOne.host, 'spc');

@@ -46,14 +46,29 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
     const ready = path.join(dir, 'ready');
     const fakes = spawn(
       process.execPath,
-      [TSX, 'scripts/fakes.ts', '--repositories', 'acme/a,acme/b', '--outputs', outputsFile, '--ready', ready],
+      [
+        TSX,
+        'scripts/fakes.ts',
+        '--repositories',
+        'acme/a,acme/b',
+        '--outputs',
+        outputsFile,
+        '--ready',
+        ready,
+        '--inputs-file',
+        path.join(dir, 'fakes.env'),
+      ],
       {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // A group of its own: tsx runs the script in a child process, which a failed test must stop too.
+        detached: true,
       },
     );
     const exited = new Promise<number | null>((resolve) => fakes.on('exit', (code) => resolve(code)));
-    context.onTestFinished(() => void fakes.kill('SIGKILL'));
+    context.onTestFinished(() => {
+      if (fakes.pid && fakes.exitCode === null) process.kill(-fakes.pid, 'SIGKILL');
+    });
     let log = '';
     fakes.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     await waitFor(ready);
@@ -80,7 +95,7 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
       }));
     expect(await check()).toEqual({
       status: 409,
-      body: { ok: false, problems: ['ConductorOne issued no credential'] },
+      body: { ok: false, problems: ['ConductorOne holds no valid credential that the action issued'] },
     });
 
     const { 'control-url': _control, ...given } = outputs;
@@ -88,7 +103,10 @@ describe('npm run fakes, as the self-test workflow uses it', () => {
 
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs.rotated).toBe('true');
-    expect(await check()).toEqual({ status: 200, body: { ok: true, problems: [] } });
+    expect(await check()).toEqual({
+      status: 200,
+      body: { ok: true, credential: result.outputs['credential-id'], problems: [] },
+    });
 
     fakes.kill('SIGTERM');
     expect(await exited).toBe(0);

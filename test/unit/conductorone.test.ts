@@ -643,7 +643,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
         .reply(answer(403, { code: 7, message: 'permission denied' }));
       const err = await rejection(client().checkConnector('app-1', 'conn-1'));
       expect(err.message).toBe(
-        `client-id ${CLIENT_ID} may not read connector conn-1 of app app-1 (403 Forbidden: permission denied): give that identity a ConductorOne role that can manage this app's connectors.`,
+        `client-id ${CLIENT_ID} may not read connector conn-1 of app app-1 (403 Forbidden: permission denied): give that identity ConductorOne's Connector Administrator role, also in the scoped roles of its credential or federation trust if those are limited.`,
       );
     });
   });
@@ -818,7 +818,7 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
       expect(err).toBeInstanceOf(ActionError);
       expect(err.message).toBe(
-        `client-id ${CLIENT_ID} may not revoke credential cred-1 of connector conn-1 (403 Forbidden: permission denied): give that identity a ConductorOne role that can manage this app's connectors.`,
+        `client-id ${CLIENT_ID} may not revoke credential cred-1 of connector conn-1 (403 Forbidden: permission denied): give that identity ConductorOne's Connector Administrator role, also in the scoped roles of its credential or federation trust if those are limited.`,
       );
     });
 

@@ -211,7 +211,7 @@ describe('Octokit through the action HTTP policy', () => {
   it('explains a 401 as a refused github-token', async () => {
     const err = await failure(401, { message: 'Bad credentials' }, {}, 'read');
     expect(err).toBeInstanceOf(ActionError);
-    expect(err.message).toContain('GitHub refused github-token (401 Bad credentials)');
+    expect(err.message).toContain('GitHub refused github-token for acme/connectors (401 Bad credentials)');
     expect(err.message).toMatch(/expired or revoked/);
     expect(err.message).not.toContain(TOKEN);
   });
@@ -289,6 +289,7 @@ describe('Octokit through the action HTTP policy', () => {
 
   it('says a write refused with a 4xx stored nothing, and one still answered 500 after the retries may have', async () => {
     expect(((await failure(422, { message: 'bad key' })) as SecretWriteError).mayBeStored).toBe(false);
+    expect(((await failure(401, { message: 'Bad credentials' })) as SecretWriteError).mayBeStored).toBe(false);
     const other = { ...target, repo: 'other', label: 'acme/other' };
     agent
       .get('https://api.github.com')

@@ -213,6 +213,14 @@ describe('readInputs refuses each malformed input, naming it', () => {
     expectInputError({ 'client-id': 'rotator@acme.conductor.one/xyz' }, 'client-id');
   });
 
+  it("refuses a connector's own credential (/ccc) as client-id, saying what it is", () => {
+    expectInputError(
+      { 'client-id': 'gentle-fox-1234@acme.conductor.one/ccc' },
+      'client-id',
+      /is a connector credential \(\/ccc\), the one the connector itself signs in with: pass an identity that may rotate it/,
+    );
+  });
+
   it('refuses a client-id without a client-secret', () => {
     expectInputError({ 'client-secret': '' }, 'client-secret', /needs its secret.*\/wfe/);
   });

@@ -1,8 +1,16 @@
 // What the entry point does without @actions/core (read inputs, mask secrets) must be exactly what
 // @actions/core does, and output that waits for @actions/core must come out, in order.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getInput, LazyCore, mask } from '../../src/lazy-core.js';
+import { parse } from 'yaml';
+import { getInput, INPUT_DEFAULTS, LazyCore, mask } from '../../src/lazy-core.js';
+import { inputEnvName, REPO_ROOT } from '../fakes/run-action.js';
+
+const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { default?: string }>;
+};
 
 /** What `write` prints to stdout. */
 function printed(write: () => void): string {
@@ -41,6 +49,26 @@ describe('getInput', () => {
     for (const name of ['client-id', 'Client-Id', 'some name', 'empty', 'never-set'])
       expect(getInput(name), name).toBe(core.getInput(name));
     expect(getInput('client-id')).toBe('name@acme.conductor.one/spc');
+  });
+
+  it('knows every non-empty default of action.yml, and no other', () => {
+    const defaults = Object.entries(action.inputs).filter(([, input]) => input.default);
+    expect(INPUT_DEFAULTS).toEqual(Object.fromEntries(defaults.map(([name, input]) => [name, input.default])));
+  });
+
+  it('gives an input that is not set its action.yml default, as the runner does; one set empty stays empty', () => {
+    for (const name of Object.keys(action.inputs)) vi.stubEnv(inputEnvName(name), undefined);
+    vi.stubEnv('GITHUB_REPOSITORY', 'acme/connectors');
+    vi.stubEnv('GITHUB_API_URL', 'https://ghes.example/api/v3');
+    expect(getInput('client-secret-secret-name')).toBe('BATON_CLIENT_SECRET');
+    expect(getInput('deploy-timeout')).toBe('30m');
+    expect(getInput('verify')).toBe('true');
+    // ${{ github.repository }} and ${{ github.api_url }}: the values the runner gives every step.
+    expect(getInput('repositories')).toBe('acme/connectors');
+    expect(getInput('github-api-url')).toBe('https://ghes.example/api/v3');
+    expect(getInput('client-id')).toBe('');
+    vi.stubEnv('INPUT_CLIENT-ID-SECRET-NAME', '');
+    expect(getInput('client-id-secret-name')).toBe('');
   });
 });
 
