@@ -241,14 +241,16 @@ for (const mode of MODES) {
         GITHUB_RUN_ID: run,
         GITHUB_RUN_ATTEMPT: '1',
       });
+      const issuedBefore = w.scenario.conductorOne.issued.length;
       const first = w.scenario.run(w.inputs, { env: env('501') });
       while (!lockHeld(w.scenario)) await new Promise((resolve) => setTimeout(resolve, 10));
-      const issuedBefore = w.scenario.conductorOne.issued.length;
       const second = await w.scenario.run(w.inputs, { env: env('502') });
       w.expect(second.code).toBe(1);
       w.expect(onlyError(second)).toContain('Another rotation of this connector, acme/rotation run 501 attempt 1');
-      w.expect(w.scenario.conductorOne.issued.length).toBe(issuedBefore + 1);
+      w.expect(leaks(w.scenario, second)).toEqual([]);
       w.expect((await first).code).toBe(0);
+      // Only the run that held the lock rotated.
+      w.expect(w.scenario.conductorOne.issued.length).toBe(issuedBefore + 1);
 
       await twoRunsThenSettled(w);
     });
