@@ -24,6 +24,7 @@ export async function discardCredential(
 ): Promise<never> {
   const { core, inputs, conductorOne, progress } = session;
   progress.discarded = true;
+  progress.revokeUnrecorded = undefined;
   let revoke: Parameters<typeof discardOutcome>[2] = 'no id';
   if (credentialId) {
     try {

@@ -6,9 +6,10 @@
  * every target and the ledger.
  */
 import { type Due, rotationDue } from './expiry.js';
+import { retirePolicy } from './finish.js';
 import type { Inputs } from './inputs.js';
 import { handOver, planRetirement, recordIssued } from './ledger.js';
-import { ledgerPlace, NEVER_EXPIRES, timeText } from './messages.js';
+import { ledgerPlace, NEVER_EXPIRES, timeText, WAIT_REASONS } from './messages.js';
 import type { Target } from './model.js';
 import type { Preflight } from './preflight.js';
 import { type DryRunReport, describeAccess, renderDryRunSummary } from './report.js';
@@ -98,7 +99,7 @@ function retireSteps(inputs: Inputs, preflight: Preflight, now: number): string[
   const { ledger, current } = preflight;
   const NEW = 'the-new-credential';
   const after = handOver(recordIssued(ledger.ledger, NEW, now, ''), NEW, now);
-  const policy = { mode: inputs.revokePrevious, keepMs: inputs.keepPreviousFor.ms };
+  const policy = retirePolicy({ inputs });
   const plan = planRetirement(after, policy, now);
   if (plan.length === 0) {
     const unknown = ledger.remembers
@@ -116,8 +117,10 @@ function retireSteps(inputs: Inputs, preflight: Preflight, now: number): string[
         ? 'replaced by the new credential'
         : `replaced ${timeText(step.entry.replacedAt ?? now)}`;
     if (step.step === 'off') return `Leave ${id}${gone}, ${replaced}, valid (revoke-previous is off).`;
-    if (step.step === 'wait')
-      return `Keep ${id}, ${replaced}, valid until at least ${timeText(step.dueAt)} (keep-previous-for ${inputs.keepPreviousFor.text}).`;
+    if (step.step === 'wait') {
+      const why = step.why === 'keep' ? `keep-previous-for ${inputs.keepPreviousFor.text}` : WAIT_REASONS.writer;
+      return `Keep ${id}, ${replaced}, valid until at least ${timeText(step.dueAt)} (${why}).`;
+    }
     const when =
       inputs.deployWorkflows.length > 0
         ? 'once every write, the proof and every deploy run succeeded'

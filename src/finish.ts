@@ -12,13 +12,16 @@ import { errorMessage } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { handOver, type RetirePolicy, settle } from './ledger.js';
 import type { Target } from './model.js';
-import type { Preflight } from './preflight.js';
+import { type Preflight, runLockLifetimeMs } from './preflight.js';
 import type { RunProgress } from './progress.js';
 import { type RetireOutcome, retireReplaced, retireResults } from './retire.js';
 
 /** What the last steps need; a Session has it all. */
 export interface FinishContext {
-  inputs: Pick<Inputs, 'appId' | 'connectorId' | 'revokePrevious' | 'keepPreviousFor'>;
+  inputs: Pick<
+    Inputs,
+    'appId' | 'connectorId' | 'revokePrevious' | 'keepPreviousFor' | 'deployWorkflows' | 'deployTimeout'
+  >;
   conductorOne: ConductorOneClient;
   preflight: Pick<Preflight, 'ledger' | 'lock'>;
   progress: RunProgress;
@@ -37,8 +40,8 @@ export interface FinishOutcome {
 }
 
 export function retirePolicy(session: Pick<FinishContext, 'inputs'>): RetirePolicy {
-  const { revokePrevious, keepPreviousFor } = session.inputs;
-  return { mode: revokePrevious, keepMs: keepPreviousFor.ms };
+  const { inputs } = session;
+  return { mode: inputs.revokePrevious, keepMs: inputs.keepPreviousFor.ms, writerMs: runLockLifetimeMs(inputs) };
 }
 
 /** Every target holds `credentialId` now: hand it over in the ledger, then retire and record. */
@@ -74,7 +77,7 @@ export async function retireAndRecord(session: FinishContext): Promise<FinishOut
   if (!ledger.remembers) return { retired, untidy: [] };
   if (!stillHeld) return { retired, saved: { lockLost: true }, untidy: [] };
   try {
-    const result = await ledger.save();
+    const result = await ledger.save({ mirror: true });
     if (result === 'not remembered') return { retired, untidy: [] };
     return { retired, saved: { result }, untidy: await ledger.tidy(session.concurrency) };
   } catch (err) {

@@ -36,6 +36,28 @@ export class LedgerUnreadableError extends ActionError {
   override readonly name = 'LedgerUnreadableError';
 }
 
+/**
+ * The ledger's home: of the targets, the one whose name sorts first, so that
+ * the same targets listed in any order share one ledger and one lock.
+ */
+export function ledgerHome<T extends { label: string }>(targets: readonly T[]): T | undefined {
+  return [...targets].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))[0];
+}
+
+/** The targets, sorted by name: the ledger's home first, its mirror second. */
+function homeFirst<T extends { label: string }>(targets: readonly T[]): T[] {
+  return [...targets].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+/**
+ * The ledger's mirror: the target whose name sorts second keeps a copy, written
+ * at the end of every run that writes the ledger home, so that a ledger whose
+ * home leaves the list of targets is still found (and the copies merged).
+ */
+export function ledgerMirror<T extends { label: string }>(targets: readonly T[]): T | undefined {
+  return homeFirst(targets)[1];
+}
+
 /** `<credential-id-variable>_PREVIOUS`: where revoke-previous: next-run kept a credential before the ledger. */
 export function legacyKeptName(variable: string): string {
   return `${variable}_PREVIOUS`;
@@ -74,9 +96,11 @@ export interface StrayVariable {
 
 /** What the preflight found: the ledger, and whether its home already has the variable. */
 export interface LedgerFound extends FoundLedger {
-  /** The variable in every target but the home, and `<variable>_PREVIOUS` anywhere, where they hold a value. */
+  /** The variable in every target but the home and the mirror, and `<variable>_PREVIOUS` anywhere, where they hold a value. */
   strays: StrayVariable[];
   homeExists: boolean;
+  /** Whether the mirror (see ledgerMirror) has the variable; undefined when there is no mirror. */
+  mirrorExists?: boolean;
   /** The value the home holds, to tell whether another run changed it since. */
   homeValue: string | undefined;
 }
@@ -88,7 +112,8 @@ export interface LedgerFound extends FoundLedger {
  * the run before anything rotates.
  */
 export async function readLedger(context: LedgerReadContext): Promise<LedgerFound> {
-  const { octokit, targets, name, readLimit, connector, now } = context;
+  const { octokit, name, readLimit, connector, now } = context;
+  const targets = homeFirst(context.targets);
   const readAll = (variable: string) =>
     Promise.all(targets.map((target) => readLimit(() => readVariableState(octokit, target, variable))));
   const states = await readAll(name);
@@ -99,23 +124,35 @@ export async function readLedger(context: LedgerReadContext): Promise<LedgerFoun
   const found = ledgerFromVariables(connector, reads, kept, now);
   if (isLedgerProblem(found)) throw new LedgerUnreadableError(ledgerProblemMessage(name, found));
   // GitHub's limit is in bytes, not characters; the texts can always be dropped, the rest cannot.
-  const size = Buffer.byteLength(serializeLedger(withoutTexts(found.ledger))) + ROOM_FOR_A_ROTATION;
-  if (size > MAX_LEDGER_BYTES) {
-    throw new ActionError(
-      [
-        `The ledger in ${name} of ${targets[0]?.label} records ${found.ledger.entries.length} credentials,`,
-        'too many to add another to one variable (GitHub keeps at most 48 KB):',
-        'set revoke-previous to true or next-run so that runs retire replaced credentials.',
-      ].join(' '),
-    );
-  }
   const strays = [
-    ...targets.flatMap((target, index) => (index > 0 && states[index] !== undefined ? [{ target, name }] : [])),
+    ...targets.flatMap((target, index) => (index > 1 && states[index] !== undefined ? [{ target, name }] : [])),
     ...targets.flatMap((target, index) =>
       kept[index]?.value !== undefined ? [{ target, name: legacyKeptName(name) }] : [],
     ),
   ];
-  return { ...found, strays, homeExists: states[0] !== undefined, homeValue: states[0]?.value };
+  return {
+    ...found,
+    strays,
+    homeExists: states[0] !== undefined,
+    homeValue: states[0]?.value,
+    ...(targets.length > 1 ? { mirrorExists: states[1] !== undefined } : {}),
+  };
+}
+
+/** Whether one more credential fits in the variable (GitHub keeps at most 48 KB; texts can be dropped). */
+export function ledgerFits(ledger: Ledger): boolean {
+  return Buffer.byteLength(serializeLedger(withoutTexts(ledger))) + ROOM_FOR_A_ROTATION <= MAX_LEDGER_BYTES;
+}
+
+/** The ledger holds too many credentials for one more: what to do. */
+export function ledgerFullMessage(name: string, home: string, ledger: Ledger): string {
+  const left = ledger.entries.filter((e) => e.state === 'previous').length;
+  return [
+    `The ledger in ${name} of ${home} records ${ledger.entries.length} credentials (${left} replaced and still valid),`,
+    'too many to add another to one variable (GitHub keeps at most 48 KB), so nothing was rotated:',
+    'set revoke-previous to true or next-run so that runs retire replaced credentials (the next run then retires',
+    'them before it rotates), or revoke some in ConductorOne (a run then finds them gone and forgets them).',
+  ].join(' ');
 }
 
 function toReads(targets: readonly Target[], states: ReadonlyArray<VariableState | undefined>): VariableRead[] {
@@ -155,8 +192,10 @@ export function ledgerProblemMessage(name: string, found: LedgerProblem): string
 
 export interface LedgerWriteContext {
   octokit: Octokit;
-  /** The ledger's home: the first target. */
+  /** The ledger's home: the target whose name sorts first. */
   home: Target;
+  /** Its mirror, written at the end of a run; undefined with one target. */
+  mirror?: { target: Target; exists: boolean };
   name: string;
   /** An organization variable gets the access of the client secret. */
   access?: OrgSecretAccess;
@@ -200,7 +239,7 @@ export class LedgerStore {
   }
 
   /** previous-credential-id: see adoptGiven. Returns the stale ID and when it was replaced, if it is one. */
-  adoptGiven(id: string): { id: string; replacedAt: number } | undefined {
+  adoptGiven(id: string): { id: string; replacedAt?: number } | undefined {
     const { ledger, stale } = adoptGiven(this.ledger, id);
     this.ledger = ledger;
     return stale;
@@ -221,17 +260,37 @@ export class LedgerStore {
     return true;
   }
 
-  /** Writes the ledger to its home, one revision on (nothing to do without a variable). */
-  async save(): Promise<'created' | 'updated' | 'not remembered'> {
+  /**
+   * Writes the ledger to its home, one revision on (nothing to do without a
+   * variable); with `mirror`, to the mirror too, beside it. The mirror is a
+   * copy for the day the home leaves the list: failing to write it fails nothing.
+   */
+  async save(options: { mirror?: boolean } = {}): Promise<'created' | 'updated' | 'not remembered'> {
     const { write } = this;
     if (!write) return 'not remembered';
     const next = nextRevision(this.ledger);
     const value = variableValue(next);
-    const result = await writeVariable(write.octokit, write.home, write.name, value, this.exists, write.access);
+    const { mirror } = write;
+    const [result] = await Promise.all([
+      writeVariable(write.octokit, write.home, write.name, value, this.exists, write.access),
+      options.mirror && mirror
+        ? writeVariable(write.octokit, mirror.target, write.name, value, mirror.exists, write.access).then(
+            () => {
+              mirror.exists = true;
+            },
+            () => {},
+          )
+        : undefined,
+    ]);
     this.ledger = next;
     this.exists = true;
     this.lastWritten = value;
     return result;
+  }
+
+  /** Whether one more credential fits (see ledgerFits). */
+  fits(): boolean {
+    return ledgerFits(this.ledger);
   }
 
   /**

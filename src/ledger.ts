@@ -56,7 +56,16 @@ export interface Ledger {
   /** Grows by one with every write, so the newest of several copies can be told apart. */
   revision: number;
   entries: LedgerEntry[];
+  /**
+   * The credentials runs retired last (revoked, or found gone), newest last,
+   * so that an ID named again (a previous-credential-id left set) is known to
+   * be gone rather than taken in as one the targets hold.
+   */
+  retired?: string[];
 }
+
+/** How many retired IDs the ledger remembers. */
+export const RETIRED_KEPT = 20;
 
 export function emptyLedger(connector: string): Ledger {
   return { connector, revision: 0, entries: [] };
@@ -111,6 +120,7 @@ export function serializeLedger(ledger: Ledger): string {
     connector: ledger.connector,
     revision: ledger.revision,
     credentials,
+    ...(ledger.retired?.length ? { retired: ledger.retired } : {}),
   });
 }
 
@@ -153,7 +163,18 @@ function readLedgerJson(json: unknown): Ledger | string {
     if (entries.some((e) => e.id === entry.id)) return problem(`credential ${entry.id} listed twice`);
     entries.push(entry);
   }
-  return { connector: json.connector, revision: json.revision as number, entries };
+  const { retired } = json;
+  if (
+    retired !== undefined &&
+    (!Array.isArray(retired) || !retired.every((id) => typeof id === 'string' && isConductorOneId(id)))
+  )
+    return problem('a "retired" that is not a list of credential IDs');
+  return {
+    connector: json.connector,
+    revision: json.revision as number,
+    entries,
+    ...(Array.isArray(retired) && retired.length ? { retired: (retired as string[]).slice(-RETIRED_KEPT) } : {}),
+  };
 }
 
 /** One entry of a ledger, or what is wrong with it. */
@@ -251,8 +272,8 @@ export function ledgerFromVariables(
   const contents = reads.map((read) => ({ read, content: readVariableContent(read.value) }));
   const problem = firstProblem(connector, contents);
   if (problem) return problem;
-  const newest = newestLedger(contents);
-  let ledger = newest ? cloneLedger(newest) : emptyLedger(connector);
+  const copies = contents.flatMap(({ content }) => (content.kind === 'ledger' ? [content.ledger] : []));
+  let ledger = copies.length > 0 ? mergeCopies(copies) : emptyLedger(connector);
   const adopted: FoundLedger['adopted'] = [];
   const adopt = (entry: LedgerEntry, target: string) => {
     ledger = withEntry(ledger, entry);
@@ -270,7 +291,7 @@ export function ledgerFromVariables(
     if (!find(ledger, content.id))
       adopt({ id: content.id, state: 'previous', source: 'adopted', replacedAt: read.updatedAt ?? now }, read.target);
   }
-  return { ledger, adopted, existed: newest !== undefined };
+  return { ledger, adopted, existed: copies.length > 0 };
 }
 
 type ReadContent = { read: VariableRead; content: VariableContent };
@@ -290,13 +311,34 @@ function firstProblem(connector: string, contents: readonly ReadContent[]): Ledg
   return undefined;
 }
 
-/** Of several copies, the one written last: the highest revision (the home's, on a tie). */
-function newestLedger(contents: readonly ReadContent[]): Ledger | undefined {
-  let newest: Ledger | undefined;
-  for (const { content } of contents) {
-    if (content.kind === 'ledger' && (!newest || content.ledger.revision > newest.revision)) newest = content.ledger;
+/** How far along a credential is: a copy that has it further along knows more of it. */
+const PROGRESS: Record<CredentialState, number> = { pending: 0, current: 1, previous: 2 };
+
+/**
+ * Several copies (the home moved, or came back after it left the list): every
+ * credential any of them records, each as the copy that has it furthest along
+ * says (the one of the highest revision on a tie). A credential one copy
+ * records and another does not may have been retired by the run that wrote
+ * the other: it is kept all the same, and read as gone when it is retired
+ * again. Nothing is dropped on the word of one copy.
+ */
+function mergeCopies(copies: readonly Ledger[]): Ledger {
+  const byRevision = [...copies].sort((a, b) => b.revision - a.revision);
+  const newest = byRevision[0] as Ledger;
+  const merged = new Map<string, LedgerEntry>();
+  for (const copy of byRevision) {
+    for (const entry of copy.entries) {
+      const known = merged.get(entry.id);
+      if (!known || PROGRESS[entry.state] > PROGRESS[known.state]) merged.set(entry.id, { ...entry });
+    }
   }
-  return newest;
+  const retired = [...new Set(byRevision.flatMap((c) => c.retired ?? []))].slice(-RETIRED_KEPT);
+  return {
+    connector: newest.connector,
+    revision: Math.max(...copies.map((c) => c.revision)),
+    entries: [...merged.values()],
+    ...(retired.length ? { retired } : {}),
+  };
 }
 
 export function isLedgerProblem(value: FoundLedger | LedgerProblem): value is LedgerProblem {
@@ -350,10 +392,16 @@ export function currentCredential(ledger: Ledger): { id: string; why?: string } 
  * was left set), so it is ignored and the caller says so; an unknown one joins
  * as a credential the targets may hold.
  */
-export function adoptGiven(ledger: Ledger, id: string): { ledger: Ledger; stale?: { id: string; replacedAt: number } } {
+export function adoptGiven(
+  ledger: Ledger,
+  id: string,
+): { ledger: Ledger; stale?: { id: string; replacedAt?: number } } {
   const known = find(ledger, id);
-  if (known?.state === 'previous') return { ledger, stale: { id, replacedAt: known.replacedAt ?? 0 } };
+  if (known?.state === 'previous')
+    return { ledger, stale: { id, ...(known.replacedAt !== undefined ? { replacedAt: known.replacedAt } : {}) } };
   if (known) return { ledger };
+  // Retired by a run already: the input was left set after the first rotation.
+  if (ledger.retired?.includes(id)) return { ledger, stale: { id } };
   return { ledger: withEntry(ledger, { id, state: 'current', source: 'given' }) };
 }
 
@@ -373,7 +421,8 @@ export function handOver(ledger: Ledger, id: string, now: number): Ledger {
   return mapEntries(ledger, (e) => {
     if (e.id === id) return { ...without(e, 'replacedAt', 'note', 'storedNowhere'), state: 'current', heldSince: now };
     if (e.state === 'previous') return e;
-    return { ...without(e, 'heldSince'), state: 'previous', replacedAt: now };
+    // heldSince stays: a credential replaced without ever having been handed over has none.
+    return { ...e, state: 'previous', replacedAt: now };
   });
 }
 
@@ -407,9 +456,9 @@ export function withoutTexts(ledger: Ledger): Ledger {
   return mapEntries(ledger, (e) => without(e, 'note', 'issuedBy'));
 }
 
-/** The ledger as written next: one revision on. */
+/** The ledger as written next: one revision on (a revision at the end of safe integers stays there). */
 export function nextRevision(ledger: Ledger): Ledger {
-  return { ...ledger, revision: ledger.revision + 1 };
+  return { ...ledger, revision: Math.min(ledger.revision + 1, Number.MAX_SAFE_INTEGER) };
 }
 
 // ---- retiring replaced credentials ---------------------------------------------------------------
@@ -419,13 +468,20 @@ export interface RetirePolicy {
   /** false: revoke nothing; 'now': revoke once replaced; 'next-run': once replaced at least keepMs ago. */
   mode: false | 'now' | 'next-run';
   keepMs: number;
+  /**
+   * How long a run may hold the rotation lock. A credential another run issued
+   * and never handed over may still be being written by that run (its lock
+   * taken over, or deleted by hand) for that long after it was issued: until
+   * then, it is not revoked.
+   */
+  writerMs?: number;
 }
 
 export type RetireStep =
   /** Due: read its last use, then revoke it unless a consumer still uses it. */
   | { entry: LedgerEntry; step: 'check' }
-  /** next-run: replaced less than keep-previous-for ago; due at `dueAt`. */
-  | { entry: LedgerEntry; step: 'wait'; dueAt: number }
+  /** Not due before `dueAt`: next-run's keep-previous-for, or its run may still be writing it ('writer'). */
+  | { entry: LedgerEntry; step: 'wait'; dueAt: number; why: 'keep' | 'writer' }
   /** revoke-previous is off: it stays valid, and the run says so. */
   | { entry: LedgerEntry; step: 'off' };
 
@@ -437,10 +493,18 @@ export function planRetirement(ledger: Ledger, policy: RetirePolicy, now: number
       // Stored nowhere: no consumer can have it, so it goes whatever the mode (its discard promised so).
       if (entry.storedNowhere) return { entry, step: 'check' };
       if (policy.mode === false) return { entry, step: 'off' };
-      if (policy.mode === 'now') return { entry, step: 'check' };
-      const dueAt = (entry.replacedAt ?? now) + policy.keepMs;
-      return now >= dueAt ? { entry, step: 'check' } : { entry, step: 'wait', dueAt };
+      const writerDue = unfinished(entry) ? (entry.issuedAt as number) + (policy.writerMs ?? 0) : 0;
+      const keepDue = policy.mode === 'next-run' ? (entry.replacedAt ?? now) + policy.keepMs : 0;
+      if (now >= writerDue && now >= keepDue) return { entry, step: 'check' };
+      return keepDue >= writerDue
+        ? { entry, step: 'wait', dueAt: keepDue, why: 'keep' }
+        : { entry, step: 'wait', dueAt: writerDue, why: 'writer' };
     });
+}
+
+/** A credential a run issued and never handed over: that run may have been writing it to the targets. */
+function unfinished(entry: LedgerEntry): boolean {
+  return entry.source === 'issued' && entry.heldSince === undefined && entry.issuedAt !== undefined;
 }
 
 /** ConductorOne's view of a credential before a revoke. */
@@ -463,8 +527,12 @@ export type UseVerdict =
  */
 export function judgeUse(entry: LedgerEntry, use: CredentialUse, policy: RetirePolicy, now: number): UseVerdict {
   if (use.gone) return { verdict: 'gone' };
-  if (entry.storedNowhere) return { verdict: 'revoke' };
   const { lastUsedAt } = use;
+  // Stored nowhere: its only use was the proof, before it was discarded. A use after that means someone has it.
+  if (entry.storedNowhere) {
+    const usedSince = typeof lastUsedAt === 'number' && lastUsedAt > (entry.replacedAt ?? 0);
+    return usedSince ? { verdict: 'keep', why: 'used after it was found unusable', lastUsedAt } : { verdict: 'revoke' };
+  }
   if (lastUsedAt === 'unreadable') return { verdict: 'keep', why: 'ConductorOne did not say when it was last used' };
   if (lastUsedAt === undefined) return { verdict: 'revoke' };
   const recently = now - lastUsedAt < policy.keepMs;
@@ -489,7 +557,9 @@ export function settle(ledger: Ledger, results: readonly RetireResult[]): Ledger
     if (!r) return [e];
     return 'note' in r ? [{ ...e, note: oneLineText(r.note) }] : [];
   });
-  return { ...ledger, entries };
+  const gone = results.filter((r) => !('note' in r) && find(ledger, r.id)).map((r) => r.id);
+  const retired = [...(ledger.retired ?? []).filter((id) => !gone.includes(id)), ...gone].slice(-RETIRED_KEPT);
+  return { ...ledger, entries, ...(retired.length ? { retired } : {}) };
 }
 
 // ---- helpers -------------------------------------------------------------------------------------

@@ -16,6 +16,17 @@ import { createVariableIfAbsent, deleteVariable, readVariableState } from './git
 import type { Target } from './model.js';
 import { hasControlCharacters, oneLine } from './redact.js';
 
+/** An hour for everything a run does but wait for its deploy runs. */
+export const LOCK_MARGIN_MS = 60 * 60 * 1000;
+
+/** No lock holds longer than this, whatever it claims: three days of deploy wait and the margin. */
+export const MAX_LOCK_MS = 72 * 60 * 60 * 1000 + LOCK_MARGIN_MS;
+
+/** How long a run holds the lock at most: its deploy wait (bounded) and an hour for the rest. */
+export function lockLifetimeMs(deployWaitMs: number): number {
+  return Math.min(deployWaitMs + LOCK_MARGIN_MS, MAX_LOCK_MS);
+}
+
 /** Which run holds (or wants) the lock, as the workflow's environment tells. */
 export interface RunIdentity {
   /** For people: "acme/rotation run 123 attempt 1", or "a run outside GitHub Actions". */
@@ -96,7 +107,7 @@ export class RotationLock {
       nonce: this.nonce,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      if ((await createVariableIfAbsent(octokit, target, name, serializeHolder(mine), access)) === 'created') {
+      if ((await this.create(mine)) === 'created') {
         this.held = mine;
         return;
       }
@@ -115,6 +126,22 @@ export class RotationLock {
     throw new LockHeldError(
       `Another rotation took the lock ${name} in ${target.label} each time this run tried: run this workflow again once it is done.`,
     );
+  }
+
+  /**
+   * Creates the lock. A create that failed (a 500, say) may still have gone
+   * through: then the lock is read back, and one holding this run's nonce is
+   * this run's, so that no run leaves behind a lock it does not know it holds.
+   */
+  private async create(mine: Holder): Promise<'created' | 'exists'> {
+    const { octokit, target, name, access } = this.options;
+    try {
+      return await createVariableIfAbsent(octokit, target, name, serializeHolder(mine), access);
+    } catch (err) {
+      const existing = await readVariableState(octokit, target, name).catch(() => undefined);
+      if (parseHolder(existing?.value ?? '')?.nonce === this.nonce) return 'created';
+      throw err;
+    }
   }
 
   /** Whether the lock is still this run's: someone may have deleted it by hand, or it expired and another run took it. */
@@ -208,7 +235,13 @@ function staleBecause(
     // Not a lock this action wrote: it holds for a lock's lifetime from when it was written.
     return updatedAt !== undefined && now >= updatedAt + lifetimeMs ? 'expired' : undefined;
   }
-  if (now >= holder.until) return 'expired';
+  // A lock claims at most MAX_LOCK_MS, from when it says it was taken and from when GitHub says it was written.
+  const until = Math.min(
+    holder.until,
+    holder.since + MAX_LOCK_MS,
+    (updatedAt ?? Number.POSITIVE_INFINITY) + MAX_LOCK_MS,
+  );
+  if (now >= until) return 'expired';
   const earlierAttempt =
     me.repository !== undefined &&
     holder.repository === me.repository &&

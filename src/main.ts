@@ -55,6 +55,17 @@ export async function run(options: RunOptions = {}): Promise<void> {
   const http = new Http({ dispatcher, log: (message) => output.use((core) => core.info(message)) });
   const progress = new RunProgress();
   const stopListening = onCancel(async (signal) => {
+    // A new credential nothing records or holds yet is revoked before anything else.
+    const revoke = progress.revokeUnrecorded;
+    if (revoke) {
+      progress.revokeUnrecorded = undefined;
+      progress.revokedOnCancel = Boolean(
+        await withinBound(
+          revoke().then(() => true),
+          CLOSE_BOUND_MS,
+        ),
+      );
+    }
     const message = cancelledMessage(signal, progress);
     output.use((core) => core.setFailed(redactor.redact(message)));
     const summary = writeSummary(output, redactor.redact(renderCancelledSummary(message, progress)));
@@ -139,6 +150,10 @@ function onCancel(handler: (signal: string) => Promise<void>): () => void {
   };
 }
 
-function withinBound(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+/** The promise's value, or undefined when it fails or takes longer than `ms`. */
+function withinBound<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([
+    promise.catch(() => undefined),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref()),
+  ]);
 }

@@ -86,6 +86,12 @@ function untidyWhere(finish: FinishOutcome): string {
   return commaList([...new Set(finish.untidy.map((u) => u.target.label))]);
 }
 
+/** Why a replaced credential is not due yet (ledger.ts planRetirement). */
+export const WAIT_REASONS = {
+  keep: 'keep-previous-for',
+  writer: 'the run that issued it, which never handed it over, may still be writing it until its lock expires',
+} as const;
+
 /** "2026-12-06T04:17:09.000Z" for a time in a message. */
 export function timeText(ms: number): string {
   return new Date(ms).toISOString();
@@ -101,7 +107,7 @@ export function finishLog(ledger: LedgerStore, finish: FinishOutcome): string[] 
       case 'gone':
         return [`${id} is already gone from ConductorOne; the ledger forgets it.`];
       case 'waiting':
-        return [`Keeping ${id} valid until ${timeText(r.dueAt)} (keep-previous-for).`];
+        return [`Keeping ${id} valid until ${timeText(r.dueAt)} (${WAIT_REASONS[r.why]}).`];
       default:
         return [];
     }
@@ -214,12 +220,13 @@ export function finishWarnings(
   previousId: string,
   finish: FinishOutcome,
   rotated: boolean,
+  firstRotation: boolean,
 ): Warning[] {
   return [
     ...finish.retired.flatMap((r) => (r.outcome === 'kept' ? [inUseWarning(inputs, ledger, r)] : [])),
     ...leftValidWarning(ledger, finish),
     ...(rotated ? unrecordedWarning(inputs, ledger, previousId) : []),
-    ...(rotated ? firstRotationWarning(inputs, ledger, previousId) : []),
+    ...(rotated && firstRotation ? firstRotationWarning(inputs, ledger) : []),
   ];
 }
 
@@ -277,8 +284,8 @@ function unrecordedWarning(inputs: Inputs, ledger: LedgerStore, previousId: stri
 }
 
 /** The ledger's first rotation: the credential made by hand is unknown to it. */
-function firstRotationWarning(inputs: Inputs, ledger: LedgerStore, previousId: string): Warning[] {
-  if (previousId || !ledger.remembers || ledger.ledger.entries.length > 1 || !inputs.revokePrevious) return [];
+function firstRotationWarning(inputs: Inputs, ledger: LedgerStore): Warning[] {
+  if (!inputs.revokePrevious) return [];
   return [
     {
       title: 'First rotation: the credential made by hand stays valid',
@@ -321,8 +328,9 @@ export function preflightWarnings(preflight: Preflight): Warning[] {
     {
       title: 'previous-credential-id is out of date',
       message: [
-        `previous-credential-id names ${stale.id}, which ${ledgerPlace(preflight.ledger)} records as replaced at`,
-        `${timeText(stale.replacedAt)}, so it was ignored and the ledger's own record used:`,
+        `previous-credential-id names ${stale.id}, which ${ledgerPlace(preflight.ledger)} records as`,
+        `${stale.replacedAt !== undefined ? `replaced at ${timeText(stale.replacedAt)}` : 'retired already'},`,
+        "so it was ignored and the ledger's own record used:",
         `remove previous-credential-id from the workflow (it is needed once, for the first rotation).`,
       ].join(' '),
     },
@@ -455,6 +463,8 @@ export function cancelledMessage(signal: string, progress: RunProgress): string 
   if (!id) return `${cancelled} before ConductorOne issued a new credential: nothing was changed.`;
   if (progress.discarded)
     return `${cancelled} after the new credential ${id} was found unusable: no secret was changed.`;
+  if (progress.revokedOnCancel)
+    return `${cancelled} after ConductorOne issued credential ${id}, before anything recorded or stored it: it was revoked again, and no secret was changed.`;
   return [
     `${cancelled} after ConductorOne issued credential ${id}.`,
     ...whereItIsStored(id, progress),
@@ -567,7 +577,9 @@ function whatThisRunDid(inputs: Inputs, entry: LedgerEntry, retired: RetireOutco
       return `**kept**: ${retired.why}${used}; revoked once unused for ${keep}`;
     }
     case 'waiting':
-      return `valid until at least ${timeText(retired.dueAt)} (keep-previous-for ${keep})`;
+      return retired.why === 'keep'
+        ? `valid until at least ${timeText(retired.dueAt)} (keep-previous-for ${keep})`
+        : `valid until at least ${timeText(retired.dueAt)}: ${WAIT_REASONS.writer}`;
     case 'left valid':
       return '**stays valid**: revoke-previous is off';
     case 'failed':

@@ -17,8 +17,16 @@ import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organizat
 import { type PublicKey, readPublicKey } from './github/secrets.js';
 import type { Inputs } from './inputs.js';
 import { currentCredential } from './ledger.js';
-import { forgetfulStore, type LedgerFound, LedgerStore, lockName, readLedger } from './ledger-store.js';
-import { RotationLock, type RunIdentity } from './lock.js';
+import {
+  forgetfulStore,
+  type LedgerFound,
+  LedgerStore,
+  ledgerHome,
+  ledgerMirror,
+  lockName,
+  readLedger,
+} from './ledger-store.js';
+import { lockLifetimeMs, RotationLock, type RunIdentity } from './lock.js';
 import type { CredentialInfo, PreviousCredential, Target } from './model.js';
 import type { Limiter } from './pool.js';
 
@@ -44,8 +52,10 @@ export interface Preflight {
   ledger: LedgerStore;
   /** Credentials the ledger took in from bare IDs (before the ledger, or set by hand), for the log. */
   adopted: LedgerFound['adopted'];
+  /** The ledger knew no credential at all before this run, and previous-credential-id named none: a first rotation. */
+  firstRotation: boolean;
   /** previous-credential-id named a credential the ledger records as replaced: ignored. */
-  staleGiven?: { id: string; replacedAt: number };
+  staleGiven?: { id: string; replacedAt?: number };
   /** This run's hold on `<credential-id-variable>_LOCK`; undefined without a variable, and in a dry run. */
   lock?: RotationLock;
   /** The credential every target holds, when the ledger knows it. */
@@ -58,7 +68,9 @@ export interface Preflight {
 }
 
 /** A lock outlives the longest a run may take: its deploy wait, and an hour for everything else. */
-const LOCK_MARGIN_MS = 60 * 60 * 1000;
+export function runLockLifetimeMs(inputs: Pick<Inputs, 'deployWorkflows' | 'deployTimeout'>): number {
+  return lockLifetimeMs(inputs.deployWorkflows.length > 0 ? inputs.deployTimeout.ms : 0);
+}
 
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
   const lock = lockFor(context);
@@ -79,15 +91,14 @@ export async function authenticateAndPreflight(context: PreflightContext): Promi
 /** The rotation lock beside the ledger: taken by every run that may change something. */
 function lockFor(context: PreflightContext): RotationLock | undefined {
   const { inputs, octokit, targets, identity, now } = context;
-  const [home] = targets;
+  const home = ledgerHome(targets);
   if (!inputs.credentialIdVariable || inputs.dryRun || !home) return undefined;
-  const deployWait = inputs.deployWorkflows.length > 0 ? inputs.deployTimeout.ms : 0;
   return new RotationLock({
     octokit,
     target: home,
     name: lockName(inputs.credentialIdVariable),
     identity,
-    lifetimeMs: deployWait + LOCK_MARGIN_MS,
+    lifetimeMs: runLockLifetimeMs(inputs),
     // An organization variable must say who may read it; the lock is only ever read by this action.
     ...(home.kind === 'organization' ? { access: { visibility: 'private', origin: 'new' } as const } : {}),
     now,
@@ -169,7 +180,7 @@ async function collect(
   const [previous] = await Promise.all(reads.previous);
   const [current] = await Promise.all(reads.current);
   const connector = `${inputs.appId}/${inputs.connectorId}`;
-  const home = targets[0] as Target;
+  const home = ledgerHome(targets) as Target;
   const ledger = found
     ? new LedgerStore(
         found.ledger,
@@ -181,21 +192,31 @@ async function collect(
           ...withAccess(orgAccess.get(home)?.get(inputs.clientSecretSecretName)),
           exists: found.homeExists,
           value: found.homeValue,
+          ...withMirror(ledgerMirror(targets), found.mirrorExists),
         },
         found.strays,
       )
     : forgetfulStore(connector);
+  const firstRotation = ledger.remembers && ledger.ledger.entries.length === 0 && !inputs.previousCredentialId;
   const staleGiven = inputs.previousCredentialId ? ledger.adoptGiven(inputs.previousCredentialId) : undefined;
   return {
     publicKeys,
     orgAccess,
     ledger,
     adopted: found?.adopted ?? [],
+    firstRotation,
     ...(staleGiven ? { staleGiven } : {}),
     ...(lock ? { lock } : {}),
     previous: previous as PreviousCredential,
     ...(current !== undefined ? { current } : {}),
   };
+}
+
+function withMirror(
+  target: Target | undefined,
+  exists: boolean | undefined,
+): { mirror?: { target: Target; exists: boolean } } {
+  return target ? { mirror: { target, exists: exists ?? false } } : {};
 }
 
 function withAccess(access: OrgSecretAccess | undefined): { access?: OrgSecretAccess } {

@@ -19,6 +19,14 @@ export class RunProgress {
   previousRevoke: '' | 'in flight' | 'revoked' = '';
   /** The rotation lock this run holds: a cancelled run gives it back. */
   lock: RotationLock | undefined;
+  /**
+   * Revokes the new credential while nothing records or holds it: from the
+   * moment it is issued until it is recorded or its first write starts. A run
+   * cancelled then revokes it, rather than leave a credential nothing records.
+   */
+  revokeUnrecorded: (() => Promise<unknown>) | undefined;
+  /** A cancelled run revoked its new credential (see revokeUnrecorded). */
+  revokedOnCancel = false;
   private readonly writes = new Map<string, Map<string, WriteState>>();
 
   issued(id: string): void {
@@ -31,6 +39,7 @@ export class RunProgress {
 
   /** Every write the run is about to make, in order. */
   planWrites(writes: ReadonlyArray<{ target: string; secret: string }>): void {
+    this.revokeUnrecorded = undefined;
     for (const { target, secret } of writes) {
       const secrets = this.writes.get(target) ?? new Map<string, WriteState>();
       secrets.set(secret, 'pending');

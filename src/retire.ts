@@ -32,8 +32,8 @@ export type RetireOutcome =
   | { entry: LedgerEntry; outcome: 'revoked' | 'gone' }
   /** The in-use guard kept it. */
   | { entry: LedgerEntry; outcome: 'kept'; why: string; lastUsedAt?: number }
-  /** next-run: replaced less than keep-previous-for ago. */
-  | { entry: LedgerEntry; outcome: 'waiting'; dueAt: number }
+  /** Not due yet: next-run's keep-previous-for, or the run that issued it may still be writing it. */
+  | { entry: LedgerEntry; outcome: 'waiting'; dueAt: number; why: 'keep' | 'writer' }
   /** revoke-previous is off. */
   | { entry: LedgerEntry; outcome: 'left valid' }
   /** Its read or its revoke failed; the next run tries again. */
@@ -45,7 +45,7 @@ export async function retireReplaced(context: RetireContext, ledger: Ledger): Pr
   return Promise.all(
     steps.map(async (step): Promise<RetireOutcome> => {
       if (step.step === 'off') return { entry: step.entry, outcome: 'left valid' };
-      if (step.step === 'wait') return { entry: step.entry, outcome: 'waiting', dueAt: step.dueAt };
+      if (step.step === 'wait') return { entry: step.entry, outcome: 'waiting', dueAt: step.dueAt, why: step.why };
       try {
         return await retireOne(context, step.entry);
       } catch (err) {

@@ -17,7 +17,7 @@ import { warmSealing } from './github/seal.js';
 import { type Http, whenSent } from './http.js';
 import { readInputs } from './inputs.js';
 import { isLedgerProblem, ledgerFromVariables, rebase, recordIssued } from './ledger.js';
-import { LedgerUnreadableError, ledgerProblemMessage } from './ledger-store.js';
+import { LedgerUnreadableError, ledgerFullMessage, ledgerProblemMessage } from './ledger-store.js';
 import * as say from './messages.js';
 import type { RotatedCredential } from './model.js';
 import { RunProgress } from './progress.js';
@@ -56,6 +56,7 @@ export async function runPipeline(context: RunContext): Promise<void> {
     const notRotating = await reportIfNotRotating(session, now);
     if (notRotating === 'dry run') return;
     if (notRotating) return await retireWithoutRotating(session, notRotating);
+    await makeRoom(session);
 
     const credential = await issueCredential(session);
     const writes = await proveAndSeal(session, credential);
@@ -109,6 +110,7 @@ async function issueCredential(session: Session): Promise<RotatedCredential> {
     return discardCredential(session, err.credentialId ?? '', err.message);
   }
   progress.issued(credential.id);
+  progress.revokeUnrecorded = () => conductorOne.revokeCredential(inputs.appId, inputs.connectorId, credential.id);
   core.info(say.issuedLine(credential));
   try {
     await fresh;
@@ -187,6 +189,7 @@ async function record(session: Session, credential: RotatedCredential): Promise<
     throw new ActionError(say.recordFailed(ledger, credential, errorMessage(err)), { cause: err });
   }
   session.progress.recordedIn = say.ledgerPlace(ledger);
+  session.progress.revokeUnrecorded = undefined;
 }
 
 /** Writes every secret; a credential no target stored is revoked, a partial failure fails naming each target. */
@@ -232,6 +235,20 @@ async function finish(session: Session, credential: RotatedCredential, done: Don
   if (unfinished) throw new ActionError(say.onlyThisIsLeft(credential, problems));
 }
 
+/**
+ * A ledger too full for one more credential (revoke-previous was off a long
+ * time) first retires what is due, then rotates if that made room.
+ */
+async function makeRoom(session: Session): Promise<void> {
+  const { core, inputs } = session;
+  const { ledger } = session.preflight;
+  if (!ledger.remembers || ledger.fits()) return;
+  core.info(`${say.ledgerPlace(ledger)} is full: retiring what is due before rotating.`);
+  reportFinish(session, await retireAndRecord(session), false);
+  if (!ledger.fits())
+    throw new ActionError(ledgerFullMessage(inputs.credentialIdVariable, ledger.home?.label ?? '', ledger.ledger));
+}
+
 /** A run that did not rotate (not due) still retires what is due, so next-run's kept credentials go on time. */
 async function retireWithoutRotating(session: Session, notDue: { reason: string }): Promise<void> {
   const { core, inputs } = session;
@@ -254,7 +271,8 @@ function reportFinish(session: Session, outcome: FinishOutcome, rotated: boolean
   const revoked = outcome.retired.filter((r) => r.outcome === 'revoked').map((r) => r.entry.id);
   core.setOutput('revoked-credential-id', revoked.join(','));
   for (const line of say.finishLog(ledger, outcome)) core.info(line);
-  for (const { title, message } of say.finishWarnings(inputs, ledger, previous.id, outcome, rotated))
+  const { firstRotation } = session.preflight;
+  for (const { title, message } of say.finishWarnings(inputs, ledger, previous.id, outcome, rotated, firstRotation))
     core.warning(message, title);
 }
 

@@ -41,7 +41,8 @@ interface CredentialBody {
  * The offset between ConductorOne's clock (its Date header) and the runner's
  * that lastUsedAt is corrected by: from 2 s (the header has whole seconds, so
  * less is its rounding, not the clocks) to an hour (a server that sends a wild
- * Date must not move lastUsedAt by days).
+ * Date must not move lastUsedAt by days). Only ever towards a later use: a
+ * Date that would make a use look older could get a credential in use revoked.
  */
 const CLOCK_OFFSET_MS = { min: 2_000, max: 60 * 60 * 1000 };
 
@@ -159,7 +160,8 @@ export class ConductorOneClient {
     if (typeof value !== 'string' || !isRfc3339(value)) return 'unreadable';
     const serverNow = date ? Date.parse(date) : Number.NaN;
     const offset = Number.isNaN(serverNow) ? 0 : serverNow - this.options.http.clock.now();
-    const believed = Math.abs(offset) >= CLOCK_OFFSET_MS.min && Math.abs(offset) <= CLOCK_OFFSET_MS.max;
+    // ConductorOne's clock behind the runner's: its times are early, so a use was later than it says.
+    const believed = -offset >= CLOCK_OFFSET_MS.min && -offset <= CLOCK_OFFSET_MS.max;
     return Date.parse(value) - (believed ? offset : 0);
   }
 

@@ -74,7 +74,7 @@ describe.concurrent('a cancelled run', () => {
     expect(result.summary).toContain('## ConductorOne credential rotation cancelled');
   });
 
-  it('says the new credential is stored nowhere when cancelled during the proof', async (context) => {
+  it('revokes the new credential, which nothing records or stores yet, when cancelled during the proof', async (context) => {
     const { expect } = context;
     const scenario = await scenarioFor(context);
     // The run's own token request passes; the proof's is parked.
@@ -87,9 +87,10 @@ describe.concurrent('a cancelled run', () => {
     expect(result.code).toBe(1);
     const issued = onlyIssued(scenario);
     expect(scenario.github.requests.filter((r) => r.method === 'PUT')).toEqual([]);
-    expect(onlyError(result)).toContain(
-      `after ConductorOne issued credential ${issued.id}. No secret was written: every target still holds the previous credential, which stays valid. Credential ${issued.id} is stored nowhere and recorded nowhere: revoke it in ConductorOne.`,
+    expect(onlyError(result)).toBe(
+      `The run was cancelled (SIGTERM) after ConductorOne issued credential ${issued.id}, before anything recorded or stored it: it was revoked again, and no secret was changed.`,
     );
+    expect(issued.revoked).toBe(true);
     expect(scenario.conductorOne.requests.filter((r) => r.path === ROTATE_PATH)).toHaveLength(1);
   });
 });

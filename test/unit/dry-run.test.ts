@@ -33,6 +33,7 @@ function preflight(overrides: Partial<Preflight> = {}): Preflight {
     orgAccess: new Map(),
     ledger: forgetfulStore('app-1/conn-1'),
     adopted: [],
+    firstRotation: false,
     previous: { id: '', source: 'none' },
     ...overrides,
   };

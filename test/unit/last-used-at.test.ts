@@ -68,9 +68,11 @@ describe("getCredential: lastUsedAt on the runner's clock", () => {
     expect(await lastUsedAt()).toBe(USED);
   });
 
-  it('moves lastUsedAt back by how far ConductorOne runs ahead', async () => {
+  it('never moves lastUsedAt earlier, even when ConductorOne runs ahead: a use made older could get it revoked', async () => {
     serve(new Date(USED).toISOString(), serverDate(10 * MINUTE));
-    expect(await lastUsedAt()).toBe(USED - 10 * MINUTE);
+    expect(await lastUsedAt()).toBe(USED);
+    serve(new Date(USED).toISOString(), serverDate(55 * MINUTE));
+    expect(await lastUsedAt()).toBe(USED);
   });
 
   it('moves lastUsedAt on by how far ConductorOne runs behind', async () => {
@@ -86,8 +88,8 @@ describe("getCredential: lastUsedAt on the runner's clock", () => {
   });
 
   it('corrects by an offset of exactly 2 s and of exactly an hour', async () => {
-    serve(new Date(USED).toISOString(), serverDate(2 * SECOND));
-    expect(await lastUsedAt()).toBe(USED - 2 * SECOND);
+    serve(new Date(USED).toISOString(), serverDate(-2 * SECOND));
+    expect(await lastUsedAt()).toBe(USED + 2 * SECOND);
     serve(new Date(USED).toISOString(), serverDate(-HOUR));
     expect(await lastUsedAt()).toBe(USED + HOUR);
   });
@@ -105,11 +107,11 @@ describe("getCredential: lastUsedAt on the runner's clock", () => {
   });
 
   it("measures the offset against the runner's clock when the answer arrives, after any retry", async () => {
-    // The first answer is a 503; the retry waits 750 ms on the fake clock. The second answer's Date says 12:05:01
-    // (whole seconds), which the runner's clock, then at 12:00:00.750, is 5 min 0.25 s behind.
+    // The first answer is a 503; the retry waits 750 ms on the fake clock. The second answer's Date says 11:54:59
+    // (whole seconds), which is 5 min 1.75 s behind the runner's clock, then at 12:00:00.750.
     serve(undefined, undefined, 503);
-    serve(new Date(USED).toISOString(), serverDate(5 * MINUTE + SECOND));
-    expect(await lastUsedAt()).toBe(USED - (5 * MINUTE + SECOND - 750));
+    serve(new Date(USED).toISOString(), serverDate(-(5 * MINUTE + SECOND)));
+    expect(await lastUsedAt()).toBe(USED + (5 * MINUTE + SECOND + 750));
     expect(api.clock.now()).toBe(NOW_MS + 750);
   });
 

@@ -15,6 +15,10 @@ import {
   forgetfulStore,
   LedgerStore,
   LedgerUnreadableError,
+  ledgerFits,
+  ledgerFullMessage,
+  ledgerHome,
+  ledgerMirror,
   ledgerProblemMessage,
   legacyKeptName,
   lockName,
@@ -101,6 +105,7 @@ describe('readLedger', () => {
       strays: [],
       homeExists: true,
       homeValue: value,
+      mirrorExists: false,
     });
     expect(reads()).toEqual([`GET ${variablePath(one)} 200`, `GET ${variablePath(two)} 404`]);
   });
@@ -115,6 +120,7 @@ describe('readLedger', () => {
       strays: [],
       homeExists: false,
       homeValue: undefined,
+      mirrorExists: false,
     });
     expect(api.requests).toHaveLength(2);
   });
@@ -144,10 +150,9 @@ describe('readLedger', () => {
     expect(found.existed).toBe(false);
     expect(found.homeExists).toBe(true);
     expect(found.homeValue).toBe('cred-new');
-    expect(found.strays).toEqual([
-      { target: two, name: NAME },
-      { target: one, name: legacyKeptName(NAME) },
-    ]);
+    // acme/two is the mirror: its copy stays, and is overwritten with the ledger at the end of the run.
+    expect(found.mirrorExists).toBe(true);
+    expect(found.strays).toEqual([{ target: one, name: legacyKeptName(NAME) }]);
     expect(reads()).toEqual(
       [
         `GET ${variablePath(one)} 200`,
@@ -170,20 +175,26 @@ describe('readLedger', () => {
     });
   });
 
-  it('lists as strays a copy in a target that is no longer first, once the ledger moved home', async () => {
+  it('lists as strays the copies in targets past the home and the mirror, by name, however the targets are listed', async () => {
     const ledger = ledgerOf([current('cred-1')], 9);
+    const four = repositoryTarget({ owner: 'acme', repo: 'four' });
     serveVariable(one, NAME, undefined);
     serveVariable(two, NAME, serializeLedger(ledger));
     serveVariable(three, NAME, '');
-    const found = await read([one, two, three]);
+    serveVariable(four, NAME, 'cred-1');
+    // Sorted by name: acme/four (home), acme/one (mirror), acme/three, acme/two.
+    const found = await read([two, three, one, four]);
     expect(found.ledger).toEqual(ledger);
     expect(found.existed).toBe(true);
-    expect(found.homeExists).toBe(false);
+    expect(found.homeExists).toBe(true);
+    expect(found.mirrorExists).toBe(false);
     expect(found.strays).toEqual([
-      { target: two, name: NAME },
       { target: three, name: NAME },
+      { target: two, name: NAME },
     ]);
-    expect(api.requests).toHaveLength(3);
+    expect(ledgerHome([two, three, one, four])).toBe(four);
+    expect(ledgerMirror([two, three, one, four])).toBe(one);
+    expect(api.requests).toHaveLength(4);
   });
 
   it('stops with one message naming the variable, the target and the problem, never quoting the value', async () => {
@@ -226,7 +237,7 @@ describe('readLedger', () => {
     expect(err.message).not.toContain('cred-a');
   });
 
-  it('refuses a ledger too full to record another rotation in one variable', async () => {
+  it('reads a ledger too full for another credential, and says so (the run retires what is due first)', async () => {
     const entries = Array.from({ length: 700 }, (_, i) => ({
       id: `cred-${String(i).padStart(4, '0')}`,
       state: 'previous' as const,
@@ -236,15 +247,17 @@ describe('readLedger', () => {
     const value = serializeLedger(ledgerOf(entries));
     expect(value.length + 1024).toBeGreaterThan(48 * 1024);
     serveVariable(one, NAME, value);
-    const err = await rejectionOf(read([one]));
-    expect(err).not.toBeInstanceOf(LedgerUnreadableError);
-    expect(err.message).toBe(
-      'The ledger in C1_CREDENTIAL_ID of acme/one records 700 credentials, too many to add another to one variable ' +
-        '(GitHub keeps at most 48 KB): set revoke-previous to true or next-run so that runs retire replaced credentials.',
+    const found = await read([one]);
+    expect(ledgerFits(found.ledger)).toBe(false);
+    expect(ledgerFullMessage(NAME, 'acme/one', found.ledger)).toBe(
+      'The ledger in C1_CREDENTIAL_ID of acme/one records 700 credentials (700 replaced and still valid), too many to ' +
+        'add another to one variable (GitHub keeps at most 48 KB), so nothing was rotated: set revoke-previous to true ' +
+        'or next-run so that runs retire replaced credentials (the next run then retires them before it rotates), or ' +
+        'revoke some in ConductorOne (a run then finds them gone and forgets them).',
     );
   });
 
-  it('accepts a ledger that leaves room for one more rotation', async () => {
+  it('takes a ledger that leaves room for one more rotation as fitting', async () => {
     const entries = Array.from({ length: 500 }, (_, i) => ({
       id: `cred-${String(i).padStart(4, '0')}`,
       state: 'previous' as const,
@@ -254,7 +267,9 @@ describe('readLedger', () => {
     const value = serializeLedger(ledgerOf(entries));
     expect(value.length + 1024).toBeLessThanOrEqual(48 * 1024);
     serveVariable(one, NAME, value);
-    expect((await read([one])).ledger.entries).toHaveLength(500);
+    const found = await read([one]);
+    expect(found.ledger.entries).toHaveLength(500);
+    expect(ledgerFits(found.ledger)).toBe(true);
   });
 
   it('measures the ledger in bytes without its texts, which can be dropped when the whole would not fit', async () => {
@@ -271,6 +286,7 @@ describe('readLedger', () => {
     serveVariable(one, NAME, value);
     const found = await read([one]);
     expect(found.ledger.entries).toHaveLength(100);
+    expect(ledgerFits(found.ledger)).toBe(true);
     const texts = serializeLedger(withoutTexts(found.ledger));
     expect(Buffer.byteLength(texts, 'utf8') + 1024).toBeLessThanOrEqual(48 * 1024);
     expect(texts).not.toContain('€');

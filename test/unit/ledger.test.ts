@@ -21,6 +21,7 @@ import {
   ledgerFromVariables,
   nextRevision,
   planRetirement,
+  RETIRED_KEPT,
   type RetirePolicy,
   readVariableContent,
   rebase,
@@ -450,18 +451,33 @@ describe('ledgerFromVariables', () => {
     expect(result.ledger).toEqual(newer);
   });
 
-  it("takes the home's copy when two copies have the same revision", () => {
-    const home = ledgerOf([{ id: 'cred-home', state: 'current', source: 'issued' }], 6);
-    const other = ledgerOf([{ id: 'cred-other', state: 'current', source: 'issued' }], 6);
+  it('merges copies that disagree: every credential either records, each as far along as either has it', () => {
+    // The home left the list and came back: its old copy (higher revision) and the newer copy written meanwhile.
+    const old = ledgerOf(
+      [
+        previous('cred-0', T0 - 9 * HOUR),
+        { id: 'cred-1', state: 'current', source: 'issued', heldSince: T0 - 8 * HOUR },
+      ],
+      8,
+    );
+    const newer = ledgerOf([previous('cred-1', T0 - HOUR), { id: 'cred-2', state: 'current', source: 'issued' }], 4);
     const result = found(
       ledgerFromVariables(
         CONNECTOR,
-        [read('acme/one', serializeLedger(home)), read('acme/two', serializeLedger(other))],
+        [read('acme/one', serializeLedger(old)), read('acme/two', serializeLedger(newer))],
         [],
         T0,
       ),
     );
-    expect(result.ledger).toEqual(home);
+    expect(result.ledger).toEqual({
+      connector: CONNECTOR,
+      revision: 8,
+      entries: [
+        previous('cred-0', T0 - 9 * HOUR),
+        previous('cred-1', T0 - HOUR),
+        { id: 'cred-2', state: 'current', source: 'issued' },
+      ],
+    });
   });
 
   it('gives a copy that the caller may change without changing what it read', () => {
@@ -717,7 +733,14 @@ describe('transitions', () => {
         revision: 5,
         entries: [
           previous('cred-0', T0 - 10 * HOUR, { note: 'kept: used after it was replaced' }),
-          { id: 'cred-1', state: 'previous', source: 'issued', issuedAt: T0 - 25 * HOUR, replacedAt: T0 + MINUTE },
+          {
+            id: 'cred-1',
+            state: 'previous',
+            source: 'issued',
+            issuedAt: T0 - 25 * HOUR,
+            heldSince: T0 - 24 * HOUR,
+            replacedAt: T0 + MINUTE,
+          },
           {
             id: 'cred-2',
             state: 'previous',
@@ -822,6 +845,40 @@ describe('planRetirement', () => {
       expect(ids).not.toContain('cred-current');
       expect(ids).not.toContain('cred-pending');
     }
+  });
+
+  it("waits for a credential another run issued and never handed over until that run's lock would have expired", () => {
+    const WRITER = 90 * MINUTE;
+    // A run issued it 10 minutes ago and may still be writing it; another one, issued long ago, is done.
+    const unfinished = ledgerOf([
+      { ...previous('cred-written-now', T0), issuedAt: T0 - 10 * MINUTE },
+      { ...previous('cred-written-long-ago', T0), issuedAt: T0 - 2 * HOUR },
+      { ...previous('cred-handed-over', T0), issuedAt: T0 - 10 * MINUTE, heldSince: T0 - 9 * MINUTE },
+    ]);
+    const plan = planRetirement(unfinished, { ...NOW, writerMs: WRITER }, T0);
+    expect(
+      plan.map((s) => [s.entry.id, s.step, 'dueAt' in s ? s.dueAt : undefined, 'why' in s ? s.why : undefined]),
+    ).toEqual([
+      ['cred-written-now', 'wait', T0 - 10 * MINUTE + WRITER, 'writer'],
+      ['cred-written-long-ago', 'check', undefined, undefined],
+      ['cred-handed-over', 'check', undefined, undefined],
+    ]);
+    // next-run: whichever comes later.
+    const later = planRetirement(unfinished, { ...NEXT_RUN, writerMs: WRITER }, T0)[0];
+    expect(later).toMatchObject({ step: 'wait', dueAt: T0 + KEEP, why: 'keep' });
+  });
+
+  it('keeps handOver from marking a credential never handed over as if it had been', () => {
+    const issued = recordIssued(ledgerOf([]), 'cred-a', T0, 'run a');
+    const replaced = handOver(recordIssued(issued, 'cred-b', T0 + MINUTE, 'run b'), 'cred-b', T0 + 2 * MINUTE);
+    expect(find(replaced, 'cred-a')).toMatchObject({ state: 'previous', issuedAt: T0, replacedAt: T0 + 2 * MINUTE });
+    expect(find(replaced, 'cred-a')?.heldSince).toBeUndefined();
+  });
+
+  it('stops the revision at the end of safe integers rather than write one it could not read back', () => {
+    const last = { ...ledgerOf([]), revision: Number.MAX_SAFE_INTEGER };
+    expect(nextRevision(last).revision).toBe(Number.MAX_SAFE_INTEGER);
+    expect(readVariableContent(serializeLedger(nextRevision(last))).kind).toBe('ledger');
   });
 
   it('true: checks every replaced credential at once, however recently it was replaced', () => {
@@ -932,12 +989,22 @@ describe('judgeUse (the in-use guard)', () => {
     expect(judgeUse(entry, used(T0 + MINUTE), NOW, T0).verdict).toBe('keep');
   });
 
-  it('revokes a credential stored nowhere whatever its last use: only the proof used it', () => {
+  it('revokes a credential stored nowhere that only its proof used, before it was found unusable', () => {
     const nowhere = previous('cred-x', replacedAt, { storedNowhere: true });
-    expect(judgeUse(nowhere, used(T0 - 1), NOW, T0)).toEqual({ verdict: 'revoke' });
-    expect(judgeUse(nowhere, used(T0 - 1), NEXT_RUN, T0)).toEqual({ verdict: 'revoke' });
+    expect(judgeUse(nowhere, used(replacedAt - 1), NOW, T0)).toEqual({ verdict: 'revoke' });
+    expect(judgeUse(nowhere, used(replacedAt - 1), NEXT_RUN, T0)).toEqual({ verdict: 'revoke' });
+    expect(judgeUse(nowhere, used(undefined), NEXT_RUN, T0)).toEqual({ verdict: 'revoke' });
     expect(judgeUse(nowhere, used('unreadable'), NEXT_RUN, T0)).toEqual({ verdict: 'revoke' });
     expect(judgeUse(nowhere, { gone: true }, NEXT_RUN, T0)).toEqual({ verdict: 'gone' });
+  });
+
+  it('keeps a credential marked stored nowhere that was used after it was found unusable: someone has it', () => {
+    const nowhere = previous('cred-x', replacedAt, { storedNowhere: true });
+    expect(judgeUse(nowhere, used(replacedAt + 1), NOW, T0)).toEqual({
+      verdict: 'keep',
+      why: 'used after it was found unusable',
+      lastUsedAt: replacedAt + 1,
+    });
   });
 });
 
@@ -971,7 +1038,23 @@ describe('settle', () => {
         previous('cred-e', T0 - MINUTE),
         { id: 'cred-f', state: 'current', source: 'issued' },
       ],
+      retired: ['cred-a', 'cred-b'],
     });
+  });
+
+  it('remembers the last credentials it retired, at most RETIRED_KEPT, so a name given again is known to be gone', () => {
+    let ledger = ledgerOf([]);
+    for (let i = 0; i < RETIRED_KEPT + 5; i++) {
+      ledger = settle({ ...ledger, entries: [previous(`cred-${i}`, T0)] }, [{ id: `cred-${i}`, result: 'revoked' }]);
+    }
+    expect(ledger.retired).toHaveLength(RETIRED_KEPT);
+    expect(ledger.retired?.at(-1)).toBe(`cred-${RETIRED_KEPT + 4}`);
+    expect(adoptGiven(ledger, `cred-${RETIRED_KEPT + 4}`)).toEqual({
+      ledger,
+      stale: { id: `cred-${RETIRED_KEPT + 4}` },
+    });
+    const read = readVariableContent(serializeLedger(ledger));
+    expect(read.kind === 'ledger' && read.ledger.retired).toEqual(ledger.retired);
   });
 
   it('keeps a note to one short line with nothing shaped like a credential', () => {

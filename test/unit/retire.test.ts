@@ -124,7 +124,7 @@ describe('retireReplaced', () => {
     );
     expect(summary(outcomes)).toEqual([
       { id: 'cred-due', outcome: 'revoked' },
-      { id: 'cred-recent', outcome: 'waiting', dueAt: NOW_MS - HOUR + KEEP },
+      { id: 'cred-recent', outcome: 'waiting', dueAt: NOW_MS - HOUR + KEEP, why: 'keep' },
     ]);
     expect(api.log()).toEqual([`GET ${path('cred-due')} 200`, `POST ${path('cred-due')} 200`]);
   });
@@ -210,8 +210,8 @@ describe('retireReplaced', () => {
     expect(api.requests).toHaveLength(1);
   });
 
-  it('revokes a credential stored nowhere even though the proof used it a moment ago', async () => {
-    serveRead('cred-unproved', iso(NOW_MS - 1_000));
+  it('revokes a credential stored nowhere even though the proof used it a moment before it was found unusable', async () => {
+    serveRead('cred-unproved', iso(NOW_MS - 3_000));
     serveRevoke('cred-unproved');
     const outcomes = await retireReplaced(
       context({ mode: 'next-run', keepMs: KEEP }),
@@ -273,16 +273,19 @@ describe('retireReplaced', () => {
   describe("judges a consumer's last use on the runner's clock", () => {
     const replacedAt = NOW_MS - 10 * MINUTE;
 
-    it('revokes a credential used before its replacement by a clock that runs 10 minutes ahead', async () => {
-      // ConductorOne says 12:10 when the runner says 12:00, and last use 11:55 by its clock: 11:45 on the runner's,
-      // before the replacement at 11:50. Read without the correction, it would look used after it.
+    it('keeps a credential whose last use a clock running ahead puts after its replacement: a Date header never makes a use older', async () => {
+      // ConductorOne says 12:10 when the runner says 12:00, and last use 11:55 by its clock. Its Date header could say
+      // that was 11:45 on the runner's, before the replacement at 11:50; but a header that lies that way would get a
+      // credential in use revoked, so the use is taken at its word.
       serveRead('cred-old', iso(NOW_MS - 5 * MINUTE), { date: new Date(NOW_MS + 10 * MINUTE).toUTCString() });
-      serveRevoke('cred-old');
       const outcomes = await retireReplaced(
         context({ mode: 'now', keepMs: KEEP }),
         ledgerOf([previous('cred-old', replacedAt)]),
       );
-      expect(summary(outcomes)).toEqual([{ id: 'cred-old', outcome: 'revoked' }]);
+      expect(summary(outcomes)).toEqual([
+        { id: 'cred-old', outcome: 'kept', why: 'used after it was replaced', lastUsedAt: NOW_MS - 5 * MINUTE },
+      ]);
+      expect(api.log().filter((l) => l.startsWith('POST'))).toEqual([]);
     });
 
     it('keeps a credential used after its replacement by a clock that runs 10 minutes behind', async () => {
@@ -313,7 +316,7 @@ describe('retireResults', () => {
       },
       { entry: entry('cred-d'), outcome: 'kept', why: 'ConductorOne did not say when it was last used' },
       { entry: entry('cred-e'), outcome: 'failed', error: 'ConductorOne could not revoke credential cred-e (503).' },
-      { entry: entry('cred-f'), outcome: 'waiting', dueAt: NOW_MS + HOUR },
+      { entry: entry('cred-f'), outcome: 'waiting', dueAt: NOW_MS + HOUR, why: 'keep' },
       { entry: entry('cred-g'), outcome: 'left valid' },
     ];
     expect(retireResults(outcomes)).toEqual([
