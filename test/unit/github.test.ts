@@ -7,7 +7,7 @@ import { describeGitHubError } from '../../src/github/errors.js';
 import { sealSecret } from '../../src/github/seal.js';
 import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
-import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
+import { DEFAULT_RETRY_POLICY, Http, MAX_ANSWER_BYTES } from '../../src/http.js';
 import { fakeClock } from './fake-clock.js';
 import { headersOf, type Recorded } from './mock-api.js';
 
@@ -121,6 +121,43 @@ describe('Octokit through the action HTTP policy', () => {
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toMatch(/^Could not reach GitHub for acme\/connectors: .*github-api-url/);
   });
+  describe('the answer limit (MAX_ANSWER_BYTES), at its edge', () => {
+    /** A JSON answer of exactly `bytes` bytes: one string, the shape that parses last. */
+    const jsonOf = (bytes: number) => `{"key":"${'A'.repeat(bytes - 10)}"}`;
+
+    async function readAnswer(bytes: number, http: Http): Promise<unknown> {
+      agent
+        .get('https://api.github.com')
+        .intercept({ path: '/big' })
+        .reply(200, jsonOf(bytes), { headers: { 'content-type': 'application/json; charset=utf-8' } });
+      const client = createOctokit(TOKEN, new URL('https://api.github.com'), http);
+      return (await client.request('GET /big')).data;
+    }
+
+    it('parses a JSON answer of exactly MAX_ANSWER_BYTES (8 MB) into an object', async () => {
+      expect(jsonOf(MAX_ANSWER_BYTES)).toHaveLength(8_000_000);
+      const data = await readAnswer(MAX_ANSWER_BYTES, new Http({ dispatcher: agent, clock }));
+      expect(typeof data).toBe('object');
+      expect((data as { key: string }).key).toHaveLength(MAX_ANSWER_BYTES - 10);
+    });
+
+    it('refuses an answer one byte larger, once, saying it is larger than 8 MB', async () => {
+      const err = (await readAnswer(MAX_ANSWER_BYTES + 1, new Http({ dispatcher: agent, clock })).catch(
+        (e: unknown) => e,
+      )) as { cause?: unknown };
+      expect(err.cause).toBeInstanceOf(TransportError);
+      expect((err.cause as Error).message).toBe(
+        'GET api.github.com/big failed: the answer is larger than 8 MB, more than any answer the action asks for',
+      );
+      expect(clock.waits).toEqual([]);
+    });
+
+    it('is set below what Octokit parses: a string of 8 MiB comes back from it as text, not an object', async () => {
+      const roomy = new Http({ dispatcher: agent, clock, maxAnswerBytes: 9_000_000 });
+      expect(typeof (await readAnswer(8_388_574 + 10, roomy))).toBe('string');
+    });
+  });
+
   const secretPath = '/repos/acme/connectors/actions/secrets/BATON_CLIENT_SECRET';
 
   it('reads the repository public key from api.github.com with the token', async () => {
