@@ -16,6 +16,7 @@ import llhttp from 'undici/lib/llhttp/llhttp_simd-wasm.js';
 import { TransportError } from './errors.js';
 import { HttpResponse } from './http-response.js';
 import { serverText } from './redact.js';
+import { USER_AGENT } from './user-agent.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -60,6 +61,8 @@ export interface HttpOptions {
   log?: (message: string) => void;
   /** The largest answer read, in bytes; a larger one ends the request (default MAX_ANSWER_BYTES). */
   maxAnswerBytes?: number;
+  /** Sent as User-Agent by every request that names none (default USER_AGENT). */
+  userAgent?: string;
 }
 
 /**
@@ -199,6 +202,7 @@ export class Http {
   private readonly log: (message: string) => void;
   private readonly dispatcher: Dispatcher;
   private readonly maxAnswerBytes: number;
+  private readonly userAgent: string;
 
   constructor(options: HttpOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
@@ -206,6 +210,7 @@ export class Http {
     this.log = options.log ?? (() => {});
     this.dispatcher = options.dispatcher;
     this.maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+    this.userAgent = options.userAgent ?? USER_AGENT;
   }
 
   /** A fetch for Octokit's `request.fetch`: idempotency follows the method. */
@@ -278,7 +283,7 @@ export class Http {
       origin: target.origin,
       path: `${target.pathname}${target.search}`,
       method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
-      headers: { ...init.headers },
+      headers: withUserAgent(init.headers, this.userAgent),
       body: init.body ?? null,
       signal,
     });
@@ -295,6 +300,12 @@ export class Http {
     this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
     await this.clock.sleep(waitMs);
   }
+}
+
+/** The request's headers, with a User-Agent unless they name one (Octokit names its own). */
+function withUserAgent(headers: Record<string, string> = {}, userAgent: string): Record<string, string> {
+  const named = Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent');
+  return named ? { ...headers } : { 'user-agent': userAgent, ...headers };
 }
 
 /** An answer's body, read to its end, unless it grows past `limit` bytes. */

@@ -2,13 +2,12 @@ import type { getOctokit } from '@actions/github';
 import { endpoint } from '@octokit/endpoint';
 import type { Http, SendInit } from '../http.js';
 import type { HttpResponse } from '../http-response.js';
+import { USER_AGENT } from '../user-agent.js';
 
 type GitHubOctokit = ReturnType<typeof getOctokit>;
 
 /** The part of Octokit the action uses. */
 export type Octokit = Pick<GitHubOctokit, 'request' | 'paginate'>;
-
-const USER_AGENT = 'conductorone-rotate-credential-action';
 
 export interface OctokitOptions {
   /**

@@ -169,7 +169,7 @@ describe('Octokit through the action HTTP policy', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe('GET');
     expect(requests[0]!.headers.authorization).toMatch(new RegExp(`^(token|bearer) ${TOKEN}$`, 'i'));
-    expect(requests[0]!.headers['user-agent']).toContain('conductorone-rotate-credential-action');
+    expect(requests[0]!.headers['user-agent']).toMatch(/^conductorone-rotate-credential-action\/\d+\.\d+\.\d+\S* /);
     agent.assertNoPendingInterceptors();
   });
 
@@ -403,7 +403,7 @@ describe('Octokit through the action HTTP policy', () => {
         accept: 'application/vnd.github.v3+json',
       });
       expect(requests[0]!.headers['user-agent']).toMatch(
-        /^conductorone-rotate-credential-action octokit-endpoint\.js\//,
+        /^conductorone-rotate-credential-action\/\d+\.\d+\.\d+\S* octokit-endpoint\.js\//,
       );
       load();
       // One request in all: the interceptor answers once, and a second request would find none.

@@ -110,6 +110,25 @@ describe('readInputs with valid inputs', () => {
     );
   });
 
+  it("reads a client-ID host without a dot as a tenant of conductor.one, lowercased, as the Go SDK's NormalizeTenant does", () => {
+    expect(readInputs(source({ 'client-id': 'rotator@acme/spc' })).serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(readInputs(source({ 'client-id': 'rotator@Acme/spc' })).serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(readInputs(source({ 'client-id': 'rotator@acme:8443/spc' })).serverUrl.href).toBe(
+      'https://acme.conductor.one:8443/',
+    );
+    expect(readInputs(source({ 'client-id': 'rotator@ACME.Example.com/spc' })).serverUrl.href).toBe(
+      'https://acme.example.com/',
+    );
+    const env = { CONDUCTORONE_ACCESS_TOKEN: 'env-token-0123456789', CONDUCTORONE_CLIENT_ID: 'trust@acme/wfe' };
+    const fromEnvironment = readInputs(source({ 'client-id': '', 'client-secret': '' }, false, env));
+    expect(fromEnvironment.serverUrl.href).toBe('https://acme.conductor.one/');
+  });
+
+  it('takes the default OIDC audience from the normalized tenant host', () => {
+    const inputs = readInputs(source({ 'client-id': 'trust@acme/wfe', 'client-secret': '' }, true));
+    expect(inputs.auth).toMatchObject({ kind: 'federation', audience: 'acme.conductor.one' });
+  });
+
   it('accepts API client IDs (pcc, spc) with a secret', () => {
     for (const kind of ['pcc', 'spc']) {
       const { auth } = readInputs(source({ 'client-id': `name@acme.conductor.one/${kind}` }));
