@@ -137,13 +137,18 @@ async function readConclusion(octokit: Octokit, run: DispatchedRun): Promise<str
   return typeof data.conclusion === 'string' && CONCLUSIONS.has(data.conclusion) ? data.conclusion : 'unknown';
 }
 
-/** A link GitHub gave for people: only http(s), and never with anything that could break out of Markdown. */
-function webUrl(value: string): string | undefined {
+/**
+ * A link GitHub gave for people: only http(s), and never with anything that
+ * could break out of Markdown. URL.href already percent-encodes spaces, quotes
+ * and angle brackets; parentheses would end the link, `|` the table cell it
+ * sits in (a fake "success" cell), and brackets, backslashes and backticks
+ * start Markdown of their own, so they are percent-encoded too.
+ */
+export function webUrl(value: string): string | undefined {
   try {
     const url = new URL(value);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-    // URL.href already percent-encodes spaces and angle brackets; parentheses would end a Markdown link.
-    return url.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
+    return url.href.replace(/[()|[\]\\`'"<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   } catch {
     return undefined;
   }
@@ -177,5 +182,5 @@ function describeWorkflowError(err: unknown, workflow: DeployWorkflow, doing: st
       ].join(' '),
     );
   }
-  return describeGitHubError(err, target, { doing, ...ACTIONS });
+  return describeGitHubError(err, target, { doing, ...ACTIONS, input: 'deploy-workflows' });
 }

@@ -11,7 +11,9 @@ export interface GitHubAttempt {
   /** What was being done, ending in a preposition the target label follows: "write the secret X in". */
   doing: string;
   /** The fine-grained permission the request needs. */
-  permission: 'Secrets' | 'Variables' | 'Metadata' | 'Actions';
+  permission: 'Secrets' | 'Variables' | 'Metadata' | 'Actions' | 'Contents';
+  /** The input that names the target, for a target that moved; default repositories (organization for one). */
+  input?: string;
 }
 
 interface RequestErrorLike {
@@ -70,18 +72,9 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
     const unreachable = `Could not reach GitHub for ${target.label}: ${err.message}`;
     return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
   }
-  const what = `${attempt.doing} ${target.label}`;
-  if (err instanceof UndocumentedStatusError) {
-    const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
-    return new ActionError(
-      [
-        `GitHub answered the attempt to ${what} with status ${err.status}${redirect},`,
-        `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
-        `check github-api-url and ${ANY_PROXY}.`,
-      ].join(' '),
-    );
-  }
+  if (err instanceof UndocumentedStatusError) return undocumentedStatus(err, target, attempt);
   if (!isRequestError(err)) return err;
+  const what = `${attempt.doing} ${target.label}`;
   const data = err.response?.data as { message?: unknown } | undefined;
   // GitHub's message is still a server's text: one line, nothing shaped like a credential.
   const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
@@ -127,6 +120,36 @@ function permissionFix(target: Target, permission: GitHubAttempt['permission']):
     return `give the token ${grant}; ${NOT_GITHUB_TOKEN}.`;
   }
   return `give the token the ${permission} read and write permission on that repository; ${NOT_GITHUB_TOKEN}.`;
+}
+
+/** An answer whose status GitHub does not document for the request: a moved target, a redirect, a proxy's page. */
+function undocumentedStatus(err: UndocumentedStatusError, target: Target, attempt: GitHubAttempt): ActionError {
+  if (err.status === 301 || err.status === 308) return new ActionError(movedMessage(target, err.status, attempt));
+  const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
+  return new ActionError(
+    [
+      `GitHub answered the attempt to ${attempt.doing} ${target.label} with status ${err.status}${redirect},`,
+      `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
+      `check github-api-url and ${ANY_PROXY}.`,
+    ].join(' '),
+  );
+}
+
+/**
+ * A renamed or transferred repository (or a renamed organization) answers 301
+ * with its new location, which the action never follows: it says the target
+ * moved, and where to change its name.
+ * https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#301-moved-permanently
+ */
+function movedMessage(target: Target, status: number, attempt: GitHubAttempt): string {
+  const input = attempt.input ?? (target.kind === 'organization' ? 'organization' : 'repositories');
+  const what =
+    target.kind === 'organization' ? `Organization ${target.org}` : `Repository ${target.owner}/${target.repo}`;
+  const how = target.kind === 'organization' ? 'renamed' : 'renamed or transferred';
+  return [
+    `${what} moved (${status}): GitHub answered the attempt to ${attempt.doing} ${target.label} with its new location,`,
+    `which the action never follows, so it did not count as done. It was ${how}: use its new name in ${input}.`,
+  ].join(' ');
 }
 
 function notFound(target: Target, detail: string): string {

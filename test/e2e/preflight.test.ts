@@ -26,6 +26,30 @@ describe('preflight', () => {
     expect(result.summary).toContain('acme/missing');
   });
 
+  it('does not rotate when a repository moved (301, renamed or transferred), and says so instead of blaming the network', async (context) => {
+    const scenario = await scenarioFor(context);
+    scenario.github.inject({
+      method: 'GET',
+      path: publicKeyPath(REPO),
+      status: 301,
+      headers: { location: `${scenario.github.url}/repositories/1000/actions/secrets/public-key` },
+      body: {
+        message: 'Moved Permanently',
+        url: `${scenario.github.url}/repositories/1000/actions/secrets/public-key`,
+      },
+    });
+
+    const result = await scenario.run();
+
+    expect(result.code).toBe(1);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    expect(requestLog(scenario.github)).toEqual([`GET ${publicKeyPath(REPO)} 301 [status 301]`]);
+    const error = onlyError(result);
+    expect(error).toContain(`Repository ${REPO} moved (301)`);
+    expect(error).toContain('use its new name in repositories');
+    expect(error).not.toContain('check github-api-url');
+  });
+
   it('does not rotate when GitHub refuses github-token (401)', async (context) => {
     const scenario = await scenarioFor(context);
     const wrongToken = 'ghs_thisTokenWasRevokedLastWeek0000';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError } from '../../src/errors.js';
-import { checkWorkflow, dispatchWorkflow, MAX_POLL_WAIT_MS, waitForRun } from '../../src/github/deploy.js';
+import { checkWorkflow, dispatchWorkflow, MAX_POLL_WAIT_MS, waitForRun, webUrl } from '../../src/github/deploy.js';
 import { parseDeployWorkflows } from '../../src/inputs.js';
 import type { DeployWorkflow } from '../../src/model.js';
 import { type MockApi, mockApi, NOW_MS, rejectionOf } from './mock-api.js';
@@ -122,6 +122,20 @@ describe('dispatchWorkflow', () => {
       );
     const dispatched = await dispatchWorkflow(api.octokit(), workflow, undefined);
     expect(dispatched.url).not.toMatch(/[()]/);
+  });
+});
+
+describe('webUrl', () => {
+  it('percent-encodes everything that could end a link or a table cell, or start Markdown', () => {
+    expect(webUrl('https://github.com/a/b/actions/runs/42)|success|[x](https://evil)`\\')).toBe(
+      'https://github.com/a/b/actions/runs/42%29%7Csuccess%7C%5Bx%5D%28https://evil%29%60/',
+    );
+    expect(webUrl('https://github.com/a/b/actions/runs/42')).toBe('https://github.com/a/b/actions/runs/42');
+  });
+
+  it('refuses anything but http(s)', () => {
+    expect(webUrl('javascript:alert(1)')).toBeUndefined();
+    expect(webUrl('not a url')).toBeUndefined();
   });
 });
 

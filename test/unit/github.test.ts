@@ -3,11 +3,12 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, TransportError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/client.js';
-import { describeGitHubError } from '../../src/github/errors.js';
+import { describeGitHubError, UndocumentedStatusError } from '../../src/github/errors.js';
 import { sealSecret } from '../../src/github/seal.js';
 import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
 import { DEFAULT_RETRY_POLICY, Http, MAX_ANSWER_BYTES } from '../../src/http.js';
+import type { Target } from '../../src/model.js';
 import { fakeClock } from './fake-clock.js';
 import { headersOf, type Recorded } from './mock-api.js';
 
@@ -315,10 +316,14 @@ describe('Octokit through the action HTTP policy', () => {
       );
       expect(err).toBeInstanceOf(SecretWriteError);
       expect((err as SecretWriteError).mayBeStored).toBe(mayBeStored);
-      expect(err.message).toContain(
-        `GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`,
-      );
-      expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
+      if (status === 301) {
+        expect(err.message).toMatch(/^Repository acme\/connectors moved \(301\): .* so it did not count as done\./);
+      } else {
+        expect(err.message).toContain(
+          `GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`,
+        );
+        expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
+      }
       expect(err.message).not.toContain('proxy</html>');
       expect(requests).toHaveLength(1);
     });
@@ -498,6 +503,24 @@ describe('describeGitHubError', () => {
     }) as Error;
     expect(err.message).toBe(
       'GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.',
+    );
+  });
+
+  it('says a repository that answers 301 moved (renamed or transferred), and where to change its name', () => {
+    const moved = describeGitHubError(new UndocumentedStatusError(301, [200]), target, READ_KEY) as Error;
+    expect(moved).toBeInstanceOf(ActionError);
+    expect(moved.message).toBe(
+      'Repository acme/connectors moved (301): GitHub answered the attempt to read the secrets public key of acme/connectors with its new location, which the action never follows, so it did not count as done. It was renamed or transferred: use its new name in repositories.',
+    );
+    const deploy = describeGitHubError(new UndocumentedStatusError(301, [200]), target, {
+      doing: 'read the deploy workflow deploy.yml (@main) in',
+      permission: 'Actions',
+      input: 'deploy-workflows',
+    }) as Error;
+    expect(deploy.message).toMatch(/moved \(301\).*use its new name in deploy-workflows\.$/);
+    const org: Target = { kind: 'organization', org: 'acme', repositories: [], label: 'organization acme' };
+    expect((describeGitHubError(new UndocumentedStatusError(301, [200]), org, READ_KEY) as Error).message).toMatch(
+      /^Organization acme moved \(301\).*It was renamed: use its new name in organization\.$/,
     );
   });
 
