@@ -8,6 +8,7 @@
  */
 import { ActionError, errorMessage } from './errors.js';
 import { type DeployOutcome, type DispatchedRun, dispatchWorkflow, waitForRun } from './github/deploy.js';
+import { withinDeadline } from './http.js';
 import * as say from './messages.js';
 import type { RotatedCredential } from './model.js';
 import { createLimiter } from './pool.js';
@@ -39,9 +40,18 @@ export async function handOver(
 }
 
 /** Dispatches every deploy workflow, then waits for every run; resolves with each outcome. */
-export async function rollOut(session: Session): Promise<DeployOutcome[]> {
+export function rollOut(session: Session): Promise<DeployOutcome[]> {
+  const { http, inputs } = session;
+  // deploy-timeout bounds the whole hand-over: every request in it, each retry and each wait a server asks for.
+  const deadline = {
+    at: http.clock.now() + inputs.deployTimeout.ms,
+    what: `deploy-timeout (${inputs.deployTimeout.text})`,
+  };
+  return withinDeadline(deadline, () => dispatchAndWait(session, deadline.at));
+}
+
+async function dispatchAndWait(session: Session, deadline: number): Promise<DeployOutcome[]> {
   const { core, http, inputs, octokit } = session;
-  const deadline = http.clock.now() + inputs.deployTimeout.ms;
   // Dispatches create runs: a few at a time, as GitHub asks of content-creating requests.
   const dispatchLimit = createLimiter(session.concurrency);
   const dispatched = await Promise.allSettled(

@@ -13,6 +13,7 @@ import { type Http, whenSent } from './http.js';
 import type { Inputs } from './inputs.js';
 import { commaList } from './messages.js';
 import type { Target } from './model.js';
+import { BEFORE_ROTATING, withinPhase } from './phase.js';
 import { createLimiter, type Limiter } from './pool.js';
 import { authenticateAndPreflight, type Preflight } from './preflight.js';
 import type { RunProgress } from './progress.js';
@@ -58,8 +59,15 @@ export interface SessionOptions {
   proofRetryDelaysMs?: readonly number[];
 }
 
-/** Authenticates, and checks every target before anything changes; any problem stops the run here. */
-export async function openSession(options: SessionOptions, inputs: Inputs): Promise<Session> {
+/**
+ * Authenticates, and checks every target before anything changes; any problem stops the run here,
+ * and so does BEFORE_ROTATING running out.
+ */
+export function openSession(options: SessionOptions, inputs: Inputs): Promise<Session> {
+  return withinPhase(options.http.clock, BEFORE_ROTATING, () => open(options, inputs));
+}
+
+async function open(options: SessionOptions, inputs: Inputs): Promise<Session> {
   const { core, http } = options;
   const mask = (value: string) => core.setSecret(value);
   const getIdToken = (audience: string) => core.getIdToken(audience);

@@ -11,7 +11,7 @@ import type { Clock } from '../http.js';
 import type { DeployInputs, DeployWorkflow, RepositoryTarget } from '../model.js';
 import { oneLine, serverText } from '../redact.js';
 import type { Octokit } from './client.js';
-import { describeGitHubError, expectStatus, isGitHubNotFound, isRequestError } from './errors.js';
+import { deadlineRanOut, describeGitHubError, expectStatus, isGitHubNotFound, isRequestError } from './errors.js';
 
 /** A dispatched run of a deploy workflow. */
 export interface DispatchedRun {
@@ -129,6 +129,8 @@ async function readConclusion(octokit: Octokit, run: DispatchedRun): Promise<str
     const response = await octokit.request(route, { owner: workflow.owner, repo: workflow.repo, run_id: run.runId });
     data = expectStatus(response, [200]).data as typeof data;
   } catch (err) {
+    // deploy-timeout ran out during the read (or its retries): the run did not complete in time.
+    if (deadlineRanOut(err)) return 'timed out';
     throw describeWorkflowError(err, workflow, `read the run ${run.url} of ${workflow.file} in`);
   }
   // Not an object at all (`null`, say): no state this action can read.

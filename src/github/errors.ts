@@ -57,6 +57,12 @@ export function expectStatus<R extends { status: number }>(response: R, expected
   return response;
 }
 
+/** Whether a request ended because its phase's deadline (deploy-timeout, say) ran out; Octokit wraps it as a cause. */
+export function deadlineRanOut(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return [err, cause].some((e) => e instanceof TransportError && e.deadlineRanOut);
+}
+
 /** The parts of messages that several answers share. */
 export const ANY_PROXY = 'any proxy between the runner and GitHub';
 const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
@@ -68,6 +74,10 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   // the real cause (no connection, a timeout) is what people need to see.
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause instanceof TransportError) err = cause;
+  if (err instanceof TransportError && err.rateLimited) {
+    const limited = `GitHub rate-limited the attempt to ${attempt.doing} ${target.label}: ${err.message}`;
+    return new ActionError(`${limited}; re-run later.`, { cause: err });
+  }
   if (err instanceof TransportError) {
     const unreachable = `Could not reach GitHub for ${target.label}: ${err.message}`;
     return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
