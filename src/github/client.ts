@@ -3,6 +3,7 @@ import { endpoint } from '@octokit/endpoint';
 import type { Http, SendInit } from '../http.js';
 import type { HttpResponse } from '../http-response.js';
 import { USER_AGENT } from '../user-agent.js';
+import { GitHubRateLimits } from './rate-limits.js';
 
 type GitHubOctokit = ReturnType<typeof getOctokit>;
 
@@ -16,7 +17,12 @@ export interface OctokitOptions {
    * takes the time of that round trip rather than delaying the request.
    */
   loadAfter?: Promise<unknown>;
+  /** GitHub's rate-limit rules for the run's requests (default: a budget of the run's own). */
+  limits?: GitHubRateLimits;
 }
+
+/** Sends one request through the action's HTTP policy, within GitHub's rate-limit rules. */
+type Send = (input: string | URL, init?: SendInit) => Promise<HttpResponse>;
 
 /**
  * Octokit from @actions/github, pointed at `github-api-url` (GHES:
@@ -33,7 +39,10 @@ export interface OctokitOptions {
  */
 export function createOctokit(token: string, apiUrl: URL, http: Http, options: OctokitOptions = {}): Octokit {
   const baseUrl = apiUrl.href.replace(/\/$/, '');
-  const early = new EarlyReads(token, baseUrl, http);
+  // One set of GitHub's rate-limit rules for every request of the run: a limit pauses them all.
+  const limits = options.limits ?? new GitHubRateLimits(http.clock);
+  const send: Send = (input, init) => http.fetchThrough(input, init, limits);
+  const early = new EarlyReads(token, baseUrl, send);
   let loaded = false;
   const load = () =>
     import('@actions/github').then(({ getOctokit }) => {
@@ -61,7 +70,7 @@ class EarlyReads {
   constructor(
     token: string,
     private readonly baseUrl: string,
-    private readonly http: Http,
+    private readonly http: Send,
   ) {
     this.headers = {
       // What Octokit would add: @octokit/auth-token's prefix, and @octokit/core's user agent before its own part.
@@ -80,7 +89,7 @@ class EarlyReads {
     });
     const key = `GET ${url}`;
     if (this.sent.has(key)) return;
-    const response = this.http.fetch(url, { method: 'GET', headers: headers as Record<string, string> });
+    const response = this.http(url, { method: 'GET', headers: headers as Record<string, string> });
     // Octokit handles its failure when it takes it; one never taken is nobody's concern.
     response.catch(() => {});
     this.sent.set(key, response);
@@ -90,7 +99,7 @@ class EarlyReads {
   readonly fetch = (input: string | URL, init: SendInit = {}): Promise<HttpResponse> => {
     const key = `${(init.method ?? 'GET').toUpperCase()} ${String(input)}`;
     const response = this.sent.get(key);
-    if (!response) return this.http.fetch(input, init);
+    if (!response) return this.http(input, init);
     this.sent.delete(key);
     return response;
   };

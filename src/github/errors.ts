@@ -63,6 +63,18 @@ export function deadlineRanOut(err: unknown): boolean {
   return [err, cause].some((e) => e instanceof TransportError && e.deadlineRanOut);
 }
 
+/**
+ * A limit GitHub still applied once the action stopped waiting: retry-after or
+ * no requests remaining, a 429, or a 403 that names a secondary rate limit.
+ */
+function isRateLimited(err: RequestErrorLike, message: string): boolean {
+  if (err.status === 429) return true;
+  if (err.status !== 403) return false;
+  const headers = err.response?.headers ?? {};
+  const asked = headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0';
+  return asked || /secondary rate limit|abuse detection/i.test(message);
+}
+
 /** The parts of messages that several answers share. */
 export const ANY_PROXY = 'any proxy between the runner and GitHub';
 const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
@@ -89,11 +101,7 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   // GitHub's message is still a server's text: one line, nothing shaped like a credential.
   const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
   const detail = message ? `${err.status} ${message}` : `${err.status}`;
-  const headers = err.response?.headers ?? {};
-  if (
-    (err.status === 403 || err.status === 429) &&
-    (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')
-  ) {
+  if (isRateLimited(err, message)) {
     return new ActionError(
       `GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`,
     );

@@ -145,6 +145,38 @@ describe.concurrent('transient faults', () => {
   });
 });
 
+describe('GitHub rate limits pause the whole run', () => {
+  it('holds every other GitHub request while one write waits out a limit (403, retry-after: 2)', async (context) => {
+    const { expect } = context;
+    const repositories = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`acme/repo-${i}`, 'write' as const]));
+    const scenario = await scenarioFor(context, { repositories });
+    const limitedPath = secretPath('acme/repo-0', 'BATON_CLIENT_ID');
+    scenario.github.inject({
+      method: 'PUT',
+      path: limitedPath,
+      status: 403,
+      headers: { 'retry-after': '2' },
+      body: githubErrorBody(403, 'You have exceeded a secondary rate limit.'),
+    });
+
+    const result = await scenario.run();
+
+    expect(result.code, result.stdout).toBe(0);
+    const limited = scenario.github.requests.find((r) => r.path === limitedPath && r.status === 403)!;
+    const limitedAt = scenario.github.timing(limited)!.answeredAt!;
+    const later = scenario.github.requests
+      .map((entry) => ({ entry, timing: scenario.github.timing(entry)! }))
+      // Requests already on their way when the 403 left the fake arrive within moments of it.
+      .filter(({ timing }) => timing.arrivedAt > limitedAt + 100);
+    // Nothing sent once the action had the 403 leaves before the 2 s are over.
+    expect(later.length).toBeGreaterThan(0);
+    for (const { entry, timing } of later) {
+      expect(timing.arrivedAt - limitedAt, `${entry.method} ${entry.path}`).toBeGreaterThanOrEqual(1_900);
+    }
+    expect(result.stdout).toContain('every GitHub request of this run waits with it');
+  });
+});
+
 describe('a rotate that may have happened', () => {
   it('does not retry a rotate answered 502, and says the previous credential is still valid', async (context) => {
     const { expect } = context;
