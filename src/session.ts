@@ -84,7 +84,10 @@ async function open(options: SessionOptions, inputs: Inputs): Promise<Session> {
   // createOctokit); once the token request is written, @actions/github and then what output
   // needs load while they are all in flight.
   const token = whenSent(() => tokenSource.getToken(), tokenUrl(inputs.serverUrl));
-  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, { loadAfter: token.sent });
+  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, {
+    loadAfter: token.sent,
+    log: core.info,
+  });
   void token.sent.then(() => core.preload?.());
   const secretNames = secrets.map((s) => s.name);
   const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit };

@@ -19,6 +19,8 @@ export interface OctokitOptions {
   loadAfter?: Promise<unknown>;
   /** GitHub's rate-limit rules for the run's requests (default: a budget of the run's own). */
   limits?: GitHubRateLimits;
+  /** Receives one line when GitHub's rate-limit budget holds requests back. */
+  log?: (message: string) => void;
 }
 
 /** Sends one request through the action's HTTP policy, within GitHub's rate-limit rules. */
@@ -40,7 +42,7 @@ type Send = (input: string | URL, init?: SendInit) => Promise<HttpResponse>;
 export function createOctokit(token: string, apiUrl: URL, http: Http, options: OctokitOptions = {}): Octokit {
   const baseUrl = apiUrl.href.replace(/\/$/, '');
   // One set of GitHub's rate-limit rules for every request of the run: a limit pauses them all.
-  const limits = options.limits ?? new GitHubRateLimits(http.clock);
+  const limits = options.limits ?? new GitHubRateLimits(http.clock, options.log);
   const send: Send = (input, init) => http.fetchThrough(input, init, limits);
   const early = new EarlyReads(token, baseUrl, send);
   let loaded = false;

@@ -61,20 +61,39 @@ export class GitHubRateLimits implements Throttle {
   private readonly inFlight: Cost & { requests: number } = { requests: 0, points: 0, creations: 0 };
   /** Called once when a request in flight gets its answer (someone may be waiting for room). */
   private released: Array<() => void> = [];
+  /** The end of the last budget wait logged, so that requests waiting for the same room say so once. */
+  private loggedUntil = 0;
 
-  constructor(private readonly clock: Pick<Clock, 'now' | 'sleep'>) {}
+  constructor(
+    private readonly clock: Pick<Clock, 'now' | 'sleep'>,
+    /** One line when the budget holds requests back for a second or more; never given a body. */
+    private readonly log: (message: string) => void = () => {},
+  ) {}
 
   async admit(method: string, deadlineAt: number): Promise<() => void> {
     const cost = costOf(method);
     for (;;) {
       const now = this.clock.now();
-      const waitMs = Math.max(this.pausedUntil - now, this.roomIn(cost, now));
+      const room = this.roomIn(cost, now);
+      const waitMs = Math.max(this.pausedUntil - now, room);
       if (waitMs === 0) return this.take(cost);
       // A request in flight ends by its own time limit, which the deadline bounds: no need to race it.
       if (waitMs === Number.POSITIVE_INFINITY) await this.nextRelease();
       else if (now + waitMs > deadlineAt) throw new ThrottleWaitTooLong();
-      else await this.clock.sleep(waitMs);
+      else {
+        if (room === waitMs) this.sayWaiting(now, waitMs);
+        await this.clock.sleep(waitMs);
+      }
     }
+  }
+
+  private sayWaiting(now: number, waitMs: number): void {
+    if (waitMs < 1_000 || now + waitMs === this.loggedUntil) return;
+    this.loggedUntil = now + waitMs;
+    const budget = `${GITHUB_LIMITS.creationsPerMinute} content-creating requests a minute and ${GITHUB_LIMITS.creationsPerHour} an hour, ${GITHUB_LIMITS.pointsPerMinute} points a minute`;
+    this.log(
+      `GitHub's secondary rate limits allow ${budget}: the next GitHub requests wait ${Math.ceil(waitMs / 1000)} s for room.`,
+    );
   }
 
   limited(

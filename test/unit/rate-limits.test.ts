@@ -86,6 +86,16 @@ describe('GitHubRateLimits: the budget', () => {
     expect(admitted).toBe(true);
   });
 
+  it('says once, for all the requests that wait for the same room, why they wait', async () => {
+    const logged: string[] = [];
+    limits = new GitHubRateLimits(clock, (line) => logged.push(line));
+    await sendInTurn(80, 'PUT');
+    await Promise.all([limits.admit('PUT', NO_DEADLINE), limits.admit('PUT', NO_DEADLINE)]);
+    expect(logged).toEqual([
+      "GitHub's secondary rate limits allow 80 content-creating requests a minute and 500 an hour, 900 points a minute: the next GitHub requests wait 60 s for room.",
+    ]);
+  });
+
   it('refuses to wait for room past the deadline', async () => {
     await sendInTurn(80, 'PUT');
     await expect(limits.admit('PUT', NOW + 30_000)).rejects.toBeInstanceOf(ThrottleWaitTooLong);
