@@ -11,9 +11,9 @@
 import type { TokenSource } from './conductorone/auth.js';
 import type { ConductorOneClient } from './conductorone/client.js';
 import { isConductorOneId } from './conductorone/credential.js';
+import { type DeployFacts, startDeployChecks } from './deploy-preflight.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
-import { checkWorkflow } from './github/deploy.js';
 import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
 import { type PublicKey, readPublicKey } from './github/secrets.js';
 import { readVariable } from './github/variables.js';
@@ -48,6 +48,8 @@ export interface Preflight {
    * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
    */
   current?: CredentialInfo | 'gone';
+  /** What the checks of deploy-workflows learned of each workflow (empty without deploy-workflows). */
+  deployFacts: DeployFacts;
 }
 
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
@@ -86,7 +88,8 @@ function startReads(context: PreflightContext) {
   const keptVariable = keptVariableName(inputs);
   const keptReads = keptVariable ? readAll(keptVariable) : [];
   const kept = Promise.all(keptReads).then((values) => previousFromVariable(keptVariable, targets, values));
-  const workflows = inputs.deployWorkflows.map((workflow) => readLimit(() => checkWorkflow(octokit, workflow)));
+  const { deployWorkflows: workflows, deployInputs } = inputs;
+  const deploy = startDeployChecks({ workflows, deployInputs, octokit, readLimit, orgAccess: Promise.all(access) });
   const previous: Promise<PreviousCredential> = inputs.previousCredentialId
     ? Promise.resolve({ id: inputs.previousCredentialId, source: 'previous-credential-id' })
     : Promise.all(variables).then((values) => previousFromVariable(variable, targets, values));
@@ -106,7 +109,8 @@ function startReads(context: PreflightContext) {
     current: [current],
     keptReads,
     kept: [kept],
-    workflows,
+    deploy: deploy.checks,
+    deployFacts: [deploy.facts],
   };
 }
 
@@ -123,7 +127,9 @@ async function collect(targets: readonly Target[], reads: ReturnType<typeof star
   const [current] = await Promise.all(reads.current);
   const keptValues = new Map((await Promise.all(reads.keptReads)).map((value, index) => [at(index), value]));
   const [kept] = await Promise.all(reads.kept);
+  const [deployFacts] = await Promise.all(reads.deployFacts);
   return {
+    deployFacts: deployFacts as DeployFacts,
     publicKeys,
     orgAccess,
     variableValues,

@@ -128,6 +128,7 @@ function permissionFix(target: Target, permission: GitHubAttempt['permission']):
   if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
   // Dispatching and reading workflow runs: the workflow GITHUB_TOKEN can do it in its own repository.
   if (permission === 'Actions') return `give the token the Actions read and write permission on ${target.label}.`;
+  if (permission === 'Contents') return `give the token the Contents read permission on ${target.label}.`;
   if (target.kind === 'organization') {
     const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
     return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;

@@ -12,7 +12,7 @@ import {
   startFakeConductorOne,
 } from './conductorone.js';
 import { type Access, type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github.js';
-import type { FakeWorkflow } from './github-workflows.js';
+import type { FakeWorkflow, Platform } from './github-workflows.js';
 import { type FakeOidc, startFakeOidc } from './oidc.js';
 
 export const APP_ID = '2aB7cD9eF1gH3iJ5kL7mN9oP1qR';
@@ -27,6 +27,8 @@ export interface ScenarioOptions {
   latencyMs?: number;
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
+  /** Which GitHub the fake answers as (see FakeGitHubOptions.platform). */
+  githubPlatform?: Platform;
   legacyRotateShape?: boolean;
   /**
    * Also start the fake GitHub OIDC token service and register a federation trust
@@ -70,6 +72,7 @@ function githubOptions(
     ...(options.workflows ? { workflows: options.workflows } : {}),
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
+    ...(options.githubPlatform ? { platform: options.githubPlatform } : {}),
   };
 }
 

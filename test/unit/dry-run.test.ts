@@ -29,6 +29,7 @@ function preflight(overrides: Partial<Preflight> = {}): Preflight {
     previous: { id: '', source: 'none' },
     keptValues: new Map(),
     kept: { id: '', source: 'none' },
+    deployFacts: new Map(),
     ...overrides,
   };
 }
