@@ -2,13 +2,13 @@
  * Bounds on the phases of a run, so that nothing (a stalled proxy, a server
  * that accepts a connection and never answers) keeps a run going past what it
  * states. Every request of a phase is bounded by its deadline (see
- * withinDeadline in http.ts: each attempt, each retry, each wait a server
+ * Http.withinDeadline: each attempt, each retry, each wait a server
  * asks for); a backstop a moment later ends the phase even when what it waits
  * for is no request of the action's (the GitHub OIDC token, which
  * @actions/core fetches).
  */
 import { ActionError } from './errors.js';
-import { type Clock, withinDeadline } from './http.js';
+import type { Http } from './http.js';
 
 export interface Phase {
   /** How people read it in messages: "the checks before rotating (60 s)". */
@@ -28,13 +28,17 @@ export const BEFORE_ROTATING: Phase = { what: 'the checks before rotating (60 s)
 const BACKSTOP_GRACE_MS = 2_000;
 
 /** Runs `work` within `phase`: its requests by the deadline, and the whole of it by the backstop. */
-export async function withinPhase<T>(clock: Pick<Clock, 'now'>, phase: Phase, work: () => Promise<T>): Promise<T> {
+export async function withinPhase<T>(
+  http: Pick<Http, 'clock' | 'withinDeadline'>,
+  phase: Phase,
+  work: () => Promise<T>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new ActionError(overrunMessage(phase))), phase.ms + BACKSTOP_GRACE_MS);
     timer.unref();
   });
-  const bounded = withinDeadline({ at: clock.now() + phase.ms, what: phase.what }, work);
+  const bounded = http.withinDeadline({ at: http.clock.now() + phase.ms, what: phase.what }, work);
   try {
     return await Promise.race([bounded, late]);
   } finally {

@@ -15,7 +15,6 @@ import {
   ForeignRunError,
   waitForRun,
 } from './github/deploy.js';
-import { withinDeadline } from './http.js';
 import * as say from './messages.js';
 import type { DeployWorkflow, RotatedCredential } from './model.js';
 import { createLimiter } from './pool.js';
@@ -54,7 +53,7 @@ export function rollOut(session: Session): Promise<DeployOutcome[]> {
     at: http.clock.now() + inputs.deployTimeout.ms,
     what: `deploy-timeout (${inputs.deployTimeout.text})`,
   };
-  return withinDeadline(deadline, () => dispatchAndWait(session, deadline.at));
+  return http.withinDeadline(deadline, () => dispatchAndWait(session, deadline.at));
 }
 
 async function dispatchAndWait(session: Session, deadline: number): Promise<DeployOutcome[]> {
@@ -84,7 +83,9 @@ async function dispatchAndWait(session: Session, deadline: number): Promise<Depl
 async function dispatchOne(session: Session, workflow: DeployWorkflow): Promise<Dispatched> {
   const { core, http, inputs, octokit } = session;
   const facts = session.preflight.deployFacts.get(workflow) ?? { skewMs: 0 };
-  const found = await dispatchWorkflow(octokit, workflow, inputs.deployInputs, { facts, clock: http.clock });
+  const deadline = http.deadline?.at;
+  const options = { facts, clock: http.clock, ...(deadline === undefined ? {} : { deadline }) };
+  const found = await dispatchWorkflow(octokit, workflow, inputs.deployInputs, options);
   if ('run' in found) core.info(`${workflow.label}: dispatched run ${found.run.url}`);
   else core.info(`${workflow.label}: dispatched, but ${found.notIdentified}.`);
   return found;

@@ -64,7 +64,7 @@ export interface SessionOptions {
  * and so does BEFORE_ROTATING running out.
  */
 export function openSession(options: SessionOptions, inputs: Inputs): Promise<Session> {
-  return withinPhase(options.http.clock, BEFORE_ROTATING, () => open(options, inputs));
+  return withinPhase(options.http, BEFORE_ROTATING, () => open(options, inputs));
 }
 
 async function open(options: SessionOptions, inputs: Inputs): Promise<Session> {

@@ -139,6 +139,8 @@ function offersRunDetails(facts: WorkflowFacts): boolean {
 export interface DispatchOptions {
   facts: WorkflowFacts;
   clock: Pick<Clock, 'now' | 'sleep'>;
+  /** When the hand-over ends (deploy-timeout): the search for the run stops there too. */
+  deadline?: number;
 }
 
 /** The run a dispatch started, or why it cannot be told (then it may still run: nothing is revoked). */
@@ -174,7 +176,8 @@ async function dispatch(request: DispatchRequest, details: boolean): Promise<Dis
   const sent = await send(request, details);
   if (sent === 'refused run details') return dispatch(request, false);
   if (typeof sent === 'object') return { run: sent };
-  const search = { octokit, workflow, facts: options.facts, clock: options.clock, sentAt, link: webUrl };
+  const { facts, clock, deadline } = options;
+  const search = { octokit, workflow, facts, clock, sentAt, link: webUrl, ...(deadline ? { deadline } : {}) };
   let found: Found;
   try {
     found = await findDispatchedRun(before ? { ...search, before } : search);

@@ -8,7 +8,6 @@
  * the dispatched workflow (its workflow_id and path), the event and the branch.
  * https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
  */
-import { currentDeadline } from '../http.js';
 import type { DeployWorkflow } from '../model.js';
 import type { Octokit } from './client.js';
 import { expectStatus } from './errors.js';
@@ -64,6 +63,8 @@ export interface RunSearch {
   clock: { now(): number; sleep(ms: number): Promise<void> };
   /** Runner time at which the dispatch was sent. */
   sentAt: number;
+  /** When to stop looking at the latest (the hand-over's deadline). */
+  deadline?: number;
   /** Runs of the workflow that existed before the dispatch, when they were listed. */
   before?: ReadonlySet<number>;
   /** A run link GitHub gives, made safe for Markdown (deploy.ts's webUrl). */
@@ -90,7 +91,7 @@ export async function findDispatchedRun(search: RunSearch): Promise<Found> {
       const which = `${candidates.length} runs of ${workflow.label} started since the dispatch (${runs})`;
       return { notIdentified: `${which}, so the action cannot tell which is its own`, candidates };
     }
-    const deadline = currentDeadline()?.at ?? Number.POSITIVE_INFINITY;
+    const deadline = search.deadline ?? Number.POSITIVE_INFINITY;
     const left = Math.min(started + FIND_RUN_MS, deadline) - clock.now();
     if (left <= 0) {
       const within = `within ${Math.round((clock.now() - started) / 1000)} s of the dispatch`;

@@ -14,7 +14,6 @@ import {
   type RetryPolicy,
   requestedWaitMs,
   warmHttpParser,
-  withinDeadline,
 } from '../../src/http.js';
 import { REPO_ROOT } from '../fakes/run-action.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
@@ -475,23 +474,27 @@ describe('Http.fetch (for Octokit)', () => {
   });
 });
 
-describe('withinDeadline: one deadline for a phase', () => {
+describe('Http.withinDeadline: one deadline for a phase', () => {
   let agent: MockAgent;
   let clock: FakeClock;
   let logged: string[];
+  let client: Http;
 
   beforeEach(() => {
     agent = new MockAgent();
     agent.disableNetConnect();
     clock = fakeClock(NOW);
     logged = [];
+    client = new Http({ dispatcher: agent, clock, policy, log: (m) => logged.push(m) });
   });
 
   afterEach(async () => {
     await agent.close();
   });
 
-  const http = () => new Http({ dispatcher: agent, clock, policy, log: (m) => logged.push(m) });
+  const http = () => client;
+  const withinDeadline = <T>(deadline: { at: number; what: string }, work: () => Promise<T>) =>
+    client.withinDeadline(deadline, work);
   const phase = (ms: number) => ({ at: NOW + ms, what: 'deploy-timeout (5s)' });
 
   it('sends nothing once the deadline has passed, and says which deadline ran out', async () => {

@@ -1,25 +1,28 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActionError } from '../../src/errors.js';
-import { currentDeadline } from '../../src/http.js';
+import { Http } from '../../src/http.js';
 import { BEFORE_ROTATING, withinPhase } from '../../src/phase.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
-const clock = { now: () => NOW };
+const clock = { now: () => NOW, sleep: async () => {}, random: () => 0.5 };
+const http = () => new Http({ dispatcher: undefined as never, clock });
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('withinPhase', () => {
-  it('gives every request of the phase its deadline', async () => {
-    const seen = await withinPhase(clock, BEFORE_ROTATING, async () => currentDeadline());
+  it('gives every request of the phase its deadline, and none after it', async () => {
+    const client = http();
+    const seen = await withinPhase(client, BEFORE_ROTATING, async () => client.deadline);
     expect(seen).toEqual({ at: NOW + 60_000, what: 'the checks before rotating (60 s)' });
+    expect(client.deadline).toBeUndefined();
   });
 
   it('ends a phase that waits on something other than a request of its own (the OIDC token, say), with nothing rotated', async () => {
     vi.useFakeTimers();
     const ended = withinPhase(
-      clock,
+      http(),
       { what: 'the checks before rotating (60 s)', ms: 60_000 },
       () => new Promise(() => {}),
     );
@@ -39,7 +42,7 @@ describe('withinPhase', () => {
 
   it('leaves no timer behind once the phase is over', async () => {
     vi.useFakeTimers();
-    expect(await withinPhase(clock, BEFORE_ROTATING, async () => 'done')).toBe('done');
+    expect(await withinPhase(http(), BEFORE_ROTATING, async () => 'done')).toBe('done');
     expect(vi.getTimerCount()).toBe(0);
   });
 });
