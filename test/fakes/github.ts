@@ -5,6 +5,7 @@
 // endpoints differ only in their base path, so one set of handlers serves all three.
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
+import { type SecondaryLimitOptions, type SecondaryLimits, secondaryLimits } from './github-limits.js';
 import {
   fullRepository,
   listedRepository,
@@ -48,6 +49,8 @@ export interface FakeGitHubOptions {
    * workflow dispatch: no return_run_details, at most 10 inputs).
    */
   platform?: Platform;
+  /** Enforce GitHub's documented secondary rate limits, on this clock (see github-limits.ts). */
+  secondaryLimits?: SecondaryLimitOptions;
 }
 
 export interface StoredSecret {
@@ -101,6 +104,8 @@ export interface FakeGitHub {
   /** Starts a run no dispatch of the action made (another person's dispatch, a run of another event). */
   startRun(ownerRepo: string, file: string, options?: { ref?: string; event?: string }): FakeRun;
   platform: Platform;
+  /** With secondaryLimits: the requests refused for a limit, by limit. */
+  limitHits(): { total: number; by: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -164,6 +169,11 @@ function rateLimitHeaders(limit: number): () => Record<string, string> {
       'x-ratelimit-resource': 'core',
     };
   };
+}
+
+/** GitHub's secondary limits when asked for, else none. */
+function limitsOf(opts: FakeGitHubOptions): SecondaryLimits {
+  return opts.secondaryLimits ? secondaryLimits(opts.secondaryLimits) : { admit: () => {}, hits: 0, hitsBy: {} };
 }
 
 function platformOf(opts: FakeGitHubOptions): Platform {
@@ -716,8 +726,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return route(scope, name, req);
   }
 
+  const limits = limitsOf(opts);
+
   function handle(req: FakeRequest): Reply {
     requireAuth(req);
+    // Requests that arrived and are not answered yet (this one among them), as GitHub counts concurrent requests.
+    limits.admit(req.method, () => server.requests.filter((entry) => entry.status === 0).length);
     if (!req.path.startsWith(`${prefix}/`)) throw notFound();
     const path = req.path.slice(prefix.length);
     return workflows.handle(req, path) ?? readRoute(req, path) ?? scopeRoute(req, path);
@@ -777,6 +791,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     setWorkflow: workflows.setWorkflow,
     startRun: workflows.startRun,
     platform,
+    limitHits: () => ({ total: limits.hits, by: { ...limits.hitsBy } }),
     repositoryId(ownerRepo) {
       const id = repositoryIds.get(ownerRepo.toLowerCase());
       if (id === undefined) throw new Error(`fake GitHub: ${ownerRepo} is not in repositories`);

@@ -12,6 +12,7 @@ import {
   startFakeConductorOne,
 } from './conductorone.js';
 import { type Access, type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github.js';
+import type { SecondaryLimitOptions } from './github-limits.js';
 import type { FakeWorkflow, Platform } from './github-workflows.js';
 import { type FakeOidc, startFakeOidc } from './oidc.js';
 
@@ -29,6 +30,8 @@ export interface ScenarioOptions {
   githubPathPrefix?: string;
   /** Which GitHub the fake answers as (see FakeGitHubOptions.platform). */
   githubPlatform?: Platform;
+  /** Make the fake GitHub enforce GitHub's documented secondary rate limits, on this clock. */
+  githubSecondaryLimits?: SecondaryLimitOptions;
   legacyRotateShape?: boolean;
   /**
    * Also start the fake GitHub OIDC token service and register a federation trust
@@ -73,6 +76,7 @@ function githubOptions(
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
     ...(options.githubPlatform ? { platform: options.githubPlatform } : {}),
+    ...(options.githubSecondaryLimits ? { secondaryLimits: options.githubSecondaryLimits } : {}),
   };
 }
 
