@@ -186,6 +186,7 @@ describe.concurrent('nothing is revoked when the action cannot tell which run is
     expect(deployRuns(result.outputs).map((r) => r.conclusion)).toEqual(['not identified']);
     // The secrets already hold the new, proved credential.
     expect((await storedCredential(scenario, REPO)).clientId).toBe(onlyIssued(scenario).clientId);
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it("keeps the summary table whole when a run's html_url holds a | and a fake cell", async (context) => {
@@ -210,6 +211,7 @@ describe.concurrent('nothing is revoked when the action cannot tell which run is
     expect(row.split(/(?<!\\)\|/).length - 2).toBe(3);
     expect(row).toMatch(/\| success \|$/);
     expect(row).not.toContain('](https://evil');
+    expect(leaks(scenario, result)).toEqual([]);
   });
 });
 
@@ -227,6 +229,7 @@ describe.concurrent('a deploy hand-off that cannot work is found before anything
       `The deploy workflow ${REPO}/.github/workflows/deploy.yml@nope names nope, which is no branch or tag of ${REPO}`,
     );
     expect(result.outputs.rotated).toBe('false');
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('refuses a deploy workflow in a repository that receives none of the secrets, before any request', async (context) => {
@@ -244,6 +247,7 @@ describe.concurrent('a deploy hand-off that cannot work is found before anything
     expect(onlyError(result)).toBe(
       `Input deploy-workflows: acme/baton-okta/.github/workflows/deploy.yml@main runs in acme/baton-okta, which receives none of this run's secrets (repositories: ${REPO}): it would deploy the previous credential, which revoke-previous would then revoke. Add acme/baton-okta to repositories, or list the deploy workflow of a repository there.`,
     );
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('refuses the workflow that runs the rotation as a deploy workflow, before any request', async (context) => {
@@ -261,6 +265,7 @@ describe.concurrent('a deploy hand-off that cannot work is found before anything
     expect(onlyError(result)).toMatch(
       /^Input deploy-workflows: acme\/connectors\/\.github\/workflows\/rotate\.yml@main is the workflow running this action \(dispatching it would start another rotation, and that one another\)/,
     );
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('refuses an organization secret that the deploy repository cannot use (visibility selected, not selected)', async (context) => {
@@ -287,6 +292,7 @@ describe.concurrent('a deploy hand-off that cannot work is found before anything
     expect(error).toContain(
       'The deploy workflow acme/deployer/.github/workflows/deploy.yml@main runs in acme/deployer, which cannot use the organization secret BATON_CLIENT_ID (visibility selected, and acme/deployer is not among its repositories)',
     );
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('refuses more than 10 deploy-inputs for GitHub Enterprise Server 3.19, and more than 25 anywhere before any request', async (context) => {
@@ -308,5 +314,7 @@ describe.concurrent('a deploy hand-off that cannot work is found before anything
       'Input deploy-inputs: has 26 inputs; a workflow dispatch takes at most 25 (10 on GitHub Enterprise Server 3.17 to 3.19).',
     );
     expect(scenario.github.requests.length).toBe(requestsBefore);
+    expect(leaks(scenario, ghes)).toEqual([]);
+    expect(leaks(scenario, anywhere)).toEqual([]);
   });
 });

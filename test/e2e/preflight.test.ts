@@ -1,7 +1,16 @@
 // A target or identity that cannot work is found before RotateCredential, and nothing rotates (SPEC 4).
 import { describe, expect, it } from 'vitest';
 import { makeClientCredential } from '../fakes/conductorone.js';
-import { onlyError, publicKeyPath, ROTATE_PATH, requestLog, requestsTo, scenarioFor, TOKEN_PATH } from './helpers.js';
+import {
+  leaks,
+  onlyError,
+  publicKeyPath,
+  ROTATE_PATH,
+  requestLog,
+  requestsTo,
+  scenarioFor,
+  TOKEN_PATH,
+} from './helpers.js';
 
 const REPO = 'acme/connectors';
 
@@ -48,6 +57,7 @@ describe('preflight', () => {
     expect(error).toContain(`Repository ${REPO} moved (301)`);
     expect(error).toContain('use its new name in repositories');
     expect(error).not.toContain('check github-api-url');
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('does not rotate when GitHub refuses github-token (401)', async (context) => {

@@ -32,6 +32,7 @@ describe.concurrent('as ConductorOne SDKs speak to ConductorOne', () => {
     const github = agents(scenario.github);
     expect(github.length).toBeGreaterThanOrEqual(3); // public key, two writes
     for (const agent of github) expect(agent.startsWith(`${USER_AGENT} `), agent).toBe(true);
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('signs client assertions with no typ header, as the SDKs do', async (context) => {
@@ -49,6 +50,7 @@ describe.concurrent('as ConductorOne SDKs speak to ConductorOne', () => {
     for (const assertion of assertions) {
       expect(Object.keys(decodeProtectedHeader(assertion)).sort()).toEqual(['alg', 'nonce']);
     }
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('accepts a revoke answered 200 with an empty body once a read shows the credential gone', async (context) => {
@@ -84,5 +86,6 @@ describe.concurrent('as ConductorOne SDKs speak to ConductorOne', () => {
     expect(onlyError(result)).toContain('Could not reach ConductorOne at acme.conductor.one for a token');
     expect(scenario.conductorOne.issued).toEqual([]);
     expect(() => onlyIssued(scenario)).toThrow();
+    expect(leaks(scenario, result)).toEqual([]);
   });
 });
