@@ -21,6 +21,11 @@
  * 4. The full lifecycle for 20 repositories (credential-id-variable,
  *    revoke-previous: true), bundled.
  *
+ * 6. 300 repositories x 2 secrets against a fake GitHub that enforces GitHub's
+ *    documented secondary rate limits, on a simulated clock
+ *    (scripts/bench-limits.ts): the requests refused for a limit (issue 19:
+ *    goal 0) and the time against the least the limits allow (goal <= 1.1 x).
+ *
  * 5. The stack's own floor: scripts/stack-floor.mjs (the action's packages
  *    making the action's four round trips, with nothing of the action around
  *    them), bundled as the action is, against a loopback server answering {}
@@ -56,6 +61,7 @@ import { repoScope } from '../test/fakes/github.js';
 import type { RequestLogEntry, RequestTiming } from '../test/fakes/log.js';
 import { REPO_ROOT, type RunActionResult, runAction } from '../test/fakes/run-action.js';
 import { type Scenario, startScenario } from '../test/fakes/scenario.js';
+import { measureSecondaryLimits } from './bench-limits.js';
 
 const LATENCY_MS = 40;
 const ROUND_TRIPS = 4;
@@ -74,6 +80,9 @@ const PEER_FETCH =
 /** Another build of this action to measure instead of dist/index.js (a before/after comparison). */
 const ACTION_DIST = process.env.ACTION_DIST ?? '';
 const CREDENTIAL_ID_VARIABLE = 'BATON_CREDENTIAL_ID';
+/** Issue 19: the large run measured against GitHub's secondary limits, and its goal against the least time they allow. */
+const LIMITS_REPOSITORIES = 300;
+const LIMITS_RATIO_GOAL = 1.1;
 
 function countArg(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
@@ -686,9 +695,32 @@ console.log(`  the action above it: ${(floorRatio - stackFloor.ratio).toFixed(2)
   }
 }
 
+// 6. 300 repositories x 2 secrets against GitHub's documented secondary limits, on a simulated clock.
+const limits = await measureSecondaryLimits(LIMITS_REPOSITORIES);
+const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+const limitsRatio = limits.leastMs > 0 ? limits.elapsedMs / limits.leastMs : 1;
+console.log(
+  `\n${LIMITS_REPOSITORIES} repositories x ${SECRETS_PER_REPOSITORY} secrets against GitHub's documented secondary rate limits (simulated clock, no latency; in-process)`,
+);
+console.log(
+  `  ${limits.githubRequests} GitHub requests (${limits.writes} writes); refused for a limit: ${limits.hits.total}${limits.hits.total ? ` (${JSON.stringify(limits.hits.by)})` : ''}`,
+);
+console.log(
+  `  first GitHub request to last write: ${minutes(limits.elapsedMs)}; least the limits allow: ${minutes(limits.leastMs)}; ratio ${limitsRatio.toFixed(2)} (real time ${fmt(limits.realMs)})`,
+);
+if (limits.pacing) console.log(`  the action's log: ${limits.pacing}`);
+
 console.log(
   `\nsummary (latency ${LATENCY_MS} ms per fake response, one round trip ${fmt(rtt)}; * = default write concurrency)`,
 );
 printTable(rows, rtt);
 for (const note of odd) console.log(`note: ${note}`);
 printTargets();
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+console.log('\nissue 19 targets');
+console.log(
+  `  ${LIMITS_REPOSITORIES} x ${SECRETS_PER_REPOSITORY}, secondary-limit hits: ${limits.hits.total} (goal 0: ${met(limits.hits.total === 0)})`,
+);
+console.log(
+  `  ${LIMITS_REPOSITORIES} x ${SECRETS_PER_REPOSITORY}, time / least the limits allow: ${limitsRatio.toFixed(2)} (goal <= ${LIMITS_RATIO_GOAL}: ${met(limitsRatio <= LIMITS_RATIO_GOAL)})`,
+);

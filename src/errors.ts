@@ -26,12 +26,18 @@ export class InputError extends ActionError {
  */
 export class TransportError extends ActionError {
   override readonly name = 'TransportError';
+  /** The deadline of the phase it belonged to (deploy-timeout, say) ran out, not its own attempts. */
+  readonly deadlineRanOut: boolean;
+  /** The server was rate-limiting it when it ended. */
+  readonly rateLimited: boolean;
   constructor(
     message: string,
     readonly mayHaveBeenProcessed: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; deadlineRanOut?: boolean; rateLimited?: boolean },
   ) {
     super(message, options);
+    this.deadlineRanOut = options?.deadlineRanOut ?? false;
+    this.rateLimited = options?.rateLimited ?? false;
   }
 }
 

@@ -16,6 +16,7 @@ import llhttp from 'undici/lib/llhttp/llhttp_simd-wasm.js';
 import { TransportError } from './errors.js';
 import { HttpResponse } from './http-response.js';
 import { serverText } from './redact.js';
+import { USER_AGENT } from './user-agent.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -60,16 +61,23 @@ export interface HttpOptions {
   log?: (message: string) => void;
   /** The largest answer read, in bytes; a larger one ends the request (default MAX_ANSWER_BYTES). */
   maxAnswerBytes?: number;
+  /** Sent as User-Agent by every request that names none (default USER_AGENT). */
+  userAgent?: string;
 }
-
-const MEGABYTE = 1024 * 1024;
 
 /**
  * Every answer is read whole, so a server (or a proxy) that sends without end
  * must not fill the runner's memory. The largest the action asks for, a page
  * of 100 repositories, is under 1 MB.
+ *
+ * 8 MB (8,000,000 bytes) is also what parses: Octokit reads JSON with
+ * json-with-bigint, which on Node 20 runs a regular expression over the text
+ * that overflows the stack on a string of 8 MiB (8,388,574 characters) or
+ * more, and then hands the answer back as a string instead of an object. No
+ * answer within this limit can hold such a string (test/unit/http.test.ts
+ * parses one at the limit through Octokit).
  */
-export const MAX_ANSWER_BYTES = 10 * MEGABYTE;
+export const MAX_ANSWER_BYTES = 8_000_000;
 
 /** An answer larger than the limit: the request ends, and is not tried again (the server would say as much again). */
 class AnswerTooLargeError extends Error {
@@ -91,6 +99,45 @@ export interface SendOptions {
    * them: no connection was made, or it answered 429 or 503.
    */
   idempotent: boolean;
+  /** The API's own rules for every attempt (GitHub's rate limits: github/rate-limits.ts). */
+  throttle?: Throttle;
+}
+
+/**
+ * What an API asks of its clients beyond retries: GitHub's rate-limit rules
+ * (a budget of requests, a pause of every request once one is limited). Http
+ * asks it before each attempt and shows it each answer that is not a success.
+ */
+export interface Throttle {
+  /**
+   * Waits (on the Http's clock) until an attempt of `method` may go, and
+   * resolves with what to call once its answer is in. Rejects with
+   * ThrottleWaitTooLong when it could not go before `deadlineAt`.
+   */
+  admit(method: string, deadlineAt: number): Promise<() => void>;
+  /** The wait a rate-limited answer asks for (every request through the throttle then waits too), or undefined. */
+  limited(
+    answer: { status: number; headers: HeaderLookup; body: string | undefined },
+    attempt: number,
+    nowMs: number,
+  ): { reason: string; waitMs: number } | undefined;
+}
+
+/** A throttle could not let a request go before its deadline. */
+export class ThrottleWaitTooLong extends Error {
+  override readonly name = 'ThrottleWaitTooLong';
+}
+
+/**
+ * A bound on a phase of the run: every request sent while it runs, each
+ * attempt, each retry and each wait a server asks for, ends by `at` (see
+ * Http.withinDeadline).
+ */
+export interface Deadline {
+  /** Clock time (ms). */
+  at: number;
+  /** What runs out then, for messages: "deploy-timeout (30m)". */
+  what: string;
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'DELETE']);
@@ -121,12 +168,19 @@ const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 interface InFlight {
   /** "METHOD host/path", for the retry log; never a query or a body. */
   label: string;
+  method: string;
+  /** When its first attempt was let go (waits for a throttle before it do not count). */
   started: number;
   idempotent: boolean;
+  /** The phase's deadline (see withinDeadline), when there is one. */
+  deadline: Deadline | undefined;
+  throttle: Throttle | undefined;
+  /** Whether an attempt may have reached the server: false only while every attempt provably was not sent. */
+  mayHaveReached: boolean;
 }
 
-/** After one attempt: the answer to hand back, or a wait before the next attempt. */
-type Next = { response: HttpResponse } | { reason: string; waitMs: number };
+/** After one attempt: the answer to hand back, or a wait before the next attempt (`limit`: a rate limit's, asked by the throttle). */
+type Next = { response: HttpResponse } | { reason: string; waitMs: number; limit?: boolean };
 
 /** What the retry policy reads of an answer's headers. */
 export type HeaderLookup = { get(name: string): string | null };
@@ -194,6 +248,8 @@ export class Http {
   private readonly log: (message: string) => void;
   private readonly dispatcher: Dispatcher;
   private readonly maxAnswerBytes: number;
+  private readonly userAgent: string;
+  private phaseDeadline: Deadline | undefined;
 
   constructor(options: HttpOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
@@ -201,26 +257,92 @@ export class Http {
     this.log = options.log ?? (() => {});
     this.dispatcher = options.dispatcher;
     this.maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+    this.userAgent = options.userAgent ?? USER_AGENT;
+  }
+
+  /**
+   * Runs a phase of the pipeline with every request sent until it ends,
+   * directly or through Octokit, bounded by `deadline` (a phase it runs in
+   * that ends earlier still holds). The pipeline runs its phases one after the
+   * other, so the deadline is the Http's while the phase runs, not carried by
+   * an AsyncLocalStorage: on Node 20 one in use hooks every promise the process
+   * makes, which cost a 20-repository run about 13 ms (npm run bench).
+   */
+  async withinDeadline<T>(deadline: Deadline, work: () => Promise<T>): Promise<T> {
+    const outer = this.phaseDeadline;
+    this.phaseDeadline = outer && outer.at < deadline.at ? outer : deadline;
+    try {
+      return await work();
+    } finally {
+      this.phaseDeadline = outer;
+    }
+  }
+
+  /** The deadline of the phase running now, if any. */
+  get deadline(): Deadline | undefined {
+    return this.phaseDeadline;
   }
 
   /** A fetch for Octokit's `request.fetch`: idempotency follows the method. */
-  readonly fetch = (input: string | URL, init: SendInit = {}): Promise<HttpResponse> => {
+  readonly fetch = (input: string | URL, init: SendInit = {}): Promise<HttpResponse> => this.fetchThrough(input, init);
+
+  /** Octokit's fetch with an API's own rules (GitHub's rate limits): idempotency follows the method. */
+  fetchThrough(input: string | URL, init: SendInit = {}, throttle?: Throttle): Promise<HttpResponse> {
     const method = (init.method ?? 'GET').toUpperCase();
-    return this.send(String(input), init, { idempotent: IDEMPOTENT_METHODS.has(method) });
-  };
+    const idempotent = IDEMPOTENT_METHODS.has(method);
+    return this.send(String(input), init, { idempotent, ...(throttle ? { throttle } : {}) });
+  }
 
   async send(url: string, init: SendInit, options: SendOptions): Promise<HttpResponse> {
     const { host, pathname } = new URL(url);
+    const method = (init.method ?? 'GET').toUpperCase();
     const request: InFlight = {
-      label: `${(init.method ?? 'GET').toUpperCase()} ${host}${pathname}`,
-      started: this.clock.now(),
+      label: `${method} ${host}${pathname}`,
+      method,
+      started: Number.NaN,
       idempotent: options.idempotent,
+      deadline: this.phaseDeadline,
+      throttle: options.throttle,
+      mayHaveReached: false,
     };
     for (let attempt = 1; ; attempt++) {
-      const next = await this.tryOnce(url, init, request, attempt);
+      const release = await this.admit(request);
+      let next: Next;
+      try {
+        next = await this.tryOnce(url, init, request, attempt);
+      } finally {
+        release();
+      }
       if ('response' in next) return next.response;
-      await this.wait(request.label, next.reason, attempt, next.waitMs);
+      await this.wait(request, next.reason, attempt, next.waitMs);
     }
+  }
+
+  /**
+   * Before an attempt: the phase's deadline must leave time for it, and the
+   * throttle (GitHub's rate limits) must let it go; returns what to call once
+   * its answer is in.
+   */
+  private async admit(request: InFlight): Promise<() => void> {
+    const ranOut = () => this.ranOut(request, 'was not sent');
+    if (request.deadline && this.clock.now() >= request.deadline.at) throw ranOut();
+    const release = request.throttle
+      ? await request.throttle
+          .admit(request.method, request.deadline?.at ?? Number.POSITIVE_INFINITY)
+          .catch((err: unknown) => {
+            throw err instanceof ThrottleWaitTooLong ? ranOut() : err;
+          })
+      : noop;
+    if (Number.isNaN(request.started)) request.started = this.clock.now();
+    return release;
+  }
+
+  /** The error that ends a request when its phase's deadline has run out. */
+  private ranOut(request: InFlight, what: string): TransportError {
+    const phase = request.deadline?.what ?? 'the time allowed';
+    return new TransportError(`${request.label} ${what}: ${phase} ran out`, request.mayHaveReached, {
+      deadlineRanOut: true,
+    });
   }
 
   /**
@@ -231,40 +353,99 @@ export class Http {
     const last = attempt >= this.policy.maxAttempts;
     let response: HttpResponse;
     try {
-      response = await this.attempt(url, init);
+      response = await this.attempt(url, init, this.attemptLimit(request));
     } catch (err) {
       return this.afterFailure(err, request, attempt);
     }
+    request.mayHaveReached = true;
     if (response.ok || last) return { response };
-    const body = response.status === 403 ? await response.text() : undefined;
-    const verdict = judgeResponse(response.status, response.headers, request.idempotent, this.clock.now(), body);
-    if (!verdict.retry) return { response };
-    const waitMs = verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random);
-    if (waitMs > this.policy.maxDelayMs || !this.withinBudget(request.started, waitMs)) {
-      const asked = `the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits`;
-      this.log(`${request.label}: ${verdict.reason}; ${asked}, so it gives up`);
-      return { response };
+    const next = await this.afterAnswer(response, request, attempt);
+    if ('response' in next || this.mayWait(request, next)) return next;
+    if (!this.fitsDeadline(request, next.waitMs) && this.mayWait({ ...request, deadline: undefined }, next)) {
+      // Only the phase's deadline stands in the way: the phase is over, not the server's answer.
+      const asked = `${next.reason}, and the server asks to wait ${Math.ceil(next.waitMs / 1000)} s`;
+      const ranOut = `${request.label}: ${asked}; ${request.deadline?.what} runs out first`;
+      throw new TransportError(ranOut, true, { deadlineRanOut: true, rateLimited: Boolean(next.limit) });
     }
-    return { reason: verdict.reason, waitMs };
+    return { response };
+  }
+
+  /** After an answer that is not a success: whether to try again, and after how long. */
+  private async afterAnswer(response: HttpResponse, request: InFlight, attempt: number): Promise<Next> {
+    const rateLimited = response.status === 403 || response.status === 429;
+    const body = rateLimited ? await response.text() : undefined;
+    const now = this.clock.now();
+    const limit = request.throttle?.limited({ status: response.status, headers: response.headers, body }, attempt, now);
+    if (limit) return { ...limit, limit: true };
+    const verdict = judgeResponse(response.status, response.headers, request.idempotent, now, body);
+    if (!verdict.retry) return { response };
+    return { reason: verdict.reason, waitMs: verdict.waitMs ?? backoffMs(attempt, this.policy, this.clock.random) };
+  }
+
+  /** Whether a wait fits: the longest single wait (for a server's own ask), the request's budget and the deadline. */
+  private mayWait(request: InFlight, next: { reason: string; waitMs: number; limit?: boolean }): boolean {
+    const { waitMs } = next;
+    const tooLong = !next.limit && waitMs > this.policy.maxDelayMs;
+    if (!tooLong && this.withinBudget(request, waitMs)) return true;
+    if (this.fitsDeadline(request, waitMs)) {
+      const asked = `the server asks to wait ${Math.ceil(waitMs / 1000)} s, longer than this action waits`;
+      this.log(`${request.label}: ${next.reason}; ${asked}, so it gives up`);
+    }
+    return false;
   }
 
   /** After an attempt that got no answer: a wait before the next attempt, or the TransportError that ends the request. */
   private afterFailure(err: unknown, request: InFlight, attempt: number): Next {
     if (err instanceof AnswerTooLargeError) throw new TransportError(`${request.label} failed: ${err.message}`, true);
     const failure = describeFailure(err, this.policy.timeoutMs);
+    if (!failure.notSent) request.mayHaveReached = true;
+    if (failure.deadlineRanOut) throw this.ranOut(request, `got ${failure.text}`);
     const waitMs = backoffMs(attempt, this.policy, this.clock.random);
     const last = attempt >= this.policy.maxAttempts;
-    if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request.started, waitMs)) {
+    if (last || !(request.idempotent || failure.notSent) || !this.withinBudget(request, waitMs)) {
       const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-      throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, !failure.notSent, { cause: err });
+      const processed = request.mayHaveReached;
+      throw new TransportError(`${request.label} failed: ${failure.text}${tries}`, processed, { cause: err });
     }
     return { reason: failure.text, waitMs };
   }
 
-  /** One request, its answer read whole, within the attempt's time limit. */
-  private async attempt(url: string, init: SendInit): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(this.policy.timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  /** How long one attempt may take: the policy's time limit, or what is left of the deadline when that is less. */
+  private attemptLimit(request: InFlight): AttemptLimit {
+    const left = request.deadline ? request.deadline.at - this.clock.now() : Number.POSITIVE_INFINITY;
+    if (left < this.policy.timeoutMs) return { ms: Math.max(0, left), deadline: true };
+    return { ms: this.policy.timeoutMs, deadline: false };
+  }
+
+  /**
+   * One request, its answer read whole, within the attempt's time limit. The
+   * limit is a timer of its own, not only an abort signal: a request queued
+   * behind a proxy tunnel that never opens (a CONNECT that gets no answer) is
+   * not ended by its signal until undici's 300-second headers timeout.
+   */
+  private async attempt(url: string, init: SendInit, limit: AttemptLimit): Promise<HttpResponse> {
+    const timeout = new AbortController();
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const error = new AttemptTimeoutError(limit);
+        timeout.abort(error);
+        reject(error);
+      }, limit.ms);
+    });
+    const exchange = this.exchange(url, init, signal);
+    // Once the timer has won, the exchange's own failure (its abort) is nobody's concern.
+    exchange.catch(noop);
+    try {
+      return await Promise.race([exchange, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends with undici's request API and reads the answer whole. */
+  private async exchange(url: string, init: SendInit, signal: AbortSignal): Promise<HttpResponse> {
     const target = new URL(url);
     // request() never follows a redirect: a credential request answered by a
     // 3xx (a proxy, a captive portal, a moved API) must not be replayed to
@@ -273,7 +454,7 @@ export class Http {
       origin: target.origin,
       path: `${target.pathname}${target.search}`,
       method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
-      headers: { ...init.headers },
+      headers: withUserAgent(init.headers, this.userAgent),
       body: init.body ?? null,
       signal,
     });
@@ -281,15 +462,40 @@ export class Http {
     return new HttpResponse(url, answer.statusCode, answer.statusText ?? '', answer.headers, bytes);
   }
 
-  private withinBudget(started: number, waitMs: number): boolean {
-    return this.clock.now() - started + waitMs <= this.policy.maxElapsedMs;
+  private withinBudget(request: InFlight, waitMs: number): boolean {
+    const inBudget = this.clock.now() - request.started + waitMs <= this.policy.maxElapsedMs;
+    return inBudget && this.fitsDeadline(request, waitMs);
   }
 
-  private async wait(label: string, reason: string, attempt: number, waitMs: number): Promise<void> {
+  private fitsDeadline(request: InFlight, waitMs: number): boolean {
+    return !request.deadline || this.clock.now() + waitMs < request.deadline.at;
+  }
+
+  private async wait(request: InFlight, reason: string, attempt: number, waitMs: number): Promise<void> {
     const next = `attempt ${attempt + 1} of ${this.policy.maxAttempts}`;
-    this.log(`${label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
+    this.log(`${request.label}: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s (${next})`);
     await this.clock.sleep(waitMs);
   }
+}
+
+/** How long one attempt may take, and whether that is the phase's deadline rather than the policy's limit. */
+interface AttemptLimit {
+  ms: number;
+  deadline: boolean;
+}
+
+/** An attempt that ran out of time (its name is what describeFailure looks for). */
+class AttemptTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(readonly limit: AttemptLimit) {
+    super('the attempt ran out of time');
+  }
+}
+
+/** The request's headers, with a User-Agent unless they name one (Octokit names its own). */
+function withUserAgent(headers: Record<string, string> = {}, userAgent: string): Record<string, string> {
+  const named = Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent');
+  return named ? { ...headers } : { 'user-agent': userAgent, ...headers };
 }
 
 /** An answer's body, read to its end, unless it grows past `limit` bytes. */
@@ -300,7 +506,7 @@ async function readWhole(body: AsyncIterable<Uint8Array> & { destroy(): void }, 
     size += chunk.length;
     if (size > limit) {
       body.destroy();
-      const most = limit % MEGABYTE === 0 ? `${limit / MEGABYTE} MB` : `${limit} bytes`;
+      const most = limit % 1_000_000 === 0 ? `${limit / 1_000_000} MB` : `${limit} bytes`;
       throw new AnswerTooLargeError(`the answer is larger than ${most}, more than any answer the action asks for`);
     }
     chunks.push(chunk);
@@ -308,7 +514,9 @@ async function readWhole(body: AsyncIterable<Uint8Array> & { destroy(): void }, 
   return Buffer.concat(chunks);
 }
 
-function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean } {
+function describeFailure(err: unknown, timeoutMs: number): { text: string; notSent: boolean; deadlineRanOut?: true } {
+  if (err instanceof AttemptTimeoutError && err.limit.deadline)
+    return { text: 'no answer', notSent: false, deadlineRanOut: true };
   const name = err instanceof Error || err instanceof DOMException ? err.name : '';
   if (name === 'TimeoutError')
     return {

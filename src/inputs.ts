@@ -5,6 +5,7 @@
  * fail, so not even an error message can print them.
  */
 import { CLIENT_SECRET_PREFIX, isConductorOneId, parseClientId, parseClientSecret } from './conductorone/credential.js';
+import { checkDeployWorkflows } from './deploy-inputs.js';
 import { InputError } from './errors.js';
 import {
   type Auth,
@@ -110,7 +111,7 @@ export function readInputs(source: InputSource): Inputs {
     authInputs.clientId || clientSecret || accessToken
       ? readAuth(source, { ...authInputs, oidcAudience: get('oidc-audience') })
       : environmentAuth(source, authInputs.serverUrl, get('oidc-audience'));
-  return {
+  const inputs: Inputs = {
     appId,
     connectorId,
     auth,
@@ -120,6 +121,9 @@ export function readInputs(source: InputSource): Inputs {
     ...readLifecycle(get),
     ...readDeploy(get),
   };
+  const { deployWorkflows, scope, repositories } = inputs;
+  checkDeployWorkflows(deployWorkflows, scope, repositories, source.getEnv('GITHUB_WORKFLOW_REF').trim());
+  return inputs;
 }
 
 /** The secret inputs, masked before anything else runs (so no error can print them), then checked. */
@@ -364,7 +368,11 @@ export function parseDeployWorkflows(value: string): DeployWorkflow[] {
   return workflows;
 }
 
-/** workflow_dispatch takes at most 25 inputs, each a string, number or boolean. */
+/**
+ * workflow_dispatch takes at most 25 inputs on github.com (10 on GitHub
+ * Enterprise Server 3.17 to 3.19, which the preflight checks once it knows the
+ * server), each a string, number or boolean.
+ */
 function parseDeployInputs(value: string): DeployInputs {
   let parsed: unknown;
   try {
@@ -380,7 +388,10 @@ function parseDeployInputs(value: string): DeployInputs {
   }
   const entries = Object.entries(parsed);
   if (entries.length > 25)
-    throw new InputError('deploy-inputs', `has ${entries.length} inputs; workflow_dispatch takes at most 25.`);
+    throw new InputError(
+      'deploy-inputs',
+      `has ${entries.length} inputs; a workflow dispatch takes at most 25 (10 on GitHub Enterprise Server 3.17 to 3.19).`,
+    );
   for (const [name, input] of entries) {
     if (!['string', 'number', 'boolean'].includes(typeof input)) {
       throw new InputError('deploy-inputs', `the value of "${name.slice(0, 60)}" must be a string, number or boolean.`);

@@ -156,25 +156,36 @@ function readLedgerJson(json: unknown): Ledger | string {
     return problem('no "connector" of the form appId/connectorId');
   if (!Number.isSafeInteger(json.revision) || (json.revision as number) < 0) return problem('no whole "revision"');
   if (!Array.isArray(json.credentials)) return problem('no "credentials" list');
-  const entries: LedgerEntry[] = [];
-  for (const [index, item] of json.credentials.entries()) {
-    const entry = readEntry(item);
-    if (typeof entry === 'string') return problem(`credential ${index + 1} ${entry}`);
-    if (entries.some((e) => e.id === entry.id)) return problem(`credential ${entry.id} listed twice`);
-    entries.push(entry);
-  }
-  const { retired } = json;
-  if (
-    retired !== undefined &&
-    (!Array.isArray(retired) || !retired.every((id) => typeof id === 'string' && isConductorOneId(id)))
-  )
-    return problem('a "retired" that is not a list of credential IDs');
+  const entries = readEntries(json.credentials);
+  if (typeof entries === 'string') return problem(entries);
+  const retired = readRetired(json.retired);
+  if (retired === undefined) return problem('a "retired" that is not a list of credential IDs');
   return {
     connector: json.connector,
     revision: json.revision as number,
     entries,
-    ...(Array.isArray(retired) && retired.length ? { retired: (retired as string[]).slice(-RETIRED_KEPT) } : {}),
+    ...(retired.length ? { retired: retired.slice(-RETIRED_KEPT) } : {}),
   };
+}
+
+/** The entries of a ledger, or what is wrong with them. */
+function readEntries(items: unknown[]): LedgerEntry[] | string {
+  const entries: LedgerEntry[] = [];
+  for (const [index, item] of items.entries()) {
+    const entry = readEntry(item);
+    if (typeof entry === 'string') return `credential ${index + 1} ${entry}`;
+    if (entries.some((e) => e.id === entry.id)) return `credential ${entry.id} listed twice`;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** The IDs retired last; undefined when `retired` is not a list of credential IDs. */
+function readRetired(retired: unknown): string[] | undefined {
+  if (retired === undefined) return [];
+  if (!Array.isArray(retired) || !retired.every((id) => typeof id === 'string' && isConductorOneId(id)))
+    return undefined;
+  return retired as string[];
 }
 
 /** One entry of a ledger, or what is wrong with it. */

@@ -98,7 +98,7 @@ export class RotationLock {
 
   /** Takes the lock, breaking one that has expired or that an earlier attempt of this run left. */
   async acquire(): Promise<void> {
-    const { octokit, target, name, access } = this.options;
+    const { octokit, target, name } = this.options;
     const now = this.now();
     const mine: Holder = {
       ...this.options.identity,

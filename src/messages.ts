@@ -141,6 +141,7 @@ export function finishProblems(ledger: LedgerStore, finish: FinishOutcome): stri
 export function describeConclusion(conclusion: DeployOutcome['conclusion']): string {
   if (conclusion === 'timed out') return 'did not complete within deploy-timeout';
   if (conclusion === 'unknown') return 'could not be read';
+  if (conclusion === 'not identified') return 'was dispatched, but its run could not be identified';
   if (conclusion === 'not dispatched' || conclusion === 'not waited for') return `was ${conclusion}`;
   return `concluded ${conclusion}`;
 }

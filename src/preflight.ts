@@ -10,9 +10,9 @@
 
 import type { TokenSource } from './conductorone/auth.js';
 import type { ConductorOneClient } from './conductorone/client.js';
+import { type DeployFacts, startDeployChecks } from './deploy-preflight.js';
 import { ActionError, errorMessage } from './errors.js';
 import type { Octokit } from './github/client.js';
-import { checkWorkflow } from './github/deploy.js';
 import { type OrgSecretAccess, resolveOrgSecretAccess } from './github/organization.js';
 import { type PublicKey, readPublicKey } from './github/secrets.js';
 import type { Inputs } from './inputs.js';
@@ -65,6 +65,8 @@ export interface Preflight {
    * it (rotate-if-expires-within, dry run): 'gone' when it no longer exists.
    */
   current?: CredentialInfo | 'gone';
+  /** What the checks of deploy-workflows learned of each workflow (empty without deploy-workflows). */
+  deployFacts: DeployFacts;
 }
 
 /** A lock outlives the longest a run may take: its deploy wait, and an hour for everything else. */
@@ -127,7 +129,8 @@ function startReads(context: PreflightContext, lock: RotationLock | undefined) {
     ? readLedger({ octokit, targets, name, connector: connectorKey, readLimit, now: context.now() })
     : Promise.resolve(undefined);
   const locked = lock ? lock.acquire() : Promise.resolve();
-  const workflows = inputs.deployWorkflows.map((workflow) => readLimit(() => checkWorkflow(octokit, workflow)));
+  const { deployWorkflows: workflows, deployInputs } = inputs;
+  const deploy = startDeployChecks({ workflows, deployInputs, octokit, readLimit, orgAccess: Promise.all(access) });
   const previous: Promise<PreviousCredential> = found.then((ledger) => previousFrom(inputs, ledger));
   const needsCurrent = inputs.rotateIfExpiresWithin !== undefined || inputs.dryRun;
   const current = needsCurrent
@@ -144,7 +147,8 @@ function startReads(context: PreflightContext, lock: RotationLock | undefined) {
     locked: [locked],
     previous: [previous],
     current: [current],
-    workflows,
+    deploy: deploy.checks,
+    deployFacts: [deploy.facts],
   };
 }
 
@@ -199,7 +203,9 @@ async function collect(
     : forgetfulStore(connector);
   const firstRotation = ledger.remembers && ledger.ledger.entries.length === 0 && !inputs.previousCredentialId;
   const staleGiven = inputs.previousCredentialId ? ledger.adoptGiven(inputs.previousCredentialId) : undefined;
+  const [deployFacts] = await Promise.all(reads.deployFacts);
   return {
+    deployFacts: deployFacts as DeployFacts,
     publicKeys,
     orgAccess,
     ledger,

@@ -7,9 +7,16 @@
  * revoked, and re-running the deploy is safe.
  */
 import { ActionError, errorMessage } from './errors.js';
-import { type DeployOutcome, type DispatchedRun, dispatchWorkflow, waitForRun } from './github/deploy.js';
+import {
+  type DeployOutcome,
+  type Dispatched,
+  type DispatchedRun,
+  dispatchWorkflow,
+  ForeignRunError,
+  waitForRun,
+} from './github/deploy.js';
 import * as say from './messages.js';
-import type { RotatedCredential } from './model.js';
+import type { DeployWorkflow, RotatedCredential } from './model.js';
 import { createLimiter } from './pool.js';
 import * as report from './report.js';
 import type { Session } from './session.js';
@@ -55,41 +62,63 @@ export async function handOver(
 }
 
 /** Dispatches every deploy workflow, then waits for every run; resolves with each outcome. */
-export async function rollOut(session: Session): Promise<DeployOutcome[]> {
-  const { core, http, inputs, octokit } = session;
-  const deadline = http.clock.now() + inputs.deployTimeout.ms;
+export function rollOut(session: Session): Promise<DeployOutcome[]> {
+  const { http, inputs } = session;
+  // deploy-timeout bounds the whole hand-over: every request in it, each retry and each wait a server asks for.
+  const deadline = {
+    at: http.clock.now() + inputs.deployTimeout.ms,
+    what: `deploy-timeout (${inputs.deployTimeout.text})`,
+  };
+  return http.withinDeadline(deadline, () => dispatchAndWait(session, deadline.at));
+}
+
+async function dispatchAndWait(session: Session, deadline: number): Promise<DeployOutcome[]> {
+  const { core, inputs } = session;
   // Dispatches create runs: a few at a time, as GitHub asks of content-creating requests.
   const dispatchLimit = createLimiter(session.concurrency);
   const dispatched = await Promise.allSettled(
-    inputs.deployWorkflows.map((workflow) =>
-      dispatchLimit(async () => {
-        const run = await dispatchWorkflow(octokit, workflow, inputs.deployInputs);
-        core.info(`${workflow.label}: dispatched run ${run.url}`);
-        return run;
-      }),
-    ),
+    inputs.deployWorkflows.map((workflow) => dispatchLimit(() => dispatchOne(session, workflow))),
   );
-  if (dispatched.some((d) => d.status === 'rejected')) {
+  const runs = dispatched.flatMap((d) => (d.status === 'fulfilled' && 'run' in d.value ? [d.value.run] : []));
+  if (runs.length < dispatched.length) {
+    // Something went wrong before any run could be waited for: nothing will be revoked, so stop here.
     return inputs.deployWorkflows.map((workflow, index) => {
-      const result = dispatched[index] as PromiseSettledResult<DispatchedRun>;
-      if (result.status === 'fulfilled') return { workflow, run: result.value, conclusion: 'not waited for' };
-      return { workflow, conclusion: 'not dispatched', error: errorMessage(result.reason) };
+      const result = dispatched[index] as PromiseSettledResult<Dispatched>;
+      if (result.status === 'rejected')
+        return { workflow, conclusion: 'not dispatched', error: errorMessage(result.reason) };
+      if ('run' in result.value) return { workflow, run: result.value.run, conclusion: 'not waited for' };
+      return { workflow, conclusion: 'not identified', error: result.value.notIdentified };
     });
   }
-  const runs = dispatched.map((d) => (d as PromiseFulfilledResult<DispatchedRun>).value);
   const what = runs.length === 1 ? 'the deploy run' : `${runs.length} deploy runs`;
   core.info(`Waiting for ${what} (deploy-timeout ${inputs.deployTimeout.text}).`);
-  return Promise.all(
-    runs.map(async (run) => {
-      try {
-        const conclusion = await waitForRun(octokit, run, { clock: http.clock, deadline });
-        core.info(`${run.workflow.label}: run ${run.url} ${say.describeConclusion(conclusion)}.`);
-        return { workflow: run.workflow, run, conclusion };
-      } catch (err) {
-        return { workflow: run.workflow, run, conclusion: 'unknown', error: errorMessage(err) } satisfies DeployOutcome;
-      }
-    }),
-  );
+  return Promise.all(runs.map((run) => waitFor(session, run, deadline)));
+}
+
+/** Dispatches one workflow and finds its run, saying so in the log. */
+async function dispatchOne(session: Session, workflow: DeployWorkflow): Promise<Dispatched> {
+  const { core, http, inputs, octokit } = session;
+  const facts = session.preflight.deployFacts.get(workflow) ?? { skewMs: 0 };
+  const deadline = http.deadline?.at;
+  const options = { facts, clock: http.clock, ...(deadline === undefined ? {} : { deadline }) };
+  const found = await dispatchWorkflow(octokit, workflow, inputs.deployInputs, options);
+  if ('run' in found) core.info(`${workflow.label}: dispatched run ${found.run.url}`);
+  else core.info(`${workflow.label}: dispatched, but ${found.notIdentified}.`);
+  return found;
+}
+
+/** Waits for one run; a run that turns out to be another workflow's is not identified, and its conclusion ignored. */
+async function waitFor(session: Session, run: DispatchedRun, deadline: number): Promise<DeployOutcome> {
+  const { core, http, octokit } = session;
+  const facts = session.preflight.deployFacts.get(run.workflow) ?? { skewMs: 0 };
+  try {
+    const conclusion = await waitForRun(octokit, run, { clock: http.clock, deadline, facts });
+    core.info(`${run.workflow.label}: run ${run.url} ${say.describeConclusion(conclusion)}.`);
+    return { workflow: run.workflow, run, conclusion };
+  } catch (err) {
+    const conclusion = err instanceof ForeignRunError ? 'not identified' : 'unknown';
+    return { workflow: run.workflow, run, conclusion, error: errorMessage(err) };
+  }
 }
 
 /** `deploy-runs`: one object per deploy workflow. */

@@ -49,13 +49,18 @@ export async function runPipeline(context: RunContext): Promise<void> {
   const progress = context.progress ?? new RunProgress();
   const now = context.now ?? Date.now;
   let session: Session | undefined;
+  let failed = true;
   try {
     const inputs = readInputs(core);
     for (const { title, message } of say.inputWarnings(inputs, now())) core.warning(message, title);
     session = await openSession({ ...context, core, progress, now }, inputs);
     const notRotating = await reportIfNotRotating(session, now);
     if (notRotating === 'dry run') return;
-    if (notRotating) return await retireWithoutRotating(session, notRotating);
+    if (notRotating) {
+      await retireWithoutRotating(session, notRotating);
+      failed = false;
+      return;
+    }
     await makeRoom(session);
 
     const credential = await issueCredential(session);
@@ -63,6 +68,7 @@ export async function runPipeline(context: RunContext): Promise<void> {
     report.setCredentialOutputs(core, credential);
     const outcomes = await store(session, credential, writes);
     await finish(session, credential, { outcomes, deploys: await handOver(session, credential, outcomes) });
+    failed = false;
   } catch (err) {
     // Before a usable credential existed, a failure changed nothing: say so.
     if (!progress.credentialId || progress.discarded) {
@@ -71,17 +77,34 @@ export async function runPipeline(context: RunContext): Promise<void> {
     }
     throw err;
   } finally {
-    await releaseLock(core, session);
+    await releaseLock(core, session, failed);
   }
 }
 
+/**
+ * How long a failed run waits to give the lock back: GitHub may have asked it
+ * to wait longer (a rate limit) before its next request, and a failed run does
+ * not wait that out for the lock alone; the lock then expires, and a re-run of
+ * the workflow run takes it over at once.
+ */
+const FAILED_RUN_RELEASE_MS = 5_000;
+
 /** The lock is given back however the run ends; a lock that cannot be, expires. */
-async function releaseLock(core: ActionCore, session: Session | undefined): Promise<void> {
+async function releaseLock(core: ActionCore, session: Session | undefined, failed: boolean): Promise<void> {
   const lock = session?.preflight.lock;
   if (!lock) return;
   session?.progress.holdLock(undefined);
+  const release = lock.release();
+  const bound = failed
+    ? new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), FAILED_RUN_RELEASE_MS).unref())
+    : undefined;
   try {
-    await lock.release();
+    if ((await (bound ? Promise.race([release, bound]) : release)) === 'late') {
+      release.catch(() => {});
+      throw new Error(
+        `it could not be sent within ${FAILED_RUN_RELEASE_MS / 1000} s (GitHub asked the action to wait)`,
+      );
+    }
   } catch (err) {
     core.warning(say.lockNotReleased(lock.name, errorMessage(err)), 'The rotation lock was not released');
   }

@@ -14,6 +14,7 @@ import type { Inputs } from './inputs.js';
 import { type RunIdentity, runIdentity } from './lock.js';
 import * as say from './messages.js';
 import type { Target } from './model.js';
+import { BEFORE_ROTATING, withinPhase } from './phase.js';
 import { createLimiter, type Limiter } from './pool.js';
 import { authenticateAndPreflight, type Preflight } from './preflight.js';
 import type { RunProgress } from './progress.js';
@@ -63,8 +64,15 @@ export interface SessionOptions {
   proofRetryDelaysMs?: readonly number[];
 }
 
-/** Authenticates, and checks every target before anything changes; any problem stops the run here. */
-export async function openSession(options: SessionOptions, inputs: Inputs): Promise<Session> {
+/**
+ * Authenticates, and checks every target before anything changes; any problem stops the run here,
+ * and so does BEFORE_ROTATING running out.
+ */
+export function openSession(options: SessionOptions, inputs: Inputs): Promise<Session> {
+  return withinPhase(options.http, BEFORE_ROTATING, () => open(options, inputs));
+}
+
+async function open(options: SessionOptions, inputs: Inputs): Promise<Session> {
   const { core, http } = options;
   const mask = (value: string) => core.setSecret(value);
   const getIdToken = (audience: string) => core.getIdToken(audience);
@@ -81,7 +89,10 @@ export async function openSession(options: SessionOptions, inputs: Inputs): Prom
   // createOctokit); once the token request is written, @actions/github and then what output
   // needs load while they are all in flight.
   const token = whenSent(() => tokenSource.getToken(), tokenUrl(inputs.serverUrl));
-  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, { loadAfter: token.sent });
+  const octokit = createOctokit(inputs.githubToken, inputs.githubApiUrl, http, {
+    loadAfter: token.sent,
+    log: core.info,
+  });
   void token.sent.then(() => core.preload?.());
   const secretNames = secrets.map((s) => s.name);
   const identity = runIdentity(core.getEnv);

@@ -43,8 +43,8 @@ describe('README', () => {
 
   // Long enough for the set-up of both sides, the recipes and the troubleshooting table a newcomer needs
   // in one place; the contents list keeps it navigable.
-  it('fits in 600 lines and opens with a contents list after the first workflow and the two local commands', () => {
-    expect(readme.split('\n').length).toBeLessThanOrEqual(600);
+  it('fits in 650 lines and opens with a contents list after the first workflow and the two local commands', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(650);
     const contents = readme.indexOf('\n## Contents\n');
     expect(contents).toBeGreaterThan(0);
     expect(readme.indexOf('npm run demo')).toBeLessThan(contents);

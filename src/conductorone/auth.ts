@@ -102,7 +102,8 @@ export function tokenUrl(serverUrl: URL): URL {
 /**
  * The client assertion: `iss` = `sub` = client ID, `aud` = the token host
  * without port, valid from 2 minutes ago to 2 minutes ahead (the server refuses
- * a lifetime over 5 minutes), with a random `nonce` header as the Go SDK sends.
+ * a lifetime over 5 minutes), with a random `nonce` header as the Go SDK sends
+ * and, like both SDKs, no `typ` header.
  */
 export async function createClientAssertion(
   clientId: string,
@@ -111,7 +112,7 @@ export async function createClientAssertion(
   nowSeconds: number,
 ): Promise<string> {
   return new SignJWT({})
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', nonce: randomBytes(16).toString('hex') })
+    .setProtectedHeader({ alg: 'EdDSA', nonce: randomBytes(16).toString('hex') })
     .setIssuer(clientId)
     .setSubject(clientId)
     .setAudience([audience])

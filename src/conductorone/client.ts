@@ -169,16 +169,19 @@ export class ConductorOneClient {
    * Revokes one credential. A 404 means it is gone already (revoked by hand,
    * or by an earlier attempt of this very request), which is what was wanted,
    * but only when ConductorOne itself says so: a proxy's 404 page proves
-   * nothing, so then a read decides.
+   * nothing, so then a read decides. A success without ConductorOne's JSON (an
+   * empty body, which its SDKs accept as a revoke; or a proxy's page) is
+   * likewise confirmed by a read.
    */
   async revokeCredential(appId: string, connectorId: string, id: string): Promise<RevokeResult> {
     const doing = `revoke credential ${id} of connector ${connectorId}`;
     // Repeating a revoke is harmless: a second one finds the credential gone.
     const response = await this.callOrExplain('POST', credentialPath(appId, connectorId, id), {});
-    if (response.status === 200) {
+    if (response.status === 200 || response.status === 204) {
       if (isObject(await readJson(response))) return 'revoked';
-      const notJson = "the answer (200) was not ConductorOne's JSON, so the credential may still be valid";
-      throw new ActionError(`ConductorOne could not ${doing}: ${notJson}. Check server-url and ${ANY_PROXY}.`);
+      if ((await this.getCredential(appId, connectorId, id)) === undefined) return 'revoked';
+      const answered = `the answer (${response.status}) was not ConductorOne's JSON, and a read shows the credential still exists`;
+      throw new ActionError(`ConductorOne could not ${doing}: ${answered}. Check server-url and ${ANY_PROXY}.`);
     }
     if (response.status === 404) {
       if (await isConductorOneError(response.clone())) return 'already revoked';

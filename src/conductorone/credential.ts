@@ -39,7 +39,24 @@ export interface ClientIdParts {
 export function parseClientId(value: string): ClientIdParts | undefined {
   const match = CLIENT_ID.exec(value);
   if (!match) return undefined;
-  return { name: match[1] as string, host: match[2] as string, kind: match[3] as string };
+  return { name: match[1] as string, host: tenantHost(match[2] as string), kind: match[3] as string };
+}
+
+/** ConductorOne's own domain, which a tenant name alone stands for. */
+const TENANT_DOMAIN = '.conductor.one';
+
+/**
+ * The tenant host as ConductorOne's Go SDK reads a client ID (NormalizeTenant
+ * in extra_sdk_options.go): lowercased, and a host without a dot is a tenant
+ * name under conductor.one, so `name@acme/spc` means `acme.conductor.one`.
+ * Unlike the SDK, a port stays after the host (`acme:8443` ->
+ * `acme.conductor.one:8443`), where it can still be connected to.
+ */
+export function tenantHost(host: string): string {
+  const lower = host.toLowerCase();
+  if (lower.includes('.')) return lower;
+  const [name, port] = lower.split(':');
+  return `${name}${TENANT_DOMAIN}${port === undefined ? '' : `:${port}`}`;
 }
 
 export function isRfc3339(value: string): boolean {

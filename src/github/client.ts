@@ -2,14 +2,14 @@ import type { getOctokit } from '@actions/github';
 import { endpoint } from '@octokit/endpoint';
 import type { Http, SendInit } from '../http.js';
 import type { HttpResponse } from '../http-response.js';
+import { USER_AGENT } from '../user-agent.js';
 import { TokenRefusals } from './errors.js';
+import { GitHubRateLimits } from './rate-limits.js';
 
 type GitHubOctokit = ReturnType<typeof getOctokit>;
 
 /** The part of Octokit the action uses. */
 export type Octokit = Pick<GitHubOctokit, 'request' | 'paginate'>;
-
-const USER_AGENT = 'conductorone-rotate-credential-action';
 
 export interface OctokitOptions {
   /**
@@ -18,7 +18,14 @@ export interface OctokitOptions {
    * takes the time of that round trip rather than delaying the request.
    */
   loadAfter?: Promise<unknown>;
+  /** GitHub's rate-limit rules for the run's requests (default: a budget of the run's own). */
+  limits?: GitHubRateLimits;
+  /** Receives one line when GitHub's rate-limit budget holds requests back. */
+  log?: (message: string) => void;
 }
+
+/** Sends one request through the action's HTTP policy, within GitHub's rate-limit rules. */
+type Send = (input: string | URL, init?: SendInit) => Promise<HttpResponse>;
 
 /**
  * Octokit from @actions/github, pointed at `github-api-url` (GHES:
@@ -35,7 +42,10 @@ export interface OctokitOptions {
  */
 export function createOctokit(token: string, apiUrl: URL, http: Http, options: OctokitOptions = {}): Octokit {
   const baseUrl = apiUrl.href.replace(/\/$/, '');
-  const early = new EarlyReads(token, baseUrl, http);
+  // One set of GitHub's rate-limit rules for every request of the run: a limit pauses them all.
+  const limits = options.limits ?? new GitHubRateLimits(http.clock, options.log);
+  const send: Send = (input, init) => http.fetchThrough(input, init, limits);
+  const early = new EarlyReads(token, baseUrl, send);
   let loaded = false;
   const load = () =>
     import('@actions/github').then(({ getOctokit }) => {
@@ -66,7 +76,7 @@ class EarlyReads {
   constructor(
     token: string,
     private readonly baseUrl: string,
-    private readonly http: Http,
+    private readonly http: Send,
   ) {
     this.headers = {
       // What Octokit would add: @octokit/auth-token's prefix, and @octokit/core's user agent before its own part.
@@ -85,7 +95,7 @@ class EarlyReads {
     });
     const key = `GET ${url}`;
     if (this.sent.has(key)) return;
-    const response = this.http.fetch(url, { method: 'GET', headers: headers as Record<string, string> });
+    const response = this.http(url, { method: 'GET', headers: headers as Record<string, string> });
     // Octokit handles its failure when it takes it; one never taken is nobody's concern.
     response.catch(() => {});
     this.sent.set(key, response);
@@ -95,7 +105,7 @@ class EarlyReads {
   readonly fetch = (input: string | URL, init: SendInit = {}): Promise<HttpResponse> => {
     const key = `${(init.method ?? 'GET').toUpperCase()} ${String(input)}`;
     const response = this.sent.get(key);
-    if (!response) return this.http.fetch(input, init);
+    if (!response) return this.http(input, init);
     this.sent.delete(key);
     return response;
   };

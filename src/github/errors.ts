@@ -11,7 +11,9 @@ export interface GitHubAttempt {
   /** What was being done, ending in a preposition the target label follows: "write the secret X in". */
   doing: string;
   /** The fine-grained permission the request needs. */
-  permission: 'Secrets' | 'Variables' | 'Metadata' | 'Actions';
+  permission: 'Secrets' | 'Variables' | 'Metadata' | 'Actions' | 'Contents';
+  /** The input that names the target, for a target that moved; default repositories (organization for one). */
+  input?: string;
 }
 
 interface RequestErrorLike {
@@ -103,6 +105,24 @@ function statusDetail(err: RequestErrorLike): string {
   return message ? `${err.status} ${message}` : `${err.status}`;
 }
 
+/** Whether a request ended because its phase's deadline (deploy-timeout, say) ran out; Octokit wraps it as a cause. */
+export function deadlineRanOut(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return [err, cause].some((e) => e instanceof TransportError && e.deadlineRanOut);
+}
+
+/**
+ * A limit GitHub still applied once the action stopped waiting: retry-after or
+ * no requests remaining, a 429, or a 403 that names a secondary rate limit.
+ */
+function isRateLimited(err: RequestErrorLike, message: string): boolean {
+  if (err.status === 429) return true;
+  if (err.status !== 403) return false;
+  const headers = err.response?.headers ?? {};
+  const asked = headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0';
+  return asked || /secondary rate limit|abuse detection/i.test(message);
+}
+
 /** The parts of messages that several answers share. */
 export const ANY_PROXY = 'any proxy between the runner and GitHub';
 const CHECK_NETWORK = "Check github-api-url and the runner's network access.";
@@ -115,28 +135,22 @@ export function describeGitHubError(err: unknown, target: Target, attempt: GitHu
   // the real cause (no connection, a timeout) is what people need to see.
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause instanceof TransportError) err = cause;
+  if (err instanceof TransportError && err.rateLimited) {
+    const limited = `GitHub rate-limited the attempt to ${attempt.doing} ${target.label}: ${err.message}`;
+    return new ActionError(`${limited}; re-run later.`, { cause: err });
+  }
   if (err instanceof TransportError) {
     const unreachable = `Could not reach GitHub for ${target.label}: ${err.message}`;
     return new ActionError(`${unreachable}. ${CHECK_NETWORK}`, { cause: err });
   }
-  const what = `${attempt.doing} ${target.label}`;
-  if (err instanceof UndocumentedStatusError) {
-    const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
-    return new ActionError(
-      [
-        `GitHub answered the attempt to ${what} with status ${err.status}${redirect},`,
-        `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
-        `check github-api-url and ${ANY_PROXY}.`,
-      ].join(' '),
-    );
-  }
+  if (err instanceof UndocumentedStatusError) return undocumentedStatus(err, target, attempt);
   if (!isRequestError(err)) return err;
+  const what = `${attempt.doing} ${target.label}`;
+  const data = err.response?.data as { message?: unknown } | undefined;
+  // GitHub's message is still a server's text: one line, nothing shaped like a credential.
+  const message = typeof data?.message === 'string' ? serverText(data.message, 300) : '';
   const detail = statusDetail(err);
-  const headers = err.response?.headers ?? {};
-  if (
-    (err.status === 403 || err.status === 429) &&
-    (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0')
-  ) {
+  if (isRateLimited(err, message)) {
     return new ActionError(
       `GitHub rate-limited the attempt to ${what} (${detail}) longer than this action waits; re-run later.`,
     );
@@ -161,6 +175,7 @@ function permissionFix(target: Target, permission: GitHubAttempt['permission']):
   if (permission === 'Metadata') return 'give the token read access to that repository (Metadata read).';
   // Dispatching and reading workflow runs: the workflow GITHUB_TOKEN can do it in its own repository.
   if (permission === 'Actions') return `give the token the Actions read and write permission on ${target.label}.`;
+  if (permission === 'Contents') return `give the token the Contents read permission on ${target.label}.`;
   if (target.kind === 'organization') {
     const grant = `the organization ${permission} read and write permission (GitHub App or fine-grained token)`;
     return `give the token ${grant}, or admin:org for a classic token; ${NOT_GITHUB_TOKEN}.`;
@@ -171,6 +186,36 @@ function permissionFix(target: Target, permission: GitHubAttempt['permission']):
     return `give the token ${grant}; ${NOT_GITHUB_TOKEN}.`;
   }
   return `give the token the ${permission} read and write permission on that repository; ${NOT_GITHUB_TOKEN}.`;
+}
+
+/** An answer whose status GitHub does not document for the request: a moved target, a redirect, a proxy's page. */
+function undocumentedStatus(err: UndocumentedStatusError, target: Target, attempt: GitHubAttempt): ActionError {
+  if (err.status === 301 || err.status === 308) return new ActionError(movedMessage(target, err.status, attempt));
+  const redirect = err.status >= 300 && err.status < 400 ? ' (a redirect, which the action never follows)' : '';
+  return new ActionError(
+    [
+      `GitHub answered the attempt to ${attempt.doing} ${target.label} with status ${err.status}${redirect},`,
+      `not the documented ${err.expected.join(' or ')}, so it did not count as done:`,
+      `check github-api-url and ${ANY_PROXY}.`,
+    ].join(' '),
+  );
+}
+
+/**
+ * A renamed or transferred repository (or a renamed organization) answers 301
+ * with its new location, which the action never follows: it says the target
+ * moved, and where to change its name.
+ * https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#301-moved-permanently
+ */
+function movedMessage(target: Target, status: number, attempt: GitHubAttempt): string {
+  const input = attempt.input ?? (target.kind === 'organization' ? 'organization' : 'repositories');
+  const what =
+    target.kind === 'organization' ? `Organization ${target.org}` : `Repository ${target.owner}/${target.repo}`;
+  const how = target.kind === 'organization' ? 'renamed' : 'renamed or transferred';
+  return [
+    `${what} moved (${status}): GitHub answered the attempt to ${attempt.doing} ${target.label} with its new location,`,
+    `which the action never follows, so it did not count as done. It was ${how}: use its new name in ${input}.`,
+  ].join(' ');
 }
 
 function notFound(target: Target, detail: string): string {

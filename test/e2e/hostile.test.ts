@@ -216,17 +216,17 @@ describe.concurrent('the new credential is proved before any write', () => {
     context.expect(onlyError(result)).toContain(`without a key_id and a 32-byte base64 key`);
   });
 
-  it('ends a read whose answer is larger than 10 MB, once, and rotates nothing', async (context) => {
+  it('ends a read whose answer is larger than 8 MB, once, and rotates nothing', async (context) => {
     const { scenario, previous, inputs } = await withPrevious(context);
     const path = `/repos/${REPO}/actions/secrets/public-key`;
-    scenario.github.inject({ method: 'GET', path, status: 200, body: `{"key":"${'A'.repeat(11 * 1024 * 1024)}"}` });
+    scenario.github.inject({ method: 'GET', path, status: 200, body: `{"key":"${'A'.repeat(8_000_000)}"}` });
 
     const result = await scenario.run(inputs);
 
     await expectUnchanged(context, scenario, previous, result);
     context.expect(scenario.conductorOne.issued).toEqual([]);
     context.expect(scenario.github.requests.filter((r) => r.path === path)).toHaveLength(1);
-    context.expect(onlyError(result)).toContain(`failed: the answer is larger than 10 MB`);
+    context.expect(onlyError(result)).toContain(`failed: the answer is larger than 8 MB`);
   });
 });
 

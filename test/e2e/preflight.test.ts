@@ -1,7 +1,16 @@
 // A target or identity that cannot work is found before RotateCredential, and nothing rotates (SPEC 4).
 import { describe, expect, it } from 'vitest';
 import { makeClientCredential } from '../fakes/conductorone.js';
-import { onlyError, publicKeyPath, ROTATE_PATH, requestLog, requestsTo, scenarioFor, TOKEN_PATH } from './helpers.js';
+import {
+  leaks,
+  onlyError,
+  publicKeyPath,
+  ROTATE_PATH,
+  requestLog,
+  requestsTo,
+  scenarioFor,
+  TOKEN_PATH,
+} from './helpers.js';
 
 const REPO = 'acme/connectors';
 
@@ -24,6 +33,31 @@ describe('preflight', () => {
     expect(result.outputs['credential-id']).toBeUndefined();
     expect(result.summary).toMatch(/not rotated/i);
     expect(result.summary).toContain('acme/missing');
+  });
+
+  it('does not rotate when a repository moved (301, renamed or transferred), and says so instead of blaming the network', async (context) => {
+    const scenario = await scenarioFor(context);
+    scenario.github.inject({
+      method: 'GET',
+      path: publicKeyPath(REPO),
+      status: 301,
+      headers: { location: `${scenario.github.url}/repositories/1000/actions/secrets/public-key` },
+      body: {
+        message: 'Moved Permanently',
+        url: `${scenario.github.url}/repositories/1000/actions/secrets/public-key`,
+      },
+    });
+
+    const result = await scenario.run();
+
+    expect(result.code).toBe(1);
+    expect(scenario.conductorOne.issued).toEqual([]);
+    expect(requestLog(scenario.github)).toEqual([`GET ${publicKeyPath(REPO)} 301 [status 301]`]);
+    const error = onlyError(result);
+    expect(error).toContain(`Repository ${REPO} moved (301)`);
+    expect(error).toContain('use its new name in repositories');
+    expect(error).not.toContain('check github-api-url');
+    expect(leaks(scenario, result)).toEqual([]);
   });
 
   it('does not rotate when GitHub refuses github-token (401)', async (context) => {

@@ -6,6 +6,7 @@ import type { Fault } from '../fakes/log.js';
 import type { RunActionResult } from '../fakes/run-action.js';
 import {
   type E2EScenario,
+  leaks,
   onlyError,
   onlyIssued,
   publicKeyPath,
@@ -142,6 +143,82 @@ describe.concurrent('transient faults', () => {
     const { scenario } = await rotateThrough(context, 'github', { method: 'PUT', path, destroy: true });
 
     context.expect(requestsTo(scenario.github, 'PUT', path)).toEqual([`PUT ${path} 0 [destroy]`, `PUT ${path} 201`]);
+  });
+});
+
+describe('GitHub rate limits pause the whole run', () => {
+  it('holds every other GitHub request while one write waits out a limit (403, retry-after: 2)', async (context) => {
+    const { expect } = context;
+    const repositories = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`acme/repo-${i}`, 'write' as const]));
+    const scenario = await scenarioFor(context, { repositories });
+    const limitedPath = secretPath('acme/repo-0', 'BATON_CLIENT_ID');
+    scenario.github.inject({
+      method: 'PUT',
+      path: limitedPath,
+      status: 403,
+      headers: { 'retry-after': '2' },
+      body: githubErrorBody(403, 'You have exceeded a secondary rate limit.'),
+    });
+
+    const result = await scenario.run();
+
+    expect(result.code, result.stdout).toBe(0);
+    const limited = scenario.github.requests.find((r) => r.path === limitedPath && r.status === 403)!;
+    const limitedAt = scenario.github.timing(limited)!.answeredAt!;
+    const later = scenario.github.requests
+      .map((entry) => ({ entry, timing: scenario.github.timing(entry)! }))
+      // Requests already on their way when the 403 left the fake arrive within moments of it.
+      .filter(({ timing }) => timing.arrivedAt > limitedAt + 100);
+    // Nothing sent once the action had the 403 leaves before the 2 s are over.
+    expect(later.length).toBeGreaterThan(0);
+    for (const { entry, timing } of later) {
+      expect(timing.arrivedAt - limitedAt, `${entry.method} ${entry.path}`).toBeGreaterThanOrEqual(1_900);
+    }
+    expect(result.stdout).toContain('every GitHub request of this run waits with it');
+    expect(leaks(scenario, result)).toEqual([]);
+  });
+});
+
+describe('a GitHub limit without retry-after', () => {
+  it('waits a minute, not a second, on a 429 without retry-after, and holds every other GitHub request meanwhile', async (context) => {
+    const { expect } = context;
+    const scenario = await scenarioFor(context, { repositories: { [REPO]: 'write', 'acme/second': 'write' } });
+    const path = secretPath(REPO, 'BATON_CLIENT_SECRET');
+    scenario.github.inject({ method: 'PUT', path, status: 429, body: githubErrorBody(429, 'Too Many Requests') });
+    let waiting = '';
+
+    // Cancelled (as the runner cancels) once the log says how long it waits: a minute is not worth a test's time.
+    const result = await scenario.run(
+      {},
+      {
+        onStart: (child) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            const line = String(chunk)
+              .split('\n')
+              .find((l) => l.includes('secondary rate limit (429)'));
+            if (line && !waiting) {
+              waiting = line;
+              setTimeout(() => child.kill('SIGTERM'), 500);
+            }
+          });
+        },
+      },
+    );
+
+    expect(waiting).toMatch(
+      /: secondary rate limit \(429\); every GitHub request of this run waits with it; retrying in 60\.0 s \(attempt 2 of 4\)$/,
+    );
+    expect(result.code).toBe(1);
+    // Nothing left for GitHub after the 429, in the half second before the cancel.
+    const limited = scenario.github.requests.findIndex((r) => r.path === path && r.status === 429);
+    const later = scenario.github.requests.slice(limited + 1).filter((r) => {
+      const timing = scenario.github.timing(r);
+      const limitedAt = scenario.github.timing(scenario.github.requests[limited]!)?.answeredAt ?? 0;
+      return (timing?.arrivedAt ?? 0) > limitedAt + 100;
+    });
+    expect(later).toEqual([]);
+    expect(onlyError(result)).toMatch(/^The run was cancelled \(SIGTERM\) after ConductorOne issued credential/);
+    expect(leaks(scenario, result)).toEqual([]);
   });
 });
 

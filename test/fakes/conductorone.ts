@@ -94,6 +94,11 @@ export interface FakeConductorOne {
    * credential that takes a moment to go live would.
    */
   activateAfter(attempts: number): void;
+  /**
+   * From now on a revoke answers 200 with an empty body, which ConductorOne's SDKs accept as
+   * done; the credential is revoked as usual.
+   */
+  answerRevokesEmpty(): void;
   inject(fault: Fault): void;
   /**
    * Time passes for every credential: its createdAt and lastUsedAt move `ms` into the past, as if
@@ -248,6 +253,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
   const issued: IssuedCredential[] = [];
   const tampers: RotationTamper[] = [];
   let refusalsBeforeLive = 0;
+  let emptyRevokeAnswers = false;
   // Client ID of a new credential -> token requests it must still refuse.
   const notLiveYet = new Map<string, number>();
 
@@ -540,7 +546,7 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     credential.deletedAt = now;
     credential.updatedAt = now;
     clients.delete(credential.clientId); // its secret can no longer get a token
-    return { status: 200, body: {} };
+    return emptyRevokeAnswers ? { status: 200 } : { status: 200, body: {} };
   }
 
   type Route = {
@@ -629,6 +635,9 @@ export async function startFakeConductorOne(opts: FakeConductorOneOptions): Prom
     tamperNextRotation: (tamper) => void tampers.push(tamper),
     activateAfter: (attempts) => {
       refusalsBeforeLive = attempts;
+    },
+    answerRevokesEmpty: () => {
+      emptyRevokeAnswers = true;
     },
     inject: server.inject,
     ageCredentials: (ms) => {

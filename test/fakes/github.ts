@@ -5,6 +5,7 @@
 // endpoints differ only in their base path, so one set of handlers serves all three.
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
+import { type SecondaryLimitOptions, type SecondaryLimits, secondaryLimits } from './github-limits.js';
 import {
   fullRepository,
   listedRepository,
@@ -12,7 +13,7 @@ import {
   type Origins,
   type RepositoryFacts,
 } from './github-repository.js';
-import { createWorkflows, type FakeRun, type FakeWorkflow } from './github-workflows.js';
+import { createWorkflows, type FakeRun, type FakeWorkflow, GHES_VERSION, type Platform } from './github-workflows.js';
 import {
   type FakeRequest,
   type Fault,
@@ -42,6 +43,14 @@ export interface FakeGitHubOptions {
   rateLimit?: number;
   /** Actions workflows per repository (owner/repo -> file name -> behaviour), for deploy-workflows. */
   workflows?: Record<string, Record<string, FakeWorkflow>>;
+  /**
+   * Which GitHub to answer as: github.com (default), or GitHub Enterprise Server 3.19 (path prefix
+   * /api/v3 unless pathPrefix says otherwise, x-github-enterprise-version on every answer, and its
+   * workflow dispatch: no return_run_details, at most 10 inputs).
+   */
+  platform?: Platform;
+  /** Enforce GitHub's documented secondary rate limits, on this clock (see github-limits.ts). */
+  secondaryLimits?: SecondaryLimitOptions;
 }
 
 export interface StoredSecret {
@@ -92,6 +101,11 @@ export interface FakeGitHub {
   runs: Map<number, FakeRun>;
   /** Sets how a workflow behaves from now on. */
   setWorkflow(ownerRepo: string, file: string, workflow: FakeWorkflow): void;
+  /** Starts a run no dispatch of the action made (another person's dispatch, a run of another event). */
+  startRun(ownerRepo: string, file: string, options?: { ref?: string; event?: string }): FakeRun;
+  platform: Platform;
+  /** With secondaryLimits: the requests refused for a limit, by limit. */
+  limitHits(): { total: number; by: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -155,6 +169,26 @@ function rateLimitHeaders(limit: number): () => Record<string, string> {
       'x-ratelimit-resource': 'core',
     };
   };
+}
+
+/** GitHub's secondary limits when asked for, else none. */
+function limitsOf(opts: FakeGitHubOptions): SecondaryLimits {
+  return opts.secondaryLimits ? secondaryLimits(opts.secondaryLimits) : { admit: () => {}, hits: 0, hitsBy: {} };
+}
+
+function platformOf(opts: FakeGitHubOptions): Platform {
+  return opts.platform ?? 'github.com';
+}
+
+/** GHES serves its REST API under /api/v3. */
+function defaultPrefix(platform: Platform): string {
+  return platform === 'github.com' ? '' : '/api/v3';
+}
+
+/** GHES names its version on every answer; github.com does not. */
+function platformHeaders(platform: Platform, rateLimit: () => Record<string, string>): () => Record<string, string> {
+  if (platform === 'github.com') return rateLimit;
+  return () => ({ ...rateLimit(), 'x-github-enterprise-version': GHES_VERSION });
 }
 
 interface KeyPair {
@@ -221,7 +255,8 @@ function pageLinks(url: string, perPage: number, page: number, pages: number): s
 
 export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
   await sodium.ready;
-  const prefix = opts.pathPrefix ?? '';
+  const platform = platformOf(opts);
+  const prefix = opts.pathPrefix ?? defaultPrefix(platform);
   const secrets = new Map<string, Map<string, StoredSecret>>();
   const variables = new Map<string, Map<string, StoredVariable>>();
   // Owner, repository, organization (and here environment) names are case-insensitive on GitHub.
@@ -674,7 +709,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return id === undefined ? undefined : repositories.get(id);
   }
 
-  const workflows = createWorkflows({ origins, repository: repositoryByName, error: ghError }, opts.workflows);
+  const workflows = createWorkflows(
+    { origins, repository: repositoryByName, error: ghError, platform },
+    opts.workflows,
+  );
 
   /** The reads outside a scope: a repository, and the repositories of the installation. */
   function readRoute(req: FakeRequest, path: string): Reply | undefined {
@@ -697,8 +735,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     return route(scope, name, req);
   }
 
+  const limits = limitsOf(opts);
+
   function handle(req: FakeRequest): Reply {
     requireAuth(req);
+    // Requests that arrived and are not answered yet (this one among them), as GitHub counts concurrent requests.
+    limits.admit(req.method, () => server.requests.filter((entry) => entry.status === 0).length);
     if (!req.path.startsWith(`${prefix}/`)) throw notFound();
     const path = req.path.slice(prefix.length);
     return workflows.handle(req, path) ?? readRoute(req, path) ?? scopeRoute(req, path);
@@ -707,7 +749,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const server = await startFakeServer({
     handle,
     pathPrefix: prefix,
-    headers: rateLimitHeaders(opts.rateLimit ?? 5000),
+    headers: platformHeaders(platform, rateLimitHeaders(opts.rateLimit ?? 5000)),
     ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
   });
   const origin = server.origin;
@@ -756,6 +798,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     },
     runs: workflows.runs,
     setWorkflow: workflows.setWorkflow,
+    startRun: workflows.startRun,
+    platform,
+    limitHits: () => ({ total: limits.hits, by: { ...limits.hitsBy } }),
     repositoryId(ownerRepo) {
       const id = repositoryIds.get(ownerRepo.toLowerCase());
       if (id === undefined) throw new Error(`fake GitHub: ${ownerRepo} is not in repositories`);

@@ -75,6 +75,8 @@ export interface Fault {
   effect?: (req: FakeRequest) => void;
   /** An answer made from the request (a body that echoes it, say); wins over status, headers and body. */
   reply?: (req: FakeRequest) => Reply;
+  /** Send the answer's body one byte at a time, this many ms apart (a server or proxy that trickles). */
+  trickleMs?: number;
 }
 
 /** A request after its body has been read completely. */
@@ -133,6 +135,7 @@ export class FaultQueue {
 function describeFault(f: Fault): string {
   const parts: string[] = [];
   if (f.delayMs) parts.push(`delay ${f.delayMs}ms`);
+  if (f.trickleMs) parts.push(`trickle ${f.trickleMs}ms`);
   if (f.destroy) parts.push('destroy');
   else if (f.reply) parts.push('reply');
   else if (f.status !== undefined) parts.push(`status ${f.status}`);
@@ -258,8 +261,23 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     }
     const reply = faultReply(fault, request);
     if (!reply) return false;
-    await respond(res, entry, reply);
+    if (fault.trickleMs) await trickle(res, entry, reply, fault.trickleMs);
+    else await respond(res, entry, reply);
     return true;
+  }
+
+  /** Writes the headers at once, then the body a byte at a time, until it is done or the client gives up. */
+  async function trickle(res: ServerResponse, entry: RequestLogEntry, reply: Reply, everyMs: number): Promise<void> {
+    const rendered = renderReply(reply);
+    entry.status = reply.status;
+    res.writeHead(rendered.status, rendered.headers);
+    const body = Buffer.from(rendered.body);
+    for (let i = 0; i < body.length && !res.destroyed; i++) {
+      res.write(body.subarray(i, i + 1));
+      await wait(everyMs).catch(() => {});
+      if (closed.signal.aborted) return;
+    }
+    if (!res.destroyed) res.end();
   }
 
   /** The handler's answer; what it throws becomes the reply too, so every request is answered. */

@@ -11,6 +11,7 @@ import ajvFormats from 'ajv-formats';
 import sodium from 'libsodium-wrappers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { envScope, type FakeGitHub, orgScope, repoScope, startFakeGitHub } from './github.js';
+import { GHES_VERSION, type Platform } from './github-workflows.js';
 import type { RequestLogEntry } from './log.js';
 import { runAction } from './run-action.js';
 import { type Scenario, startScenario } from './scenario.js';
@@ -31,7 +32,11 @@ interface OpenApi {
   paths: Record<string, Record<string, Operation>>;
 }
 
-const DESCRIPTION = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.deref.json');
+/** The description each fake answers by: github.com's, or GHES 3.19's for a fake that answers as that server. */
+const DESCRIPTIONS: Record<Platform, string> = {
+  'github.com': 'api.github.com.deref.json',
+  'ghes-3.19': 'ghes-3.19.deref.json',
+};
 const JSON_TYPE = 'application/json';
 /** GitHub answers errors the operation does not list with these shared schemas (validation-error(-simple) for 422). */
 const ERROR_SCHEMA_TITLES: Record<number, string[]> = {
@@ -43,9 +48,13 @@ const ERROR_SCHEMA_TITLES: Record<number, string[]> = {
   422: ['Validation Error', 'Validation Error Simple'],
 };
 
-let api: OpenApi;
-let templates: Array<{ template: string; segments: string[] }>;
-const errorSchemas = new Map<string, Schema>();
+/** One OpenAPI description, read for checks: its paths, their templates, and GitHub's shared error schemas. */
+interface Description {
+  api: OpenApi;
+  templates: Array<{ template: string; segments: string[] }>;
+  errorSchemas: Map<string, Schema>;
+}
+const descriptions = new Map<Platform, Description>();
 // OpenAPI 3.0 schemas: `nullable` is an Ajv keyword (it needs `type` beside it); `example` and
 // the like are not, so strict mode is off. Formats (uri, date-time, int64) are checked.
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -53,10 +62,11 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 ajvFormats.default(ajv);
 const validators = new WeakMap<Schema, ValidateFunction>();
 
-beforeAll(async () => {
-  // About 70 MB: read once for the whole file.
-  api = JSON.parse(await readFile(DESCRIPTION, 'utf8')) as OpenApi;
-  templates = Object.keys(api.paths).map((template) => ({ template, segments: template.split('/').slice(1) }));
+async function readDescription(file: string): Promise<Description> {
+  const path = createRequire(import.meta.url).resolve(`@octokit/openapi/generated/${file}`);
+  const api = JSON.parse(await readFile(path, 'utf8')) as OpenApi;
+  const templates = Object.keys(api.paths).map((template) => ({ template, segments: template.split('/').slice(1) }));
+  const errorSchemas = new Map<string, Schema>();
   for (const item of Object.values(api.paths)) {
     for (const operation of Object.values(item)) {
       for (const response of Object.values(operation.responses ?? {})) {
@@ -67,8 +77,19 @@ beforeAll(async () => {
       }
     }
   }
+  return { api, templates, errorSchemas };
+}
+
+beforeAll(async () => {
+  // About 70 MB each: read once for the whole file.
+  for (const [platform, file] of Object.entries(DESCRIPTIONS) as Array<[Platform, string]>) {
+    descriptions.set(platform, await readDescription(file));
+  }
   await sodium.ready;
-}, 60_000);
+}, 120_000);
+
+/** The description the fake answers by. */
+const described = (fake: Pick<FakeGitHub, 'platform'>): Description => descriptions.get(fake.platform)!;
 
 function validator(schema: Schema): ValidateFunction {
   let validate = validators.get(schema);
@@ -84,10 +105,10 @@ function describeErrors(errors: ErrorObject[] | null | undefined): string {
 }
 
 /** The path template of a request path (without the API prefix): the one with the most literal segments. */
-function templateOf(path: string): string | undefined {
+function templateOf(path: string, platform: Platform = 'github.com'): string | undefined {
   const segments = path.split('/').slice(1);
   let best: { template: string; literals: number } | undefined;
-  for (const candidate of templates) {
+  for (const candidate of descriptions.get(platform)!.templates) {
     if (candidate.segments.length !== segments.length) continue;
     let literals = 0;
     const matches = candidate.segments.every((part, i) => {
@@ -109,8 +130,9 @@ function locate(fake: FakeGitHub, entry: RequestLogEntry): Located | string {
   const prefix = new URL(fake.url).pathname.replace(/\/$/, '');
   const path = entry.path.split('?')[0]!;
   if (!path.startsWith(`${prefix}/`)) return `${entry.method} ${entry.path}: outside the API prefix ${prefix}`;
-  const template = templateOf(path.slice(prefix.length));
-  const operation = template === undefined ? undefined : api.paths[template]?.[entry.method.toLowerCase()];
+  const template = templateOf(path.slice(prefix.length), fake.platform);
+  const operation =
+    template === undefined ? undefined : described(fake).api.paths[template]?.[entry.method.toLowerCase()];
   if (!template || !operation) return `${entry.method} ${entry.path}: no such operation in GitHub's description`;
   return { label: `${entry.method} ${template} (${operation.operationId})`, operation };
 }
@@ -146,7 +168,7 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
   const response = fake.exchange(entry)?.response;
   if (!response) return [`${located.label}: no answer was written`];
   const label = `${located.label} ${response.status}`;
-  const schemas = responseSchemas(located.operation, response.status);
+  const schemas = responseSchemas(located.operation, response.status, described(fake).errorSchemas);
   if (!schemas) return [`${label}: status not in GitHub's description of the operation`];
   if (schemas.length === 0)
     return response.body === '' ? [] : [`${label}: has no body in the description, got ${response.body.length} bytes`];
@@ -167,7 +189,11 @@ function responseProblems(fake: FakeGitHub, entry: RequestLogEntry): string[] {
  * The schemas an answer with this status may match: the operation's own for a status it lists
  * ([] when that answer has no body), else GitHub's shared error schemas; undefined when neither.
  */
-function responseSchemas(operation: Operation, status: number): Schema[] | undefined {
+function responseSchemas(
+  operation: Operation,
+  status: number,
+  errorSchemas: Map<string, Schema>,
+): Schema[] | undefined {
   const declared = operation.responses[String(status)];
   if (declared) return [declared.content?.[JSON_TYPE]?.schema].filter((s) => s !== undefined);
   const fallbacks = (ERROR_SCHEMA_TITLES[status] ?? []).map((title) => errorSchemas.get(title)!);
@@ -212,13 +238,15 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
 
-async function github(pathPrefix = ''): Promise<FakeGitHub> {
+async function github(pathPrefix = '', platform: Platform = 'github.com'): Promise<FakeGitHub> {
   const fake = await startFakeGitHub({
     token: TOKEN,
     repositories: { 'acme/app': 'write', 'acme/readonly': 'read', 'octocat/tools': 'write' },
     environments: { 'acme/app': ['prod east'] },
     organizations: { acme: 'write' },
+    workflows: { 'acme/app': { 'deploy.yml': { readsInProgress: 1, tags: ['v1'] }, 'ci.yml': {} } },
     pathPrefix,
+    platform,
   });
   closers.push(fake.close);
   return fake;
@@ -279,7 +307,7 @@ const ORG = '/orgs/acme/actions';
 
 describe('fake GitHub against the OpenAPI description', () => {
   it('finds the shared error schemas and the operations the action uses', () => {
-    expect([...errorSchemas.keys()]).toEqual(
+    expect([...described({ platform: 'github.com' }).errorSchemas.keys()]).toEqual(
       expect.arrayContaining(['Basic Error', 'Validation Error', 'Validation Error Simple']),
     );
     expect(templateOf('/repos/a/b/actions/secrets/public-key')).toBe(
@@ -461,6 +489,79 @@ describe('fake GitHub against the OpenAPI description', () => {
   });
 });
 
+describe('fake GitHub workflows, on github.com and on GHES 3.19, against their descriptions', () => {
+  const WORKFLOWS = '/repos/acme/app/actions/workflows';
+  const inputs = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`in${i}`, 'x']));
+
+  /** The reads every platform answers alike: the workflow, its runs (filtered), a run, and git refs. */
+  async function checkReads(fake: FakeGitHub, runId: number): Promise<void> {
+    await check(fake, { method: 'GET', path: `${WORKFLOWS}/deploy.yml`, status: 200 });
+    const since = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const query = `event=workflow_dispatch&branch=main&created=${encodeURIComponent(`>=${since}`)}&per_page=20`;
+    const listed = (await check(fake, {
+      method: 'GET',
+      path: `${WORKFLOWS}/deploy.yml/runs?${query}`,
+      status: 200,
+    })) as {
+      workflow_runs: Array<{ id: number }>;
+    };
+    expect(listed.workflow_runs.map((r) => r.id)).toContain(runId);
+    await check(fake, { method: 'GET', path: `/repos/acme/app/actions/runs/${runId}`, status: 200 });
+    await check(fake, { method: 'GET', path: '/repos/acme/app/git/ref/heads%2Fmain', status: 200 });
+    await check(fake, { method: 'GET', path: '/repos/acme/app/git/ref/tags%2Fv1', status: 200 });
+    await check(fake, { method: 'GET', path: '/repos/acme/app/git/ref/heads%2Fnope', status: 404 });
+  }
+
+  it('answers as github.com does: run details when asked, 204 when not, at most 25 inputs', async () => {
+    const fake = await github();
+    const dispatches = `${WORKFLOWS}/deploy.yml/dispatches`;
+    const details = (await check(fake, {
+      method: 'POST',
+      path: dispatches,
+      body: { ref: 'main', inputs: inputs(25), return_run_details: true },
+      status: 200,
+    })) as { workflow_run_id: number };
+    await check(fake, { method: 'POST', path: dispatches, body: { ref: 'main' }, status: 204 });
+    await check(fake, {
+      method: 'POST',
+      path: dispatches,
+      body: { ref: 'main', inputs: inputs(26) },
+      status: 422,
+      valid: false,
+    });
+    await check(fake, { method: 'POST', path: dispatches, body: { ref: 'nope' }, status: 422 });
+    await checkReads(fake, details.workflow_run_id);
+    expect(fake.requests.some((r) => r.path.startsWith('/repos'))).toBe(true);
+  });
+
+  it('answers as GitHub Enterprise Server 3.19 does: return_run_details refused, a plain 204, at most 10 inputs, its version on every answer', async () => {
+    const fake = await github('/api/v3', 'ghes-3.19');
+    const dispatches = `${WORKFLOWS}/deploy.yml/dispatches`;
+    const refused = (await check(fake, {
+      method: 'POST',
+      path: dispatches,
+      body: { ref: 'main', return_run_details: true },
+      status: 422,
+    })) as { message: string };
+    expect(refused.message).toContain('return_run_details is not a permitted key.');
+    expect(
+      await check(fake, { method: 'POST', path: dispatches, body: { ref: 'main', inputs: inputs(10) }, status: 204 }),
+    ).toBe(undefined);
+    await check(fake, {
+      method: 'POST',
+      path: dispatches,
+      body: { ref: 'main', inputs: inputs(11) },
+      status: 422,
+      valid: false,
+    });
+    const [run] = [...fake.runs.values()];
+    await checkReads(fake, run!.id);
+    for (const entry of fake.requests) {
+      expect(fake.exchange(entry)?.response?.headers['x-github-enterprise-version']).toBe(GHES_VERSION);
+    }
+  });
+});
+
 // ---- the bundled action ---------------------------------------------------------------------
 
 /** Runs dist/index.js in a scenario and checks every GitHub request and answer it exchanged. */
@@ -495,8 +596,38 @@ describe('the bundled action against the OpenAPI description', () => {
       'GET /repos/{owner}/{repo}/actions/runs/{run_id} (actions/get-workflow-run) 200',
       'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
       'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id} (actions/get-workflow) 200',
+      'GET /repos/{owner}/{repo}/git/ref/{ref} (git/get-ref) 200',
       'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches (actions/create-workflow-dispatch) 200',
       'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name} (actions/create-or-update-repo-secret) 201',
+    ]);
+  });
+
+  it('sends described requests and gets described answers from GitHub Enterprise Server 3.19, finding the deploy run without run details', async () => {
+    const scenario = await startScenario({
+      repositories: { 'acme/connectors': 'write' },
+      workflows: { 'acme/connectors': { 'deploy.yml': { readsInProgress: 1 } } },
+      githubPlatform: 'ghes-3.19',
+    });
+    closers.push(scenario.close);
+
+    const exchanged = await runAndCheck(scenario, {
+      'deploy-workflows': 'acme/connectors/.github/workflows/deploy.yml@main',
+      'deploy-inputs': '{"environment":"production","replicas":2}',
+    });
+
+    expect([...new Set(exchanged)].sort()).toEqual([
+      'GET /repos/{owner}/{repo}/actions/runs/{run_id} (actions/get-workflow-run) 200',
+      'GET /repos/{owner}/{repo}/actions/secrets/public-key (actions/get-repo-public-key) 200',
+      'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id} (actions/get-workflow) 200',
+      'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs (actions/list-workflow-runs) 200',
+      'GET /repos/{owner}/{repo}/git/ref/{ref} (git/get-ref) 200',
+      'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches (actions/create-workflow-dispatch) 204',
+      'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name} (actions/create-or-update-repo-secret) 201',
+    ]);
+    // Its version was known from the first answer: return_run_details was never sent to it.
+    const dispatches = scenario.github.requests.filter((r) => r.path.endsWith('/dispatches'));
+    expect(dispatches.map((r) => JSON.parse(scenario.github.exchange(r)!.requestBody.toString('utf8')))).toEqual([
+      { ref: 'main', inputs: { environment: 'production', replicas: 2 } },
     ]);
   });
 

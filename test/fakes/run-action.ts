@@ -19,6 +19,8 @@ export interface RunActionOptions {
   cwd?: string;
   /** Called once the child runs, e.g. to cancel it with a signal as the runner does. */
   onStart?: (child: ChildProcess) => void;
+  /** How long the child may run before it is killed (timedOut); default 60 s. */
+  timeoutMs?: number;
 }
 
 export interface RunActionResult {
@@ -81,7 +83,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunActionResult
       const timer = setTimeout(() => {
         killed = true;
         child.kill('SIGKILL');
-      }, TIMEOUT_MS);
+      }, opts.timeoutMs ?? TIMEOUT_MS);
       child.on('error', (error) => {
         clearTimeout(timer);
         reject(error);

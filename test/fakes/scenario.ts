@@ -12,7 +12,8 @@ import {
   startFakeConductorOne,
 } from './conductorone.js';
 import { type Access, type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './github.js';
-import type { FakeWorkflow } from './github-workflows.js';
+import type { SecondaryLimitOptions } from './github-limits.js';
+import type { FakeWorkflow, Platform } from './github-workflows.js';
 import { type FakeOidc, startFakeOidc } from './oidc.js';
 
 export const APP_ID = '2aB7cD9eF1gH3iJ5kL7mN9oP1qR';
@@ -27,6 +28,10 @@ export interface ScenarioOptions {
   latencyMs?: number;
   /** '/api/v3' to stand in for GitHub Enterprise Server. */
   githubPathPrefix?: string;
+  /** Which GitHub the fake answers as (see FakeGitHubOptions.platform). */
+  githubPlatform?: Platform;
+  /** Make the fake GitHub enforce GitHub's documented secondary rate limits, on this clock. */
+  githubSecondaryLimits?: SecondaryLimitOptions;
   legacyRotateShape?: boolean;
   /** expires_in of ConductorOne's access tokens, in seconds (default an hour). */
   tokenLifetimeS?: number;
@@ -72,6 +77,8 @@ function githubOptions(
     ...(options.workflows ? { workflows: options.workflows } : {}),
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     ...(options.githubPathPrefix !== undefined ? { pathPrefix: options.githubPathPrefix } : {}),
+    ...(options.githubPlatform ? { platform: options.githubPlatform } : {}),
+    ...(options.githubSecondaryLimits ? { secondaryLimits: options.githubSecondaryLimits } : {}),
   };
 }
 

@@ -93,6 +93,8 @@ describe('createClientAssertion', () => {
       subject: CLIENT_ID,
       audience: 'acme.conductor.one',
     });
+    // Exactly what ConductorOne's Go SDK sends: the algorithm and a nonce, no `typ`.
+    expect(Object.keys(protectedHeader).sort()).toEqual(['alg', 'nonce']);
     expect(protectedHeader.alg).toBe('EdDSA');
     expect(protectedHeader.nonce).toMatch(/^[0-9a-f]{32}$/);
     expect(payload).toEqual({
@@ -799,15 +801,38 @@ describe('ConductorOneClient: connector and credential reads, revoke', () => {
       );
     });
 
-    it("does not count a 200 that is not ConductorOne's JSON as revoked", async () => {
-      agent
-        .get(TENANT)
+    it("does not count a 200 that is not ConductorOne's JSON as revoked while a read shows the credential", async () => {
+      const pool = agent.get(TENANT);
+      pool
         .intercept({ path: CREDENTIAL, method: 'POST' })
         .reply(answer(200, '<html>captive portal</html>', { 'content-type': 'text/html' }));
+      pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(200, { credential: { id: 'cred-1' } }));
       const err = await rejection(client().revokeCredential('app-1', 'conn-1', 'cred-1'));
-      expect(err.message).toContain(
-        "the answer (200) was not ConductorOne's JSON, so the credential may still be valid",
+      expect(err.message).toBe(
+        "ConductorOne could not revoke credential cred-1 of connector conn-1: the answer (200) was not ConductorOne's JSON, and a read shows the credential still exists. Check server-url and any proxy between the runner and ConductorOne.",
       );
+    });
+
+    for (const [status, what] of [
+      [200, 'an empty 200'],
+      [204, 'a 204'],
+    ] as const) {
+      it(`accepts ${what}, as ConductorOne's SDKs do, once a read confirms the credential is gone`, async () => {
+        const pool = agent.get(TENANT);
+        pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(status, ''));
+        pool.intercept({ path: CREDENTIAL, method: 'GET' }).reply(answer(404, { code: 5, message: 'not found' }));
+        expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('revoked');
+        expect(requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+      });
+    }
+
+    it('takes an empty 200 for revoked when the read shows the credential deleted', async () => {
+      const pool = agent.get(TENANT);
+      pool.intercept({ path: CREDENTIAL, method: 'POST' }).reply(answer(200, ''));
+      pool
+        .intercept({ path: CREDENTIAL, method: 'GET' })
+        .reply(answer(200, { credential: { id: 'cred-1', deletedAt: '2026-03-01T12:00:00Z' } }));
+      expect(await client().revokeCredential('app-1', 'conn-1', 'cred-1')).toBe('revoked');
     });
 
     it('names the credential and the identity and asks for a role when revoking is refused (403)', async () => {

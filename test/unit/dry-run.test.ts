@@ -35,6 +35,7 @@ function preflight(overrides: Partial<Preflight> = {}): Preflight {
     adopted: [],
     firstRotation: false,
     previous: { id: '', source: 'none' },
+    deployFacts: new Map(),
     ...overrides,
   };
 }

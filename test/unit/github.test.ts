@@ -3,11 +3,12 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActionError, TransportError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/client.js';
-import { describeGitHubError } from '../../src/github/errors.js';
+import { describeGitHubError, UndocumentedStatusError } from '../../src/github/errors.js';
 import { sealSecret } from '../../src/github/seal.js';
 import { readPublicKey, SecretWriteError, writeSecret } from '../../src/github/secrets.js';
 import { repositoryTarget } from '../../src/github/targets.js';
-import { DEFAULT_RETRY_POLICY, Http } from '../../src/http.js';
+import { DEFAULT_RETRY_POLICY, Http, MAX_ANSWER_BYTES } from '../../src/http.js';
+import type { Target } from '../../src/model.js';
 import { fakeClock } from './fake-clock.js';
 import { headersOf, type Recorded } from './mock-api.js';
 
@@ -121,6 +122,43 @@ describe('Octokit through the action HTTP policy', () => {
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toMatch(/^Could not reach GitHub for acme\/connectors: .*github-api-url/);
   });
+  describe('the answer limit (MAX_ANSWER_BYTES), at its edge', () => {
+    /** A JSON answer of exactly `bytes` bytes: one string, the shape that parses last. */
+    const jsonOf = (bytes: number) => `{"key":"${'A'.repeat(bytes - 10)}"}`;
+
+    async function readAnswer(bytes: number, http: Http): Promise<unknown> {
+      agent
+        .get('https://api.github.com')
+        .intercept({ path: '/big' })
+        .reply(200, jsonOf(bytes), { headers: { 'content-type': 'application/json; charset=utf-8' } });
+      const client = createOctokit(TOKEN, new URL('https://api.github.com'), http);
+      return (await client.request('GET /big')).data;
+    }
+
+    it('parses a JSON answer of exactly MAX_ANSWER_BYTES (8 MB) into an object', async () => {
+      expect(jsonOf(MAX_ANSWER_BYTES)).toHaveLength(8_000_000);
+      const data = await readAnswer(MAX_ANSWER_BYTES, new Http({ dispatcher: agent, clock }));
+      expect(typeof data).toBe('object');
+      expect((data as { key: string }).key).toHaveLength(MAX_ANSWER_BYTES - 10);
+    });
+
+    it('refuses an answer one byte larger, once, saying it is larger than 8 MB', async () => {
+      const err = (await readAnswer(MAX_ANSWER_BYTES + 1, new Http({ dispatcher: agent, clock })).catch(
+        (e: unknown) => e,
+      )) as { cause?: unknown };
+      expect(err.cause).toBeInstanceOf(TransportError);
+      expect((err.cause as Error).message).toBe(
+        'GET api.github.com/big failed: the answer is larger than 8 MB, more than any answer the action asks for',
+      );
+      expect(clock.waits).toEqual([]);
+    });
+
+    it('is set below what Octokit parses: a string of 8 MiB comes back from it as text, not an object', async () => {
+      const roomy = new Http({ dispatcher: agent, clock, maxAnswerBytes: 9_000_000 });
+      expect(typeof (await readAnswer(8_388_574 + 10, roomy))).toBe('string');
+    });
+  });
+
   const secretPath = '/repos/acme/connectors/actions/secrets/BATON_CLIENT_SECRET';
 
   it('reads the repository public key from api.github.com with the token', async () => {
@@ -132,7 +170,7 @@ describe('Octokit through the action HTTP policy', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe('GET');
     expect(requests[0]!.headers.authorization).toMatch(new RegExp(`^(token|bearer) ${TOKEN}$`, 'i'));
-    expect(requests[0]!.headers['user-agent']).toContain('conductorone-rotate-credential-action');
+    expect(requests[0]!.headers['user-agent']).toMatch(/^conductorone-rotate-credential-action\/\d+\.\d+\.\d+\S* /);
     agent.assertNoPendingInterceptors();
   });
 
@@ -278,10 +316,14 @@ describe('Octokit through the action HTTP policy', () => {
       );
       expect(err).toBeInstanceOf(SecretWriteError);
       expect((err as SecretWriteError).mayBeStored).toBe(mayBeStored);
-      expect(err.message).toContain(
-        `GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`,
-      );
-      expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
+      if (status === 301) {
+        expect(err.message).toMatch(/^Repository acme\/connectors moved \(301\): .* so it did not count as done\./);
+      } else {
+        expect(err.message).toContain(
+          `GitHub answered the attempt to write the secret BATON_CLIENT_SECRET in acme/connectors with status ${status}`,
+        );
+        expect(err.message).toContain('not the documented 201 or 204, so it did not count as done');
+      }
       expect(err.message).not.toContain('proxy</html>');
       expect(requests).toHaveLength(1);
     });
@@ -367,7 +409,7 @@ describe('Octokit through the action HTTP policy', () => {
         accept: 'application/vnd.github.v3+json',
       });
       expect(requests[0]!.headers['user-agent']).toMatch(
-        /^conductorone-rotate-credential-action octokit-endpoint\.js\//,
+        /^conductorone-rotate-credential-action\/\d+\.\d+\.\d+\S* octokit-endpoint\.js\//,
       );
       load();
       // One request in all: the interceptor answers once, and a second request would find none.
@@ -462,6 +504,24 @@ describe('describeGitHubError', () => {
     }) as Error;
     expect(err.message).toBe(
       'GitHub rate-limited the attempt to write the secret BATON_CLIENT_ID in acme/connectors (429 slow down) longer than this action waits; re-run later.',
+    );
+  });
+
+  it('says a repository that answers 301 moved (renamed or transferred), and where to change its name', () => {
+    const moved = describeGitHubError(new UndocumentedStatusError(301, [200]), target, READ_KEY) as Error;
+    expect(moved).toBeInstanceOf(ActionError);
+    expect(moved.message).toBe(
+      'Repository acme/connectors moved (301): GitHub answered the attempt to read the secrets public key of acme/connectors with its new location, which the action never follows, so it did not count as done. It was renamed or transferred: use its new name in repositories.',
+    );
+    const deploy = describeGitHubError(new UndocumentedStatusError(301, [200]), target, {
+      doing: 'read the deploy workflow deploy.yml (@main) in',
+      permission: 'Actions',
+      input: 'deploy-workflows',
+    }) as Error;
+    expect(deploy.message).toMatch(/moved \(301\).*use its new name in deploy-workflows\.$/);
+    const org: Target = { kind: 'organization', org: 'acme', repositories: [], label: 'organization acme' };
+    expect((describeGitHubError(new UndocumentedStatusError(301, [200]), org, READ_KEY) as Error).message).toMatch(
+      /^Organization acme moved \(301\).*It was renamed: use its new name in organization\.$/,
     );
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { Agent, MockAgent } from 'undici';
+import { Agent, MockAgent, ProxyAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import {
@@ -471,6 +471,111 @@ describe('Http.fetch (for Octokit)', () => {
     await closeDispatcher(dispatcher, 1_000);
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('Http.withinDeadline: one deadline for a phase', () => {
+  let agent: MockAgent;
+  let clock: FakeClock;
+  let logged: string[];
+  let client: Http;
+
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    clock = fakeClock(NOW);
+    logged = [];
+    client = new Http({ dispatcher: agent, clock, policy, log: (m) => logged.push(m) });
+  });
+
+  afterEach(async () => {
+    await agent.close();
+  });
+
+  const http = () => client;
+  const withinDeadline = <T>(deadline: { at: number; what: string }, work: () => Promise<T>) =>
+    client.withinDeadline(deadline, work);
+  const phase = (ms: number) => ({ at: NOW + ms, what: 'deploy-timeout (5s)' });
+
+  it('sends nothing once the deadline has passed, and says which deadline ran out', async () => {
+    const error = await withinDeadline(phase(0), () => http().send(`${ORIGIN}/thing`, {}, { idempotent: true })).catch(
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).message).toBe(
+      'GET api.example.com/thing was not sent: deploy-timeout (5s) ran out',
+    );
+    expect((error as TransportError).deadlineRanOut).toBe(true);
+    expect((error as TransportError).mayHaveBeenProcessed).toBe(false);
+  });
+
+  it('does not wait past the deadline for a retry-after it cannot honour: the phase ends there', async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/thing' })
+      .reply(429, 'slow down', { headers: { 'retry-after': '55' } });
+    const error = await withinDeadline(phase(5_000), () =>
+      http().send(`${ORIGIN}/thing`, {}, { idempotent: true }),
+    ).catch((err: unknown) => err);
+    expect((error as TransportError).message).toBe(
+      'GET api.example.com/thing: rate limited (429), and the server asks to wait 55 s; deploy-timeout (5s) runs out first',
+    );
+    expect((error as TransportError).deadlineRanOut).toBe(true);
+    expect(clock.waits).toEqual([]);
+  });
+
+  it('waits as asked when the wait fits before the deadline', async () => {
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: '/thing' }).reply(503, 'busy', { headers: { 'retry-after': '2' } });
+    pool.intercept({ path: '/thing' }).reply(200, 'ok');
+    const response = await withinDeadline(phase(5_000), () => http().send(`${ORIGIN}/thing`, {}, { idempotent: true }));
+    expect(response.status).toBe(200);
+    expect(clock.waits).toEqual([2_000]);
+  });
+
+  it('gives an attempt only what is left of the deadline, and then says the deadline ran out', async () => {
+    agent.get(ORIGIN).intercept({ path: '/slow' }).reply(200, 'late').delay(2_000);
+    const error = await withinDeadline({ at: NOW + 50, what: 'the checks before rotating (60 s)' }, () =>
+      http().send(`${ORIGIN}/slow`, {}, { idempotent: true }),
+    ).catch((err: unknown) => err);
+    expect((error as TransportError).message).toBe(
+      'GET api.example.com/slow got no answer: the checks before rotating (60 s) ran out',
+    );
+    expect((error as TransportError).deadlineRanOut).toBe(true);
+    expect((error as TransportError).mayHaveBeenProcessed).toBe(true);
+  });
+
+  it('keeps an enclosing deadline that ends earlier', async () => {
+    const error = await withinDeadline({ at: NOW, what: 'the outer phase' }, () =>
+      withinDeadline(phase(5_000), () => http().send(`${ORIGIN}/thing`, {}, { idempotent: true })),
+    ).catch((err: unknown) => err);
+    expect((error as TransportError).message).toContain('the outer phase ran out');
+  });
+
+  it('bounds nothing outside the phase', async () => {
+    agent.get(ORIGIN).intercept({ path: '/thing' }).reply(200, 'ok');
+    await withinDeadline(phase(0), async () => {});
+    expect((await http().send(`${ORIGIN}/thing`, {}, { idempotent: true })).status).toBe(200);
+  });
+});
+
+describe('an attempt queued behind a proxy that never answers its CONNECT', () => {
+  it("ends at the attempt time limit, not at undici's five-minute headers timeout", async () => {
+    const sockets: Socket[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (_req, socket: Socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new ProxyAgent(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    const started = Date.now();
+    const error = await new Http({ dispatcher, policy: { ...policy, timeoutMs: 300, maxAttempts: 1 } })
+      .send('http://127.0.0.1:9/never', {}, { idempotent: true })
+      .catch((err: unknown) => err);
+    expect((error as TransportError).message).toBe('GET 127.0.0.1:9/never failed: no answer within 300 ms');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sockets.length).toBe(1);
+    await closeDispatcher(dispatcher, 1_000);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
   });
 });
 

@@ -110,6 +110,25 @@ describe('readInputs with valid inputs', () => {
     );
   });
 
+  it("reads a client-ID host without a dot as a tenant of conductor.one, lowercased, as the Go SDK's NormalizeTenant does", () => {
+    expect(readInputs(source({ 'client-id': 'rotator@acme/spc' })).serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(readInputs(source({ 'client-id': 'rotator@Acme/spc' })).serverUrl.href).toBe('https://acme.conductor.one/');
+    expect(readInputs(source({ 'client-id': 'rotator@acme:8443/spc' })).serverUrl.href).toBe(
+      'https://acme.conductor.one:8443/',
+    );
+    expect(readInputs(source({ 'client-id': 'rotator@ACME.Example.com/spc' })).serverUrl.href).toBe(
+      'https://acme.example.com/',
+    );
+    const env = { CONDUCTORONE_ACCESS_TOKEN: 'env-token-0123456789', CONDUCTORONE_CLIENT_ID: 'trust@acme/wfe' };
+    const fromEnvironment = readInputs(source({ 'client-id': '', 'client-secret': '' }, false, env));
+    expect(fromEnvironment.serverUrl.href).toBe('https://acme.conductor.one/');
+  });
+
+  it('takes the default OIDC audience from the normalized tenant host', () => {
+    const inputs = readInputs(source({ 'client-id': 'trust@acme/wfe', 'client-secret': '' }, true));
+    expect(inputs.auth).toMatchObject({ kind: 'federation', audience: 'acme.conductor.one' });
+  });
+
   it('accepts API client IDs (pcc, spc) with a secret', () => {
     for (const kind of ['pcc', 'spc']) {
       const { auth } = readInputs(source({ 'client-id': `name@acme.conductor.one/${kind}` }));
@@ -658,6 +677,7 @@ describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
   it('reads references like a reusable workflow uses:, newline or comma separated, dropping repeats', () => {
     const inputs = readInputs(
       source({
+        repositories: 'acme/baton-okta, acme/ops',
         'deploy-workflows':
           'acme/baton-okta/.github/workflows/deploy.yml@main,\n acme/ops/.github/workflows/roll.yaml@v1.2.3\nacme/baton-okta/.github/workflows/deploy.yml@main',
       }),
@@ -706,6 +726,7 @@ describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
   it('reads deploy-inputs as a JSON object of strings, numbers and booleans', () => {
     const inputs = readInputs(
       source({
+        repositories: 'acme/a',
         'deploy-workflows': 'acme/a/.github/workflows/d.yml@main',
         'deploy-inputs': '{"environment":"prod","replicas":2,"dry":false}',
       }),
@@ -714,7 +735,7 @@ describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
   });
 
   it('refuses deploy-inputs that are not a JSON object of simple values, or more than 25, or without a workflow', () => {
-    const workflow = { 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
+    const workflow = { repositories: 'acme/a', 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
     expectInputError({ ...workflow, 'deploy-inputs': '{env: prod}' }, 'deploy-inputs', /is not JSON/);
     expectInputError({ ...workflow, 'deploy-inputs': '["prod"]' }, 'deploy-inputs', /must be a JSON object/);
     expectInputError(
@@ -726,13 +747,56 @@ describe('readInputs: deploy-workflows, deploy-inputs, deploy-timeout', () => {
     expectInputError(
       { ...workflow, 'deploy-inputs': many },
       'deploy-inputs',
-      /has 26 inputs; workflow_dispatch takes at most 25/,
+      /has 26 inputs; a workflow dispatch takes at most 25 \(10 on GitHub Enterprise Server 3\.17 to 3\.19\)/,
     );
     expectInputError({ 'deploy-inputs': '{}' }, 'deploy-inputs', /deploy-workflows is empty/);
   });
 
+  it('refuses a deploy workflow in a repository that receives none of the secrets', () => {
+    const err = expectInputError(
+      { repositories: 'acme/connectors', 'deploy-workflows': 'acme/baton-okta/.github/workflows/deploy.yml@main' },
+      'deploy-workflows',
+    );
+    expect(err.message).toBe(
+      "Input deploy-workflows: acme/baton-okta/.github/workflows/deploy.yml@main runs in acme/baton-okta, which receives none of this run's secrets (repositories: acme/connectors): it would deploy the previous credential, which revoke-previous would then revoke. Add acme/baton-okta to repositories, or list the deploy workflow of a repository there.",
+    );
+    // Environment secrets live in the listed repositories too; GitHub's names are case-insensitive.
+    const inputs = readInputs(
+      source({
+        repositories: 'Acme/Baton-Okta',
+        environment: 'production',
+        'deploy-workflows': 'acme/baton-okta/.github/workflows/deploy.yml@main',
+      }),
+    );
+    expect(inputs.deployWorkflows).toHaveLength(1);
+  });
+
+  it('takes any repository of the organization for organization secrets (their visibility is read later), and refuses another owner', () => {
+    const org = { organization: 'acme', repositories: 'acme/connectors' };
+    expect(
+      readInputs(source({ ...org, 'deploy-workflows': 'acme/ops/.github/workflows/d.yml@main' })).deployWorkflows,
+    ).toHaveLength(1);
+    expectInputError(
+      { ...org, 'deploy-workflows': 'other/ops/.github/workflows/d.yml@main' },
+      'deploy-workflows',
+      /runs in other\/ops, outside the organization acme whose secrets this run writes/,
+    );
+  });
+
+  it('refuses the workflow that runs this action (GITHUB_WORKFLOW_REF), on whichever ref', () => {
+    const env = { GITHUB_WORKFLOW_REF: 'acme/connectors/.github/workflows/rotate.yml@refs/heads/main' };
+    for (const ref of ['main', 'release']) {
+      const err = inputErrorOf(() =>
+        readInputs(source({ 'deploy-workflows': `ACME/connectors/.github/workflows/rotate.yml@${ref}` }, false, env)),
+      );
+      expect(err.message).toMatch(/^Input deploy-workflows: .* is the workflow running this action/);
+    }
+    const other = { 'deploy-workflows': 'acme/connectors/.github/workflows/deploy.yml@main' };
+    expect(readInputs(source(other, false, env)).deployWorkflows).toHaveLength(1);
+  });
+
   it('reads deploy-timeout in seconds, minutes, hours, days or weeks', () => {
-    const workflow = { 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
+    const workflow = { repositories: 'acme/a', 'deploy-workflows': 'acme/a/.github/workflows/d.yml@main' };
     expect(readInputs(source({ ...workflow, 'deploy-timeout': '90s' })).deployTimeout).toEqual({
       text: '90s',
       ms: 90_000,

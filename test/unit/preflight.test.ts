@@ -464,7 +464,10 @@ describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: n
     const pool = api.agent.get(GH);
     pool
       .intercept({ path: '/repos/acme/ops/actions/workflows/deploy.yml' })
-      .reply(api.answer(200, { id: 9, state: 'active' }));
+      .reply(api.answer(200, { id: 9, state: 'active' }, { 'x-github-enterprise-version': '3.19.2' }));
+    pool
+      .intercept({ path: '/repos/acme/ops/git/ref/heads%2Fmain' })
+      .reply(api.answer(200, { ref: 'refs/heads/main', object: { sha: 'a'.repeat(40) } }));
     const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
 
     const result = await preflight({ inputs: inputs({ revokePrevious: 'next-run', deployWorkflows }) });
@@ -472,6 +475,8 @@ describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: n
     expect(result.previous).toEqual({ id: 'cred-1', source: 'credential-id-variable' });
     expect(result.ledger.ledger.entries.map((e) => e.id)).toEqual(['cred-0', 'cred-1']);
     expect(api.log()).toContain('GET /repos/acme/ops/actions/workflows/deploy.yml 200');
+    expect(api.log()).toContain('GET /repos/acme/ops/git/ref/heads%2Fmain 200');
+    expect(result.deployFacts.get(deployWorkflows[0]!)).toMatchObject({ id: 9, enterpriseVersion: '3.19.2' });
   });
 
   it('stops before rotating when a deploy workflow is disabled, with the other problems', async () => {
@@ -480,12 +485,21 @@ describe('authenticateAndPreflight: what deploy-workflows and revoke-previous: n
       .get(GH)
       .intercept({ path: '/repos/acme/ops/actions/workflows/deploy.yml' })
       .reply(api.answer(200, { id: 9, state: 'disabled_manually' }));
-    const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@main');
+    const pool = api.agent.get(GH);
+    for (const kind of ['heads', 'tags']) {
+      pool
+        .intercept({ path: `/repos/acme/ops/git/ref/${kind}%2Fnope` })
+        .reply(api.answer(404, { message: 'Not Found' }));
+    }
+    const deployWorkflows = parseDeployWorkflows('acme/ops/.github/workflows/deploy.yml@nope');
 
     const err = await rejectionOf(preflight({ inputs: inputs({ deployWorkflows }) }));
 
     expect(err.message).toMatch(/^Nothing was rotated\. /);
     expect(err.message).toContain('acme/one');
     expect(err.message).toContain('is not active (state: disabled_manually)');
+    expect(err.message).toContain(
+      'The deploy workflow acme/ops/.github/workflows/deploy.yml@nope names nope, which is no branch or tag of acme/ops: fix the @REF in deploy-workflows, or push that branch or tag.',
+    );
   });
 });
