@@ -20,6 +20,11 @@ export function commaList(items: readonly string[]): string {
   return items.join(', ');
 }
 
+/** Credential IDs for a message: the first ten, and how many more. */
+function namesOf(ids: readonly string[]): string {
+  return ids.length > 10 ? `${commaList(ids.slice(0, 10))} and ${ids.length - 10} more` : commaList(ids);
+}
+
 export function issuedLine(credential: RotatedCredential): string {
   const expires = credential.expiresTime ? `, expires ${credential.expiresTime}` : '';
   return `ConductorOne issued credential ${credential.id} (client ID ${credential.clientId}${expires}).`;
@@ -260,7 +265,7 @@ function leftValidWarning(ledger: LedgerStore, finish: FinishOutcome): Warning[]
     {
       title: 'Replaced credentials stay valid',
       message: [
-        `revoke-previous is off, so ${commaList(leftValid)}, which no target holds any more,`,
+        `revoke-previous is off, so ${namesOf(leftValid)}, which no target holds any more,`,
         `${leftValid.length === 1 ? 'stays' : 'stay'} valid; ${ledgerPlace(ledger)} records them:`,
         'set revoke-previous to true (or next-run) and the next run retires them.',
       ].join(' '),

@@ -159,7 +159,9 @@ function startReads(context: PreflightContext, lock: RotationLock | undefined) {
 function previousFrom(inputs: Inputs, found: LedgerFound | undefined): PreviousCredential {
   const given = inputs.previousCredentialId;
   const entry = given && found ? found.ledger.entries.find((e) => e.id === given) : undefined;
-  if (given && entry?.state !== 'previous') return { id: given, source: 'previous-credential-id' };
+  // One the ledger records as replaced, or retired already, is a previous-credential-id left set: stale.
+  const stale = entry?.state === 'previous' || (given !== '' && found?.ledger.retired?.includes(given));
+  if (given && !stale) return { id: given, source: 'previous-credential-id' };
   if (!found) return { id: '', source: 'none' };
   const current = currentCredential(found.ledger);
   return current.id
