@@ -23,8 +23,8 @@
  *
  * 6. 300 repositories x 2 secrets against a fake GitHub that enforces GitHub's
  *    documented secondary rate limits, on a simulated clock
- *    (scripts/bench-limits.ts): the requests refused for a limit (issue 19:
- *    goal 0) and the time against the least the limits allow (goal <= 1.1 x).
+ *    (scripts/bench-limits.ts): the requests refused for a limit (goal
+ *    0) and the time against the least the limits allow (goal <= 1.1 x).
  *
  * 5. The stack's own floor: scripts/stack-floor.mjs (the action's packages
  *    making the action's four round trips, with nothing of the action around
@@ -80,7 +80,7 @@ const PEER_FETCH =
 /** Another build of this action to measure instead of dist/index.js (a before/after comparison). */
 const ACTION_DIST = process.env.ACTION_DIST ?? '';
 const CREDENTIAL_ID_VARIABLE = 'BATON_CREDENTIAL_ID';
-/** Issue 19: the large run measured against GitHub's secondary limits, and its goal against the least time they allow. */
+/** The large run measured against GitHub's secondary limits, and its goal against the least time they allow. */
 const LIMITS_REPOSITORIES = 300;
 const LIMITS_RATIO_GOAL = 1.1;
 
@@ -717,7 +717,7 @@ printTable(rows, rtt);
 for (const note of odd) console.log(`note: ${note}`);
 printTargets();
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-console.log('\nissue 19 targets');
+console.log("\nGitHub's secondary limits, 300 x 2");
 console.log(
   `  ${LIMITS_REPOSITORIES} x ${SECRETS_PER_REPOSITORY}, secondary-limit hits: ${limits.hits.total} (goal 0: ${met(limits.hits.total === 0)})`,
 );

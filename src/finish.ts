@@ -77,7 +77,7 @@ export async function retireAndRecord(session: FinishContext): Promise<FinishOut
   if (!ledger.remembers) return { retired, untidy: [] };
   if (!stillHeld) return { retired, saved: { lockLost: true }, untidy: [] };
   try {
-    const result = await ledger.save({ mirror: true });
+    const result = await ledger.save();
     if (result === 'not remembered') return { retired, untidy: [] };
     return { retired, saved: { result }, untidy: await ledger.tidy(session.concurrency) };
   } catch (err) {

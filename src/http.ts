@@ -112,9 +112,12 @@ export interface Throttle {
   /**
    * Waits (on the Http's clock) until an attempt of `method` may go, and
    * resolves with what to call once its answer is in. Rejects with
-   * ThrottleWaitTooLong when it could not go before `deadlineAt`.
+   * ThrottleWaitTooLong when it could not go before `deadlineAt`, or when a
+   * limit the server set lasts past `limitWaitAt` (the longest a request
+   * waits for one: a request that gave up on it says so once, and the others
+   * do not wait it out silently).
    */
-  admit(method: string, deadlineAt: number): Promise<() => void>;
+  admit(method: string, deadlineAt: number, limitWaitAt?: number): Promise<() => void>;
   /** The wait a rate-limited answer asks for (every request through the throttle then waits too), or undefined. */
   limited(
     answer: { status: number; headers: HeaderLookup; body: string | undefined },
@@ -126,6 +129,10 @@ export interface Throttle {
 /** A throttle could not let a request go before its deadline. */
 export class ThrottleWaitTooLong extends Error {
   override readonly name = 'ThrottleWaitTooLong';
+  /** Set when what stands in the way is a limit the server set (until then), not the run's own budget. */
+  constructor(readonly limitedUntil?: number) {
+    super('the wait is too long');
+  }
 }
 
 /**
@@ -326,11 +333,16 @@ export class Http {
   private async admit(request: InFlight): Promise<() => void> {
     const ranOut = () => this.ranOut(request, 'was not sent');
     if (request.deadline && this.clock.now() >= request.deadline.at) throw ranOut();
+    const limitWaitAt = (Number.isNaN(request.started) ? this.clock.now() : request.started) + this.policy.maxElapsedMs;
     const release = request.throttle
       ? await request.throttle
-          .admit(request.method, request.deadline?.at ?? Number.POSITIVE_INFINITY)
+          .admit(request.method, request.deadline?.at ?? Number.POSITIVE_INFINITY, limitWaitAt)
           .catch((err: unknown) => {
-            throw err instanceof ThrottleWaitTooLong ? ranOut() : err;
+            if (!(err instanceof ThrottleWaitTooLong)) throw err;
+            if (err.limitedUntil === undefined) throw ranOut();
+            const until = new Date(err.limitedUntil).toISOString();
+            const asked = `GitHub asked every request of this run to wait until ${until}, longer than this action waits`;
+            throw new TransportError(`${request.label} was not sent: ${asked}`, false, { rateLimited: true });
           })
       : noop;
     if (Number.isNaN(request.started)) request.started = this.clock.now();

@@ -262,10 +262,10 @@ export class LedgerStore {
 
   /**
    * Writes the ledger to its home, one revision on (nothing to do without a
-   * variable); with `mirror`, to the mirror too, beside it. The mirror is a
-   * copy for the day the home leaves the list: failing to write it fails nothing.
+   * variable), and to the mirror beside it. The mirror is a copy for the day
+   * the home leaves the list: failing to write it fails nothing.
    */
-  async save(options: { mirror?: boolean } = {}): Promise<'created' | 'updated' | 'not remembered'> {
+  async save(): Promise<'created' | 'updated' | 'not remembered'> {
     const { write } = this;
     if (!write) return 'not remembered';
     const next = nextRevision(this.ledger);
@@ -273,7 +273,7 @@ export class LedgerStore {
     const { mirror } = write;
     const [result] = await Promise.all([
       writeVariable(write.octokit, write.home, write.name, value, this.exists, write.access),
-      options.mirror && mirror
+      mirror
         ? writeVariable(write.octokit, mirror.target, write.name, value, mirror.exists, write.access).then(
             () => {
               mirror.exists = true;

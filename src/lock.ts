@@ -89,6 +89,8 @@ export interface LockOptions {
 export class RotationLock {
   private readonly nonce = randomBytes(12).toString('base64url');
   private held: Holder | undefined;
+  /** Released while still being taken: a create that lands after that is deleted again at once. */
+  private abandoned = false;
 
   constructor(private readonly options: LockOptions) {}
 
@@ -107,18 +109,12 @@ export class RotationLock {
       nonce: this.nonce,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      if ((await this.create(mine)) === 'created') {
-        this.held = mine;
-        return;
-      }
+      if ((await this.create(mine)) === 'created') return this.took(mine);
       const existing = await readVariableState(octokit, target, name);
       if (existing === undefined) continue; // released meanwhile: try again
       const holder = parseHolder(existing.value);
-      if (holder?.nonce === this.nonce) {
-        // A create retried after a lost answer had gone through.
-        this.held = mine;
-        return;
-      }
+      // A create retried after a lost answer had gone through.
+      if (holder?.nonce === this.nonce) return this.took(mine);
       const stale = staleBecause(holder, existing.updatedAt, this.options.identity, now, this.options.lifetimeMs);
       if (!stale) throw new LockHeldError(heldMessage(this.options, holder, existing.updatedAt));
       await deleteVariable(octokit, target, name);
@@ -126,6 +122,14 @@ export class RotationLock {
     throw new LockHeldError(
       `Another rotation took the lock ${name} in ${target.label} each time this run tried: run this workflow again once it is done.`,
     );
+  }
+
+  /** The lock is this run's; unless the run ended meanwhile, then it is given back at once. */
+  private async took(mine: Holder): Promise<void> {
+    this.held = mine;
+    if (!this.abandoned) return;
+    await this.release();
+    throw new LockHeldError(`The run ended while it took the lock ${this.options.name}, which was given back.`);
   }
 
   /**
@@ -159,6 +163,7 @@ export class RotationLock {
    * it is read first and deleted only if it is still this run's.
    */
   async release(): Promise<void> {
+    this.abandoned = true;
     const held = this.held;
     if (!held) return;
     this.held = undefined;
@@ -171,6 +176,11 @@ export class RotationLock {
 
   get isHeld(): boolean {
     return this.held !== undefined;
+  }
+
+  /** When the lock this run holds expires by itself; undefined when it holds none. */
+  get expiresAt(): number | undefined {
+    return this.held?.until;
   }
 
   private now(): number {

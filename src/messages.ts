@@ -512,10 +512,11 @@ function revokeState(progress: RunProgress): string {
 }
 
 /** The lock could not be deleted at the end; it expires by itself. */
-export function lockNotReleased(name: string, error: string): string {
+export function lockNotReleased(name: string, error: string, expiresAt: number): string {
   return [
     `The rotation lock ${name} could not be deleted (${error.replace(/\.$/, '')}):`,
-    'later runs of this workflow take it over once it expires, or once you delete that variable by hand.',
+    `a re-run of this workflow run takes it over at once; any other run waits until it expires, at ${timeText(expiresAt)},`,
+    'or until you delete that variable by hand.',
   ].join(' ');
 }
 

@@ -41,6 +41,11 @@ export interface PreflightContext {
   readLimit: Limiter;
   /** The run, as the lock names its holder. */
   identity: RunIdentity;
+  /**
+   * Hears of the lock the moment it is asked for: whatever ends the run from
+   * then on (a failed read, the phase's bound, a cancellation) must give it back.
+   */
+  holdLock?(lock: RotationLock): void;
   now: () => number;
 }
 
@@ -76,13 +81,14 @@ export function runLockLifetimeMs(inputs: Pick<Inputs, 'deployWorkflows' | 'depl
 
 export async function authenticateAndPreflight(context: PreflightContext): Promise<Preflight> {
   const lock = lockFor(context);
+  if (lock) context.holdLock?.(lock);
   const reads = startReads(context, lock);
   const settled = await Promise.allSettled(Object.values(reads).flat());
   // A failed read also fails what waits on it (the previous ID, the current
   // credential) with the same error: each is reported once.
   const problems = [...new Set(settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])))];
   if (problems.length > 0) {
-    await lock?.release().catch(() => {});
+    // The lock, if taken, is given back by whoever ends the run (see holdLock), outside this phase's bound.
     const unexpected = problems.find((p) => !(p instanceof ActionError));
     if (unexpected !== undefined) throw unexpected;
     throw new ActionError(`Nothing was rotated. ${problems.map(errorMessage).join(' ')}`);

@@ -77,7 +77,7 @@ export async function runPipeline(context: RunContext): Promise<void> {
     }
     throw err;
   } finally {
-    await releaseLock(core, session, failed);
+    await releaseLock(core, progress, failed);
   }
 }
 
@@ -90,10 +90,12 @@ export async function runPipeline(context: RunContext): Promise<void> {
 const FAILED_RUN_RELEASE_MS = 5_000;
 
 /** The lock is given back however the run ends; a lock that cannot be, expires. */
-async function releaseLock(core: ActionCore, session: Session | undefined, failed: boolean): Promise<void> {
-  const lock = session?.preflight.lock;
+async function releaseLock(core: ActionCore, progress: RunProgress, failed: boolean): Promise<void> {
+  const { lock } = progress;
   if (!lock) return;
-  session?.progress.holdLock(undefined);
+  progress.holdLock(undefined);
+  const expiresAt = lock.expiresAt;
+  if (expiresAt === undefined) return void (await lock.release().catch(() => {}));
   const release = lock.release();
   const bound = failed
     ? new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), FAILED_RUN_RELEASE_MS).unref())
@@ -106,7 +108,7 @@ async function releaseLock(core: ActionCore, session: Session | undefined, faile
       );
     }
   } catch (err) {
-    core.warning(say.lockNotReleased(lock.name, errorMessage(err)), 'The rotation lock was not released');
+    core.warning(say.lockNotReleased(lock.name, errorMessage(err), expiresAt), 'The rotation lock was not released');
   }
 }
 

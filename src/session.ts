@@ -11,7 +11,7 @@ import { createOctokit, type Octokit } from './github/client.js';
 import { targetsFor } from './github/targets.js';
 import { type Http, whenSent } from './http.js';
 import type { Inputs } from './inputs.js';
-import { type RunIdentity, runIdentity } from './lock.js';
+import { type RotationLock, type RunIdentity, runIdentity } from './lock.js';
 import * as say from './messages.js';
 import type { Target } from './model.js';
 import { BEFORE_ROTATING, withinPhase } from './phase.js';
@@ -97,7 +97,19 @@ async function open(options: SessionOptions, inputs: Inputs): Promise<Session> {
   const secretNames = secrets.map((s) => s.name);
   const identity = runIdentity(core.getEnv);
   const now = options.now ?? Date.now;
-  const context = { inputs, tokenSource, conductorOne, octokit, targets, secretNames, readLimit, identity, now };
+  const holdLock = (lock: RotationLock) => options.progress.holdLock(lock);
+  const context = {
+    inputs,
+    tokenSource,
+    conductorOne,
+    octokit,
+    targets,
+    secretNames,
+    readLimit,
+    identity,
+    now,
+    holdLock,
+  };
   const preflight = await authenticateAndPreflight(context);
   options.progress.holdLock(preflight.lock);
   const { previous } = preflight;

@@ -70,10 +70,11 @@ export class GitHubRateLimits implements Throttle {
     private readonly log: (message: string) => void = () => {},
   ) {}
 
-  async admit(method: string, deadlineAt: number): Promise<() => void> {
+  async admit(method: string, deadlineAt: number, limitWaitAt = Number.POSITIVE_INFINITY): Promise<() => void> {
     const cost = costOf(method);
     for (;;) {
       const now = this.clock.now();
+      if (this.pausedUntil > limitWaitAt) throw new ThrottleWaitTooLong(this.pausedUntil);
       const room = this.roomIn(cost, now);
       const waitMs = Math.max(this.pausedUntil - now, room);
       if (waitMs === 0) return this.take(cost);

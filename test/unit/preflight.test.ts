@@ -6,7 +6,7 @@ import { ActionError } from '../../src/errors.js';
 import { repositoryTarget, targetsFor } from '../../src/github/targets.js';
 import { type Inputs, parseDeployWorkflows } from '../../src/inputs.js';
 import { type LedgerEntry, serializeLedger } from '../../src/ledger.js';
-import { runIdentity } from '../../src/lock.js';
+import { type RotationLock, runIdentity } from '../../src/lock.js';
 import type { Target } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
 import { authenticateAndPreflight, type Preflight } from '../../src/preflight.js';
@@ -44,7 +44,12 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
 const workingToken: TokenSource = { description: 'access-token', getToken: () => Promise.resolve('c1-access-token') };
 
 function preflight(
-  options: { inputs?: Inputs; targets?: Target[]; tokenSource?: TokenSource } = {},
+  options: {
+    inputs?: Inputs;
+    targets?: Target[];
+    tokenSource?: TokenSource;
+    holdLock?: (lock: RotationLock) => void;
+  } = {},
 ): Promise<Preflight> {
   const tokenSource = options.tokenSource ?? workingToken;
   return authenticateAndPreflight({
@@ -56,6 +61,7 @@ function preflight(
     secretNames: SECRET_NAMES,
     readLimit: createLimiter(20),
     identity: runIdentity((name) => RUN_ENV[name] ?? ''),
+    ...(options.holdLock ? { holdLock: options.holdLock } : {}),
     now: () => NOW_MS,
   });
 }
@@ -173,14 +179,19 @@ describe('authenticateAndPreflight: the ledger in credential-id-variable', () =>
     expect(result.ledger.ledger.entries.map((e) => `${e.id} ${e.state}`)).toEqual(['cred-1 current', 'cred-2 current']);
   });
 
-  it('refuses a value it cannot read as a ledger, without quoting it, and gives the lock back', async () => {
+  it('refuses a value it cannot read as a ledger, without quoting it, having handed the lock to whoever ends the run', async () => {
     serveRepos({ 'acme/one': { variable: 'see https://wiki/x' }, 'acme/two': {} });
-    const err = await rejectionOf(preflight());
+    const held: RotationLock[] = [];
+    const err = await rejectionOf(preflight({ holdLock: (lock) => held.push(lock) }));
     expect(err).toBeInstanceOf(ActionError);
     expect(err.message).toContain(
       `The variable ${VARIABLE} in acme/one holds neither a credential ID nor a ledger, which the action cannot read as its ledger`,
     );
     expect(err.message).not.toContain('wiki');
+    // The preflight gives nothing back itself (its phase's bound may have run out): the run's end does.
+    expect(held).toHaveLength(1);
+    expect(held[0]?.isHeld).toBe(true);
+    await held[0]?.release();
     expect(api.log()).toContain(`DELETE /repos/acme/one/actions/variables/${VARIABLE}_LOCK 204`);
   });
 
