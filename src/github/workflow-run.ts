@@ -105,18 +105,7 @@ export async function findDispatchedRun(search: RunSearch): Promise<Found> {
 async function listCandidates(search: RunSearch): Promise<DispatchedRun[]> {
   const { octokit, workflow, facts, sentAt, before } = search;
   const since = new Date(sentAt + facts.skewMs - CREATED_SLACK_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const route = 'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs';
-  const params = {
-    owner: workflow.owner,
-    repo: workflow.repo,
-    workflow_id: workflow.file,
-    event: 'workflow_dispatch',
-    branch: workflow.ref,
-    created: `>=${since}`,
-    per_page: 20,
-  };
-  const data = expectStatus(await octokit.request(route, params), [200]).data as { workflow_runs?: unknown } | null;
-  const runs = Array.isArray(data?.workflow_runs) ? (data.workflow_runs as Array<RunFields | null>) : [];
+  const runs = await dispatchedRuns(octokit, workflow, { created: `>=${since}` });
   return runs.flatMap((run) => {
     const id = run?.id;
     const url = search.link(run?.html_url);
@@ -128,6 +117,19 @@ async function listCandidates(search: RunSearch): Promise<DispatchedRun[]> {
 
 /** The IDs of the workflow's latest dispatched runs on its branch: what a later listing must not take for new. */
 export async function existingRuns(octokit: Octokit, workflow: DeployWorkflow): Promise<Set<number>> {
+  const runs = await dispatchedRuns(octokit, workflow, {});
+  return new Set(runs.flatMap((run) => (typeof run?.id === 'number' ? [run.id] : [])));
+}
+
+/**
+ * The workflow's latest runs started by workflow_dispatch on its branch (20, newest first), with any further filter.
+ * https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
+ */
+async function dispatchedRuns(
+  octokit: Octokit,
+  workflow: DeployWorkflow,
+  filter: { created?: string },
+): Promise<Array<RunFields | null>> {
   const route = 'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs';
   const params = {
     owner: workflow.owner,
@@ -135,9 +137,9 @@ export async function existingRuns(octokit: Octokit, workflow: DeployWorkflow): 
     workflow_id: workflow.file,
     event: 'workflow_dispatch',
     branch: workflow.ref,
+    ...filter,
     per_page: 20,
   };
   const data = expectStatus(await octokit.request(route, params), [200]).data as { workflow_runs?: unknown } | null;
-  const runs = Array.isArray(data?.workflow_runs) ? (data.workflow_runs as Array<RunFields | null>) : [];
-  return new Set(runs.flatMap((run) => (typeof run?.id === 'number' ? [run.id] : [])));
+  return Array.isArray(data?.workflow_runs) ? (data.workflow_runs as Array<RunFields | null>) : [];
 }
