@@ -5,9 +5,9 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'vitest';
 import { BEFORE_ROTATING } from '../../src/phase.js';
-import { githubErrorBody, repoScope } from '../fakes/github.js';
+import { githubErrorBody } from '../fakes/github.js';
 import { runAction } from '../fakes/run-action.js';
-import { holdCredential, leaks, onlyError, requestLog, scenarioFor } from './helpers.js';
+import { deployRuns, holdingRecorded, leaks, onlyError, requestLog, scenarioFor } from './helpers.js';
 
 const REPO = 'acme/connectors';
 const DEPLOY = `${REPO}/.github/workflows/deploy.yml@main`;
@@ -19,9 +19,7 @@ async function deployScenario(context: Parameters<typeof scenarioFor>[0]) {
     repositories: { [REPO]: 'write' },
     workflows: { [REPO]: { 'deploy.yml': { readsInProgress: 1000 } } },
   });
-  const previous = await scenario.conductorOne.addCredential();
-  holdCredential(scenario, REPO, previous);
-  scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+  const previous = await holdingRecorded(scenario, REPO, VARIABLE);
   const inputs = {
     'credential-id-variable': VARIABLE,
     'revoke-previous': 'true',
@@ -61,8 +59,7 @@ describe.concurrent('deploy-timeout bounds the whole wait', () => {
       // Spawn to end: the 3 s wait, the run's other steps, and node's start; nowhere near the 55 s or 120 s asked.
       expect(result.elapsedMs).toBeLessThan(20_000);
       expect(previous.revoked).toBe(false);
-      const runs = JSON.parse(result.outputs['deploy-runs'] ?? '[]') as Array<{ conclusion: string }>;
-      expect(runs.map((r) => r.conclusion)).toEqual(['timed out']);
+      expect(deployRuns(result.outputs).map((r) => r.conclusion)).toEqual(['timed out']);
       expect(onlyError(result)).toContain('did not complete within deploy-timeout (3s)');
       expect(leaks(scenario, result)).toEqual([]);
     });

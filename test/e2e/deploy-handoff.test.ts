@@ -9,8 +9,9 @@ import { githubErrorBody, orgScope, repoScope } from '../fakes/github.js';
 import type { Platform } from '../fakes/github-workflows.js';
 import type { Fault } from '../fakes/log.js';
 import {
+  deployRuns,
   type E2EScenario,
-  holdCredential,
+  holdingRecorded,
   leaks,
   ledgerStates,
   onlyError,
@@ -30,9 +31,7 @@ async function handOff(context: TestContext, platform: Platform = 'github.com') 
     workflows: { [REPO]: { 'deploy.yml': { readsInProgress: 1 }, 'ci.yml': {} } },
     githubPlatform: platform,
   });
-  const previous = await scenario.conductorOne.addCredential();
-  holdCredential(scenario, REPO, previous);
-  scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+  const previous = await holdingRecorded(scenario, REPO, VARIABLE);
   const inputs = {
     'credential-id-variable': VARIABLE,
     'revoke-previous': 'true',
@@ -42,8 +41,6 @@ async function handOff(context: TestContext, platform: Platform = 'github.com') 
   return { scenario, previous, inputs };
 }
 
-type DeployRun = { workflow: string; run_id: number | null; url: string; conclusion: string };
-const deployRuns = (outputs: Record<string, string>) => JSON.parse(outputs['deploy-runs'] ?? 'null') as DeployRun[];
 const dispatchBodies = (scenario: E2EScenario) =>
   scenario.github.requests
     .filter((r) => DISPATCHES.test(r.path))

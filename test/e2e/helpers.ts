@@ -262,3 +262,31 @@ function agedLedger(value: string, ms: number): string {
   }
   return JSON.stringify(ledger);
 }
+
+/**
+ * The state a rotation starts from: a live credential the repository's two secrets hold and, with `variable`,
+ * whose ID that variable of the repository holds (the ledger starts from it, as a first rotation's set-up does).
+ */
+export async function holdingRecorded(
+  scenario: Scenario,
+  repository: string,
+  variable = 'BATON_CREDENTIAL_ID',
+): Promise<IssuedCredential> {
+  const credential = await scenario.conductorOne.addCredential();
+  holdCredential(scenario, repository, credential);
+  scenario.github.presetVariable(repoScope(repository), variable, credential.id);
+  return credential;
+}
+
+/** One deploy run as the `deploy-runs` output lists it. */
+export interface DeployRunOutput {
+  workflow: string;
+  run_id: number | null;
+  url: string;
+  conclusion: string;
+}
+
+/** The `deploy-runs` output, parsed. */
+export function deployRuns(outputs: Record<string, string>): DeployRunOutput[] {
+  return JSON.parse(outputs['deploy-runs'] ?? 'null') as DeployRunOutput[];
+}

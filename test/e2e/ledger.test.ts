@@ -13,6 +13,7 @@ import type { RunActionResult } from '../fakes/run-action.js';
 import {
   type E2EScenario,
   holdCredential,
+  holdingRecorded,
   leaks,
   ledgerOf,
   ledgerStates,
@@ -403,9 +404,7 @@ describe.concurrent('a long deploy wait', () => {
       workflows: { [REPO]: { 'deploy.yml': { readsInProgress: 1 } } },
       tokenLifetimeS: 2,
     });
-    const previous = await scenario.conductorOne.addCredential();
-    holdCredential(scenario, REPO, previous);
-    scenario.github.presetVariable(repoScope(REPO), VARIABLE, previous.id);
+    const previous = await holdingRecorded(scenario, REPO, VARIABLE);
 
     const result = await scenario.run({
       'credential-id-variable': VARIABLE,

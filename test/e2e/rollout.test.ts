@@ -6,6 +6,7 @@ import { requestClientToken } from '../fakes/conductorone.js';
 import { githubErrorBody, repoScope } from '../fakes/github.js';
 import type { FakeWorkflow } from '../fakes/github-workflows.js';
 import {
+  deployRuns,
   type E2EScenario,
   holdCredential,
   leaks,
@@ -49,14 +50,6 @@ async function deployScenario(
   };
   return { scenario, previous, inputs };
 }
-
-const deployRuns = (outputs: Record<string, string>) =>
-  JSON.parse(outputs['deploy-runs'] ?? 'null') as Array<{
-    workflow: string;
-    run_id: number;
-    url: string;
-    conclusion: string;
-  }>;
 
 describe.concurrent('deploy-workflows', () => {
   it('dispatches every deploy workflow after the writes, waits for its run, and only then revokes the previous credential', async (context) => {
