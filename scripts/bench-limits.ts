@@ -122,7 +122,8 @@ async function* wholeBody(bytes: Buffer): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-function silentCore(inputs: Record<string, string>, logged: string[]): ActionCore {
+/** The runner's side of run(), for the benchmarks: inputs from the record, masks and outputs ignored, info lines kept in `logged`. */
+export function silentCore(inputs: Record<string, string>, logged: string[] = []): ActionCore {
   return {
     getInput: (name) => inputs[name] ?? '',
     setSecret: () => {},

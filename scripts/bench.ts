@@ -56,12 +56,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { Http } from '../src/http.js';
-import { type ActionCore, runPipeline, WRITE_CONCURRENCY } from '../src/run.js';
+import { runPipeline, WRITE_CONCURRENCY } from '../src/run.js';
 import { repoScope } from '../test/fakes/github.js';
 import type { RequestLogEntry, RequestTiming } from '../test/fakes/log.js';
 import { REPO_ROOT, type RunActionResult, runAction } from '../test/fakes/run-action.js';
 import { type Scenario, startScenario } from '../test/fakes/scenario.js';
-import { measureSecondaryLimits } from './bench-limits.js';
+import { measureSecondaryLimits, silentCore } from './bench-limits.js';
 
 const LATENCY_MS = 40;
 const ROUND_TRIPS = 4;
@@ -231,17 +231,7 @@ async function runInProcess(
   const dispatcher = new Agent({ connect: { timeout: 10_000 } });
   const retries: string[] = [];
   const http = new Http({ dispatcher, log: (message) => retries.push(message) });
-  const core: ActionCore = {
-    getInput: (name) => inputs[name] ?? '',
-    setSecret: () => {},
-    oidcAvailable: () => false,
-    getEnv: () => '',
-    getIdToken: () => Promise.reject(new Error('the benchmark has no GitHub OIDC token')),
-    setOutput: () => {},
-    info: () => {},
-    warning: () => {},
-    writeSummary: async () => {},
-  };
+  const core = silentCore(inputs);
   const from = mark(scenario);
   try {
     const started = performance.now();

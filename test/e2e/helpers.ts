@@ -228,6 +228,25 @@ export function ledgerOf(scenario: Scenario, scope: string, name = 'BATON_CREDEN
   return value === undefined ? undefined : (JSON.parse(value) as LedgerJson);
 }
 
+/**
+ * A ledger as a person might hand-edit it into the repository's credential-id variable: the scenario's
+ * connector, the given revision and credentials (the fields the tests want, as they would be written).
+ */
+export function presetLedger(
+  scenario: Scenario,
+  repository: string,
+  revision: number,
+  credentials: ReadonlyArray<Record<string, unknown>>,
+  variable = 'BATON_CREDENTIAL_ID',
+): void {
+  const connector = `${scenario.inputs['app-id']}/${scenario.inputs['connector-id']}`;
+  scenario.github.presetVariable(
+    repoScope(repository),
+    variable,
+    JSON.stringify({ version: 1, connector, revision, credentials }),
+  );
+}
+
 /** "id state" for every credential the ledger records, in its order. */
 export function ledgerStates(scenario: Scenario, scope: string, name = 'BATON_CREDENTIAL_ID'): string[] {
   return (ledgerOf(scenario, scope, name)?.credentials ?? []).map((c) => `${c.id} ${c.state}`);

@@ -11,6 +11,7 @@ import {
   ledgerOf,
   letTimePass,
   onlyError,
+  presetLedger,
   scenarioFor,
   secretPath,
   storedCredential,
@@ -142,12 +143,7 @@ describe.concurrent('R3: a ledger full after a long time with revoke-previous of
       credentials.push({ id: c.id, state: 'previous', source: 'issued', issued: replaced, replaced });
     }
     credentials.push({ id: handMade.id, state: 'current', source: 'issued', issued: replaced });
-    const connector = `${s.inputs['app-id']}/${s.inputs['connector-id']}`;
-    s.github.presetVariable(
-      repoScope(REPO),
-      VARIABLE,
-      JSON.stringify({ version: 1, connector, revision: 380, credentials }),
-    );
+    presetLedger(s, REPO, 380, credentials);
     const off = await s.run(inputs);
     context.expect(onlyError(off)).toContain('set revoke-previous to true or next-run');
     const on = await s.run({ ...inputs, 'revoke-previous': 'true' });
@@ -306,19 +302,9 @@ describe.concurrent('R9: previous-credential-id left set', () => {
 describe.concurrent('R10: a hand-edited "nowhere": true', () => {
   it('R10 does not get the credential the targets hold, in use right now, revoked', async (context) => {
     const { s, handMade, inputs } = await world(context, 'false', [REPO]);
-    const connector = `${s.inputs['app-id']}/${s.inputs['connector-id']}`;
-    s.github.presetVariable(
-      repoScope(REPO),
-      VARIABLE,
-      JSON.stringify({
-        version: 1,
-        connector,
-        revision: 3,
-        credentials: [
-          { id: handMade.id, state: 'previous', source: 'issued', replaced: '2026-01-01T00:00:00.000Z', nowhere: true },
-        ],
-      }),
-    );
+    presetLedger(s, REPO, 3, [
+      { id: handMade.id, state: 'previous', source: 'issued', replaced: '2026-01-01T00:00:00.000Z', nowhere: true },
+    ]);
     handMade.lastUsedAt = new Date().toISOString();
     await s.run({ ...inputs, 'rotate-if-expires-within': '1d' });
     context.expect(handMade.revoked).toBe(false);
@@ -328,17 +314,7 @@ describe.concurrent('R10: a hand-edited "nowhere": true', () => {
 describe.concurrent('R11: the revision at the end of safe integers', () => {
   it('R11 is written as it was, and read back', { timeout: 60_000 }, async (context) => {
     const { s, handMade, inputs } = await world(context, 'true', [REPO]);
-    const connector = `${s.inputs['app-id']}/${s.inputs['connector-id']}`;
-    s.github.presetVariable(
-      repoScope(REPO),
-      VARIABLE,
-      JSON.stringify({
-        version: 1,
-        connector,
-        revision: Number.MAX_SAFE_INTEGER,
-        credentials: [{ id: handMade.id, state: 'current', source: 'adopted' }],
-      }),
-    );
+    presetLedger(s, REPO, Number.MAX_SAFE_INTEGER, [{ id: handMade.id, state: 'current', source: 'adopted' }]);
     context.expect((await s.run(inputs)).code).toBe(0);
     context.expect(ledgerOf(s, repoScope(REPO))?.revision).toBeGreaterThan(0);
     const second = await s.run(inputs);

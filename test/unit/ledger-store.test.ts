@@ -3,14 +3,7 @@
 // replaced removed. GitHub is the shared MockAgent harness.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repositoryTarget, targetsFor } from '../../src/github/targets.js';
-import {
-  type Ledger,
-  type LedgerEntry,
-  readVariableContent,
-  recordIssued,
-  serializeLedger,
-  withoutTexts,
-} from '../../src/ledger.js';
+import { readVariableContent, recordIssued, serializeLedger, withoutTexts } from '../../src/ledger.js';
 import {
   forgetfulStore,
   LedgerStore,
@@ -26,11 +19,11 @@ import {
 } from '../../src/ledger-store.js';
 import type { OrganizationTarget, Target } from '../../src/model.js';
 import { createLimiter } from '../../src/pool.js';
+import { CONNECTOR, current, ledgerOf } from './ledger-entries.js';
 import { type MockApi, mockApi, NOW_MS, rejectionOf } from './mock-api.js';
 
 const GH = 'https://api.github.com';
 const NAME = 'C1_CREDENTIAL_ID';
-const CONNECTOR = 'app-1/conn-1';
 const one = repositoryTarget({ owner: 'acme', repo: 'one' });
 const two = repositoryTarget({ owner: 'acme', repo: 'two' });
 const three = repositoryTarget({ owner: 'acme', repo: 'three' });
@@ -46,9 +39,6 @@ beforeEach(() => {
 afterEach(async () => {
   await api.close();
 });
-
-const ledgerOf = (entries: LedgerEntry[], revision = 1): Ledger => ({ connector: CONNECTOR, revision, entries });
-const current = (id: string): LedgerEntry => ({ id, state: 'current', source: 'issued' });
 
 /** GET of a variable in a target: its value (with GitHub's updated_at), or 404. */
 function serveVariable(target: Target, name: string, value: string | undefined, updatedAt?: string): void {

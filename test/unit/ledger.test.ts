@@ -15,7 +15,6 @@ import {
   isLedgerProblem,
   judgeUse,
   LEDGER_VERSION,
-  type Ledger,
   type LedgerEntry,
   type LedgerProblem,
   ledgerFromVariables,
@@ -30,8 +29,8 @@ import {
   settle,
   type VariableRead,
 } from '../../src/ledger.js';
+import { CONNECTOR, ledgerOf, previous } from './ledger-entries.js';
 
-const CONNECTOR = 'app-1/conn-1';
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -40,10 +39,6 @@ const KEEP = 6 * HOUR;
 const NOW: RetirePolicy = { mode: 'now', keepMs: KEEP };
 const NEXT_RUN: RetirePolicy = { mode: 'next-run', keepMs: KEEP };
 const OFF: RetirePolicy = { mode: false, keepMs: KEEP };
-
-function ledgerOf(entries: LedgerEntry[], revision = 1, connector = CONNECTOR): Ledger {
-  return { connector, revision, entries };
-}
 
 /** The JSON text of a ledger as a person might have edited it. */
 function ledgerText(credentials: unknown[], fields: Record<string, unknown> = {}): string {
@@ -65,14 +60,6 @@ function frozen<T>(value: T): T {
   }
   return value;
 }
-
-const previous = (id: string, replacedAt: number, extra: Partial<LedgerEntry> = {}): LedgerEntry => ({
-  id,
-  state: 'previous',
-  source: 'issued',
-  replacedAt,
-  ...extra,
-});
 
 describe('readVariableContent', () => {
   it('reads an absent, empty or blank value as empty', () => {

@@ -7,6 +7,7 @@ import { AccessTokenSource } from '../../src/conductorone/auth.js';
 import { ConductorOneClient } from '../../src/conductorone/client.js';
 import { type Ledger, type LedgerEntry, type RetirePolicy, settle } from '../../src/ledger.js';
 import { type RetireContext, type RetireOutcome, retireReplaced, retireResults } from '../../src/retire.js';
+import { ledgerOf as ledgerWith, previous } from './ledger-entries.js';
 import { type MockApi, mockApi, NOW_MS } from './mock-api.js';
 
 const C1 = 'https://acme.conductor.one';
@@ -37,15 +38,7 @@ function context(policy: RetirePolicy): RetireContext {
   };
 }
 
-const previous = (id: string, replacedAt: number, extra: Partial<LedgerEntry> = {}): LedgerEntry => ({
-  id,
-  state: 'previous',
-  source: 'issued',
-  replacedAt,
-  ...extra,
-});
-
-const ledgerOf = (entries: LedgerEntry[]): Ledger => ({ connector: 'app-1/conn-1', revision: 3, entries });
+const ledgerOf = (entries: LedgerEntry[]): Ledger => ledgerWith(entries, 3);
 
 /** GET one credential: ConductorOne's answer with its lastUsedAt (null: never used), or an error status. */
 function serveRead(id: string, lastUsedAt: string | null | number, headers: Record<string, string> = {}): void {
